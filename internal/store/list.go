@@ -1,0 +1,308 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/lib/pq"
+
+	"github.com/hin-graph/hin-graph/internal/hin"
+)
+
+// Every list in the API goes through this file. A list is a keyset-paginated
+// query ordered by (sort key, id). Nested lists (a region's innovations, an
+// innovation's pilots, ...) are fetched for many parents in one statement:
+// unnest the parent ids and run the page query LATERAL per parent, so each
+// parent's page uses its own index range and one request costs one statement
+// per level, whatever the number of parents.
+
+// ListIn says which page of a list to fetch, and for which parents.
+type ListIn struct {
+	Parent    string   // relation to the parent ("" for a root list)
+	ParentIDs []string // parent UUIDs, when Parent is set
+	Order     hin.Order
+	Page      hin.PageArgs
+}
+
+// orderSpec is how to sort by one order field.
+type orderSpec struct {
+	expr    string // SQL expression, e.g. "i.name"
+	sqlType string // its type, for casting the cursor's value back
+}
+
+// parentSpec is how a list hangs off a parent: an optional join and the
+// column that holds the parent's id.
+type parentSpec struct {
+	join string
+	col  string
+}
+
+// listDef describes one entity's lists.
+type listDef struct {
+	cols         string
+	from         string
+	idCol        string
+	orders       map[string]orderSpec
+	defaultOrder string
+	parents      map[string]parentSpec
+}
+
+// listQuery is a listDef with its filters applied.
+type listQuery struct {
+	def       *listDef
+	parentCol string
+	from      string
+	where     []string
+	args      []any
+}
+
+func (d *listDef) query(parent string) (*listQuery, error) {
+	q := &listQuery{def: d, from: d.from}
+	if parent != "" {
+		ps, ok := d.parents[parent]
+		if !ok {
+			return nil, fmt.Errorf("list has no parent relation %q", parent)
+		}
+		q.parentCol = ps.col
+		if ps.join != "" {
+			q.from += " " + ps.join
+		}
+	}
+	return q, nil
+}
+
+// arg adds a parameter and returns its placeholder.
+func (q *listQuery) arg(v any) string {
+	q.args = append(q.args, v)
+	return fmt.Sprintf("$%d", len(q.args))
+}
+
+func (q *listQuery) and(cond string) { q.where = append(q.where, cond) }
+
+// inStrings adds "expr = ANY($n)" when values are given.
+func (q *listQuery) inStrings(expr string, values []string) {
+	if len(values) > 0 {
+		q.and(expr + " = ANY(" + q.arg(pq.Array(values)) + ")")
+	}
+}
+
+// inIDs decodes global IDs of one kind and filters on them.
+func (q *listQuery) inIDs(expr, kind, field string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	uuids, err := hin.ParseIDsOf(kind, field, ids)
+	if err != nil {
+		return err
+	}
+	q.and(expr + " = ANY(" + q.arg(pq.Array(uuids)) + "::uuid[])")
+	return nil
+}
+
+// inRegionCodes filters a region id column by region codes.
+func (q *listQuery) inRegionCodes(col string, codes []string) {
+	if len(codes) > 0 {
+		q.and(col + " IN (SELECT id FROM region WHERE code = ANY(" + q.arg(pq.Array(codes)) + "))")
+	}
+}
+
+// contains adds a case-insensitive substring match.
+func (q *listQuery) contains(expr string, s *string) {
+	if s != nil && *s != "" {
+		q.and(expr + " ILIKE " + q.arg("%"+escapeLike(*s)+"%"))
+	}
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func enumStrings[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func (q *listQuery) whereSQL(extra ...string) string {
+	conds := append(append([]string{}, q.where...), extra...)
+	if len(conds) == 0 {
+		return "TRUE"
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// cursor is what an opaque cursor holds: the order it belongs to, the sort
+// key and the id of the last row seen.
+type cursor struct {
+	Order string `json:"o"`
+	Key   string `json:"k"`
+	ID    string `json:"i"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s, order string) (*cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := hin.Invalid("after", "the cursor is not valid; use a cursor returned by this list")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" {
+		return nil, bad
+	}
+	if c.Order != order {
+		return nil, hin.Invalid("after", "the cursor was issued for another order (%s); keep the same orderBy while paging", c.Order)
+	}
+	if _, _, err := hin.ParseGlobalID(hin.GlobalID("x", c.ID)); err != nil {
+		return nil, bad
+	}
+	return &c, nil
+}
+
+// pageRow is a scanned row that knows its parent and sort key.
+type pageRow[T any] interface {
+	item() T
+	keys() (parent, sortKey, id string)
+}
+
+// rowKeys is embedded in every page row type.
+type rowKeys struct {
+	ParentKey string `db:"parent_key"`
+	SortKey   string `db:"sort_key"`
+}
+
+func (s *Store) fetchPages(ctx context.Context, q *listQuery, in ListIn, dest any) (first int, err error) {
+	if err := in.Page.Validate(); err != nil {
+		return 0, err
+	}
+	orderName := in.Order.Field
+	if orderName == "" {
+		orderName = q.def.defaultOrder
+	}
+	spec, ok := q.def.orders[orderName]
+	if !ok {
+		return 0, hin.Invalid("orderBy.field", "cannot order by %s", orderName)
+	}
+	dir, cmp := "ASC", ">"
+	if in.Order.Direction == hin.Desc {
+		dir, cmp = "DESC", "<"
+		orderName += ":desc"
+	}
+	c, err := decodeCursor(in.Page.After, orderName)
+	if err != nil {
+		return 0, err
+	}
+	var extra []string
+	if c != nil {
+		extra = append(extra, fmt.Sprintf("(%s, %s) %s (%s::%s, %s::uuid)",
+			spec.expr, q.def.idCol, cmp, q.arg(c.Key), spec.sqlType, q.arg(c.ID)))
+	}
+	if q.parentCol != "" {
+		extra = append(extra, q.parentCol+" = p.parent_key")
+	}
+	inner := fmt.Sprintf("SELECT %s, (%s)::text AS sort_key FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT %d",
+		q.def.cols, spec.expr, q.from, q.whereSQL(extra...), spec.expr, dir, q.def.idCol, dir, in.Page.First+1)
+	query := inner
+	if q.parentCol != "" {
+		query = fmt.Sprintf("SELECT p.parent_key::text AS parent_key, t.* FROM unnest(%s::uuid[]) AS p(parent_key) CROSS JOIN LATERAL (%s) t",
+			q.arg(pq.Array(in.ParentIDs)), inner)
+	}
+	if err := s.selectAll(ctx, s.db, dest, query, q.args...); err != nil {
+		return 0, err
+	}
+	return in.Page.First, nil
+}
+
+// pages splits rows into one page per parent ("" for a root list) and fills
+// in cursors and next/previous flags. Every requested parent gets a page,
+// empty when it has no rows.
+func pages[R pageRow[T], T any](rows []R, in ListIn, first int) map[string]*hin.Page[T] {
+	out := make(map[string]*hin.Page[T], max(1, len(in.ParentIDs)))
+	newPage := func() *hin.Page[T] {
+		return &hin.Page[T]{Items: []T{}, Cursors: []string{}, HasPrevious: in.Page.After != ""}
+	}
+	if in.Parent == "" {
+		out[""] = newPage()
+	}
+	for _, id := range in.ParentIDs {
+		out[id] = newPage()
+	}
+	order := in.Order.Field
+	if in.Order.Direction == hin.Desc {
+		order += ":desc"
+	}
+	for _, r := range rows {
+		parent, key, id := r.keys()
+		p := out[parent]
+		if p == nil {
+			continue
+		}
+		if len(p.Items) == first {
+			p.HasNext = true
+			continue
+		}
+		p.Items = append(p.Items, r.item())
+		p.Cursors = append(p.Cursors, encodeCursor(cursor{Order: order, Key: key, ID: id}))
+	}
+	return out
+}
+
+// list runs a page query and splits the result per parent.
+func list[R pageRow[T], T any](ctx context.Context, s *Store, q *listQuery, in ListIn) (map[string]*hin.Page[T], error) {
+	if in.Order.Field == "" {
+		in.Order.Field = q.def.defaultOrder
+	}
+	var rows []R
+	first, err := s.fetchPages(ctx, q, in, &rows)
+	if err != nil {
+		return nil, err
+	}
+	return pages[R, T](rows, in, first), nil
+}
+
+// count returns the number of rows per parent ("" for a root list).
+func (s *Store) count(ctx context.Context, q *listQuery, parentIDs []string) (map[string]int, error) {
+	type row struct {
+		ParentKey string `db:"parent_key"`
+		N         int    `db:"n"`
+	}
+	var rows []row
+	var query string
+	if q.parentCol == "" {
+		query = fmt.Sprintf("SELECT '' AS parent_key, count(*) AS n FROM %s WHERE %s", q.from, q.whereSQL())
+	} else {
+		cond := q.parentCol + " = ANY(" + q.arg(pq.Array(parentIDs)) + "::uuid[])"
+		query = fmt.Sprintf("SELECT %s::text AS parent_key, count(*) AS n FROM %s WHERE %s GROUP BY 1",
+			q.parentCol, q.from, q.whereSQL(cond))
+	}
+	if err := s.selectAll(ctx, s.db, &rows, query, q.args...); err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(parentIDs)+1)
+	for _, id := range parentIDs {
+		out[id] = 0
+	}
+	for _, r := range rows {
+		out[r.ParentKey] = r.N
+	}
+	return out, nil
+}
+
+// byIDs loads rows by primary key; callers map them by id.
+func (s *Store) byIDs(ctx context.Context, dest any, query string, ids []string) error {
+	return s.selectAll(ctx, s.db, dest, query, pq.Array(ids))
+}
+
+func pqArray(v any) any { return pq.Array(v) }

@@ -1,0 +1,206 @@
+// Package store is hin-graph's PostgreSQL adapter: the only package that
+// speaks SQL. One file per entity, each query a const next to the method
+// that runs it.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/hin-graph/hin-graph/internal/hin"
+)
+
+// Config is how to reach the database.
+type Config struct {
+	URL              string
+	StatementTimeout time.Duration // per statement, enforced by PostgreSQL
+	MaxOpenConns     int
+	MaxIdleConns     int
+	// OnStatement, when set, sees every statement before it is sent (for
+	// debug logging of the SQL actually run).
+	OnStatement func(ctx context.Context, query string, args []any)
+}
+
+// Store runs the queries and writes of hin-graph.
+type Store struct {
+	db          *sqlx.DB
+	onStatement func(ctx context.Context, query string, args []any)
+}
+
+// Open connects to PostgreSQL. The statement timeout is set on every session
+// so that no query outlives its budget, even if a client context is lost.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	dsn, err := withStatementTimeout(cfg.URL, cfg.StatementTimeout)
+	if err != nil {
+		return nil, err
+	}
+	connector, err := pq.NewConnector(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database url: %w", err)
+	}
+	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
+	if cfg.MaxOpenConns > 0 {
+		db.SetMaxOpenConns(cfg.MaxOpenConns)
+	}
+	if cfg.MaxIdleConns > 0 {
+		db.SetMaxIdleConns(cfg.MaxIdleConns)
+	}
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &Store{db: db, onStatement: cfg.OnStatement}, nil
+}
+
+// NewFromDB wraps an open *sql.DB (tests get theirs from the test database helper).
+func NewFromDB(db *sql.DB) *Store {
+	return &Store{db: sqlx.NewDb(db, "postgres")}
+}
+
+// SetOnStatement installs a hook that sees every statement.
+func (s *Store) SetOnStatement(f func(ctx context.Context, query string, args []any)) {
+	s.onStatement = f
+}
+
+// Close releases the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the pool's stats for readiness and metrics.
+func (s *Store) Stats() sql.DBStats { return s.db.Stats() }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+func withStatementTimeout(rawURL string, d time.Duration) (string, error) {
+	if d <= 0 {
+		return rawURL, nil
+	}
+	ms := fmt.Sprint(d.Milliseconds())
+	if strings.Contains(rawURL, "://") {
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return "", fmt.Errorf("database url: %w", err)
+		}
+		q := u.Query()
+		if q.Get("statement_timeout") == "" {
+			q.Set("statement_timeout", ms)
+		}
+		u.RawQuery = q.Encode()
+		return u.String(), nil
+	}
+	if strings.Contains(rawURL, "statement_timeout") {
+		return rawURL, nil
+	}
+	return rawURL + " statement_timeout=" + ms, nil
+}
+
+// StatementCounter counts the SQL statements run for one context (one
+// GraphQL request), so tests and benchmarks can see how many a query costs.
+type StatementCounter struct{ n atomic.Int64 }
+
+// Count is the number of statements so far.
+func (c *StatementCounter) Count() int64 { return c.n.Load() }
+
+type counterKey struct{}
+
+// WithStatementCounter returns a context whose statements are counted.
+func WithStatementCounter(ctx context.Context) (context.Context, *StatementCounter) {
+	c := &StatementCounter{}
+	return context.WithValue(ctx, counterKey{}, c), c
+}
+
+// StatementCounterFrom returns the counter on ctx, or nil.
+func StatementCounterFrom(ctx context.Context) *StatementCounter {
+	c, _ := ctx.Value(counterKey{}).(*StatementCounter)
+	return c
+}
+
+func (s *Store) observe(ctx context.Context, query string, args []any) {
+	if c := StatementCounterFrom(ctx); c != nil {
+		c.n.Add(1)
+	}
+	if s.onStatement != nil {
+		s.onStatement(ctx, query, args)
+	}
+}
+
+// queryer is what both the pool and a transaction offer.
+type queryer interface {
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (s *Store) selectAll(ctx context.Context, q queryer, dest any, query string, args ...any) error {
+	s.observe(ctx, query, args)
+	return mapError(q.SelectContext(ctx, dest, query, args...))
+}
+
+func (s *Store) getOne(ctx context.Context, q queryer, dest any, query string, args ...any) error {
+	s.observe(ctx, query, args)
+	return mapError(q.GetContext(ctx, dest, query, args...))
+}
+
+func (s *Store) exec(ctx context.Context, q queryer, query string, args ...any) (sql.Result, error) {
+	s.observe(ctx, query, args)
+	res, err := q.ExecContext(ctx, query, args...)
+	return res, mapError(err)
+}
+
+// mapError turns driver errors into the domain vocabulary; anything it does
+// not recognise is passed on and reported as an internal error at the edge.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &hin.Error{Code: hin.ENOTFOUND, Message: "not found"}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", &hin.Error{Code: hin.ETIMEOUT, Message: "the request took too long and was cancelled"}, err)
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case "23505":
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.ECONFLICT, Message: "a record with the same unique value already exists"}, err)
+		case "23503":
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EINVALID, Message: "a referenced record does not exist"}, err)
+		case "23514", "22P02", "22007", "22008", "22003":
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EINVALID, Message: "a value is out of range or malformed"}, err)
+		case "57014":
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.ETIMEOUT, Message: "the request took too long and was cancelled"}, err)
+		case "57P01", "57P02", "57P03", "53300":
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EUNAVAILABLE, Message: "the database is unavailable; retry shortly"}, err)
+		}
+		if strings.HasPrefix(string(pqErr.Code), "08") {
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EUNAVAILABLE, Message: "the database is unavailable; retry shortly"}, err)
+		}
+	}
+	return err
+}
+
+// inTx runs f in a transaction that commits only if f succeeds.
+func (s *Store) inTx(ctx context.Context, f func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return mapError(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return mapError(tx.Commit())
+}
