@@ -14,8 +14,8 @@ const collaborativeCols = `c.id, c.code, c.name, c.kind, c.host_region_id, c.des
 // Collaboratives lists collaboratives by name.
 func (s *Store) Collaboratives(ctx context.Context, f hin.CollaborativeFilter) ([]hin.Collaborative, error) {
 	const q = `SELECT ` + collaborativeCols + ` FROM collaborative c
-		WHERE (cardinality($1::text[]) = 0 OR c.kind = ANY($1))
-		  AND (cardinality($2::text[]) = 0 OR c.id IN (
+		WHERE (coalesce(cardinality($1::text[]), 0) = 0 OR c.kind = ANY($1))
+		  AND (coalesce(cardinality($2::text[]), 0) = 0 OR c.id IN (
 		      SELECT cr.collaborative_id FROM collaborative_region cr JOIN region r ON r.id = cr.region_id
 		      WHERE r.code = ANY($2)))
 		ORDER BY c.name, c.id`

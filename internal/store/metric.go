@@ -14,8 +14,8 @@ const metricCols = `m.id, m.code, m.name, m.description, m.unit, m.kind`
 // Metrics lists the catalogue by code.
 func (s *Store) Metrics(ctx context.Context, f hin.MetricFilter) ([]hin.Metric, error) {
 	const q = `SELECT ` + metricCols + ` FROM metric m
-		WHERE (cardinality($1::text[]) = 0 OR m.kind = ANY($1))
-		  AND (cardinality($2::text[]) = 0 OR m.code = ANY($2))
+		WHERE (coalesce(cardinality($1::text[]), 0) = 0 OR m.kind = ANY($1))
+		  AND (coalesce(cardinality($2::text[]), 0) = 0 OR m.code = ANY($2))
 		ORDER BY m.code`
 	rows := []hin.Metric{}
 	if err := s.selectAll(ctx, s.db, &rows, q, pq.Array(enumStrings(f.Kinds)), pq.Array(f.Codes)); err != nil {

@@ -12,7 +12,7 @@ import (
 // Regions returns the networks in code order, optionally only some codes.
 func (s *Store) Regions(ctx context.Context, f hin.RegionFilter) ([]hin.Region, error) {
 	const q = `SELECT id, code, name, former_name, summary FROM region
-		WHERE cardinality($1::text[]) = 0 OR code = ANY($1) ORDER BY code`
+		WHERE coalesce(cardinality($1::text[]), 0) = 0 OR code = ANY($1) ORDER BY code`
 	regions := []hin.Region{}
 	if err := s.selectAll(ctx, s.db, &regions, q, pq.Array(f.Codes)); err != nil {
 		return nil, fmt.Errorf("regions: %w", err)

@@ -177,6 +177,13 @@ CREATE INDEX outcome_by_innovation ON outcome (innovation_id, period_start, id) 
 CREATE INDEX outcome_by_programme ON outcome (programme_id, period_start, id) WHERE programme_id IS NOT NULL;
 CREATE INDEX outcome_by_period ON outcome (period_start, id);
 
+-- What the seed command last loaded, so re-running it is a no-op.
+CREATE TABLE seed_info (
+    key       text PRIMARY KEY,
+    value     text NOT NULL,
+    loaded_at timestamptz NOT NULL DEFAULT now()
+);
+
 -- +goose Down
-DROP TABLE outcome, metric, adoption, pilot, innovation_stage_change, innovation_programme,
+DROP TABLE seed_info, outcome, metric, adoption, pilot, innovation_stage_change, innovation_programme,
     innovation, programme_region, programme, collaborative_region, collaborative, organisation, region;

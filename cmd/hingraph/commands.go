@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/hin-graph/hin-graph/internal/seed"
+	"github.com/hin-graph/hin-graph/internal/store"
+)
+
+func openStore(ctx context.Context, c *config, log *slog.Logger) (*store.Store, error) {
+	cfg := store.Config{URL: c.DatabaseURL, StatementTimeout: c.StatementTimeout, MaxOpenConns: c.MaxOpenConns, MaxIdleConns: c.MaxOpenConns}
+	if c.LogSQL {
+		cfg.OnStatement = func(ctx context.Context, query string, args []any) {
+			log.DebugContext(ctx, "sql", "request_id", requestIDFrom(ctx), "query", query, "args", len(args))
+		}
+	}
+	return store.Open(ctx, cfg)
+}
+
+func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlagSet("migrate", stderr)
+	c.bindDB(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	log := c.logger(stdout)
+	s, err := openStore(ctx, &c, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	log.Info("migrations applied")
+	return nil
+}
+
+func cmdSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlagSet("seed", stderr)
+	c.bindDB(fs, getenv)
+	c.bindSeed(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	log := c.logger(stdout)
+	s, err := openStore(ctx, &c, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return seedDatabase(ctx, s, &c, log)
+}
+
+// seedDatabase loads the requested data set unless it is already there.
+// Data from a different seed is replaced only with --reset, so a seed never
+// wipes a database by surprise.
+func seedDatabase(ctx context.Context, s *store.Store, c *config, log *slog.Logger) error {
+	var size *seed.DemoSize
+	if c.Demo && c.Scale > 0 {
+		sz := seed.Scale(c.Scale)
+		size = &sz
+	}
+	want := seed.Fingerprint(size)
+	have, err := s.SeedFingerprint(ctx)
+	if err != nil {
+		return fmt.Errorf("read seed state: %w", err)
+	}
+	if have == want {
+		log.Info("seed already loaded", "seed", want)
+		return nil
+	}
+	hasData, err := s.HasData(ctx)
+	if err != nil {
+		return err
+	}
+	if hasData && !c.Reset {
+		return fmt.Errorf("the database holds other data (seed %q); rerun with --reset to replace it with %q", have, want)
+	}
+	start := time.Now()
+	log.Info("seeding", "seed", want)
+	if err := s.ReplaceAll(ctx, seed.Build(size), want); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	if err := s.Analyze(ctx); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	log.Info("seeded", "seed", want, "took", time.Since(start).Round(time.Millisecond).String())
+	return nil
+}
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlagSet("serve", stderr)
+	c.bindDB(fs, getenv)
+	c.bindServe(fs, getenv)
+	fs.BoolVar(&c.Migrate, "migrate", false, "apply pending migrations before serving")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	log := c.logger(stdout)
+	s, err := openStore(ctx, &c, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if c.Migrate {
+		if err := s.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	return serve(ctx, s, &c, log)
+}
+
+// cmdDev is what `make run` starts: a database brought up to date, seeded
+// with reference and demo data, and the API with GraphiQL.
+func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlagSet("dev", stderr)
+	c.bindDB(fs, getenv)
+	c.bindServe(fs, getenv)
+	c.bindSeed(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c.Demo, c.Reset = true, true
+	if err := c.validate(); err != nil {
+		return err
+	}
+	log := c.logger(stdout)
+	s, err := openStore(ctx, &c, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := seedDatabase(ctx, s, &c, log); err != nil {
+		return err
+	}
+	return serve(ctx, s, &c, log)
+}

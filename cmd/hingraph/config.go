@@ -1,0 +1,113 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything the commands can be told. Each flag defaults to an
+// environment variable, and each has a safe default of its own.
+type config struct {
+	DatabaseURL      string
+	Addr             string
+	LogLevel         string
+	LogSQL           bool
+	StatementTimeout time.Duration
+	RequestTimeout   time.Duration
+	ShutdownTimeout  time.Duration
+	MaxBodyBytes     int64
+	Introspection    bool
+	ComplexityLimit  int
+	CORSOrigins      string
+	MaxOpenConns     int
+	Migrate          bool
+	// seed
+	Demo     bool
+	Scale    int
+	Reset    bool
+	SkipSeed bool
+}
+
+func (c *config) bindDB(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&c.DatabaseURL, "database-url", getenv("DATABASE_URL"), "PostgreSQL URL (env DATABASE_URL)")
+	fs.DurationVar(&c.StatementTimeout, "statement-timeout", envDuration(getenv, "HINGRAPH_STATEMENT_TIMEOUT", 10*time.Second), "PostgreSQL statement_timeout for every session (env HINGRAPH_STATEMENT_TIMEOUT)")
+	fs.StringVar(&c.LogLevel, "log-level", envString(getenv, "HINGRAPH_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env HINGRAPH_LOG_LEVEL)")
+	fs.BoolVar(&c.LogSQL, "log-sql", envBool(getenv, "HINGRAPH_LOG_SQL", false), "log every SQL statement at debug level (env HINGRAPH_LOG_SQL)")
+	fs.IntVar(&c.MaxOpenConns, "max-open-conns", envInt(getenv, "HINGRAPH_MAX_OPEN_CONNS", 20), "database connection pool size (env HINGRAPH_MAX_OPEN_CONNS)")
+}
+
+func (c *config) bindServe(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&c.Addr, "addr", envString(getenv, "HINGRAPH_ADDR", "localhost:8080"), "listen address (env HINGRAPH_ADDR)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration(getenv, "HINGRAPH_REQUEST_TIMEOUT", 15*time.Second), "time limit for one request, SQL included (env HINGRAPH_REQUEST_TIMEOUT)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "HINGRAPH_SHUTDOWN_TIMEOUT", 20*time.Second), "how long to let in-flight requests finish on shutdown (env HINGRAPH_SHUTDOWN_TIMEOUT)")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", int64(envInt(getenv, "HINGRAPH_MAX_BODY_BYTES", 1<<20)), "largest request body accepted (env HINGRAPH_MAX_BODY_BYTES)")
+	fs.BoolVar(&c.Introspection, "introspection", envBool(getenv, "HINGRAPH_INTROSPECTION", true), "allow schema introspection (env HINGRAPH_INTROSPECTION)")
+	fs.IntVar(&c.ComplexityLimit, "complexity-limit", envInt(getenv, "HINGRAPH_COMPLEXITY_LIMIT", 0), "reject queries above this complexity, 0 for none (env HINGRAPH_COMPLEXITY_LIMIT)")
+	fs.StringVar(&c.CORSOrigins, "cors-origins", getenv("HINGRAPH_CORS_ORIGINS"), "comma-separated origins allowed by CORS; empty allows same-origin only (env HINGRAPH_CORS_ORIGINS)")
+}
+
+func (c *config) bindSeed(fs *flag.FlagSet, getenv func(string) string) {
+	fs.BoolVar(&c.Demo, "demo", envBool(getenv, "HINGRAPH_DEMO", false), "also load generated demo data (env HINGRAPH_DEMO)")
+	fs.IntVar(&c.Scale, "scale", envInt(getenv, "HINGRAPH_DEMO_SCALE", 2), "demo data size: 1 is about 30 thousand outcomes, 10 about 200 thousand, 100 about 2 million (env HINGRAPH_DEMO_SCALE)")
+	fs.BoolVar(&c.Reset, "reset", envBool(getenv, "HINGRAPH_SEED_RESET", false), "replace existing data that came from a different seed (env HINGRAPH_SEED_RESET)")
+}
+
+func (c *config) validate() error {
+	if c.DatabaseURL == "" {
+		return fmt.Errorf("no database: set DATABASE_URL or --database-url (make run starts a local PostgreSQL for you)")
+	}
+	if c.Scale < 0 || c.Scale > 1000 {
+		return fmt.Errorf("--scale must be between 0 and 1000")
+	}
+	return nil
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	if c.LogSQL && lvl > slog.LevelDebug {
+		lvl = slog.LevelDebug
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl}))
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("hingraph "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func envString(getenv func(string) string, k, def string) string {
+	if v := getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(getenv func(string) string, k string, def bool) bool {
+	if b, err := strconv.ParseBool(getenv(k)); err == nil {
+		return b
+	}
+	return def
+}
+
+func envInt(getenv func(string) string, k string, def int) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(getenv(k))); err == nil {
+		return n
+	}
+	return def
+}
+
+func envDuration(getenv func(string) string, k string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(getenv(k)); err == nil {
+		return d
+	}
+	return def
+}

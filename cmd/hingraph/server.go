@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rs/cors"
+
+	"github.com/hin-graph/hin-graph/graph"
+	"github.com/hin-graph/hin-graph/internal/store"
+)
+
+// newServer wires the routes: the GraphQL endpoint, GraphiQL, and the
+// health probes, behind request ids, access logging, body limits and CORS.
+func newServer(s *store.Store, c *config, log *slog.Logger) http.Handler {
+	api := graph.NewHandler(s, graph.Options{
+		Introspection:   c.Introspection,
+		ComplexityLimit: c.ComplexityLimit,
+		RequestTimeout:  c.RequestTimeout,
+		Log:             log,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", limitBody(c.MaxBodyBytes, api))
+	mux.Handle("GET /{$}", graph.GraphiQLHandler("/graphql"))
+	mux.Handle("GET /graphiql", graph.GraphiQLHandler("/graphql"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, `{"status":"ok"}`)
+	})
+	mux.HandleFunc("GET /readyz", readiness(s))
+
+	var h http.Handler = mux
+	if origins := splitList(c.CORSOrigins); len(origins) > 0 {
+		h = cors.New(cors.Options{
+			AllowedOrigins: origins,
+			AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+			AllowedHeaders: []string{"Content-Type", "Authorization", "X-Request-Id"},
+			MaxAge:         600,
+		}).Handler(h)
+	}
+	return accessLog(log, h)
+}
+
+// readiness answers 200 only when the database answers and every migration
+// is applied, so a load balancer never routes to an instance that would fail.
+func readiness(s *store.Store) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.Ping(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, `{"status":"unavailable","reason":"database unreachable"}`)
+			return
+		}
+		current, err := s.MigrationsCurrent(ctx)
+		if err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, `{"status":"unavailable","reason":"cannot read migration state"}`)
+			return
+		}
+		if !current {
+			writeJSON(w, http.StatusServiceUnavailable, `{"status":"unavailable","reason":"migrations pending"}`)
+			return
+		}
+		writeJSON(w, http.StatusOK, `{"status":"ready"}`)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+func limitBody(n int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > n {
+			writeJSON(w, http.StatusRequestEntityTooLarge, `{"errors":[{"message":"request body too large","extensions":{"code":"REQUEST_TOO_LARGE"}}]}`)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, n)
+		next.ServeHTTP(w, r)
+	})
+}
+
+type requestIDKey struct{}
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += n
+	return n, err
+}
+
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// accessLog gives each request an id (a caller's X-Request-Id is kept when
+// it is sane), counts its SQL statements and logs one JSON line with the
+// GraphQL operation name when it ends.
+func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID.MatchString(id) {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		ctx, counter := store.WithStatementCounter(ctx)
+		ctx, op := graph.WithOperationNameSlot(ctx)
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r.WithContext(ctx))
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			return
+		}
+		log.Info("request",
+			"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"operation", op.Name, "duration_ms", float64(time.Since(start).Microseconds())/1000,
+			"sql_statements", counter.Count(), "bytes", rec.bytes)
+	})
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// serve runs the HTTP server until ctx ends, then stops accepting requests
+// and lets in-flight ones finish within the shutdown timeout.
+func serve(ctx context.Context, s *store.Store, c *config, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           newServer(s, c, log),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      c.RequestTimeout + 10*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "graphiql", "http://"+ln.Addr().String()+"/", "graphql", "http://"+ln.Addr().String()+"/graphql")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down; finishing in-flight requests", "timeout", c.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,89 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/hin-graph/hin-graph/internal/store"
+)
+
+// Options configure the GraphQL server.
+type Options struct {
+	Introspection   bool
+	ComplexityLimit int           // 0 disables the limit
+	RequestTimeout  time.Duration // 0 means none
+	Log             *slog.Logger
+}
+
+// NewHandler builds the GraphQL HTTP handler deliberately: only the
+// transports we mean to serve, a parsed-query cache, automatic persisted
+// queries, a complexity limit, introspection as configuration, and a
+// recover function. Each request gets its own loaders.
+func NewHandler(s *store.Store, opts Options) http.Handler {
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: s}}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	if opts.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	if opts.ComplexityLimit > 0 {
+		srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	}
+	srv.SetErrorPresenter(presentError(log))
+	srv.SetRecoverFunc(recoverPanic(log))
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if op := graphql.GetOperationContext(ctx); op != nil {
+			setOperationName(ctx, op.OperationName)
+		}
+		return next(ctx)
+	})
+	var h http.Handler = srv
+	h = LoadersMiddleware(s, h)
+	if opts.RequestTimeout > 0 {
+		h = withTimeout(opts.RequestTimeout, h)
+	}
+	return h
+}
+
+// withTimeout bounds a request; the context deadline also cancels its SQL.
+func withTimeout(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type opNameKey struct{}
+
+// OperationNameSlot lets the access log learn the GraphQL operation name,
+// which only the GraphQL layer knows.
+type OperationNameSlot struct{ Name string }
+
+// WithOperationNameSlot puts an empty slot on the context for the handler to fill.
+func WithOperationNameSlot(ctx context.Context) (context.Context, *OperationNameSlot) {
+	slot := &OperationNameSlot{}
+	return context.WithValue(ctx, opNameKey{}, slot), slot
+}
+
+func setOperationName(ctx context.Context, name string) {
+	if slot, ok := ctx.Value(opNameKey{}).(*OperationNameSlot); ok {
+		slot.Name = name
+	}
+}
