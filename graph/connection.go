@@ -2,9 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
-
-	"github.com/vikstrous/dataloadgen"
 
 	"github.com/hin-graph/hin-graph/graph/model"
 	"github.com/hin-graph/hin-graph/internal/hin"
@@ -39,8 +36,12 @@ func rootConnection[T, F any](ctx context.Context, filter *F, order hin.Order, f
 	if err != nil {
 		return nil, err
 	}
+	page := pages[""]
+	produced(ctx, "", 1)
+	produced(ctx, "nodes", len(page.Items))
+	produced(ctx, "edges.node", len(page.Items))
 	return &model.Connection[T]{
-		Page: pages[""],
+		Page: page,
 		Count: func(ctx context.Context) (int, error) {
 			n, err := count(ctx, "", nil, f)
 			return n[""], err
@@ -48,53 +49,24 @@ func rootConnection[T, F any](ctx context.Context, filter *F, order hin.Order, f
 	}, nil
 }
 
-// nestedConnection serves a list under one parent through a loader shared
-// by every parent asking with the same arguments.
+// nestedConnection serves a list under one parent; every parent asking with
+// the same arguments at the same place in the query shares one statement.
 func nestedConnection[T, F any](ctx context.Context, name, parent, parentID string, filter *F, order hin.Order,
 	first *int, after *string, list listFetch[T, F], count countFetch[F]) (*model.Connection[T], error) {
-	l := loadersFrom(ctx)
 	f := deref(filter)
 	in := store.ListIn{Order: order, Page: pageArgs(first, after)}
 	if err := in.Page.Validate(); err != nil {
 		return nil, err
 	}
-	page, err := pageLoader(l, name, parent, f, in, list).Load(ctx, parentID)
+	page, _, err := pageBatcher(ctx, name, parent, f, in, list).Load(ctx, parentID)
 	if err != nil {
 		return nil, err
 	}
 	return &model.Connection[T]{
 		Page: page,
 		Count: func(ctx context.Context) (int, error) {
-			return countLoader(l, name, parent, f, count).Load(ctx, parentID)
+			n, _, err := countBatcher(ctx, name, parent, f, count).Load(ctx, parentID)
+			return n, err
 		},
 	}, nil
-}
-
-// loadRef loads the record an optional foreign key points at.
-func loadRef[T any](ctx context.Context, ld *dataloadgen.Loader[string, T], id *string) (*T, error) {
-	if id == nil {
-		return nil, nil
-	}
-	return loadOne(ctx, ld, *id)
-}
-
-// loadOne loads a record by id; a missing record is null, not an error.
-func loadOne[T any](ctx context.Context, ld *dataloadgen.Loader[string, T], id string) (*T, error) {
-	v, err := ld.Load(ctx, id)
-	if errors.Is(err, dataloadgen.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &v, nil
-}
-
-// loadMany loads records by id, keeping the order of ids.
-func loadMany[T any](ctx context.Context, ld *dataloadgen.Loader[string, T], ids []string) ([]T, error) {
-	vs, err := ld.LoadAll(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	return vs, nil
 }

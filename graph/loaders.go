@@ -6,66 +6,25 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
-	"time"
-
-	"github.com/vikstrous/dataloadgen"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
 
-// batchWait is how long a loader collects keys before it runs its batch.
-// All siblings at one depth of a response are resolved concurrently, so a
-// short wait is enough to gather them into one statement.
-const batchWait = 2 * time.Millisecond
-
-// Loaders batch and cache the nested reads of one request. Records are
-// loaded by id; nested lists are loaded per parent, one loader per distinct
-// set of list arguments, so every parent at one depth shares one statement.
+// Loaders batch the nested reads of one request: one batcher per field path
+// and argument set, created on first use. Nothing is shared between
+// requests, so nothing one caller may see can leak to another.
 type Loaders struct {
 	store *store.Store
+	objs  *objects
 
-	Region        *dataloadgen.Loader[string, hin.Region]
-	Organisation  *dataloadgen.Loader[string, hin.Organisation]
-	Collaborative *dataloadgen.Loader[string, hin.Collaborative]
-	Programme     *dataloadgen.Loader[string, hin.Programme]
-	Innovation    *dataloadgen.Loader[string, hin.Innovation]
-	Pilot         *dataloadgen.Loader[string, hin.Pilot]
-	Adoption      *dataloadgen.Loader[string, hin.Adoption]
-	Metric        *dataloadgen.Loader[string, hin.Metric]
-	Outcome       *dataloadgen.Loader[string, hin.Outcome]
-
-	StageHistory         *dataloadgen.Loader[string, []hin.StageChange]
-	RegionCollaboratives *dataloadgen.Loader[string, []hin.Collaborative]
-	ProgrammeRegions     *dataloadgen.Loader[string, []string]
-	CollaborativeRegions *dataloadgen.Loader[string, []string]
-
-	mu     sync.Mutex
-	lists  map[string]any
-	counts map[string]*dataloadgen.Loader[string, int]
+	mu       sync.Mutex
+	batchers map[string]any
 }
 
 // NewLoaders makes the loaders for one request.
 func NewLoaders(s *store.Store) *Loaders {
-	opt := dataloadgen.WithWait(batchWait)
-	return &Loaders{
-		store:                s,
-		Region:               dataloadgen.NewMappedLoader(s.RegionsByID, opt),
-		Organisation:         dataloadgen.NewMappedLoader(s.OrganisationsByID, opt),
-		Collaborative:        dataloadgen.NewMappedLoader(s.CollaborativesByID, opt),
-		Programme:            dataloadgen.NewMappedLoader(s.ProgrammesByID, opt),
-		Innovation:           dataloadgen.NewMappedLoader(s.InnovationsByID, opt),
-		Pilot:                dataloadgen.NewMappedLoader(s.PilotsByID, opt),
-		Adoption:             dataloadgen.NewMappedLoader(s.AdoptionsByID, opt),
-		Metric:               dataloadgen.NewMappedLoader(s.MetricsByID, opt),
-		Outcome:              dataloadgen.NewMappedLoader(s.OutcomesByID, opt),
-		StageHistory:         dataloadgen.NewMappedLoader(s.StageHistories, opt),
-		RegionCollaboratives: dataloadgen.NewMappedLoader(s.CollaborativesByRegion, opt),
-		ProgrammeRegions:     dataloadgen.NewMappedLoader(s.ProgrammeRegions, opt),
-		CollaborativeRegions: dataloadgen.NewMappedLoader(s.CollaborativeMembers, opt),
-		lists:                map[string]any{},
-		counts:               map[string]*dataloadgen.Loader[string, int]{},
-	}
+	return &Loaders{store: s, objs: &objects{n: map[string]int{}}, batchers: map[string]any{}}
 }
 
 type loadersKey struct{}
@@ -75,8 +34,7 @@ func WithLoaders(ctx context.Context, s *store.Store) context.Context {
 	return context.WithValue(ctx, loadersKey{}, NewLoaders(s))
 }
 
-// LoadersMiddleware gives every HTTP request its own loaders, so nothing
-// cached leaks from one request (or one caller) to another.
+// LoadersMiddleware gives every HTTP request its own loaders.
 func LoadersMiddleware(s *store.Store, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), s)))
@@ -91,49 +49,154 @@ func loadersFrom(ctx context.Context) *Loaders {
 	return l
 }
 
+// batcherFor returns the batcher for the field being resolved, making it on
+// first use. name tells apart the loaders one field may use.
+func batcherFor[K comparable, V any](ctx context.Context, name string, fetch func(context.Context, []K) (map[K]V, error),
+	register func(*objects, string, []K, map[K]V)) *batcher[K, V] {
+	l := loadersFrom(ctx)
+	pattern := fieldPattern(ctx)
+	key := pattern + "|" + name
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.batchers[key]; ok {
+		return b.(*batcher[K, V])
+	}
+	b := newBatcher(l.objs, pattern, fetch, register)
+	l.batchers[key] = b
+	return b
+}
+
+// produced records objects a resolver put in the response at its own path,
+// for fields that are not batched (root fields).
+func produced(ctx context.Context, suffix string, n int) {
+	p := fieldPattern(ctx)
+	if suffix != "" {
+		p += "." + suffix
+	}
+	loadersFrom(ctx).objs.add(p, n)
+}
+
+// ref is a kind of record loaded by id.
+type ref[T any] struct {
+	name  string
+	fetch func(s *store.Store, ctx context.Context, ids []string) (map[string]T, error)
+}
+
+var (
+	regionRef        = ref[hin.Region]{"region", (*store.Store).RegionsByID}
+	organisationRef  = ref[hin.Organisation]{"organisation", (*store.Store).OrganisationsByID}
+	collaborativeRef = ref[hin.Collaborative]{"collaborative", (*store.Store).CollaborativesByID}
+	programmeRef     = ref[hin.Programme]{"programme", (*store.Store).ProgrammesByID}
+	innovationRef    = ref[hin.Innovation]{"innovation", (*store.Store).InnovationsByID}
+	pilotRef         = ref[hin.Pilot]{"pilot", (*store.Store).PilotsByID}
+	adoptionRef      = ref[hin.Adoption]{"adoption", (*store.Store).AdoptionsByID}
+	metricRef        = ref[hin.Metric]{"metric", (*store.Store).MetricsByID}
+	outcomeRef       = ref[hin.Outcome]{"outcome", (*store.Store).OutcomesByID}
+)
+
+// countFound registers one object per call that found its record.
+func countFound[K comparable, V any](objs *objects, pattern string, calls []K, res map[K]V) {
+	n := 0
+	for _, k := range calls {
+		if _, ok := res[k]; ok {
+			n++
+		}
+	}
+	objs.add(pattern, n)
+}
+
+// countItems registers the items of list results, once per call.
+func countItems[K comparable, V any](objs *objects, pattern string, calls []K, res map[K][]V) {
+	n := 0
+	for _, k := range calls {
+		n += len(res[k])
+	}
+	objs.add(pattern, n)
+}
+
+func (r ref[T]) batcher(ctx context.Context) *batcher[string, T] {
+	s := loadersFrom(ctx).store
+	return batcherFor(ctx, r.name, func(ctx context.Context, ids []string) (map[string]T, error) {
+		return r.fetch(s, ctx, ids)
+	}, countFound[string, T])
+}
+
+// loadOne loads a record by id; a missing record is null, not an error.
+func loadOne[T any](ctx context.Context, r ref[T], id string) (*T, error) {
+	v, found, err := r.batcher(ctx).Load(ctx, id)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// loadRef loads the record an optional foreign key points at.
+func loadRef[T any](ctx context.Context, r ref[T], id *string) (*T, error) {
+	if id == nil {
+		r.batcher(ctx).Skip(ctx)
+		return nil, nil
+	}
+	return loadOne(ctx, r, *id)
+}
+
+// loadMany loads records by id in the order of ids, as one call.
+func loadMany[T any](ctx context.Context, r ref[T], ids []string) ([]T, error) {
+	return r.batcher(ctx).LoadMany(ctx, ids)
+}
+
+// loadList loads a per-record list (stage history, collaboratives).
+func loadList[V any](ctx context.Context, name string, fetch func(s *store.Store, ctx context.Context, ids []string) (map[string][]V, error), id string) ([]V, error) {
+	s := loadersFrom(ctx).store
+	b := batcherFor(ctx, name, func(ctx context.Context, ids []string) (map[string][]V, error) {
+		return fetch(s, ctx, ids)
+	}, countItems[string, V])
+	v, _, err := b.Load(ctx, id)
+	if v == nil {
+		v = []V{}
+	}
+	return v, err
+}
+
 // listFetch fetches pages of a list for many parents.
 type listFetch[T, F any] func(ctx context.Context, in store.ListIn, f F) (map[string]*hin.Page[T], error)
 
 // countFetch counts a list for many parents.
 type countFetch[F any] func(ctx context.Context, parent string, ids []string, f F) (map[string]int, error)
 
-// argsKey identifies a list's arguments; parents asking with equal
-// arguments share a loader and so a statement.
+// argsKey identifies a list's arguments.
 func argsKey(name, parent string, f any, in store.ListIn) string {
 	b, _ := json.Marshal(struct {
 		F any
 		O hin.Order
 		P hin.PageArgs
 	}{f, in.Order, in.Page})
-	return fmt.Sprintf("%s|%s|%s", name, parent, b)
+	return fmt.Sprintf("%s/%s/%s", name, parent, b)
 }
 
-func pageLoader[T, F any](l *Loaders, name, parent string, f F, in store.ListIn, fetch listFetch[T, F]) *dataloadgen.Loader[string, *hin.Page[T]] {
-	key := argsKey(name, parent, f, in)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if ld, ok := l.lists[key]; ok {
-		return ld.(*dataloadgen.Loader[string, *hin.Page[T]])
+// registerPages records one connection per call and its items, which the
+// client may reach through nodes or edges.node.
+func registerPages[T any](objs *objects, pattern string, calls []string, res map[string]*hin.Page[T]) {
+	items := 0
+	for _, k := range calls {
+		if p := res[k]; p != nil {
+			items += len(p.Items)
+		}
 	}
-	ld := dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]*hin.Page[T], error) {
+	objs.add(pattern, len(calls))
+	objs.add(pattern+".nodes", items)
+	objs.add(pattern+".edges.node", items)
+}
+
+func pageBatcher[T, F any](ctx context.Context, name, parent string, f F, in store.ListIn, fetch listFetch[T, F]) *batcher[string, *hin.Page[T]] {
+	return batcherFor(ctx, argsKey(name, parent, f, in), func(ctx context.Context, ids []string) (map[string]*hin.Page[T], error) {
 		in := in
 		in.Parent, in.ParentIDs = parent, ids
 		return fetch(ctx, in, f)
-	}, dataloadgen.WithWait(batchWait))
-	l.lists[key] = ld
-	return ld
+	}, registerPages[T])
 }
 
-func countLoader[F any](l *Loaders, name, parent string, f F, count countFetch[F]) *dataloadgen.Loader[string, int] {
-	key := argsKey(name+"#count", parent, f, store.ListIn{})
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if ld, ok := l.counts[key]; ok {
-		return ld
-	}
-	ld := dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]int, error) {
+func countBatcher[F any](ctx context.Context, name, parent string, f F, count countFetch[F]) *batcher[string, int] {
+	return batcherFor(ctx, argsKey(name+"#count", parent, f, store.ListIn{}), func(ctx context.Context, ids []string) (map[string]int, error) {
 		return count(ctx, parent, ids, f)
-	}, dataloadgen.WithWait(batchWait))
-	l.counts[key] = ld
-	return ld
+	}, nil)
 }

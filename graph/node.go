@@ -2,9 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
-
-	"github.com/vikstrous/dataloadgen"
 
 	"github.com/hin-graph/hin-graph/graph/model"
 	"github.com/hin-graph/hin-graph/internal/hin"
@@ -13,80 +10,83 @@ import (
 // maxNodes caps nodes(ids:) like a page.
 const maxNodes = hin.MaxPageSize
 
-// loadNode resolves a global ID to its object through the request's
-// loaders, so node and nodes batch like any nested field.
-func loadNode(ctx context.Context, id string) (model.Node, error) {
-	thunk, err := nodeThunk(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return thunk()
-}
+// nodeLoader loads nodes of one kind by UUID, keyed by UUID.
+type nodeLoader func(ctx context.Context, uuids []string) (map[string]model.Node, error)
 
-// nodeThunk starts loading a node and returns a function that waits for it,
-// so nodes(ids:) queues every id before the first batch runs.
-func nodeThunk(ctx context.Context, id string) (func() (model.Node, error), error) {
-	kind, uuid, err := hin.ParseGlobalID(id)
-	if err != nil {
-		return nil, err
-	}
-	l := loadersFrom(ctx)
-	switch kind {
-	case hin.KindRegion:
-		return thunk(ctx, l.Region, uuid), nil
-	case hin.KindOrganisation:
-		return thunk(ctx, l.Organisation, uuid), nil
-	case hin.KindCollaborative:
-		return thunk(ctx, l.Collaborative, uuid), nil
-	case hin.KindProgramme:
-		return thunk(ctx, l.Programme, uuid), nil
-	case hin.KindInnovation:
-		return thunk(ctx, l.Innovation, uuid), nil
-	case hin.KindPilot:
-		return thunk(ctx, l.Pilot, uuid), nil
-	case hin.KindAdoption:
-		return thunk(ctx, l.Adoption, uuid), nil
-	case hin.KindMetric:
-		return thunk(ctx, l.Metric, uuid), nil
-	case hin.KindOutcome:
-		return thunk(ctx, l.Outcome, uuid), nil
-	}
-	return func() (model.Node, error) { return nil, nil }, nil
-}
-
-func thunk[T model.Node](ctx context.Context, ld *dataloadgen.Loader[string, T], uuid string) func() (model.Node, error) {
-	wait := ld.LoadThunk(ctx, uuid)
-	return func() (model.Node, error) {
-		v, err := wait()
-		if errors.Is(err, dataloadgen.ErrNotFound) {
-			return nil, nil
-		}
+// Nodes are not registered as response objects: a fragment on one type
+// makes only some of them ask for a nested field, so their children batch
+// by idle time instead of by count.
+func nodesOf[T model.Node](r ref[T]) nodeLoader {
+	return func(ctx context.Context, uuids []string) (map[string]model.Node, error) {
+		s := loadersFrom(ctx).store
+		b := batcherFor(ctx, "node:"+r.name, func(ctx context.Context, ids []string) (map[string]T, error) {
+			return r.fetch(s, ctx, ids)
+		}, nil)
+		vs, err := b.LoadMany(ctx, uuids)
 		if err != nil {
 			return nil, err
 		}
-		return v, nil
+		m := make(map[string]model.Node, len(vs))
+		for _, v := range vs {
+			_, uuid, _ := hin.ParseGlobalID(v.GlobalID())
+			m[uuid] = v
+		}
+		return m, nil
 	}
 }
 
+var nodeLoaders = map[string]nodeLoader{
+	hin.KindRegion:        nodesOf(regionRef),
+	hin.KindOrganisation:  nodesOf(organisationRef),
+	hin.KindCollaborative: nodesOf(collaborativeRef),
+	hin.KindProgramme:     nodesOf(programmeRef),
+	hin.KindInnovation:    nodesOf(innovationRef),
+	hin.KindPilot:         nodesOf(pilotRef),
+	hin.KindAdoption:      nodesOf(adoptionRef),
+	hin.KindMetric:        nodesOf(metricRef),
+	hin.KindOutcome:       nodesOf(outcomeRef),
+}
+
+func loadNode(ctx context.Context, id string) (model.Node, error) {
+	nodes, err := loadNodes(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return nodes[0], nil
+}
+
+// loadNodes fetches nodes of any kinds: one statement per kind asked for,
+// results in the order asked, null for IDs that match nothing.
 func loadNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 	if len(ids) > maxNodes {
 		return nil, hin.Invalid("ids", "at most %d ids at a time, got %d", maxNodes, len(ids))
 	}
-	thunks := make([]func() (model.Node, error), len(ids))
+	type parsed struct{ kind, uuid string }
+	want := make([]parsed, len(ids))
+	byKind := map[string][]string{}
 	for i, id := range ids {
-		t, err := nodeThunk(ctx, id)
+		kind, uuid, err := hin.ParseGlobalID(id)
 		if err != nil {
 			return nil, err
 		}
-		thunks[i] = t
+		want[i] = parsed{kind, uuid}
+		if _, ok := nodeLoaders[kind]; ok {
+			byKind[kind] = append(byKind[kind], uuid)
+		}
+	}
+	found := map[parsed]model.Node{}
+	for kind, uuids := range byKind {
+		m, err := nodeLoaders[kind](ctx, uuids)
+		if err != nil {
+			return nil, err
+		}
+		for uuid, n := range m {
+			found[parsed{kind, uuid}] = n
+		}
 	}
 	out := make([]model.Node, len(ids))
-	for i, t := range thunks {
-		n, err := t()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = n
+	for i, w := range want {
+		out[i] = found[w]
 	}
 	return out, nil
 }

@@ -10,46 +10,47 @@ import (
 
 	"github.com/hin-graph/hin-graph/graph/model"
 	"github.com/hin-graph/hin-graph/internal/hin"
+	"github.com/hin-graph/hin-graph/internal/store"
 )
 
 // Innovation is the resolver for the innovation field.
 func (r *adoptionResolver) Innovation(ctx context.Context, obj *hin.Adoption) (*hin.Innovation, error) {
-	return loadOne(ctx, loadersFrom(ctx).Innovation, obj.InnovationID)
+	return loadOne(ctx, innovationRef, obj.InnovationID)
 }
 
 // Organisation is the resolver for the organisation field.
 func (r *adoptionResolver) Organisation(ctx context.Context, obj *hin.Adoption) (*hin.Organisation, error) {
-	return loadOne(ctx, loadersFrom(ctx).Organisation, obj.OrganisationID)
+	return loadOne(ctx, organisationRef, obj.OrganisationID)
 }
 
 // Region is the resolver for the region field.
 func (r *adoptionResolver) Region(ctx context.Context, obj *hin.Adoption) (*hin.Region, error) {
-	return loadOne(ctx, loadersFrom(ctx).Region, obj.RegionID)
+	return loadOne(ctx, regionRef, obj.RegionID)
 }
 
 // HostRegion is the resolver for the hostRegion field.
 func (r *collaborativeResolver) HostRegion(ctx context.Context, obj *hin.Collaborative) (*hin.Region, error) {
-	return loadOne(ctx, loadersFrom(ctx).Region, obj.HostRegionID)
+	return loadOne(ctx, regionRef, obj.HostRegionID)
 }
 
 // Regions is the resolver for the regions field.
 func (r *collaborativeResolver) Regions(ctx context.Context, obj *hin.Collaborative) ([]hin.Region, error) {
-	return regionsOf(ctx, loadersFrom(ctx).CollaborativeRegions, obj.ID)
+	return regionsOf(ctx, "collaborative", r.Store.CollaborativeMembers, obj.ID)
 }
 
 // Innovator is the resolver for the innovator field.
 func (r *innovationResolver) Innovator(ctx context.Context, obj *hin.Innovation) (*hin.Organisation, error) {
-	return loadRef(ctx, loadersFrom(ctx).Organisation, obj.InnovatorID)
+	return loadRef(ctx, organisationRef, obj.InnovatorID)
 }
 
 // LeadRegion is the resolver for the leadRegion field.
 func (r *innovationResolver) LeadRegion(ctx context.Context, obj *hin.Innovation) (*hin.Region, error) {
-	return loadRef(ctx, loadersFrom(ctx).Region, obj.LeadRegionID)
+	return loadRef(ctx, regionRef, obj.LeadRegionID)
 }
 
 // StageHistory is the resolver for the stageHistory field.
 func (r *innovationResolver) StageHistory(ctx context.Context, obj *hin.Innovation) ([]hin.StageChange, error) {
-	return loadersFrom(ctx).StageHistory.Load(ctx, obj.ID)
+	return loadList(ctx, "stageHistory", (*store.Store).StageHistories, obj.ID)
 }
 
 // Programmes is the resolver for the programmes field.
@@ -79,7 +80,7 @@ func (r *metricResolver) Outcomes(ctx context.Context, obj *hin.Metric, first *i
 
 // Region is the resolver for the region field.
 func (r *organisationResolver) Region(ctx context.Context, obj *hin.Organisation) (*hin.Region, error) {
-	return loadRef(ctx, loadersFrom(ctx).Region, obj.RegionID)
+	return loadRef(ctx, regionRef, obj.RegionID)
 }
 
 // Pilots is the resolver for the pilots field.
@@ -99,42 +100,42 @@ func (r *organisationResolver) Innovations(ctx context.Context, obj *hin.Organis
 
 // Metric is the resolver for the metric field.
 func (r *outcomeResolver) Metric(ctx context.Context, obj *hin.Outcome) (*hin.Metric, error) {
-	return loadOne(ctx, loadersFrom(ctx).Metric, obj.MetricID)
+	return loadOne(ctx, metricRef, obj.MetricID)
 }
 
 // Region is the resolver for the region field.
 func (r *outcomeResolver) Region(ctx context.Context, obj *hin.Outcome) (*hin.Region, error) {
-	return loadOne(ctx, loadersFrom(ctx).Region, obj.RegionID)
+	return loadOne(ctx, regionRef, obj.RegionID)
 }
 
 // Innovation is the resolver for the innovation field.
 func (r *outcomeResolver) Innovation(ctx context.Context, obj *hin.Outcome) (*hin.Innovation, error) {
-	return loadRef(ctx, loadersFrom(ctx).Innovation, obj.InnovationID)
+	return loadRef(ctx, innovationRef, obj.InnovationID)
 }
 
 // Pilot is the resolver for the pilot field.
 func (r *outcomeResolver) Pilot(ctx context.Context, obj *hin.Outcome) (*hin.Pilot, error) {
-	return loadRef(ctx, loadersFrom(ctx).Pilot, obj.PilotID)
+	return loadRef(ctx, pilotRef, obj.PilotID)
 }
 
 // Programme is the resolver for the programme field.
 func (r *outcomeResolver) Programme(ctx context.Context, obj *hin.Outcome) (*hin.Programme, error) {
-	return loadRef(ctx, loadersFrom(ctx).Programme, obj.ProgrammeID)
+	return loadRef(ctx, programmeRef, obj.ProgrammeID)
 }
 
 // Innovation is the resolver for the innovation field.
 func (r *pilotResolver) Innovation(ctx context.Context, obj *hin.Pilot) (*hin.Innovation, error) {
-	return loadOne(ctx, loadersFrom(ctx).Innovation, obj.InnovationID)
+	return loadOne(ctx, innovationRef, obj.InnovationID)
 }
 
 // Site is the resolver for the site field.
 func (r *pilotResolver) Site(ctx context.Context, obj *hin.Pilot) (*hin.Organisation, error) {
-	return loadOne(ctx, loadersFrom(ctx).Organisation, obj.SiteID)
+	return loadOne(ctx, organisationRef, obj.SiteID)
 }
 
 // Region is the resolver for the region field.
 func (r *pilotResolver) Region(ctx context.Context, obj *hin.Pilot) (*hin.Region, error) {
-	return loadOne(ctx, loadersFrom(ctx).Region, obj.RegionID)
+	return loadOne(ctx, regionRef, obj.RegionID)
 }
 
 // Outcomes is the resolver for the outcomes field.
@@ -144,7 +145,7 @@ func (r *pilotResolver) Outcomes(ctx context.Context, obj *hin.Pilot, first *int
 
 // Parent is the resolver for the parent field.
 func (r *programmeResolver) Parent(ctx context.Context, obj *hin.Programme) (*hin.Programme, error) {
-	return loadRef(ctx, loadersFrom(ctx).Programme, obj.ParentID)
+	return loadRef(ctx, programmeRef, obj.ParentID)
 }
 
 // Workstreams is the resolver for the workstreams field.
@@ -154,7 +155,7 @@ func (r *programmeResolver) Workstreams(ctx context.Context, obj *hin.Programme,
 
 // Regions is the resolver for the regions field.
 func (r *programmeResolver) Regions(ctx context.Context, obj *hin.Programme) ([]hin.Region, error) {
-	return regionsOf(ctx, loadersFrom(ctx).ProgrammeRegions, obj.ID)
+	return regionsOf(ctx, "programme", r.Store.ProgrammeRegions, obj.ID)
 }
 
 // Innovations is the resolver for the innovations field.
@@ -179,7 +180,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 
 // Regions is the resolver for the regions field.
 func (r *queryResolver) Regions(ctx context.Context, filter *hin.RegionFilter) ([]hin.Region, error) {
-	return r.Store.Regions(ctx, deref(filter))
+	return regions(ctx, r.Store, filter)
 }
 
 // Region is the resolver for the region field.
@@ -194,7 +195,7 @@ func (r *queryResolver) Organisations(ctx context.Context, first *int, after *st
 
 // Collaboratives is the resolver for the collaboratives field.
 func (r *queryResolver) Collaboratives(ctx context.Context, filter *hin.CollaborativeFilter) ([]hin.Collaborative, error) {
-	return r.Store.Collaboratives(ctx, deref(filter))
+	return collaboratives(ctx, r.Store, filter)
 }
 
 // Programmes is the resolver for the programmes field.
@@ -224,7 +225,7 @@ func (r *queryResolver) Adoptions(ctx context.Context, first *int, after *string
 
 // Metrics is the resolver for the metrics field.
 func (r *queryResolver) Metrics(ctx context.Context, filter *hin.MetricFilter) ([]hin.Metric, error) {
-	return r.Store.Metrics(ctx, deref(filter))
+	return metrics(ctx, r.Store, filter)
 }
 
 // Outcomes is the resolver for the outcomes field.
@@ -244,7 +245,7 @@ func (r *regionResolver) PatientSafetyCollaborative(ctx context.Context, obj *hi
 
 // Collaboratives is the resolver for the collaboratives field.
 func (r *regionResolver) Collaboratives(ctx context.Context, obj *hin.Region) ([]hin.Collaborative, error) {
-	return loadersFrom(ctx).RegionCollaboratives.Load(ctx, obj.ID)
+	return loadList(ctx, "collaboratives", (*store.Store).CollaborativesByRegion, obj.ID)
 }
 
 // Programmes is the resolver for the programmes field.

@@ -35,7 +35,7 @@ func ParseGlobalID(id string) (kind, uuid string, err error) {
 	if decErr != nil || !ok || !isUUID(uuid) {
 		return "", "", &Error{Code: EINVALID, Message: fmt.Sprintf("%q is not a valid ID", truncate(id, 64))}
 	}
-	return kind, uuid, nil
+	return kind, strings.ToLower(uuid), nil
 }
 
 // ParseIDOf decodes a global ID that must be of the given kind; field names

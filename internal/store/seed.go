@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -176,7 +177,11 @@ func loadDataset(ctx context.Context, tx *sqlx.Tx, d Dataset) error {
 
 // copyRows streams rows into a table with COPY, the fastest way in.
 func copyRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows func(emit func(...any) error) error) error {
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, cols...))
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = pq.QuoteIdentifier(c)
+	}
+	stmt, err := tx.PrepareContext(ctx, fmt.Sprintf("COPY %s (%s) FROM STDIN", pq.QuoteIdentifier(table), strings.Join(quoted, ", ")))
 	if err != nil {
 		return mapError(err)
 	}

@@ -1,0 +1,52 @@
+# The two commands a newcomer needs:
+#   make run    start the API with reference and demo data and GraphiQL on http://localhost:8080
+#   make test   run every check and test
+# Both use DATABASE_URL when it is set; otherwise they start a private,
+# throwaway PostgreSQL under .data/ (installing PostgreSQL with apt if it is
+# missing and you are root). See scripts/with-postgres.sh.
+
+GO          ?= go
+GOFILES_DIRS = cmd graph internal
+# demo data size for make run: 1 is about 30 thousand outcomes, 100 about 2 million
+SCALE       ?= 2
+
+.PHONY: run test check fmt-check vet lint unit generate build bench db-stop db-status help
+
+run: ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
+	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh $(GO) run ./cmd/hingraph dev
+
+test: ## gofmt, go vet, staticcheck and every test, against a real PostgreSQL
+	@scripts/with-postgres.sh $(MAKE) --no-print-directory check
+
+check: fmt-check vet lint unit
+
+fmt-check:
+	@echo "== gofmt"
+	@out="$$(gofmt -l $(GOFILES_DIRS))"; if [ -n "$$out" ]; then echo "files need gofmt:"; echo "$$out"; exit 1; fi
+
+vet:
+	@echo "== go vet"
+	@$(GO) vet ./...
+
+lint:
+	@echo "== staticcheck"
+	@$(GO) tool staticcheck ./...
+
+unit:
+	@echo "== go test"
+	@$(GO) test -count=1 ./...
+
+generate: ## regenerate gqlgen code after editing schema.graphqls
+	$(GO) tool gqlgen generate
+
+build: ## build bin/hingraph
+	$(GO) build -o bin/hingraph ./cmd/hingraph
+
+db-stop: ## stop the local throwaway PostgreSQL if it is running
+	@scripts/with-postgres.sh --stop
+
+db-status:
+	@scripts/with-postgres.sh --status
+
+help:
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
