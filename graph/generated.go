@@ -66,6 +66,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AdoptionSpread struct {
+		Adopters func(childComplexity int) int
+		ByRegion func(childComplexity int) int
+	}
+
 	Collaborative struct {
 		Code        func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -74,6 +79,41 @@ type ComplexityRoot struct {
 		Kind        func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Regions     func(childComplexity int) int
+	}
+
+	Coverage struct {
+		ExpectedCount    func(childComplexity int) int
+		MissingRegions   func(childComplexity int) int
+		ReportingCount   func(childComplexity int) int
+		ReportingRegions func(childComplexity int) int
+	}
+
+	Figure struct {
+		ByRegion       func(childComplexity int) int
+		Coverage       func(childComplexity int) int
+		Denominator    func(childComplexity int) int
+		IncludesDrafts func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Metrics        func(childComplexity int) int
+		Numerator      func(childComplexity int) int
+		OutcomeCount   func(childComplexity int) int
+		Unit           func(childComplexity int) int
+		Value          func(childComplexity int) int
+		Window         func(childComplexity int) int
+	}
+
+	FigureGroup struct {
+		ClinicalArea    func(childComplexity int) int
+		Denominator     func(childComplexity int) int
+		Innovation      func(childComplexity int) int
+		InnovationStage func(childComplexity int) int
+		Numerator       func(childComplexity int) int
+		OutcomeCount    func(childComplexity int) int
+		Period          func(childComplexity int) int
+		Programme       func(childComplexity int) int
+		Region          func(childComplexity int) int
+		ReportingCount  func(childComplexity int) int
+		Value           func(childComplexity int) int
 	}
 
 	Innovation struct {
@@ -104,6 +144,13 @@ type ComplexityRoot struct {
 	InnovationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	KindAdoption struct {
+		Adopters      func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Organisations func(childComplexity int) int
+		Share         func(childComplexity int) int
 	}
 
 	Metric struct {
@@ -177,6 +224,12 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Period struct {
+		End   func(childComplexity int) int
+		Label func(childComplexity int) int
+		Start func(childComplexity int) int
+	}
+
 	Pilot struct {
 		EndDate           func(childComplexity int) int
 		EvaluationSummary func(childComplexity int) int
@@ -199,6 +252,12 @@ type ComplexityRoot struct {
 	PilotEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Pipeline struct {
+		ByRegion func(childComplexity int) int
+		Moves    func(childComplexity int) int
+		Stages   func(childComplexity int) int
 	}
 
 	Programme struct {
@@ -231,27 +290,37 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Adoptions      func(childComplexity int, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) int
-		Collaboratives func(childComplexity int, filter *hin.CollaborativeFilter) int
-		Innovations    func(childComplexity int, first *int, after *string, filter *hin.InnovationFilter, orderBy *model.InnovationOrder) int
-		Metrics        func(childComplexity int, filter *hin.MetricFilter) int
-		Node           func(childComplexity int, id string) int
-		Nodes          func(childComplexity int, ids []string) int
-		Organisations  func(childComplexity int, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) int
-		Outcomes       func(childComplexity int, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) int
-		Pilots         func(childComplexity int, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) int
-		Programme      func(childComplexity int, code string) int
-		Programmes     func(childComplexity int, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) int
-		Region         func(childComplexity int, code string) int
-		Regions        func(childComplexity int, filter *hin.RegionFilter) int
+		AdoptionSpread     func(childComplexity int, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) int
+		Adoptions          func(childComplexity int, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) int
+		Collaboratives     func(childComplexity int, filter *hin.CollaborativeFilter) int
+		Figure             func(childComplexity int, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) int
+		FigureBreakdown    func(childComplexity int, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
+		InnovationPipeline func(childComplexity int, filter *hin.FigureFilter, movedIn *hin.WindowInput) int
+		Innovations        func(childComplexity int, first *int, after *string, filter *hin.InnovationFilter, orderBy *model.InnovationOrder) int
+		Metrics            func(childComplexity int, filter *hin.MetricFilter) int
+		Node               func(childComplexity int, id string) int
+		Nodes              func(childComplexity int, ids []string) int
+		Organisations      func(childComplexity int, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) int
+		Outcomes           func(childComplexity int, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) int
+		Pilots             func(childComplexity int, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) int
+		Programme          func(childComplexity int, code string) int
+		Programmes         func(childComplexity int, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) int
+		Region             func(childComplexity int, code string) int
+		RegionComparison   func(childComplexity int, metrics []string, window hin.WindowInput, includeDrafts *bool) int
+		Regions            func(childComplexity int, filter *hin.RegionFilter) int
+		Series             func(childComplexity int, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
 	}
 
 	Region struct {
+		AdoptionSpread             func(childComplexity int, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) int
 		Adoptions                  func(childComplexity int, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) int
 		Code                       func(childComplexity int) int
 		Collaboratives             func(childComplexity int) int
+		Figure                     func(childComplexity int, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) int
+		FigureBreakdown            func(childComplexity int, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
 		FormerName                 func(childComplexity int) int
 		GlobalID                   func(childComplexity int) int
+		InnovationPipeline         func(childComplexity int, filter *hin.FigureFilter, movedIn *hin.WindowInput) int
 		Innovations                func(childComplexity int, first *int, after *string, filter *hin.InnovationFilter, orderBy *model.InnovationOrder) int
 		Name                       func(childComplexity int) int
 		Organisations              func(childComplexity int, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) int
@@ -259,13 +328,78 @@ type ComplexityRoot struct {
 		PatientSafetyCollaborative func(childComplexity int) int
 		Pilots                     func(childComplexity int, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) int
 		Programmes                 func(childComplexity int, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) int
+		Series                     func(childComplexity int, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
 		Summary                    func(childComplexity int) int
+	}
+
+	RegionAdoption struct {
+		Adopters func(childComplexity int) int
+		ByKind   func(childComplexity int) int
+		Region   func(childComplexity int) int
+	}
+
+	RegionComparison struct {
+		Metrics  func(childComplexity int) int
+		National func(childComplexity int) int
+		Rows     func(childComplexity int) int
+		Window   func(childComplexity int) int
+	}
+
+	RegionComparisonRow struct {
+		Cells  func(childComplexity int) int
+		Region func(childComplexity int) int
+	}
+
+	RegionFigure struct {
+		Denominator     func(childComplexity int) int
+		LatestPeriodEnd func(childComplexity int) int
+		Numerator       func(childComplexity int) int
+		OutcomeCount    func(childComplexity int) int
+		Region          func(childComplexity int) int
+		Reported        func(childComplexity int) int
+		Value           func(childComplexity int) int
+	}
+
+	RegionPipeline struct {
+		Moves  func(childComplexity int) int
+		Region func(childComplexity int) int
+		Stages func(childComplexity int) int
+	}
+
+	Series struct {
+		Kind    func(childComplexity int) int
+		Metrics func(childComplexity int) int
+		Points  func(childComplexity int) int
+		Unit    func(childComplexity int) int
+		Window  func(childComplexity int) int
+	}
+
+	SeriesPoint struct {
+		Denominator    func(childComplexity int) int
+		Numerator      func(childComplexity int) int
+		OutcomeCount   func(childComplexity int) int
+		Period         func(childComplexity int) int
+		Reported       func(childComplexity int) int
+		ReportingCount func(childComplexity int) int
+		Value          func(childComplexity int) int
 	}
 
 	StageChange struct {
 		ChangedOn func(childComplexity int) int
 		FromStage func(childComplexity int) int
 		ToStage   func(childComplexity int) int
+	}
+
+	StageCount struct {
+		Innovations func(childComplexity int) int
+		MovedIn     func(childComplexity int) int
+		Stage       func(childComplexity int) int
+	}
+
+	Window struct {
+		From  func(childComplexity int) int
+		Label func(childComplexity int) int
+		To    func(childComplexity int) int
 	}
 }
 
@@ -339,6 +473,12 @@ type QueryResolver interface {
 	Adoptions(ctx context.Context, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) (*model.Connection[hin.Adoption], error)
 	Metrics(ctx context.Context, filter *hin.MetricFilter) ([]hin.Metric, error)
 	Outcomes(ctx context.Context, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error)
+	Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*model.Figure, error)
+	FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]model.FigureGroup, error)
+	Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*model.Series, error)
+	RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool) (*model.RegionComparison, error)
+	InnovationPipeline(ctx context.Context, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*model.Pipeline, error)
+	AdoptionSpread(ctx context.Context, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*model.AdoptionSpread, error)
 }
 type RegionResolver interface {
 	Organisations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error)
@@ -349,6 +489,11 @@ type RegionResolver interface {
 	Pilots(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) (*model.Connection[hin.Pilot], error)
 	Adoptions(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) (*model.Connection[hin.Adoption], error)
 	Outcomes(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error)
+	Figure(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*model.Figure, error)
+	FigureBreakdown(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]model.FigureGroup, error)
+	Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*model.Series, error)
+	InnovationPipeline(ctx context.Context, obj *hin.Region, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*model.Pipeline, error)
+	AdoptionSpread(ctx context.Context, obj *hin.Region, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*model.AdoptionSpread, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -438,6 +583,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AdoptionEdge.Node(childComplexity), true
 
+	case "AdoptionSpread.adopters":
+		if e.ComplexityRoot.AdoptionSpread.Adopters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdoptionSpread.Adopters(childComplexity), true
+	case "AdoptionSpread.byRegion":
+		if e.ComplexityRoot.AdoptionSpread.ByRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdoptionSpread.ByRegion(childComplexity), true
+
 	case "Collaborative.code":
 		if e.ComplexityRoot.Collaborative.Code == nil {
 			break
@@ -480,6 +638,165 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Collaborative.Regions(childComplexity), true
+
+	case "Coverage.expectedCount":
+		if e.ComplexityRoot.Coverage.ExpectedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.ExpectedCount(childComplexity), true
+	case "Coverage.missingRegions":
+		if e.ComplexityRoot.Coverage.MissingRegions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.MissingRegions(childComplexity), true
+	case "Coverage.reportingCount":
+		if e.ComplexityRoot.Coverage.ReportingCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.ReportingCount(childComplexity), true
+	case "Coverage.reportingRegions":
+		if e.ComplexityRoot.Coverage.ReportingRegions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.ReportingRegions(childComplexity), true
+
+	case "Figure.byRegion":
+		if e.ComplexityRoot.Figure.ByRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Figure.ByRegion(childComplexity), true
+	case "Figure.coverage":
+		if e.ComplexityRoot.Figure.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Figure.Coverage(childComplexity), true
+	case "Figure.denominator":
+		if e.ComplexityRoot.Figure.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Figure.Denominator(childComplexity), true
+	case "Figure.includesDrafts":
+		if e.ComplexityRoot.Figure.IncludesDrafts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Figure.IncludesDrafts(childComplexity), true
+	case "Figure.kind":
+		if e.ComplexityRoot.Figure.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Figure.Kind(childComplexity), true
+	case "Figure.metrics":
+		if e.ComplexityRoot.Figure.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Figure.Metrics(childComplexity), true
+	case "Figure.numerator":
+		if e.ComplexityRoot.Figure.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Figure.Numerator(childComplexity), true
+	case "Figure.outcomeCount":
+		if e.ComplexityRoot.Figure.OutcomeCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Figure.OutcomeCount(childComplexity), true
+	case "Figure.unit":
+		if e.ComplexityRoot.Figure.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Figure.Unit(childComplexity), true
+	case "Figure.value":
+		if e.ComplexityRoot.Figure.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Figure.Value(childComplexity), true
+	case "Figure.window":
+		if e.ComplexityRoot.Figure.Window == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Figure.Window(childComplexity), true
+
+	case "FigureGroup.clinicalArea":
+		if e.ComplexityRoot.FigureGroup.ClinicalArea == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureGroup.ClinicalArea(childComplexity), true
+	case "FigureGroup.denominator":
+		if e.ComplexityRoot.FigureGroup.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureGroup.Denominator(childComplexity), true
+	case "FigureGroup.innovation":
+		if e.ComplexityRoot.FigureGroup.Innovation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureGroup.Innovation(childComplexity), true
+	case "FigureGroup.innovationStage":
+		if e.ComplexityRoot.FigureGroup.InnovationStage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureGroup.InnovationStage(childComplexity), true
+	case "FigureGroup.numerator":
+		if e.ComplexityRoot.FigureGroup.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureGroup.Numerator(childComplexity), true
+	case "FigureGroup.outcomeCount":
+		if e.ComplexityRoot.FigureGroup.OutcomeCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureGroup.OutcomeCount(childComplexity), true
+	case "FigureGroup.period":
+		if e.ComplexityRoot.FigureGroup.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureGroup.Period(childComplexity), true
+	case "FigureGroup.programme":
+		if e.ComplexityRoot.FigureGroup.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureGroup.Programme(childComplexity), true
+	case "FigureGroup.region":
+		if e.ComplexityRoot.FigureGroup.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureGroup.Region(childComplexity), true
+	case "FigureGroup.reportingCount":
+		if e.ComplexityRoot.FigureGroup.ReportingCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureGroup.ReportingCount(childComplexity), true
+	case "FigureGroup.value":
+		if e.ComplexityRoot.FigureGroup.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureGroup.Value(childComplexity), true
 
 	case "Innovation.adoptions":
 		if e.ComplexityRoot.Innovation.Adoptions == nil {
@@ -629,6 +946,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InnovationEdge.Node(childComplexity), true
+
+	case "KindAdoption.adopters":
+		if e.ComplexityRoot.KindAdoption.Adopters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindAdoption.Adopters(childComplexity), true
+	case "KindAdoption.kind":
+		if e.ComplexityRoot.KindAdoption.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindAdoption.Kind(childComplexity), true
+	case "KindAdoption.organisations":
+		if e.ComplexityRoot.KindAdoption.Organisations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindAdoption.Organisations(childComplexity), true
+	case "KindAdoption.share":
+		if e.ComplexityRoot.KindAdoption.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindAdoption.Share(childComplexity), true
 
 	case "Metric.code":
 		if e.ComplexityRoot.Metric.Code == nil {
@@ -940,6 +1282,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Period.end":
+		if e.ComplexityRoot.Period.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Period.End(childComplexity), true
+	case "Period.label":
+		if e.ComplexityRoot.Period.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Period.Label(childComplexity), true
+	case "Period.start":
+		if e.ComplexityRoot.Period.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Period.Start(childComplexity), true
+
 	case "Pilot.endDate":
 		if e.ComplexityRoot.Pilot.EndDate == nil {
 			break
@@ -1037,6 +1398,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PilotEdge.Node(childComplexity), true
+
+	case "Pipeline.byRegion":
+		if e.ComplexityRoot.Pipeline.ByRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.ByRegion(childComplexity), true
+	case "Pipeline.moves":
+		if e.ComplexityRoot.Pipeline.Moves == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.Moves(childComplexity), true
+	case "Pipeline.stages":
+		if e.ComplexityRoot.Pipeline.Stages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.Stages(childComplexity), true
 
 	case "Programme.clinicalArea":
 		if e.ComplexityRoot.Programme.ClinicalArea == nil {
@@ -1176,6 +1556,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProgrammeEdge.Node(childComplexity), true
 
+	case "Query.adoptionSpread":
+		if e.ComplexityRoot.Query.AdoptionSpread == nil {
+			break
+		}
+
+		args, err := ec.field_Query_adoptionSpread_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AdoptionSpread(childComplexity, args["innovationId"].(*string), args["programmeId"].(*string), args["kinds"].([]hin.OrganisationKind), args["on"].(*time.Time)), true
 	case "Query.adoptions":
 		if e.ComplexityRoot.Query.Adoptions == nil {
 			break
@@ -1198,6 +1589,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Collaboratives(childComplexity, args["filter"].(*hin.CollaborativeFilter)), true
+	case "Query.figure":
+		if e.ComplexityRoot.Query.Figure == nil {
+			break
+		}
+
+		args, err := ec.field_Query_figure_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Figure(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+	case "Query.figureBreakdown":
+		if e.ComplexityRoot.Query.FigureBreakdown == nil {
+			break
+		}
+
+		args, err := ec.field_Query_figureBreakdown_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FigureBreakdown(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["groupBy"].([]hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+	case "Query.innovationPipeline":
+		if e.ComplexityRoot.Query.InnovationPipeline == nil {
+			break
+		}
+
+		args, err := ec.field_Query_innovationPipeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.InnovationPipeline(childComplexity, args["filter"].(*hin.FigureFilter), args["movedIn"].(*hin.WindowInput)), true
 	case "Query.innovations":
 		if e.ComplexityRoot.Query.Innovations == nil {
 			break
@@ -1309,6 +1733,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Region(childComplexity, args["code"].(string)), true
+	case "Query.regionComparison":
+		if e.ComplexityRoot.Query.RegionComparison == nil {
+			break
+		}
+
+		args, err := ec.field_Query_regionComparison_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RegionComparison(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["includeDrafts"].(*bool)), true
 	case "Query.regions":
 		if e.ComplexityRoot.Query.Regions == nil {
 			break
@@ -1320,7 +1755,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Regions(childComplexity, args["filter"].(*hin.RegionFilter)), true
+	case "Query.series":
+		if e.ComplexityRoot.Query.Series == nil {
+			break
+		}
 
+		args, err := ec.field_Query_series_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Series(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["interval"].(hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+
+	case "Region.adoptionSpread":
+		if e.ComplexityRoot.Region.AdoptionSpread == nil {
+			break
+		}
+
+		args, err := ec.field_Region_adoptionSpread_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.AdoptionSpread(childComplexity, args["innovationId"].(*string), args["programmeId"].(*string), args["kinds"].([]hin.OrganisationKind), args["on"].(*time.Time)), true
 	case "Region.adoptions":
 		if e.ComplexityRoot.Region.Adoptions == nil {
 			break
@@ -1344,6 +1801,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Collaboratives(childComplexity), true
+	case "Region.figure":
+		if e.ComplexityRoot.Region.Figure == nil {
+			break
+		}
+
+		args, err := ec.field_Region_figure_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.Figure(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+	case "Region.figureBreakdown":
+		if e.ComplexityRoot.Region.FigureBreakdown == nil {
+			break
+		}
+
+		args, err := ec.field_Region_figureBreakdown_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.FigureBreakdown(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["groupBy"].([]hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
 	case "Region.formerName":
 		if e.ComplexityRoot.Region.FormerName == nil {
 			break
@@ -1356,6 +1835,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.GlobalID(childComplexity), true
+	case "Region.innovationPipeline":
+		if e.ComplexityRoot.Region.InnovationPipeline == nil {
+			break
+		}
+
+		args, err := ec.field_Region_innovationPipeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.InnovationPipeline(childComplexity, args["filter"].(*hin.FigureFilter), args["movedIn"].(*hin.WindowInput)), true
 	case "Region.innovations":
 		if e.ComplexityRoot.Region.Innovations == nil {
 			break
@@ -1423,12 +1913,216 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Programmes(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*hin.ProgrammeFilter), args["orderBy"].(*model.ProgrammeOrder)), true
+	case "Region.series":
+		if e.ComplexityRoot.Region.Series == nil {
+			break
+		}
+
+		args, err := ec.field_Region_series_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.Series(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["interval"].(hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
 	case "Region.summary":
 		if e.ComplexityRoot.Region.Summary == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Region.Summary(childComplexity), true
+
+	case "RegionAdoption.adopters":
+		if e.ComplexityRoot.RegionAdoption.Adopters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionAdoption.Adopters(childComplexity), true
+	case "RegionAdoption.byKind":
+		if e.ComplexityRoot.RegionAdoption.ByKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionAdoption.ByKind(childComplexity), true
+	case "RegionAdoption.region":
+		if e.ComplexityRoot.RegionAdoption.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionAdoption.Region(childComplexity), true
+
+	case "RegionComparison.metrics":
+		if e.ComplexityRoot.RegionComparison.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionComparison.Metrics(childComplexity), true
+	case "RegionComparison.national":
+		if e.ComplexityRoot.RegionComparison.National == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionComparison.National(childComplexity), true
+	case "RegionComparison.rows":
+		if e.ComplexityRoot.RegionComparison.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionComparison.Rows(childComplexity), true
+	case "RegionComparison.window":
+		if e.ComplexityRoot.RegionComparison.Window == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionComparison.Window(childComplexity), true
+
+	case "RegionComparisonRow.cells":
+		if e.ComplexityRoot.RegionComparisonRow.Cells == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionComparisonRow.Cells(childComplexity), true
+	case "RegionComparisonRow.region":
+		if e.ComplexityRoot.RegionComparisonRow.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionComparisonRow.Region(childComplexity), true
+
+	case "RegionFigure.denominator":
+		if e.ComplexityRoot.RegionFigure.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionFigure.Denominator(childComplexity), true
+	case "RegionFigure.latestPeriodEnd":
+		if e.ComplexityRoot.RegionFigure.LatestPeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionFigure.LatestPeriodEnd(childComplexity), true
+	case "RegionFigure.numerator":
+		if e.ComplexityRoot.RegionFigure.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionFigure.Numerator(childComplexity), true
+	case "RegionFigure.outcomeCount":
+		if e.ComplexityRoot.RegionFigure.OutcomeCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionFigure.OutcomeCount(childComplexity), true
+	case "RegionFigure.region":
+		if e.ComplexityRoot.RegionFigure.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionFigure.Region(childComplexity), true
+	case "RegionFigure.reported":
+		if e.ComplexityRoot.RegionFigure.Reported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionFigure.Reported(childComplexity), true
+	case "RegionFigure.value":
+		if e.ComplexityRoot.RegionFigure.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionFigure.Value(childComplexity), true
+
+	case "RegionPipeline.moves":
+		if e.ComplexityRoot.RegionPipeline.Moves == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionPipeline.Moves(childComplexity), true
+	case "RegionPipeline.region":
+		if e.ComplexityRoot.RegionPipeline.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionPipeline.Region(childComplexity), true
+	case "RegionPipeline.stages":
+		if e.ComplexityRoot.RegionPipeline.Stages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionPipeline.Stages(childComplexity), true
+
+	case "Series.kind":
+		if e.ComplexityRoot.Series.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.Kind(childComplexity), true
+	case "Series.metrics":
+		if e.ComplexityRoot.Series.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.Metrics(childComplexity), true
+	case "Series.points":
+		if e.ComplexityRoot.Series.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.Points(childComplexity), true
+	case "Series.unit":
+		if e.ComplexityRoot.Series.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.Unit(childComplexity), true
+	case "Series.window":
+		if e.ComplexityRoot.Series.Window == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.Window(childComplexity), true
+
+	case "SeriesPoint.denominator":
+		if e.ComplexityRoot.SeriesPoint.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeriesPoint.Denominator(childComplexity), true
+	case "SeriesPoint.numerator":
+		if e.ComplexityRoot.SeriesPoint.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeriesPoint.Numerator(childComplexity), true
+	case "SeriesPoint.outcomeCount":
+		if e.ComplexityRoot.SeriesPoint.OutcomeCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeriesPoint.OutcomeCount(childComplexity), true
+	case "SeriesPoint.period":
+		if e.ComplexityRoot.SeriesPoint.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeriesPoint.Period(childComplexity), true
+	case "SeriesPoint.reported":
+		if e.ComplexityRoot.SeriesPoint.Reported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeriesPoint.Reported(childComplexity), true
+	case "SeriesPoint.reportingCount":
+		if e.ComplexityRoot.SeriesPoint.ReportingCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeriesPoint.ReportingCount(childComplexity), true
+	case "SeriesPoint.value":
+		if e.ComplexityRoot.SeriesPoint.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeriesPoint.Value(childComplexity), true
 
 	case "StageChange.changedOn":
 		if e.ComplexityRoot.StageChange.ChangedOn == nil {
@@ -1449,6 +2143,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StageChange.ToStage(childComplexity), true
 
+	case "StageCount.innovations":
+		if e.ComplexityRoot.StageCount.Innovations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageCount.Innovations(childComplexity), true
+	case "StageCount.movedIn":
+		if e.ComplexityRoot.StageCount.MovedIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageCount.MovedIn(childComplexity), true
+	case "StageCount.stage":
+		if e.ComplexityRoot.StageCount.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageCount.Stage(childComplexity), true
+
+	case "Window.from":
+		if e.ComplexityRoot.Window.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Window.From(childComplexity), true
+	case "Window.label":
+		if e.ComplexityRoot.Window.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Window.Label(childComplexity), true
+	case "Window.to":
+		if e.ComplexityRoot.Window.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Window.To(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1461,6 +2193,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAdoptionOrder,
 		ec.unmarshalInputCollaborativeFilter,
 		ec.unmarshalInputDateRange,
+		ec.unmarshalInputFigureFilter,
 		ec.unmarshalInputInnovationFilter,
 		ec.unmarshalInputInnovationOrder,
 		ec.unmarshalInputMetricFilter,
@@ -1473,6 +2206,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputProgrammeFilter,
 		ec.unmarshalInputProgrammeOrder,
 		ec.unmarshalInputRegionFilter,
+		ec.unmarshalInputWindowInput,
 	)
 	first := true
 
@@ -2511,6 +3245,410 @@ type OutcomeEdge {
   "The outcome."
   node: Outcome!
 }
+
+# ---------------------------------------------------------------------------
+# National figures
+
+# Combined figures across regions. Every aggregate follows its metric's rule (see MetricKind):
+# counts are summed, rates are sum(numerators) / sum(denominators), snapshots take each region's latest
+# value in the window and sum those. Draft outcomes are left out unless includeDrafts is true and the
+# caller may see drafts. Regions that reported nothing are listed as missing, never shown as zero.
+extend type Query {
+  "One combined figure for a metric (or several metrics of the same kind and unit) over a window, with each region's figure and which regions reported."
+  figure(
+    "Codes of the metrics to combine, e.g. [\"patients_benefiting\"]. Several are allowed only if they share kind and unit."
+    metrics: [String!]!
+    "The window: its outcomes must lie wholly inside it."
+    window: WindowInput!
+    "Restricts the outcomes combined."
+    filter: FigureFilter
+    "Include draft outcomes (only for callers allowed to see drafts; others get FORBIDDEN)."
+    includeDrafts: Boolean = false
+  ): Figure!
+
+  "Combined figures broken down by any mix of dimensions (region, programme, innovation, clinical area, innovation stage, and one period size)."
+  figureBreakdown(
+    "Codes of the metrics to combine (same kind and unit)."
+    metrics: [String!]!
+    "The window: its outcomes must lie wholly inside it."
+    window: WindowInput!
+    "The dimensions to group by; at most one of MONTH, QUARTER and FINANCIAL_YEAR."
+    groupBy: [FigureDimension!]!
+    "Restricts the outcomes combined."
+    filter: FigureFilter
+    "Include draft outcomes (only for callers allowed to see drafts)."
+    includeDrafts: Boolean = false
+  ): [FigureGroup!]!
+
+  "A time series for charts: one point per month, NHS quarter or financial year of the window, with gaps reported as gaps."
+  series(
+    "Codes of the metrics to combine (same kind and unit)."
+    metrics: [String!]!
+    "The window the series covers."
+    window: WindowInput!
+    "The size of each point: MONTH, QUARTER or FINANCIAL_YEAR."
+    interval: FigureDimension!
+    "Restricts the outcomes combined."
+    filter: FigureFilter
+    "Include draft outcomes (only for callers allowed to see drafts)."
+    includeDrafts: Boolean = false
+  ): Series!
+
+  "All 15 regions side by side against a set of metrics for one window, with the national figure of each metric."
+  regionComparison(
+    "Codes of the metrics to compare, one column each; they need not share a unit."
+    metrics: [String!]!
+    "The window of every figure."
+    window: WindowInput!
+    "Include draft outcomes (only for callers allowed to see drafts)."
+    includeDrafts: Boolean = false
+  ): RegionComparison!
+
+  "How many innovations sit at each stage of the journey, nationally and per lead region, and how many moved stage in a window."
+  innovationPipeline(
+    "Restricts the innovations counted (regionCodes apply to the lead region)."
+    filter: FigureFilter
+    "Count stage changes made within this window (moves into each stage)."
+    movedIn: WindowInput
+  ): Pipeline!
+
+  "How far an innovation, or the innovations of a programme, has spread: adopting organisations per region, and their share of the organisations of that kind there."
+  adoptionSpread(
+    "The innovation whose adoptions to count."
+    innovationId: ID
+    "Count adoptions of any innovation of this programme instead."
+    programmeId: ID
+    "Only these kinds of organisation; when given, kinds with no adopter are listed too."
+    kinds: [OrganisationKind!]
+    "Count adoptions made by this date, against organisations that existed on it; today unless given."
+    on: Date
+  ): AdoptionSpread!
+}
+
+# Regional dashboards: the same aggregates scoped to one region.
+extend type Region {
+  "This region's combined figure for metrics over a window (coverage lists only this region)."
+  figure(
+    "Codes of the metrics to combine (same kind and unit)."
+    metrics: [String!]!
+    "The window."
+    window: WindowInput!
+    "Restricts the outcomes combined."
+    filter: FigureFilter
+    "Include draft outcomes (only for callers allowed to see this region's drafts)."
+    includeDrafts: Boolean = false
+  ): Figure!
+  "This region's figures broken down by dimensions."
+  figureBreakdown(
+    "Codes of the metrics to combine (same kind and unit)."
+    metrics: [String!]!
+    "The window."
+    window: WindowInput!
+    "The dimensions to group by."
+    groupBy: [FigureDimension!]!
+    "Restricts the outcomes combined."
+    filter: FigureFilter
+    "Include draft outcomes (only for callers allowed to see this region's drafts)."
+    includeDrafts: Boolean = false
+  ): [FigureGroup!]!
+  "This region's time series."
+  series(
+    "Codes of the metrics to combine (same kind and unit)."
+    metrics: [String!]!
+    "The window the series covers."
+    window: WindowInput!
+    "The size of each point."
+    interval: FigureDimension!
+    "Restricts the outcomes combined."
+    filter: FigureFilter
+    "Include draft outcomes (only for callers allowed to see this region's drafts)."
+    includeDrafts: Boolean = false
+  ): Series!
+  "The pipeline of innovations this region leads."
+  innovationPipeline(
+    "Restricts the innovations counted."
+    filter: FigureFilter
+    "Count stage changes made within this window."
+    movedIn: WindowInput
+  ): Pipeline!
+  "Adoptions in this region of an innovation or of a programme's innovations."
+  adoptionSpread(
+    "The innovation whose adoptions to count."
+    innovationId: ID
+    "Count adoptions of any innovation of this programme instead."
+    programmeId: ID
+    "Only these kinds of organisation."
+    kinds: [OrganisationKind!]
+    "Count adoptions made by this date; today unless given."
+    on: Date
+  ): AdoptionSpread!
+}
+
+"""
+A window of days. Give exactly one form: ` + "`" + `from` + "`" + ` and ` + "`" + `to` + "`" + ` (inclusive), a ` + "`" + `financialYear` + "`" + ` such as
+` + "`" + `FY2023-24` + "`" + ` (1 April 2023 to 31 March 2024), or a ` + "`" + `quarter` + "`" + ` such as ` + "`" + `FY2023-24 Q1` + "`" + ` (April to June 2023).
+"""
+input WindowInput {
+  "First day of the window (with ` + "`" + `to` + "`" + `)."
+  from: Date
+  "Last day of the window, inclusive (with ` + "`" + `from` + "`" + `)."
+  to: Date
+  "An NHS financial year, written FY2023-24."
+  financialYear: String
+  "An NHS quarter, written FY2023-24 Q1 (Q1 is April to June, Q4 January to March)."
+  quarter: String
+}
+
+"A resolved window of days."
+type Window {
+  "First day."
+  from: Date!
+  "Last day, inclusive."
+  to: Date!
+  "Name: FY2023-24, FY2023-24 Q2, or from..to."
+  label: String!
+}
+
+"What a combined figure can be broken down by."
+enum FigureDimension {
+  "One group per region."
+  REGION
+  "One group per programme the outcomes are reported under (null for none)."
+  PROGRAMME
+  "One group per innovation the outcomes are about (null for none)."
+  INNOVATION
+  "One group per clinical area of the outcomes' innovations (null when no innovation)."
+  CLINICAL_AREA
+  "One group per current stage of the outcomes' innovations (null when no innovation)."
+  INNOVATION_STAGE
+  "One group per calendar month of the outcomes' period start."
+  MONTH
+  "One group per NHS quarter (Q1 April to June) of the outcomes' period start."
+  QUARTER
+  "One group per NHS financial year (1 April to 31 March) of the outcomes' period start."
+  FINANCIAL_YEAR
+}
+
+"Restricts the outcomes or innovations an aggregate is made of."
+input FigureFilter {
+  "Only these regions (by code)."
+  regionCodes: [String!]
+  "Only outcomes reported under these programmes (programme IDs); for pipelines, innovations of these programmes."
+  programmeIds: [ID!]
+  "Only outcomes about these innovations (innovation IDs)."
+  innovationIds: [ID!]
+  "Only innovations whose clinical area contains this text (case-insensitive)."
+  clinicalArea: String
+  "Only innovations currently at these stages."
+  stages: [InnovationStage!]
+}
+
+"""
+A combined figure. ` + "`" + `value` + "`" + ` is the headline under the metric's rule: the sum for COUNT, the latest value
+per region summed for SNAPSHOT, and numerator / denominator for RATE (with both totals beside it).
+"""
+type Figure {
+  "The metrics combined."
+  metrics: [Metric!]!
+  "How the values were combined (the metrics' shared kind)."
+  kind: MetricKind!
+  "Unit of value (for RATE a fraction from 0 to 1; numerator and denominator are in the metric's unit)."
+  unit: String!
+  "The window the figure covers."
+  window: Window!
+  "The headline value; null when no region reported."
+  value: Float
+  "RATE only: sum of the numerators of every outcome combined."
+  numerator: Float
+  "RATE only: sum of the denominators of every outcome combined."
+  denominator: Float
+  "How many outcomes were combined."
+  outcomeCount: Int!
+  "True when draft outcomes were included."
+  includesDrafts: Boolean!
+  "Which regions reported in the window and which did not."
+  coverage: Coverage!
+  "Each region's figure under the same rule, every expected region listed (reported: false when it sent nothing)."
+  byRegion: [RegionFigure!]!
+}
+
+"Which regions a figure is made of."
+type Coverage {
+  "Regions with at least one outcome in the figure."
+  reportingRegions: [Region!]!
+  "Regions that reported nothing in the window: missing, not zero."
+  missingRegions: [Region!]!
+  "How many regions reported."
+  reportingCount: Int!
+  "How many regions were expected (15 nationally, fewer when filtered)."
+  expectedCount: Int!
+}
+
+"One region's part of a combined figure."
+type RegionFigure {
+  "The region."
+  region: Region!
+  "False when the region sent nothing in the window; value is then null, not zero."
+  reported: Boolean!
+  "The region's value under the metric's rule."
+  value: Float
+  "RATE only: the region's numerator total."
+  numerator: Float
+  "RATE only: the region's denominator total."
+  denominator: Float
+  "SNAPSHOT: the period end of the latest value used; otherwise the latest period end seen."
+  latestPeriodEnd: Date
+  "How many outcomes the region contributed."
+  outcomeCount: Int!
+}
+
+"One group of a breakdown. Dimensions not grouped by are null."
+type FigureGroup {
+  "The region, when grouped by REGION."
+  region: Region
+  "The programme, when grouped by PROGRAMME (null also for outcomes under no programme)."
+  programme: Programme
+  "The innovation, when grouped by INNOVATION (null also for outcomes about no innovation)."
+  innovation: Innovation
+  "The clinical area, when grouped by CLINICAL_AREA."
+  clinicalArea: String
+  "The innovation stage, when grouped by INNOVATION_STAGE."
+  innovationStage: InnovationStage
+  "The period, when grouped by MONTH, QUARTER or FINANCIAL_YEAR."
+  period: Period
+  "The group's headline value under the metrics' rule."
+  value: Float
+  "RATE only: numerator total."
+  numerator: Float
+  "RATE only: denominator total."
+  denominator: Float
+  "Outcomes combined in the group."
+  outcomeCount: Int!
+  "Regions that reported in the group (1 when grouped by region)."
+  reportingCount: Int!
+}
+
+"A bucket of time."
+type Period {
+  "Name: 2023-04 (month), FY2023-24 Q1 (quarter) or FY2023-24 (financial year)."
+  label: String!
+  "First day."
+  start: Date!
+  "Last day, inclusive."
+  end: Date!
+}
+
+"A time series: every period of the window in order, reported or not."
+type Series {
+  "The metrics combined."
+  metrics: [Metric!]!
+  "How values were combined."
+  kind: MetricKind!
+  "Unit of the values."
+  unit: String!
+  "The window the series covers."
+  window: Window!
+  "One point per period, oldest first; a period with no outcome is a gap (reported: false, value null)."
+  points: [SeriesPoint!]!
+}
+
+"One point of a time series."
+type SeriesPoint {
+  "The period."
+  period: Period!
+  "False when no region reported in the period: a gap, not a zero."
+  reported: Boolean!
+  "The combined value for the period; for SNAPSHOT the latest value per region within the period, summed."
+  value: Float
+  "RATE only: numerator total."
+  numerator: Float
+  "RATE only: denominator total."
+  denominator: Float
+  "Outcomes combined."
+  outcomeCount: Int!
+  "Regions that reported in the period."
+  reportingCount: Int!
+}
+
+"Regions side by side."
+type RegionComparison {
+  "The metrics, one column each, in the order asked."
+  metrics: [Metric!]!
+  "The window of every figure."
+  window: Window!
+  "One row per region, ordered by code."
+  rows: [RegionComparisonRow!]!
+  "The national figure of each metric, in the order of metrics."
+  national: [Figure!]!
+}
+
+"One region's row of a comparison."
+type RegionComparisonRow {
+  "The region."
+  region: Region!
+  "One cell per metric, in the order of metrics."
+  cells: [RegionFigure!]!
+}
+
+"The innovation pipeline."
+type Pipeline {
+  "National counts, one per stage in journey order (innovations with no lead region included)."
+  stages: [StageCount!]!
+  "Counts per lead region, ordered by region code."
+  byRegion: [RegionPipeline!]!
+  "Stage changes within the window (0 when no window was given)."
+  moves: Int!
+}
+
+"Innovations at one stage."
+type StageCount {
+  "The stage."
+  stage: InnovationStage!
+  "Innovations currently at this stage."
+  innovations: Int!
+  "Stage changes into this stage within the window."
+  movedIn: Int!
+}
+
+"One region's pipeline."
+type RegionPipeline {
+  "The lead region."
+  region: Region!
+  "Counts per stage in journey order."
+  stages: [StageCount!]!
+  "Stage changes within the window."
+  moves: Int!
+}
+
+"How far adoption has spread."
+type AdoptionSpread {
+  "Organisations that adopted, in all regions."
+  adopters: Int!
+  "Per region, ordered by code; regions with no adopter of the kinds counted are left out unless kinds were given."
+  byRegion: [RegionAdoption!]!
+}
+
+"Adoption in one region."
+type RegionAdoption {
+  "The region."
+  region: Region!
+  "Organisations in the region that adopted."
+  adopters: Int!
+  "Per organisation kind: adopters beside all organisations of that kind in the region."
+  byKind: [KindAdoption!]!
+}
+
+"Adoption among one kind of organisation in a region."
+type KindAdoption {
+  "The kind of organisation."
+  kind: OrganisationKind!
+  "Organisations of this kind that adopted."
+  adopters: Int!
+  "Organisations of this kind in the region, valid on the date."
+  organisations: Int!
+  "adopters / organisations, from 0 to 1; null when the region has none of this kind."
+  share: Float
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2559,6 +3697,16 @@ func (ec *executionContext) childFields_AdoptionEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type AdoptionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_AdoptionSpread(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "adopters":
+		return ec.fieldContext_AdoptionSpread_adopters(ctx, field)
+	case "byRegion":
+		return ec.fieldContext_AdoptionSpread_byRegion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AdoptionSpread", field.Name)
+}
+
 func (ec *executionContext) childFields_Collaborative(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2577,6 +3725,76 @@ func (ec *executionContext) childFields_Collaborative(ctx context.Context, field
 		return ec.fieldContext_Collaborative_regions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Collaborative", field.Name)
+}
+
+func (ec *executionContext) childFields_Coverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reportingRegions":
+		return ec.fieldContext_Coverage_reportingRegions(ctx, field)
+	case "missingRegions":
+		return ec.fieldContext_Coverage_missingRegions(ctx, field)
+	case "reportingCount":
+		return ec.fieldContext_Coverage_reportingCount(ctx, field)
+	case "expectedCount":
+		return ec.fieldContext_Coverage_expectedCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Coverage", field.Name)
+}
+
+func (ec *executionContext) childFields_Figure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metrics":
+		return ec.fieldContext_Figure_metrics(ctx, field)
+	case "kind":
+		return ec.fieldContext_Figure_kind(ctx, field)
+	case "unit":
+		return ec.fieldContext_Figure_unit(ctx, field)
+	case "window":
+		return ec.fieldContext_Figure_window(ctx, field)
+	case "value":
+		return ec.fieldContext_Figure_value(ctx, field)
+	case "numerator":
+		return ec.fieldContext_Figure_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_Figure_denominator(ctx, field)
+	case "outcomeCount":
+		return ec.fieldContext_Figure_outcomeCount(ctx, field)
+	case "includesDrafts":
+		return ec.fieldContext_Figure_includesDrafts(ctx, field)
+	case "coverage":
+		return ec.fieldContext_Figure_coverage(ctx, field)
+	case "byRegion":
+		return ec.fieldContext_Figure_byRegion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Figure", field.Name)
+}
+
+func (ec *executionContext) childFields_FigureGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_FigureGroup_region(ctx, field)
+	case "programme":
+		return ec.fieldContext_FigureGroup_programme(ctx, field)
+	case "innovation":
+		return ec.fieldContext_FigureGroup_innovation(ctx, field)
+	case "clinicalArea":
+		return ec.fieldContext_FigureGroup_clinicalArea(ctx, field)
+	case "innovationStage":
+		return ec.fieldContext_FigureGroup_innovationStage(ctx, field)
+	case "period":
+		return ec.fieldContext_FigureGroup_period(ctx, field)
+	case "value":
+		return ec.fieldContext_FigureGroup_value(ctx, field)
+	case "numerator":
+		return ec.fieldContext_FigureGroup_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_FigureGroup_denominator(ctx, field)
+	case "outcomeCount":
+		return ec.fieldContext_FigureGroup_outcomeCount(ctx, field)
+	case "reportingCount":
+		return ec.fieldContext_FigureGroup_reportingCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FigureGroup", field.Name)
 }
 
 func (ec *executionContext) childFields_Innovation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2637,6 +3855,20 @@ func (ec *executionContext) childFields_InnovationEdge(ctx context.Context, fiel
 		return ec.fieldContext_InnovationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InnovationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_KindAdoption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_KindAdoption_kind(ctx, field)
+	case "adopters":
+		return ec.fieldContext_KindAdoption_adopters(ctx, field)
+	case "organisations":
+		return ec.fieldContext_KindAdoption_organisations(ctx, field)
+	case "share":
+		return ec.fieldContext_KindAdoption_share(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KindAdoption", field.Name)
 }
 
 func (ec *executionContext) childFields_Metric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2781,6 +4013,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Period(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "label":
+		return ec.fieldContext_Period_label(ctx, field)
+	case "start":
+		return ec.fieldContext_Period_start(ctx, field)
+	case "end":
+		return ec.fieldContext_Period_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Period", field.Name)
+}
+
 func (ec *executionContext) childFields_Pilot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2827,6 +4071,18 @@ func (ec *executionContext) childFields_PilotEdge(ctx context.Context, field gra
 		return ec.fieldContext_PilotEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PilotEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Pipeline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stages":
+		return ec.fieldContext_Pipeline_stages(ctx, field)
+	case "byRegion":
+		return ec.fieldContext_Pipeline_byRegion(ctx, field)
+	case "moves":
+		return ec.fieldContext_Pipeline_moves(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Pipeline", field.Name)
 }
 
 func (ec *executionContext) childFields_Programme(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2915,8 +4171,122 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_adoptions(ctx, field)
 	case "outcomes":
 		return ec.fieldContext_Region_outcomes(ctx, field)
+	case "figure":
+		return ec.fieldContext_Region_figure(ctx, field)
+	case "figureBreakdown":
+		return ec.fieldContext_Region_figureBreakdown(ctx, field)
+	case "series":
+		return ec.fieldContext_Region_series(ctx, field)
+	case "innovationPipeline":
+		return ec.fieldContext_Region_innovationPipeline(ctx, field)
+	case "adoptionSpread":
+		return ec.fieldContext_Region_adoptionSpread(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
+}
+
+func (ec *executionContext) childFields_RegionAdoption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_RegionAdoption_region(ctx, field)
+	case "adopters":
+		return ec.fieldContext_RegionAdoption_adopters(ctx, field)
+	case "byKind":
+		return ec.fieldContext_RegionAdoption_byKind(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionAdoption", field.Name)
+}
+
+func (ec *executionContext) childFields_RegionComparison(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metrics":
+		return ec.fieldContext_RegionComparison_metrics(ctx, field)
+	case "window":
+		return ec.fieldContext_RegionComparison_window(ctx, field)
+	case "rows":
+		return ec.fieldContext_RegionComparison_rows(ctx, field)
+	case "national":
+		return ec.fieldContext_RegionComparison_national(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionComparison", field.Name)
+}
+
+func (ec *executionContext) childFields_RegionComparisonRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_RegionComparisonRow_region(ctx, field)
+	case "cells":
+		return ec.fieldContext_RegionComparisonRow_cells(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionComparisonRow", field.Name)
+}
+
+func (ec *executionContext) childFields_RegionFigure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_RegionFigure_region(ctx, field)
+	case "reported":
+		return ec.fieldContext_RegionFigure_reported(ctx, field)
+	case "value":
+		return ec.fieldContext_RegionFigure_value(ctx, field)
+	case "numerator":
+		return ec.fieldContext_RegionFigure_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_RegionFigure_denominator(ctx, field)
+	case "latestPeriodEnd":
+		return ec.fieldContext_RegionFigure_latestPeriodEnd(ctx, field)
+	case "outcomeCount":
+		return ec.fieldContext_RegionFigure_outcomeCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionFigure", field.Name)
+}
+
+func (ec *executionContext) childFields_RegionPipeline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_RegionPipeline_region(ctx, field)
+	case "stages":
+		return ec.fieldContext_RegionPipeline_stages(ctx, field)
+	case "moves":
+		return ec.fieldContext_RegionPipeline_moves(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionPipeline", field.Name)
+}
+
+func (ec *executionContext) childFields_Series(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metrics":
+		return ec.fieldContext_Series_metrics(ctx, field)
+	case "kind":
+		return ec.fieldContext_Series_kind(ctx, field)
+	case "unit":
+		return ec.fieldContext_Series_unit(ctx, field)
+	case "window":
+		return ec.fieldContext_Series_window(ctx, field)
+	case "points":
+		return ec.fieldContext_Series_points(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Series", field.Name)
+}
+
+func (ec *executionContext) childFields_SeriesPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_SeriesPoint_period(ctx, field)
+	case "reported":
+		return ec.fieldContext_SeriesPoint_reported(ctx, field)
+	case "value":
+		return ec.fieldContext_SeriesPoint_value(ctx, field)
+	case "numerator":
+		return ec.fieldContext_SeriesPoint_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_SeriesPoint_denominator(ctx, field)
+	case "outcomeCount":
+		return ec.fieldContext_SeriesPoint_outcomeCount(ctx, field)
+	case "reportingCount":
+		return ec.fieldContext_SeriesPoint_reportingCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SeriesPoint", field.Name)
 }
 
 func (ec *executionContext) childFields_StageChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2929,6 +4299,30 @@ func (ec *executionContext) childFields_StageChange(ctx context.Context, field g
 		return ec.fieldContext_StageChange_changedOn(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StageChange", field.Name)
+}
+
+func (ec *executionContext) childFields_StageCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stage":
+		return ec.fieldContext_StageCount_stage(ctx, field)
+	case "innovations":
+		return ec.fieldContext_StageCount_innovations(ctx, field)
+	case "movedIn":
+		return ec.fieldContext_StageCount_movedIn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StageCount", field.Name)
+}
+
+func (ec *executionContext) childFields_Window(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_Window_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Window_to(ctx, field)
+	case "label":
+		return ec.fieldContext_Window_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Window", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3517,6 +4911,44 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_adoptionSpread_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "innovationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["innovationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "programmeId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["programmeId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]hin.OrganisationKind, error) {
+			return ec.unmarshalOOrganisationKind2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisationKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_adoptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3566,6 +4998,112 @@ func (ec *executionContext) field_Query_collaboratives_args(ctx context.Context,
 		return nil, err
 	}
 	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_figureBreakdown_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "metrics",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metrics"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (hin.WindowInput, error) {
+			return ec.unmarshalNWindowInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]hin.Dimension, error) {
+			return ec.unmarshalNFigureDimension2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimensionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.FigureFilter, error) {
+			return ec.unmarshalOFigureFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeDrafts",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeDrafts"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_figure_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "metrics",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metrics"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (hin.WindowInput, error) {
+			return ec.unmarshalNWindowInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.FigureFilter, error) {
+			return ec.unmarshalOFigureFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeDrafts",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeDrafts"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_innovationPipeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.FigureFilter, error) {
+			return ec.unmarshalOFigureFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "movedIn",
+		func(ctx context.Context, v any) (*hin.WindowInput, error) {
+			return ec.unmarshalOWindowInput2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["movedIn"] = arg1
 	return args, nil
 }
 
@@ -3815,6 +5353,36 @@ func (ec *executionContext) field_Query_programmes_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_regionComparison_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "metrics",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metrics"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (hin.WindowInput, error) {
+			return ec.unmarshalNWindowInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "includeDrafts",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeDrafts"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_region_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3840,6 +5408,90 @@ func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_series_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "metrics",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metrics"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (hin.WindowInput, error) {
+			return ec.unmarshalNWindowInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (hin.Dimension, error) {
+			return ec.unmarshalNFigureDimension2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.FigureFilter, error) {
+			return ec.unmarshalOFigureFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeDrafts",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeDrafts"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_adoptionSpread_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "innovationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["innovationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "programmeId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["programmeId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]hin.OrganisationKind, error) {
+			return ec.unmarshalOOrganisationKind2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisationKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg3
 	return args, nil
 }
 
@@ -3878,6 +5530,112 @@ func (ec *executionContext) field_Region_adoptions_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["orderBy"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_figureBreakdown_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "metrics",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metrics"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (hin.WindowInput, error) {
+			return ec.unmarshalNWindowInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]hin.Dimension, error) {
+			return ec.unmarshalNFigureDimension2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimensionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.FigureFilter, error) {
+			return ec.unmarshalOFigureFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeDrafts",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeDrafts"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_figure_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "metrics",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metrics"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (hin.WindowInput, error) {
+			return ec.unmarshalNWindowInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.FigureFilter, error) {
+			return ec.unmarshalOFigureFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeDrafts",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeDrafts"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_innovationPipeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.FigureFilter, error) {
+			return ec.unmarshalOFigureFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "movedIn",
+		func(ctx context.Context, v any) (*hin.WindowInput, error) {
+			return ec.unmarshalOWindowInput2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["movedIn"] = arg1
 	return args, nil
 }
 
@@ -4068,6 +5826,52 @@ func (ec *executionContext) field_Region_programmes_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["orderBy"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_series_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "metrics",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metrics"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (hin.WindowInput, error) {
+			return ec.unmarshalNWindowInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (hin.Dimension, error) {
+			return ec.unmarshalNFigureDimension2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.FigureFilter, error) {
+			return ec.unmarshalOFigureFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeDrafts",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeDrafts"] = arg4
 	return args, nil
 }
 
@@ -4447,6 +6251,61 @@ func (ec *executionContext) fieldContext_AdoptionEdge_node(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _AdoptionSpread_adopters(ctx context.Context, field graphql.CollectedField, obj *model.AdoptionSpread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdoptionSpread_adopters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Adopters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdoptionSpread_adopters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdoptionSpread", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _AdoptionSpread_byRegion(ctx context.Context, field graphql.CollectedField, obj *model.AdoptionSpread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdoptionSpread_byRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByRegion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionAdoption) graphql.Marshaler {
+			return ec.marshalNRegionAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionAdoptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdoptionSpread_byRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AdoptionSpread",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionAdoption(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Collaborative_id(ctx context.Context, field graphql.CollectedField, obj *hin.Collaborative) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4624,6 +6483,694 @@ func (ec *executionContext) fieldContext_Collaborative_regions(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Coverage_reportingRegions(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_reportingRegions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportingRegions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_reportingRegions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Coverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Coverage_missingRegions(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_missingRegions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MissingRegions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_missingRegions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Coverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Coverage_reportingCount(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_reportingCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportingCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_reportingCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coverage", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Coverage_expectedCount(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_expectedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_expectedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coverage", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Figure_metrics(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Figure_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metrics, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetricᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Figure_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Figure",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Figure_kind(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Figure_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.MetricKind) graphql.Marshaler {
+			return ec.marshalNMetricKind2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetricKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Figure_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type MetricKind does not have child fields"))
+}
+
+func (ec *executionContext) _Figure_unit(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Figure_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Figure_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Figure_window(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Figure_window(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Window, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.Window) graphql.Marshaler {
+			return ec.marshalNWindow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Figure_window(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Figure",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Window(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Figure_value(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Figure_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Figure_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Figure_numerator(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Figure_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Figure_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Figure_denominator(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Figure_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Figure_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Figure_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Figure_outcomeCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutcomeCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Figure_outcomeCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Figure_includesDrafts(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Figure_includesDrafts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncludesDrafts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Figure_includesDrafts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Figure_coverage(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Figure_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Coverage) graphql.Marshaler {
+			return ec.marshalNCoverage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐCoverage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Figure_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Figure",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Coverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Figure_byRegion(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Figure_byRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByRegion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionFigure) graphql.Marshaler {
+			return ec.marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Figure_byRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Figure",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionFigure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FigureGroup_region(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureGroup_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FigureGroup_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FigureGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FigureGroup_programme(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureGroup_programme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Programme, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Programme) graphql.Marshaler {
+			return ec.marshalOProgramme2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgramme(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FigureGroup_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FigureGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Programme(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FigureGroup_innovation(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureGroup_innovation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Innovation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Innovation) graphql.Marshaler {
+			return ec.marshalOInnovation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FigureGroup_innovation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FigureGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Innovation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FigureGroup_clinicalArea(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureGroup_clinicalArea(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClinicalArea, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FigureGroup_clinicalArea(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FigureGroup_innovationStage(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureGroup_innovationStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InnovationStage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Stage) graphql.Marshaler {
+			return ec.marshalOInnovationStage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FigureGroup_innovationStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type InnovationStage does not have child fields"))
+}
+
+func (ec *executionContext) _FigureGroup_period(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureGroup_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Period) graphql.Marshaler {
+			return ec.marshalOPeriod2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPeriod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FigureGroup_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FigureGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FigureGroup_value(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureGroup_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FigureGroup_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FigureGroup_numerator(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureGroup_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FigureGroup_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FigureGroup_denominator(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureGroup_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FigureGroup_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FigureGroup_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureGroup_outcomeCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutcomeCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FigureGroup_outcomeCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _FigureGroup_reportingCount(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureGroup_reportingCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportingCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FigureGroup_reportingCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Innovation_id(ctx context.Context, field graphql.CollectedField, obj *hin.Innovation) (ret graphql.Marshaler) {
@@ -5254,6 +7801,98 @@ func (ec *executionContext) fieldContext_InnovationEdge_node(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _KindAdoption_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindAdoption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindAdoption_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.OrganisationKind) graphql.Marshaler {
+			return ec.marshalNOrganisationKind2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisationKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindAdoption_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindAdoption", field, false, false, errors.New("field of type OrganisationKind does not have child fields"))
+}
+
+func (ec *executionContext) _KindAdoption_adopters(ctx context.Context, field graphql.CollectedField, obj *model.KindAdoption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindAdoption_adopters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Adopters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindAdoption_adopters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindAdoption", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _KindAdoption_organisations(ctx context.Context, field graphql.CollectedField, obj *model.KindAdoption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindAdoption_organisations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organisations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindAdoption_organisations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindAdoption", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _KindAdoption_share(ctx context.Context, field graphql.CollectedField, obj *model.KindAdoption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindAdoption_share(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Share, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KindAdoption_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindAdoption", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
 func (ec *executionContext) _Metric_id(ctx context.Context, field graphql.CollectedField, obj *hin.Metric) (ret graphql.Marshaler) {
@@ -6547,6 +9186,75 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Period_label(ctx context.Context, field graphql.CollectedField, obj *hin.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Period_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Period_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Period", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Period_start(ctx context.Context, field graphql.CollectedField, obj *hin.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Period_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Period_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Period", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _Period_end(ctx context.Context, field graphql.CollectedField, obj *hin.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Period_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Period_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Period", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
 func (ec *executionContext) _Pilot_id(ctx context.Context, field graphql.CollectedField, obj *hin.Pilot) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6974,6 +9682,93 @@ func (ec *executionContext) fieldContext_PilotEdge_node(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Pipeline_stages(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_stages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.StageCount) graphql.Marshaler {
+			return ec.marshalNStageCount2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStageCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_stages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pipeline",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pipeline_byRegion(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_byRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByRegion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionPipeline) graphql.Marshaler {
+			return ec.marshalNRegionPipeline2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipelineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_byRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pipeline",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionPipeline(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pipeline_moves(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_moves(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Moves, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_moves(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pipeline", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Programme_id(ctx context.Context, field graphql.CollectedField, obj *hin.Programme) (ret graphql.Marshaler) {
@@ -8125,6 +10920,270 @@ func (ec *executionContext) fieldContext_Query_outcomes(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_figure(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_figure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Figure(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Figure) graphql.Marshaler {
+			return ec.marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_figure(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Figure(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_figure_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_figureBreakdown(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_figureBreakdown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FigureBreakdown(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["groupBy"].([]hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.FigureGroup) graphql.Marshaler {
+			return ec.marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_figureBreakdown(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FigureGroup(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_figureBreakdown_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_series(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Series(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["interval"].(hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_series(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Series(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_series_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_regionComparison(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_regionComparison(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RegionComparison(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["includeDrafts"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RegionComparison) graphql.Marshaler {
+			return ec.marshalNRegionComparison2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparison(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_regionComparison(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionComparison(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_regionComparison_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_innovationPipeline(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_innovationPipeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().InnovationPipeline(ctx, fc.Args["filter"].(*hin.FigureFilter), fc.Args["movedIn"].(*hin.WindowInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Pipeline) graphql.Marshaler {
+			return ec.marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPipeline(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_innovationPipeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pipeline(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_innovationPipeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_adoptionSpread(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_adoptionSpread(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AdoptionSpread(ctx, fc.Args["innovationId"].(*string), fc.Args["programmeId"].(*string), fc.Args["kinds"].([]hin.OrganisationKind), fc.Args["on"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AdoptionSpread) graphql.Marshaler {
+			return ec.marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionSpread(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_adoptionSpread(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdoptionSpread(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_adoptionSpread_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8644,6 +11703,1074 @@ func (ec *executionContext) fieldContext_Region_outcomes(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Region_figure(ctx context.Context, field graphql.CollectedField, obj *hin.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_figure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().Figure(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Figure) graphql.Marshaler {
+			return ec.marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_figure(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Figure(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_figure_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_figureBreakdown(ctx context.Context, field graphql.CollectedField, obj *hin.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_figureBreakdown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().FigureBreakdown(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["groupBy"].([]hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.FigureGroup) graphql.Marshaler {
+			return ec.marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_figureBreakdown(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FigureGroup(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_figureBreakdown_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_series(ctx context.Context, field graphql.CollectedField, obj *hin.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().Series(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["interval"].(hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_series(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Series(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_series_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_innovationPipeline(ctx context.Context, field graphql.CollectedField, obj *hin.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_innovationPipeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().InnovationPipeline(ctx, obj, fc.Args["filter"].(*hin.FigureFilter), fc.Args["movedIn"].(*hin.WindowInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Pipeline) graphql.Marshaler {
+			return ec.marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPipeline(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_innovationPipeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pipeline(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_innovationPipeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_adoptionSpread(ctx context.Context, field graphql.CollectedField, obj *hin.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_adoptionSpread(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().AdoptionSpread(ctx, obj, fc.Args["innovationId"].(*string), fc.Args["programmeId"].(*string), fc.Args["kinds"].([]hin.OrganisationKind), fc.Args["on"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AdoptionSpread) graphql.Marshaler {
+			return ec.marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionSpread(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_adoptionSpread(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdoptionSpread(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_adoptionSpread_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionAdoption_region(ctx context.Context, field graphql.CollectedField, obj *model.RegionAdoption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionAdoption_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionAdoption_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionAdoption",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionAdoption_adopters(ctx context.Context, field graphql.CollectedField, obj *model.RegionAdoption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionAdoption_adopters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Adopters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionAdoption_adopters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionAdoption", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _RegionAdoption_byKind(ctx context.Context, field graphql.CollectedField, obj *model.RegionAdoption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionAdoption_byKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.KindAdoption) graphql.Marshaler {
+			return ec.marshalNKindAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐKindAdoptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionAdoption_byKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionAdoption",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KindAdoption(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionComparison_metrics(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionComparison_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metrics, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetricᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionComparison_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionComparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionComparison_window(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionComparison_window(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Window, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.Window) graphql.Marshaler {
+			return ec.marshalNWindow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionComparison_window(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionComparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Window(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionComparison_rows(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionComparison_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionComparisonRow) graphql.Marshaler {
+			return ec.marshalNRegionComparisonRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparisonRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionComparison_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionComparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionComparisonRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionComparison_national(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionComparison_national(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.National, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Figure) graphql.Marshaler {
+			return ec.marshalNFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionComparison_national(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionComparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Figure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionComparisonRow_region(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparisonRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionComparisonRow_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionComparisonRow_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionComparisonRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionComparisonRow_cells(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparisonRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionComparisonRow_cells(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cells, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionFigure) graphql.Marshaler {
+			return ec.marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionComparisonRow_cells(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionComparisonRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionFigure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionFigure_region(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionFigure_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionFigure_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionFigure",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionFigure_reported(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionFigure_reported(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reported, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionFigure_reported(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _RegionFigure_value(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionFigure_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegionFigure_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _RegionFigure_numerator(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionFigure_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegionFigure_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _RegionFigure_denominator(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionFigure_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegionFigure_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _RegionFigure_latestPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionFigure_latestPeriodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatestPeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegionFigure_latestPeriodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _RegionFigure_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionFigure_outcomeCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutcomeCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionFigure_outcomeCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _RegionPipeline_region(ctx context.Context, field graphql.CollectedField, obj *model.RegionPipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionPipeline_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionPipeline_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionPipeline",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionPipeline_stages(ctx context.Context, field graphql.CollectedField, obj *model.RegionPipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionPipeline_stages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.StageCount) graphql.Marshaler {
+			return ec.marshalNStageCount2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStageCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionPipeline_stages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionPipeline",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionPipeline_moves(ctx context.Context, field graphql.CollectedField, obj *model.RegionPipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionPipeline_moves(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Moves, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionPipeline_moves(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionPipeline", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Series_metrics(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metrics, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetricᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Series",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Series_kind(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.MetricKind) graphql.Marshaler {
+			return ec.marshalNMetricKind2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetricKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Series", field, false, false, errors.New("field of type MetricKind does not have child fields"))
+}
+
+func (ec *executionContext) _Series_unit(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Series", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Series_window(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_window(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Window, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.Window) graphql.Marshaler {
+			return ec.marshalNWindow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_window(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Series",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Window(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Series_points(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SeriesPoint) graphql.Marshaler {
+			return ec.marshalNSeriesPoint2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeriesPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Series",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SeriesPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SeriesPoint_period(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeriesPoint_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeriesPoint_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SeriesPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SeriesPoint_reported(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeriesPoint_reported(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reported, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeriesPoint_reported(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _SeriesPoint_value(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeriesPoint_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SeriesPoint_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _SeriesPoint_numerator(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeriesPoint_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SeriesPoint_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _SeriesPoint_denominator(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeriesPoint_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SeriesPoint_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _SeriesPoint_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeriesPoint_outcomeCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutcomeCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeriesPoint_outcomeCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SeriesPoint_reportingCount(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeriesPoint_reportingCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportingCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeriesPoint_reportingCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _StageChange_fromStage(ctx context.Context, field graphql.CollectedField, obj *hin.StageChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8711,6 +12838,144 @@ func (ec *executionContext) _StageChange_changedOn(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_StageChange_changedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StageChange", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _StageCount_stage(ctx context.Context, field graphql.CollectedField, obj *hin.StageCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageCount_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.Stage) graphql.Marshaler {
+			return ec.marshalNInnovationStage2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageCount_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageCount", field, false, false, errors.New("field of type InnovationStage does not have child fields"))
+}
+
+func (ec *executionContext) _StageCount_innovations(ctx context.Context, field graphql.CollectedField, obj *hin.StageCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageCount_innovations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Innovations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageCount_innovations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageCount", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StageCount_movedIn(ctx context.Context, field graphql.CollectedField, obj *hin.StageCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageCount_movedIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MovedIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageCount_movedIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageCount", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Window_from(ctx context.Context, field graphql.CollectedField, obj *hin.Window) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Window_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Window_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Window", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _Window_to(ctx context.Context, field graphql.CollectedField, obj *hin.Window) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Window_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Window_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Window", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _Window_label(ctx context.Context, field graphql.CollectedField, obj *hin.Window) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Window_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Window_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Window", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -9938,6 +14203,64 @@ func (ec *executionContext) unmarshalInputDateRange(ctx context.Context, obj any
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputFigureFilter(ctx context.Context, obj any) (hin.FigureFilter, error) {
+	var it hin.FigureFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regionCodes", "programmeIds", "innovationIds", "clinicalArea", "stages"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regionCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodes = data
+		case "programmeIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programmeIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProgrammeIDs = data
+		case "innovationIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("innovationIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InnovationIDs = data
+		case "clinicalArea":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clinicalArea"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClinicalArea = data
+		case "stages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stages"))
+			data, err := ec.unmarshalOInnovationStage2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStageᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stages = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputInnovationFilter(ctx context.Context, obj any) (hin.InnovationFilter, error) {
 	var it hin.InnovationFilter
 	if obj == nil {
@@ -10535,6 +14858,57 @@ func (ec *executionContext) unmarshalInputRegionFilter(ctx context.Context, obj 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputWindowInput(ctx context.Context, obj any) (hin.WindowInput, error) {
+	var it hin.WindowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"from", "to", "financialYear", "quarter"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "financialYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financialYear"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinancialYear = data
+		case "quarter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quarter"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quarter = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -10905,6 +15279,49 @@ func (ec *executionContext) _AdoptionEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var adoptionSpreadImplementors = []string{"AdoptionSpread"}
+
+func (ec *executionContext) _AdoptionSpread(ctx context.Context, sel ast.SelectionSet, obj *model.AdoptionSpread) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, adoptionSpreadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AdoptionSpread")
+		case "adopters":
+			out.Values[i] = ec._AdoptionSpread_adopters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byRegion":
+			out.Values[i] = ec._AdoptionSpread_byRegion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var collaborativeImplementors = []string{"Collaborative", "Node"}
 
 func (ec *executionContext) _Collaborative(ctx context.Context, sel ast.SelectionSet, obj *hin.Collaborative) graphql.Marshaler {
@@ -11018,6 +15435,235 @@ func (ec *executionContext) _Collaborative(ctx context.Context, sel ast.Selectio
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var coverageImplementors = []string{"Coverage"}
+
+func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet, obj *model.Coverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Coverage")
+		case "reportingRegions":
+			out.Values[i] = ec._Coverage_reportingRegions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missingRegions":
+			out.Values[i] = ec._Coverage_missingRegions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportingCount":
+			out.Values[i] = ec._Coverage_reportingCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expectedCount":
+			out.Values[i] = ec._Coverage_expectedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var figureImplementors = []string{"Figure"}
+
+func (ec *executionContext) _Figure(ctx context.Context, sel ast.SelectionSet, obj *model.Figure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, figureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Figure")
+		case "metrics":
+			out.Values[i] = ec._Figure_metrics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Figure_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._Figure_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "window":
+			out.Values[i] = ec._Figure_window(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._Figure_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "numerator":
+			out.Values[i] = ec._Figure_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._Figure_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outcomeCount":
+			out.Values[i] = ec._Figure_outcomeCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "includesDrafts":
+			out.Values[i] = ec._Figure_includesDrafts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coverage":
+			out.Values[i] = ec._Figure_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byRegion":
+			out.Values[i] = ec._Figure_byRegion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var figureGroupImplementors = []string{"FigureGroup"}
+
+func (ec *executionContext) _FigureGroup(ctx context.Context, sel ast.SelectionSet, obj *model.FigureGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, figureGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FigureGroup")
+		case "region":
+			out.Values[i] = ec._FigureGroup_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "programme":
+			out.Values[i] = ec._FigureGroup_programme(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "innovation":
+			out.Values[i] = ec._FigureGroup_innovation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clinicalArea":
+			out.Values[i] = ec._FigureGroup_clinicalArea(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "innovationStage":
+			out.Values[i] = ec._FigureGroup_innovationStage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._FigureGroup_period(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._FigureGroup_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "numerator":
+			out.Values[i] = ec._FigureGroup_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._FigureGroup_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outcomeCount":
+			out.Values[i] = ec._FigureGroup_outcomeCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportingCount":
+			out.Values[i] = ec._FigureGroup_reportingCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11484,6 +16130,59 @@ func (ec *executionContext) _InnovationEdge(ctx context.Context, sel ast.Selecti
 		case "node":
 			out.Values[i] = ec._InnovationEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var kindAdoptionImplementors = []string{"KindAdoption"}
+
+func (ec *executionContext) _KindAdoption(ctx context.Context, sel ast.SelectionSet, obj *model.KindAdoption) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kindAdoptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KindAdoption")
+		case "kind":
+			out.Values[i] = ec._KindAdoption_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "adopters":
+			out.Values[i] = ec._KindAdoption_adopters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "organisations":
+			out.Values[i] = ec._KindAdoption_organisations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "share":
+			out.Values[i] = ec._KindAdoption_share(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -12402,6 +17101,54 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var periodImplementors = []string{"Period"}
+
+func (ec *executionContext) _Period(ctx context.Context, sel ast.SelectionSet, obj *hin.Period) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, periodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Period")
+		case "label":
+			out.Values[i] = ec._Period_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._Period_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._Period_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var pilotImplementors = []string{"Pilot", "Node"}
 
 func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, obj *hin.Pilot) graphql.Marshaler {
@@ -12717,6 +17464,54 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 			}
 		case "node":
 			out.Values[i] = ec._PilotEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var pipelineImplementors = []string{"Pipeline"}
+
+func (ec *executionContext) _Pipeline(ctx context.Context, sel ast.SelectionSet, obj *model.Pipeline) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pipelineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Pipeline")
+		case "stages":
+			out.Values[i] = ec._Pipeline_stages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byRegion":
+			out.Values[i] = ec._Pipeline_byRegion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moves":
+			out.Values[i] = ec._Pipeline_moves(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13444,6 +18239,138 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "figure":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_figure(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "figureBreakdown":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_figureBreakdown(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "series":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_series(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "regionComparison":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_regionComparison(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "innovationPipeline":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_innovationPipeline(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "adoptionSpread":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_adoptionSpread(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -13820,6 +18747,582 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "figure":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Region_figure(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "figureBreakdown":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Region_figureBreakdown(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "series":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Region_series(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "innovationPipeline":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Region_innovationPipeline(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "adoptionSpread":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Region_adoptionSpread(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var regionAdoptionImplementors = []string{"RegionAdoption"}
+
+func (ec *executionContext) _RegionAdoption(ctx context.Context, sel ast.SelectionSet, obj *model.RegionAdoption) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionAdoptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionAdoption")
+		case "region":
+			out.Values[i] = ec._RegionAdoption_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "adopters":
+			out.Values[i] = ec._RegionAdoption_adopters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byKind":
+			out.Values[i] = ec._RegionAdoption_byKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var regionComparisonImplementors = []string{"RegionComparison"}
+
+func (ec *executionContext) _RegionComparison(ctx context.Context, sel ast.SelectionSet, obj *model.RegionComparison) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionComparisonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionComparison")
+		case "metrics":
+			out.Values[i] = ec._RegionComparison_metrics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "window":
+			out.Values[i] = ec._RegionComparison_window(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._RegionComparison_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "national":
+			out.Values[i] = ec._RegionComparison_national(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var regionComparisonRowImplementors = []string{"RegionComparisonRow"}
+
+func (ec *executionContext) _RegionComparisonRow(ctx context.Context, sel ast.SelectionSet, obj *model.RegionComparisonRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionComparisonRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionComparisonRow")
+		case "region":
+			out.Values[i] = ec._RegionComparisonRow_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cells":
+			out.Values[i] = ec._RegionComparisonRow_cells(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var regionFigureImplementors = []string{"RegionFigure"}
+
+func (ec *executionContext) _RegionFigure(ctx context.Context, sel ast.SelectionSet, obj *model.RegionFigure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionFigureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionFigure")
+		case "region":
+			out.Values[i] = ec._RegionFigure_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reported":
+			out.Values[i] = ec._RegionFigure_reported(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._RegionFigure_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "numerator":
+			out.Values[i] = ec._RegionFigure_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._RegionFigure_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "latestPeriodEnd":
+			out.Values[i] = ec._RegionFigure_latestPeriodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outcomeCount":
+			out.Values[i] = ec._RegionFigure_outcomeCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var regionPipelineImplementors = []string{"RegionPipeline"}
+
+func (ec *executionContext) _RegionPipeline(ctx context.Context, sel ast.SelectionSet, obj *model.RegionPipeline) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionPipelineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionPipeline")
+		case "region":
+			out.Values[i] = ec._RegionPipeline_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stages":
+			out.Values[i] = ec._RegionPipeline_stages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moves":
+			out.Values[i] = ec._RegionPipeline_moves(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var seriesImplementors = []string{"Series"}
+
+func (ec *executionContext) _Series(ctx context.Context, sel ast.SelectionSet, obj *model.Series) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, seriesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Series")
+		case "metrics":
+			out.Values[i] = ec._Series_metrics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Series_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._Series_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "window":
+			out.Values[i] = ec._Series_window(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._Series_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var seriesPointImplementors = []string{"SeriesPoint"}
+
+func (ec *executionContext) _SeriesPoint(ctx context.Context, sel ast.SelectionSet, obj *model.SeriesPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, seriesPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SeriesPoint")
+		case "period":
+			out.Values[i] = ec._SeriesPoint_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reported":
+			out.Values[i] = ec._SeriesPoint_reported(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._SeriesPoint_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "numerator":
+			out.Values[i] = ec._SeriesPoint_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._SeriesPoint_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outcomeCount":
+			out.Values[i] = ec._SeriesPoint_outcomeCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportingCount":
+			out.Values[i] = ec._SeriesPoint_reportingCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13865,6 +19368,102 @@ func (ec *executionContext) _StageChange(ctx context.Context, sel ast.SelectionS
 			}
 		case "changedOn":
 			out.Values[i] = ec._StageChange_changedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var stageCountImplementors = []string{"StageCount"}
+
+func (ec *executionContext) _StageCount(ctx context.Context, sel ast.SelectionSet, obj *hin.StageCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stageCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StageCount")
+		case "stage":
+			out.Values[i] = ec._StageCount_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "innovations":
+			out.Values[i] = ec._StageCount_innovations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "movedIn":
+			out.Values[i] = ec._StageCount_movedIn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var windowImplementors = []string{"Window"}
+
+func (ec *executionContext) _Window(ctx context.Context, sel ast.SelectionSet, obj *hin.Window) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, windowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Window")
+		case "from":
+			out.Values[i] = ec._Window_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._Window_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._Window_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14341,6 +19940,16 @@ func (ec *executionContext) marshalNAdoptionOrderField2githubᚗcomᚋhinᚑgrap
 	return v
 }
 
+func (ec *executionContext) marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionSpread(ctx context.Context, sel ast.SelectionSet, v *model.AdoptionSpread) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AdoptionSpread(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14387,6 +19996,16 @@ func (ec *executionContext) marshalNCollaborativeKind2githubᚗcomᚋhinᚑgraph
 	return v
 }
 
+func (ec *executionContext) marshalNCoverage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *model.Coverage) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Coverage(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := model.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14417,6 +20036,96 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx context.Context, sel ast.SelectionSet, v model.Figure) graphql.Marshaler {
+	return ec._Figure(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Figure) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx context.Context, sel ast.SelectionSet, v *model.Figure) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Figure(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFigureDimension2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimension(ctx context.Context, v any) (hin.Dimension, error) {
+	var res hin.Dimension
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFigureDimension2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimension(ctx context.Context, sel ast.SelectionSet, v hin.Dimension) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNFigureDimension2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimensionᚄ(ctx context.Context, v any) ([]hin.Dimension, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hin.Dimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFigureDimension2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNFigureDimension2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.Dimension) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFigureDimension2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFigureGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroup(ctx context.Context, sel ast.SelectionSet, v model.FigureGroup) graphql.Marshaler {
+	return ec._FigureGroup(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FigureGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFigureGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -14558,6 +20267,26 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNKindAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐKindAdoption(ctx context.Context, sel ast.SelectionSet, v model.KindAdoption) graphql.Marshaler {
+	return ec._KindAdoption(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNKindAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐKindAdoptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.KindAdoption) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKindAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐKindAdoption(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNMetric2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetric(ctx context.Context, sel ast.SelectionSet, v hin.Metric) graphql.Marshaler {
@@ -14770,6 +20499,10 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋhinᚑgraphᚋhin
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPeriod2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPeriod(ctx context.Context, sel ast.SelectionSet, v hin.Period) graphql.Marshaler {
+	return ec._Period(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNPilot2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilot(ctx context.Context, sel ast.SelectionSet, v hin.Pilot) graphql.Marshaler {
 	return ec._Pilot(ctx, sel, &v)
 }
@@ -14838,6 +20571,16 @@ func (ec *executionContext) unmarshalNPilotStatus2githubᚗcomᚋhinᚑgraphᚋh
 
 func (ec *executionContext) marshalNPilotStatus2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotStatus(ctx context.Context, sel ast.SelectionSet, v hin.PilotStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPipeline(ctx context.Context, sel ast.SelectionSet, v *model.Pipeline) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Pipeline(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNProgramme2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgramme(ctx context.Context, sel ast.SelectionSet, v hin.Programme) graphql.Marshaler {
@@ -14950,6 +20693,126 @@ func (ec *executionContext) marshalNRegion2ᚖgithubᚗcomᚋhinᚑgraphᚋhin�
 	return ec._Region(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRegionAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionAdoption(ctx context.Context, sel ast.SelectionSet, v model.RegionAdoption) graphql.Marshaler {
+	return ec._RegionAdoption(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRegionAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionAdoptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionAdoption) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegionAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionAdoption(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRegionComparison2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparison(ctx context.Context, sel ast.SelectionSet, v *model.RegionComparison) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RegionComparison(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRegionComparisonRow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparisonRow(ctx context.Context, sel ast.SelectionSet, v model.RegionComparisonRow) graphql.Marshaler {
+	return ec._RegionComparisonRow(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRegionComparisonRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparisonRowᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionComparisonRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegionComparisonRow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparisonRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRegionFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigure(ctx context.Context, sel ast.SelectionSet, v model.RegionFigure) graphql.Marshaler {
+	return ec._RegionFigure(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionFigure) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegionFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigure(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRegionPipeline2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipeline(ctx context.Context, sel ast.SelectionSet, v model.RegionPipeline) graphql.Marshaler {
+	return ec._RegionPipeline(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRegionPipeline2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipelineᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionPipeline) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegionPipeline2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipeline(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeries(ctx context.Context, sel ast.SelectionSet, v *model.Series) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Series(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSeriesPoint2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeriesPoint(ctx context.Context, sel ast.SelectionSet, v model.SeriesPoint) graphql.Marshaler {
+	return ec._SeriesPoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSeriesPoint2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeriesPointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SeriesPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSeriesPoint2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeriesPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNStageChange2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStageChange(ctx context.Context, sel ast.SelectionSet, v hin.StageChange) graphql.Marshaler {
 	return ec._StageChange(ctx, sel, &v)
 }
@@ -14959,6 +20822,26 @@ func (ec *executionContext) marshalNStageChange2ᚕgithubᚗcomᚋhinᚑgraphᚋ
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStageChange2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStageChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStageCount2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStageCount(ctx context.Context, sel ast.SelectionSet, v hin.StageCount) graphql.Marshaler {
+	return ec._StageCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStageCount2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStageCountᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.StageCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStageCount2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStageCount(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14984,6 +20867,44 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWindow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindow(ctx context.Context, sel ast.SelectionSet, v hin.Window) graphql.Marshaler {
+	return ec._Window(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNWindowInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx context.Context, v any) (hin.WindowInput, error) {
+	res, err := ec.unmarshalInputWindowInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -15249,6 +21170,14 @@ func (ec *executionContext) unmarshalODateRange2ᚖgithubᚗcomᚋhinᚑgraphᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOFigureFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureFilter(ctx context.Context, v any) (*hin.FigureFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFigureFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -15299,6 +21228,24 @@ func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
 }
 
 func (ec *executionContext) marshalOInnovation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovation(ctx context.Context, sel ast.SelectionSet, v *hin.Innovation) graphql.Marshaler {
@@ -15556,6 +21503,13 @@ func (ec *executionContext) marshalOOutcomeStatus2ᚕgithubᚗcomᚋhinᚑgraph�
 	return ret
 }
 
+func (ec *executionContext) marshalOPeriod2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPeriod(ctx context.Context, sel ast.SelectionSet, v *hin.Period) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Period(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOPilot2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilot(ctx context.Context, sel ast.SelectionSet, v *hin.Pilot) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -15792,6 +21746,14 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOWindowInput2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx context.Context, v any) (*hin.WindowInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputWindowInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -20,6 +20,8 @@ type Loaders struct {
 
 	mu       sync.Mutex
 	batchers map[string]any
+
+	cache requestCache
 }
 
 // NewLoaders makes the loaders for one request.

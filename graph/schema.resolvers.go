@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/hin-graph/hin-graph/graph/model"
 	"github.com/hin-graph/hin-graph/internal/hin"
@@ -233,6 +234,36 @@ func (r *queryResolver) Outcomes(ctx context.Context, first *int, after *string,
 	return rootConnection(ctx, filter, orderBy.Order(), first, after, r.Store.Outcomes, r.Store.CountOutcomes)
 }
 
+// Figure is the resolver for the figure field.
+func (r *queryResolver) Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*model.Figure, error) {
+	return nationalFigure(ctx, r.Store, figureArgs{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts})
+}
+
+// FigureBreakdown is the resolver for the figureBreakdown field.
+func (r *queryResolver) FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]model.FigureGroup, error) {
+	return nationalBreakdown(ctx, r.Store, figureArgs{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, GroupBy: groupBy})
+}
+
+// Series is the resolver for the series field.
+func (r *queryResolver) Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*model.Series, error) {
+	return nationalSeries(ctx, r.Store, figureArgs{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts}, interval)
+}
+
+// RegionComparison is the resolver for the regionComparison field.
+func (r *queryResolver) RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool) (*model.RegionComparison, error) {
+	return comparison(ctx, r.Store, figureArgs{Metrics: metrics, Window: window, IncludeDrafts: includeDrafts})
+}
+
+// InnovationPipeline is the resolver for the innovationPipeline field.
+func (r *queryResolver) InnovationPipeline(ctx context.Context, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*model.Pipeline, error) {
+	return pipeline(ctx, r.Store, filter, movedIn)
+}
+
+// AdoptionSpread is the resolver for the adoptionSpread field.
+func (r *queryResolver) AdoptionSpread(ctx context.Context, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*model.AdoptionSpread, error) {
+	return adoptionSpread(ctx, r.Store, spreadArgs{InnovationID: innovationID, ProgrammeID: programmeID, Kinds: kinds, On: on})
+}
+
 // Organisations is the resolver for the organisations field.
 func (r *regionResolver) Organisations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error) {
 	return nestedConnection(ctx, "organisation", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Organisations, r.Store.CountOrganisations)
@@ -271,6 +302,31 @@ func (r *regionResolver) Adoptions(ctx context.Context, obj *hin.Region, first *
 // Outcomes is the resolver for the outcomes field.
 func (r *regionResolver) Outcomes(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error) {
 	return nestedConnection(ctx, "outcome", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Outcomes, r.Store.CountOutcomes)
+}
+
+// Figure is the resolver for the figure field.
+func (r *regionResolver) Figure(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*model.Figure, error) {
+	return regionalFigure(ctx, r.Store, obj, figureArgs{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts})
+}
+
+// FigureBreakdown is the resolver for the figureBreakdown field.
+func (r *regionResolver) FigureBreakdown(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]model.FigureGroup, error) {
+	return regionalBreakdown(ctx, r.Store, obj, figureArgs{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, GroupBy: groupBy})
+}
+
+// Series is the resolver for the series field.
+func (r *regionResolver) Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*model.Series, error) {
+	return regionalSeries(ctx, r.Store, obj, figureArgs{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts}, interval)
+}
+
+// InnovationPipeline is the resolver for the innovationPipeline field.
+func (r *regionResolver) InnovationPipeline(ctx context.Context, obj *hin.Region, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*model.Pipeline, error) {
+	return regionalPipeline(ctx, r.Store, obj, filter, movedIn)
+}
+
+// AdoptionSpread is the resolver for the adoptionSpread field.
+func (r *regionResolver) AdoptionSpread(ctx context.Context, obj *hin.Region, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*model.AdoptionSpread, error) {
+	return regionalAdoptionSpread(ctx, r.Store, obj, spreadArgs{InnovationID: innovationID, ProgrammeID: programmeID, Kinds: kinds, On: on})
 }
 
 // Adoption returns AdoptionResolver implementation.

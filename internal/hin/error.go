@@ -16,6 +16,8 @@ const (
 	EUNAVAILABLE  = "UNAVAILABLE"
 	ETIMEOUT      = "TIMEOUT"
 	EINTERNAL     = "INTERNAL"
+	// EINCOMPATIBLE: metrics that cannot be combined (different kinds or units).
+	EINCOMPATIBLE = "INCOMPATIBLE_METRICS"
 )
 
 // Error is an error a client may see: a stable code, a human message and,

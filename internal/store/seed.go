@@ -57,6 +57,10 @@ func (s *Store) HasData(ctx context.Context) (bool, error) {
 // see either the old data set or the new one, never half of either.
 func (s *Store) ReplaceAll(ctx context.Context, d Dataset, fingerprint string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// a bulk load is not a request: the per-statement budget does not apply
+		if _, err := s.exec(ctx, tx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
 		const truncate = `TRUNCATE outcome, adoption, pilot, innovation_stage_change, innovation_programme, innovation,
 			programme_region, programme, collaborative_region, collaborative, organisation, metric, region, seed_info`
 		if _, err := s.exec(ctx, tx, truncate); err != nil {

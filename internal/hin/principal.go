@@ -1,0 +1,63 @@
+package hin
+
+import "context"
+
+// Role is what a caller may do.
+type Role string
+
+const (
+	// RoleAnonymous reads published data only.
+	RoleAnonymous Role = ""
+	// RoleAnalyst reads everything nationally, drafts included, and writes nothing.
+	RoleAnalyst Role = "ANALYST"
+	// RoleRegionEditor reads what the public reads plus its region's drafts.
+	RoleRegionEditor Role = "REGION_EDITOR"
+	// RoleNationalAdmin may do everything.
+	RoleNationalAdmin Role = "NATIONAL_ADMIN"
+)
+
+// Principal is the caller of a request.
+type Principal struct {
+	Subject  string
+	Role     Role
+	RegionID string // the region of a REGION_EDITOR
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns a context carrying the caller.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the caller, anonymous when none was set.
+func PrincipalFrom(ctx context.Context) Principal {
+	p, _ := ctx.Value(principalKey{}).(Principal)
+	return p
+}
+
+// DraftScope is whose drafts the caller may see.
+func (p Principal) DraftScope() DraftScope {
+	switch p.Role {
+	case RoleAnalyst, RoleNationalAdmin:
+		return DraftScope{All: true}
+	case RoleRegionEditor:
+		if p.RegionID != "" {
+			return DraftScope{RegionIDs: []string{p.RegionID}}
+		}
+	}
+	return DraftScope{}
+}
+
+// DraftsFor decides the drafts an aggregate includes: none unless asked
+// for, and asking without the right to see any is refused.
+func DraftsFor(ctx context.Context, include bool) (DraftScope, error) {
+	if !include {
+		return DraftScope{}, nil
+	}
+	s := PrincipalFrom(ctx).DraftScope()
+	if !s.All && len(s.RegionIDs) == 0 {
+		return s, &Error{Code: EFORBIDDEN, Field: "includeDrafts", Message: "includeDrafts was refused: only analysts, national admins and region editors may see draft outcomes"}
+	}
+	return s, nil
+}

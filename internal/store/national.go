@@ -1,0 +1,263 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/hin-graph/hin-graph/internal/hin"
+)
+
+// National figures. Every combined figure is computed here, in SQL, under
+// its metric's rule (see hin.AggregateRow.Combined). Month-aligned windows
+// are answered from the rollup tables kept by the outcome triggers
+// (migration 00002), so their cost does not grow with raw outcome rows;
+// other windows read the outcome table with the same query shape, so both
+// paths give the same figures.
+
+// dimension column expressions over the source alias r and innovation i.
+var dimensionExprs = map[hin.Dimension]struct{ col, expr string }{
+	hin.DimMetric:          {"g_metric", "r.metric_id::text"},
+	hin.DimProgramme:       {"g_programme", "r.programme_id::text"},
+	hin.DimInnovation:      {"g_innovation", "r.innovation_id::text"},
+	hin.DimClinicalArea:    {"g_clinical_area", "i.clinical_area"},
+	hin.DimInnovationStage: {"g_stage", "i.stage"},
+	// NHS quarters and financial years start in April: shift by three
+	// months, truncate to the calendar quarter or year, shift back.
+	hin.DimMonth:         {"g_period", "r.start_month"},
+	hin.DimQuarter:       {"g_period", "(date_trunc('quarter', r.start_month - interval '3 months') + interval '3 months')::date"},
+	hin.DimFinancialYear: {"g_period", "(date_trunc('year', r.start_month - interval '3 months') + interval '3 months')::date"},
+}
+
+// rawOutcomes presents the outcome table with the rollups' columns, one
+// outcome per row, for windows the monthly rollups cannot answer exactly.
+const rawOutcomes = `(SELECT metric_id, region_id, programme_id, innovation_id, status,
+	period_start AS start_month, period_end AS end_month, 1::bigint AS n, value AS sum_value,
+	numerator AS sum_num, denominator AS sum_den, period_end AS last_end, value AS last_sum FROM outcome)`
+
+// Aggregate computes combined figures for every group of q.GroupBy: one row
+// per region that reported in the group, and one total row per group.
+func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.AggregateRow, error) {
+	lq := &listQuery{}
+	metricIDs := make([]string, len(q.Metrics))
+	for i, m := range q.Metrics {
+		metricIDs[i] = m.ID
+	}
+
+	needInnovation := q.Filter.ClinicalArea != nil || len(q.Filter.Stages) > 0
+	detail := len(q.Filter.ProgrammeIDs) > 0 || len(q.Filter.InnovationIDs) > 0 || needInnovation
+	var dimCols, dimExprs []string
+	seenCol := map[string]bool{}
+	for _, d := range q.GroupBy {
+		if d == hin.DimRegion {
+			continue // per-region rows are always returned
+		}
+		de, ok := dimensionExprs[d]
+		if !ok {
+			return nil, hin.Invalid("groupBy", "cannot group by %s", d)
+		}
+		if seenCol[de.col] {
+			return nil, hin.Invalid("groupBy", "group by at most one of MONTH, QUARTER and FINANCIAL_YEAR, and each dimension once")
+		}
+		seenCol[de.col] = true
+		dimCols = append(dimCols, de.col)
+		dimExprs = append(dimExprs, de.expr+" AS "+de.col)
+		switch d {
+		case hin.DimProgramme, hin.DimInnovation:
+			detail = true
+		case hin.DimClinicalArea, hin.DimInnovationStage:
+			detail, needInnovation = true, true
+		}
+	}
+
+	source, toKey := "outcome_region_month", q.Window.To
+	if detail {
+		source = "outcome_detail_month"
+	}
+	if q.Window.MonthAligned() {
+		toKey = time.Date(q.Window.To.Year(), q.Window.To.Month(), 1, 0, 0, 0, 0, time.UTC)
+	} else {
+		source = rawOutcomes
+	}
+	from := source + " r"
+	if needInnovation {
+		from += " LEFT JOIN innovation i ON i.id = r.innovation_id"
+	}
+
+	lq.and("r.metric_id = ANY(" + lq.arg(pq.Array(metricIDs)) + "::uuid[])")
+	lq.and("r.start_month >= " + lq.arg(q.Window.From) + "::date")
+	lq.and("r.end_month <= " + lq.arg(toKey) + "::date")
+	// drafts only where the caller may see them
+	switch {
+	case q.Drafts.All:
+	case len(q.Drafts.RegionIDs) > 0:
+		lq.and("(r.status = 'PUBLISHED' OR r.region_id = ANY(" + lq.arg(pq.Array(q.Drafts.RegionIDs)) + "::uuid[]))")
+	default:
+		lq.and("r.status = 'PUBLISHED'")
+	}
+	if q.RegionIDs != nil {
+		lq.and("r.region_id = ANY(" + lq.arg(pq.Array(q.RegionIDs)) + "::uuid[])")
+	}
+	lq.inRegionCodes("r.region_id", q.Filter.RegionCodes)
+	if err := lq.inIDs("r.programme_id", hin.KindProgramme, "filter.programmeIds", q.Filter.ProgrammeIDs); err != nil {
+		return nil, err
+	}
+	if err := lq.inIDs("r.innovation_id", hin.KindInnovation, "filter.innovationIds", q.Filter.InnovationIDs); err != nil {
+		return nil, err
+	}
+	lq.contains("i.clinical_area", q.Filter.ClinicalArea)
+	lq.inStrings("i.stage", enumStrings(q.Filter.Stages))
+
+	selectDims := strings.Join(append(dimExprs, ""), ", ")
+	dims := strings.Join(append(dimCols, ""), ", ")
+	partition := strings.Join(append(append([]string{}, dimCols...), "region_id", "metric_id"), ", ")
+	totalsGroup := ""
+	if len(dimCols) > 0 {
+		totalsGroup = "GROUP BY " + strings.Join(dimCols, ", ")
+	}
+	// Snapshot metrics: for each region (and group and metric) the latest
+	// period end in the window, and the sum of the values reported at it.
+	query := fmt.Sprintf(`WITH x AS (
+		SELECT %[1]s r.region_id, r.metric_id, r.n, r.sum_value, r.sum_num, r.sum_den, r.last_end, r.last_sum
+		FROM %[2]s WHERE %[3]s
+	), y AS (
+		SELECT x.*, max(last_end) OVER (PARTITION BY %[4]s) AS group_last FROM x
+	), per_region AS (
+		SELECT %[5]s region_id, sum(n) AS n, sum(sum_value) AS v, sum(sum_num) AS num, sum(sum_den) AS den,
+		       sum(last_sum) FILTER (WHERE last_end = group_last) AS snap, max(last_end) AS last_end
+		FROM y GROUP BY %[5]s region_id
+	)
+	SELECT %[5]s region_id::text AS region_id, false AS total, n, v, num, den, snap, last_end, 1 AS regions FROM per_region
+	UNION ALL
+	SELECT %[5]s NULL, true, sum(n), sum(v), sum(num), sum(den), sum(snap), max(last_end), count(*)::int FROM per_region %[6]s
+	HAVING count(*) > 0`, selectDims, from, lq.whereSQL(), partition, dims, totalsGroup)
+
+	rows := []hin.AggregateRow{}
+	if err := s.selectAll(ctx, s.db, &rows, query, lq.args...); err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
+	}
+	return rows, nil
+}
+
+// MetricsByCode loads catalogue entries by code, in the order asked; an
+// unknown code is an error naming it.
+func (s *Store) MetricsByCode(ctx context.Context, codes []string) ([]hin.Metric, error) {
+	ms, err := s.Metrics(ctx, hin.MetricFilter{Codes: codes})
+	if err != nil {
+		return nil, err
+	}
+	byCode := map[string]hin.Metric{}
+	for _, m := range ms {
+		byCode[m.Code] = m
+	}
+	out := make([]hin.Metric, 0, len(codes))
+	for _, c := range codes {
+		m, ok := byCode[c]
+		if !ok {
+			return nil, hin.Invalid("metrics", "no metric has the code %q; see the metrics query for the catalogue", c)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Pipeline counts innovations per stage, per lead region and nationally, and
+// the stage changes into each stage within the window (when given).
+func (s *Store) Pipeline(ctx context.Context, f hin.FigureFilter, regionIDs []string, moved *hin.Window) ([]hin.StageCount, error) {
+	lq := &listQuery{}
+	lq.inRegionCodes("i.lead_region_id", f.RegionCodes)
+	if regionIDs != nil {
+		lq.and("i.lead_region_id = ANY(" + lq.arg(pq.Array(regionIDs)) + "::uuid[])")
+	}
+	if len(f.ProgrammeIDs) > 0 {
+		ids, err := hin.ParseIDsOf(hin.KindProgramme, "filter.programmeIds", f.ProgrammeIDs)
+		if err != nil {
+			return nil, err
+		}
+		lq.and("i.id IN (SELECT innovation_id FROM innovation_programme WHERE programme_id = ANY(" + lq.arg(pq.Array(ids)) + "::uuid[]))")
+	}
+	if err := lq.inIDs("i.id", hin.KindInnovation, "filter.innovationIds", f.InnovationIDs); err != nil {
+		return nil, err
+	}
+	lq.contains("i.clinical_area", f.ClinicalArea)
+	lq.inStrings("i.stage", enumStrings(f.Stages))
+	movedFrom, movedTo := "NULL::date", "NULL::date"
+	if moved != nil {
+		movedFrom, movedTo = lq.arg(moved.From)+"::date", lq.arg(moved.To)+"::date"
+	}
+	// A move is a stage change after the first recorded stage.
+	query := fmt.Sprintf(`WITH sel AS (SELECT i.id, i.lead_region_id, i.stage FROM innovation i WHERE %s),
+	at_stage AS (
+		SELECT lead_region_id::text AS region_id, stage, count(*) AS n FROM sel
+		GROUP BY GROUPING SETS ((lead_region_id, stage), (stage))
+	), moves AS (
+		SELECT sel.lead_region_id::text AS region_id, c.to_stage AS stage, count(*) AS n
+		FROM innovation_stage_change c JOIN sel ON sel.id = c.innovation_id
+		WHERE c.from_stage IS NOT NULL AND c.changed_on BETWEEN %s AND %s
+		GROUP BY GROUPING SETS ((sel.lead_region_id, c.to_stage), (c.to_stage))
+	)
+	SELECT coalesce(a.region_id, m.region_id) AS region_id, coalesce(a.stage, m.stage) AS stage,
+	       coalesce(a.n, 0) AS innovations, coalesce(m.n, 0) AS moved_in
+	FROM at_stage a FULL JOIN moves m ON a.region_id IS NOT DISTINCT FROM m.region_id AND a.stage = m.stage`,
+		lq.whereSQL(), movedFrom, movedTo)
+	rows := []hin.StageCount{}
+	if err := s.selectAll(ctx, s.db, &rows, query, lq.args...); err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	return rows, nil
+}
+
+// AdoptionSpread counts, per region and organisation kind, the organisations
+// that adopted an innovation (or any innovation of a programme) by a date,
+// beside the organisations of that kind in the region valid on that date.
+func (s *Store) AdoptionSpread(ctx context.Context, innovationID, programmeID *string, kinds []hin.OrganisationKind, regionIDs []string, on time.Time) ([]hin.AdoptionCount, error) {
+	lq := &listQuery{}
+	switch {
+	case innovationID != nil:
+		id, err := hin.ParseIDOf(hin.KindInnovation, "innovationId", *innovationID)
+		if err != nil {
+			return nil, err
+		}
+		lq.and("a.innovation_id = " + lq.arg(id) + "::uuid")
+	case programmeID != nil:
+		id, err := hin.ParseIDOf(hin.KindProgramme, "programmeId", *programmeID)
+		if err != nil {
+			return nil, err
+		}
+		lq.and("a.innovation_id IN (SELECT innovation_id FROM innovation_programme WHERE programme_id = " + lq.arg(id) + "::uuid)")
+	default:
+		return nil, hin.Invalid("innovationId", "give an innovationId or a programmeId")
+	}
+	d := lq.arg(on) + "::date"
+	lq.and("a.adopted_on <= " + d)
+	kindCond := "TRUE"
+	if len(kinds) > 0 {
+		kindCond = "o.kind = ANY(" + lq.arg(pq.Array(enumStrings(kinds))) + ")"
+	}
+	regionCond := "TRUE"
+	if regionIDs != nil {
+		regionCond = "o.region_id = ANY(" + lq.arg(pq.Array(regionIDs)) + "::uuid[])"
+	}
+	query := fmt.Sprintf(`WITH adopters AS (
+		SELECT a.region_id, o.kind, count(DISTINCT a.organisation_id) AS n
+		FROM adoption a JOIN organisation o ON o.id = a.organisation_id
+		WHERE %[1]s AND %[3]s AND %[4]s GROUP BY a.region_id, o.kind
+	), orgs AS (
+		SELECT o.region_id, o.kind, count(*) AS n FROM organisation o
+		WHERE o.region_id IS NOT NULL AND %[3]s AND %[4]s
+		  AND (o.valid_from IS NULL OR o.valid_from <= %[2]s) AND (o.valid_to IS NULL OR o.valid_to >= %[2]s)
+		GROUP BY o.region_id, o.kind
+	)
+	SELECT coalesce(o.region_id, a.region_id)::text AS region_id, coalesce(o.kind, a.kind) AS kind,
+	       coalesce(a.n, 0) AS adopters, coalesce(o.n, 0) AS organisations
+	FROM orgs o FULL JOIN adopters a ON a.region_id = o.region_id AND a.kind = o.kind
+	WHERE coalesce(a.n, 0) > 0 OR %[5]t`, lq.whereSQL(), d, kindCond, regionCond, len(kinds) > 0)
+	rows := []hin.AdoptionCount{}
+	if err := s.selectAll(ctx, s.db, &rows, query, lq.args...); err != nil {
+		return nil, fmt.Errorf("adoption spread: %w", err)
+	}
+	return rows, nil
+}
