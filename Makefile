@@ -12,8 +12,8 @@ SCALE       ?= 2
 
 .PHONY: run test check fmt-check vet lint unit generate build bench db-stop db-status help
 
-run: ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
-	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh $(GO) run ./cmd/hingraph dev
+run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
+	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
 
 test: ## gofmt, go vet, staticcheck and every test, against a real PostgreSQL
 	@scripts/with-postgres.sh $(MAKE) --no-print-directory check
@@ -40,7 +40,7 @@ generate: ## regenerate gqlgen code after editing schema.graphqls
 	$(GO) tool gqlgen generate
 
 build: ## build bin/hingraph
-	$(GO) build -o bin/hingraph ./cmd/hingraph
+	@$(GO) build -o bin/hingraph ./cmd/hingraph
 
 db-stop: ## stop the local throwaway PostgreSQL if it is running
 	@scripts/with-postgres.sh --stop

@@ -101,6 +101,13 @@ func New(t testing.TB, data Data) *store.Store {
 	return store.NewFromDB(db)
 }
 
+// NewDB returns a fresh database holding data, for tests that also need to
+// write rows the API cannot write yet.
+func NewDB(t testing.TB, data Data) *sql.DB {
+	t.Helper()
+	return pgtestdb.New(t, config(t), migrator{data})
+}
+
 // URL returns the URL of a fresh database holding data, for tests that
 // start the whole server.
 func URL(t testing.TB, data Data) string {
