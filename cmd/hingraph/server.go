@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -84,7 +86,25 @@ func limitBody(n int64, next http.Handler) http.Handler {
 			writeJSON(w, http.StatusRequestEntityTooLarge, `{"errors":[{"message":"request body too large","extensions":{"code":"REQUEST_TOO_LARGE"}}]}`)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, n)
+		body := http.MaxBytesReader(w, r.Body, n)
+		if r.ContentLength < 0 {
+			// A chunked body's size is known only once read, and gqlgen would
+			// answer an oversized one with 200; read it here (at most n bytes)
+			// so it gets the same 413 as a declared one.
+			b, err := io.ReadAll(body)
+			if err != nil {
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					writeJSON(w, http.StatusRequestEntityTooLarge, `{"errors":[{"message":"request body too large","extensions":{"code":"REQUEST_TOO_LARGE"}}]}`)
+				} else {
+					writeJSON(w, http.StatusBadRequest, `{"errors":[{"message":"could not read request body","extensions":{"code":"BAD_REQUEST"}}]}`)
+				}
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		} else {
+			r.Body = body
+		}
 		next.ServeHTTP(w, r)
 	})
 }
