@@ -449,11 +449,11 @@ func TestE2EReadinessMigrationsPending(t *testing.T) {
 
 	// Without --migrate the server runs (liveness) but must not take traffic.
 	s := startServer(t, dbURL)
-	resp, body := s.get(t, "/healthz")
+	resp, _ := s.get(t, "/healthz")
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("/healthz on an unmigrated database: status %d, want 200 (the process is alive)", resp.StatusCode)
 	}
-	resp, body = s.get(t, "/readyz")
+	resp, body := s.get(t, "/readyz")
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("/readyz on an unmigrated database: status %d, want 503: %s", resp.StatusCode, body)
 	}
