@@ -26,6 +26,12 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if domain.Field != "" {
 				setExt(gqlErr, "field", domain.Field)
 			}
+			if len(domain.Problems) > 0 {
+				setExt(gqlErr, "problems", domain.Problems)
+			}
+			for k, v := range domain.Details {
+				setExt(gqlErr, k, v)
+			}
 			if domain.Code == hin.EINTERNAL {
 				log.ErrorContext(ctx, "request failed", "err", err, "path", gqlErr.Path.String())
 			}

@@ -31,9 +31,11 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Adoption() AdoptionResolver
+	AuditEvent() AuditEventResolver
 	Collaborative() CollaborativeResolver
 	Innovation() InnovationResolver
 	Metric() MetricResolver
+	Mutation() MutationResolver
 	Organisation() OrganisationResolver
 	Outcome() OutcomeResolver
 	Pilot() PilotResolver
@@ -48,10 +50,12 @@ type DirectiveRoot struct {
 type ComplexityRoot struct {
 	Adoption struct {
 		AdoptedOn    func(childComplexity int) int
+		ArchivedAt   func(childComplexity int) int
 		GlobalID     func(childComplexity int) int
 		Innovation   func(childComplexity int) int
 		Organisation func(childComplexity int) int
 		Region       func(childComplexity int) int
+		Version      func(childComplexity int) int
 	}
 
 	AdoptionConnection struct {
@@ -69,6 +73,32 @@ type ComplexityRoot struct {
 	AdoptionSpread struct {
 		Adopters func(childComplexity int) int
 		ByRegion func(childComplexity int) int
+	}
+
+	AuditEvent struct {
+		Action     func(childComplexity int) int
+		Actor      func(childComplexity int) int
+		ActorRole  func(childComplexity int) int
+		After      func(childComplexity int) int
+		At         func(childComplexity int) int
+		Before     func(childComplexity int) int
+		EntityID   func(childComplexity int) int
+		EntityKind func(childComplexity int) int
+		GlobalID   func(childComplexity int) int
+		Region     func(childComplexity int) int
+		RequestID  func(childComplexity int) int
+	}
+
+	AuditEventConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AuditEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Collaborative struct {
@@ -118,6 +148,7 @@ type ComplexityRoot struct {
 
 	Innovation struct {
 		Adoptions      func(childComplexity int, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) int
+		ArchivedAt     func(childComplexity int) int
 		ClinicalArea   func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
 		Description    func(childComplexity int) int
@@ -132,6 +163,7 @@ type ComplexityRoot struct {
 		StageChangedOn func(childComplexity int) int
 		StageHistory   func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
+		Version        func(childComplexity int) int
 	}
 
 	InnovationConnection struct {
@@ -161,10 +193,38 @@ type ComplexityRoot struct {
 		Name        func(childComplexity int) int
 		Outcomes    func(childComplexity int, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) int
 		Unit        func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
+	Mutation struct {
+		ArchiveAdoption     func(childComplexity int, id string, version int) int
+		ArchiveInnovation   func(childComplexity int, id string, version int) int
+		ArchiveOrganisation func(childComplexity int, id string, version int) int
+		ArchivePilot        func(childComplexity int, id string, version int) int
+		CreateAdoption      func(childComplexity int, input hin.AdoptionInput, idempotencyKey *string) int
+		CreateInnovation    func(childComplexity int, input hin.InnovationInput, stage *hin.Stage, stageOn *time.Time, idempotencyKey *string) int
+		CreateMetric        func(childComplexity int, input hin.MetricInput, idempotencyKey *string) int
+		CreateOrganisation  func(childComplexity int, input hin.OrganisationInput, idempotencyKey *string) int
+		CreatePilot         func(childComplexity int, input hin.PilotInput, idempotencyKey *string) int
+		CreateProgramme     func(childComplexity int, input hin.ProgrammeInput, idempotencyKey *string) int
+		MoveInnovationStage func(childComplexity int, id string, version int, stage hin.Stage, on *time.Time) int
+		PublishOutcomes     func(childComplexity int, regionCode string, window hin.WindowInput) int
+		RecordOutcome       func(childComplexity int, input hin.OutcomeInput, idempotencyKey *string) int
+		SubmitReturn        func(childComplexity int, input hin.ReturnInput, idempotencyKey *string) int
+		UpdateAdoption      func(childComplexity int, id string, version int, input hin.AdoptionInput) int
+		UpdateInnovation    func(childComplexity int, id string, version int, input hin.InnovationInput) int
+		UpdateMetric        func(childComplexity int, id string, version int, input hin.MetricInput) int
+		UpdateOrganisation  func(childComplexity int, id string, version int, input hin.OrganisationInput) int
+		UpdateOutcome       func(childComplexity int, id string, version int, input hin.OutcomeInput) int
+		UpdatePilot         func(childComplexity int, id string, version int, input hin.PilotInput) int
+		UpdateProgramme     func(childComplexity int, id string, version int, input hin.ProgrammeInput) int
+		UpdateRegion        func(childComplexity int, code string, version int, input hin.RegionInput) int
+		WithdrawOutcome     func(childComplexity int, id string, version int, reason string) int
 	}
 
 	Organisation struct {
 		Adoptions   func(childComplexity int, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) int
+		ArchivedAt  func(childComplexity int) int
 		GlobalID    func(childComplexity int) int
 		Innovations func(childComplexity int, first *int, after *string, filter *hin.InnovationFilter, orderBy *model.InnovationOrder) int
 		Kind        func(childComplexity int) int
@@ -173,6 +233,7 @@ type ComplexityRoot struct {
 		Region      func(childComplexity int) int
 		ValidFrom   func(childComplexity int) int
 		ValidTo     func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	OrganisationConnection struct {
@@ -188,21 +249,26 @@ type ComplexityRoot struct {
 	}
 
 	Outcome struct {
-		CreatedAt   func(childComplexity int) int
-		Denominator func(childComplexity int) int
-		GlobalID    func(childComplexity int) int
-		Innovation  func(childComplexity int) int
-		Metric      func(childComplexity int) int
-		Numerator   func(childComplexity int) int
-		PeriodEnd   func(childComplexity int) int
-		PeriodStart func(childComplexity int) int
-		Pilot       func(childComplexity int) int
-		Programme   func(childComplexity int) int
-		Rate        func(childComplexity int) int
-		Region      func(childComplexity int) int
-		Source      func(childComplexity int) int
-		Status      func(childComplexity int) int
-		Value       func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Denominator     func(childComplexity int) int
+		GlobalID        func(childComplexity int) int
+		Innovation      func(childComplexity int) int
+		Metric          func(childComplexity int) int
+		Numerator       func(childComplexity int) int
+		PeriodEnd       func(childComplexity int) int
+		PeriodStart     func(childComplexity int) int
+		Pilot           func(childComplexity int) int
+		Programme       func(childComplexity int) int
+		PublishedAt     func(childComplexity int) int
+		Rate            func(childComplexity int) int
+		Region          func(childComplexity int) int
+		Source          func(childComplexity int) int
+		Status          func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		Value           func(childComplexity int) int
+		Version         func(childComplexity int) int
+		WithdrawnAt     func(childComplexity int) int
+		WithdrawnReason func(childComplexity int) int
 	}
 
 	OutcomeConnection struct {
@@ -231,6 +297,7 @@ type ComplexityRoot struct {
 	}
 
 	Pilot struct {
+		ArchivedAt        func(childComplexity int) int
 		EndDate           func(childComplexity int) int
 		EvaluationSummary func(childComplexity int) int
 		GlobalID          func(childComplexity int) int
@@ -240,6 +307,7 @@ type ComplexityRoot struct {
 		Site              func(childComplexity int) int
 		StartDate         func(childComplexity int) int
 		Status            func(childComplexity int) int
+		Version           func(childComplexity int) int
 	}
 
 	PilotConnection struct {
@@ -274,6 +342,7 @@ type ComplexityRoot struct {
 		Regions      func(childComplexity int) int
 		StartDate    func(childComplexity int) int
 		Status       func(childComplexity int) int
+		Version      func(childComplexity int) int
 		Workstreams  func(childComplexity int, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) int
 	}
 
@@ -289,9 +358,14 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PublishResult struct {
+		Published func(childComplexity int) int
+	}
+
 	Query struct {
 		AdoptionSpread     func(childComplexity int, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) int
 		Adoptions          func(childComplexity int, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) int
+		AuditTrail         func(childComplexity int, first *int, after *string, filter *hin.AuditFilter, orderBy *model.AuditOrder) int
 		Collaboratives     func(childComplexity int, filter *hin.CollaborativeFilter) int
 		Figure             func(childComplexity int, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) int
 		FigureBreakdown    func(childComplexity int, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
@@ -330,6 +404,7 @@ type ComplexityRoot struct {
 		Programmes                 func(childComplexity int, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) int
 		Series                     func(childComplexity int, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
 		Summary                    func(childComplexity int) int
+		Version                    func(childComplexity int) int
 	}
 
 	RegionAdoption struct {
@@ -412,6 +487,10 @@ type AdoptionResolver interface {
 	Organisation(ctx context.Context, obj *hin.Adoption) (*hin.Organisation, error)
 	Region(ctx context.Context, obj *hin.Adoption) (*hin.Region, error)
 }
+type AuditEventResolver interface {
+	EntityID(ctx context.Context, obj *hin.AuditEvent) (*string, error)
+	Region(ctx context.Context, obj *hin.AuditEvent) (*hin.Region, error)
+}
 type CollaborativeResolver interface {
 	HostRegion(ctx context.Context, obj *hin.Collaborative) (*hin.Region, error)
 	Regions(ctx context.Context, obj *hin.Collaborative) ([]hin.Region, error)
@@ -429,6 +508,31 @@ type InnovationResolver interface {
 }
 type MetricResolver interface {
 	Outcomes(ctx context.Context, obj *hin.Metric, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error)
+}
+type MutationResolver interface {
+	CreateInnovation(ctx context.Context, input hin.InnovationInput, stage *hin.Stage, stageOn *time.Time, idempotencyKey *string) (*hin.Innovation, error)
+	UpdateInnovation(ctx context.Context, id string, version int, input hin.InnovationInput) (*hin.Innovation, error)
+	MoveInnovationStage(ctx context.Context, id string, version int, stage hin.Stage, on *time.Time) (*hin.Innovation, error)
+	ArchiveInnovation(ctx context.Context, id string, version int) (*hin.Innovation, error)
+	CreatePilot(ctx context.Context, input hin.PilotInput, idempotencyKey *string) (*hin.Pilot, error)
+	UpdatePilot(ctx context.Context, id string, version int, input hin.PilotInput) (*hin.Pilot, error)
+	ArchivePilot(ctx context.Context, id string, version int) (*hin.Pilot, error)
+	CreateAdoption(ctx context.Context, input hin.AdoptionInput, idempotencyKey *string) (*hin.Adoption, error)
+	UpdateAdoption(ctx context.Context, id string, version int, input hin.AdoptionInput) (*hin.Adoption, error)
+	ArchiveAdoption(ctx context.Context, id string, version int) (*hin.Adoption, error)
+	CreateOrganisation(ctx context.Context, input hin.OrganisationInput, idempotencyKey *string) (*hin.Organisation, error)
+	UpdateOrganisation(ctx context.Context, id string, version int, input hin.OrganisationInput) (*hin.Organisation, error)
+	ArchiveOrganisation(ctx context.Context, id string, version int) (*hin.Organisation, error)
+	CreateMetric(ctx context.Context, input hin.MetricInput, idempotencyKey *string) (*hin.Metric, error)
+	UpdateMetric(ctx context.Context, id string, version int, input hin.MetricInput) (*hin.Metric, error)
+	CreateProgramme(ctx context.Context, input hin.ProgrammeInput, idempotencyKey *string) (*hin.Programme, error)
+	UpdateProgramme(ctx context.Context, id string, version int, input hin.ProgrammeInput) (*hin.Programme, error)
+	UpdateRegion(ctx context.Context, code string, version int, input hin.RegionInput) (*hin.Region, error)
+	RecordOutcome(ctx context.Context, input hin.OutcomeInput, idempotencyKey *string) (*hin.Outcome, error)
+	UpdateOutcome(ctx context.Context, id string, version int, input hin.OutcomeInput) (*hin.Outcome, error)
+	SubmitReturn(ctx context.Context, input hin.ReturnInput, idempotencyKey *string) ([]hin.Outcome, error)
+	PublishOutcomes(ctx context.Context, regionCode string, window hin.WindowInput) (*model.PublishResult, error)
+	WithdrawOutcome(ctx context.Context, id string, version int, reason string) (*hin.Outcome, error)
 }
 type OrganisationResolver interface {
 	Region(ctx context.Context, obj *hin.Organisation) (*hin.Region, error)
@@ -454,6 +558,7 @@ type PilotResolver interface {
 }
 type ProgrammeResolver interface {
 	Parent(ctx context.Context, obj *hin.Programme) (*hin.Programme, error)
+
 	Workstreams(ctx context.Context, obj *hin.Programme, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) (*model.Connection[hin.Programme], error)
 	Regions(ctx context.Context, obj *hin.Programme) ([]hin.Region, error)
 	Innovations(ctx context.Context, obj *hin.Programme, first *int, after *string, filter *hin.InnovationFilter, orderBy *model.InnovationOrder) (*model.Connection[hin.Innovation], error)
@@ -479,6 +584,7 @@ type QueryResolver interface {
 	RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool) (*model.RegionComparison, error)
 	InnovationPipeline(ctx context.Context, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*model.Pipeline, error)
 	AdoptionSpread(ctx context.Context, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*model.AdoptionSpread, error)
+	AuditTrail(ctx context.Context, first *int, after *string, filter *hin.AuditFilter, orderBy *model.AuditOrder) (*model.Connection[hin.AuditEvent], error)
 }
 type RegionResolver interface {
 	Organisations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error)
@@ -520,6 +626,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Adoption.AdoptedOn(childComplexity), true
+	case "Adoption.archivedAt":
+		if e.ComplexityRoot.Adoption.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Adoption.ArchivedAt(childComplexity), true
 	case "Adoption.id":
 		if e.ComplexityRoot.Adoption.GlobalID == nil {
 			break
@@ -544,6 +656,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Adoption.Region(childComplexity), true
+	case "Adoption.version":
+		if e.ComplexityRoot.Adoption.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Adoption.Version(childComplexity), true
 
 	case "AdoptionConnection.edges":
 		if e.ComplexityRoot.AdoptionConnection.Edges == nil {
@@ -595,6 +713,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AdoptionSpread.ByRegion(childComplexity), true
+
+	case "AuditEvent.action":
+		if e.ComplexityRoot.AuditEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.Action(childComplexity), true
+	case "AuditEvent.actor":
+		if e.ComplexityRoot.AuditEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.Actor(childComplexity), true
+	case "AuditEvent.actorRole":
+		if e.ComplexityRoot.AuditEvent.ActorRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.ActorRole(childComplexity), true
+	case "AuditEvent.after":
+		if e.ComplexityRoot.AuditEvent.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.After(childComplexity), true
+	case "AuditEvent.at":
+		if e.ComplexityRoot.AuditEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.At(childComplexity), true
+	case "AuditEvent.before":
+		if e.ComplexityRoot.AuditEvent.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.Before(childComplexity), true
+	case "AuditEvent.entityId":
+		if e.ComplexityRoot.AuditEvent.EntityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.EntityID(childComplexity), true
+	case "AuditEvent.entityKind":
+		if e.ComplexityRoot.AuditEvent.EntityKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.EntityKind(childComplexity), true
+	case "AuditEvent.id":
+		if e.ComplexityRoot.AuditEvent.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.GlobalID(childComplexity), true
+	case "AuditEvent.region":
+		if e.ComplexityRoot.AuditEvent.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.Region(childComplexity), true
+	case "AuditEvent.requestId":
+		if e.ComplexityRoot.AuditEvent.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.RequestID(childComplexity), true
+
+	case "AuditEventConnection.edges":
+		if e.ComplexityRoot.AuditEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventConnection.Edges(childComplexity), true
+	case "AuditEventConnection.nodes":
+		if e.ComplexityRoot.AuditEventConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventConnection.Nodes(childComplexity), true
+	case "AuditEventConnection.pageInfo":
+		if e.ComplexityRoot.AuditEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventConnection.PageInfo(childComplexity), true
+	case "AuditEventConnection.totalCount":
+		if e.ComplexityRoot.AuditEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventConnection.TotalCount(childComplexity), true
+
+	case "AuditEventEdge.cursor":
+		if e.ComplexityRoot.AuditEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventEdge.Cursor(childComplexity), true
+	case "AuditEventEdge.node":
+		if e.ComplexityRoot.AuditEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
 
 	case "Collaborative.code":
 		if e.ComplexityRoot.Collaborative.Code == nil {
@@ -809,6 +1032,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Innovation.Adoptions(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*hin.AdoptionFilter), args["orderBy"].(*model.AdoptionOrder)), true
+	case "Innovation.archivedAt":
+		if e.ComplexityRoot.Innovation.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Innovation.ArchivedAt(childComplexity), true
 	case "Innovation.clinicalArea":
 		if e.ComplexityRoot.Innovation.ClinicalArea == nil {
 			break
@@ -908,6 +1137,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Innovation.UpdatedAt(childComplexity), true
+	case "Innovation.version":
+		if e.ComplexityRoot.Innovation.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Innovation.Version(childComplexity), true
 
 	case "InnovationConnection.edges":
 		if e.ComplexityRoot.InnovationConnection.Edges == nil {
@@ -1019,6 +1254,266 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Unit(childComplexity), true
+	case "Metric.version":
+		if e.ComplexityRoot.Metric.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.Version(childComplexity), true
+
+	case "Mutation.archiveAdoption":
+		if e.ComplexityRoot.Mutation.ArchiveAdoption == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveAdoption_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveAdoption(childComplexity, args["id"].(string), args["version"].(int)), true
+	case "Mutation.archiveInnovation":
+		if e.ComplexityRoot.Mutation.ArchiveInnovation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveInnovation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveInnovation(childComplexity, args["id"].(string), args["version"].(int)), true
+	case "Mutation.archiveOrganisation":
+		if e.ComplexityRoot.Mutation.ArchiveOrganisation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveOrganisation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveOrganisation(childComplexity, args["id"].(string), args["version"].(int)), true
+	case "Mutation.archivePilot":
+		if e.ComplexityRoot.Mutation.ArchivePilot == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archivePilot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchivePilot(childComplexity, args["id"].(string), args["version"].(int)), true
+	case "Mutation.createAdoption":
+		if e.ComplexityRoot.Mutation.CreateAdoption == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createAdoption_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAdoption(childComplexity, args["input"].(hin.AdoptionInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.createInnovation":
+		if e.ComplexityRoot.Mutation.CreateInnovation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createInnovation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateInnovation(childComplexity, args["input"].(hin.InnovationInput), args["stage"].(*hin.Stage), args["stageOn"].(*time.Time), args["idempotencyKey"].(*string)), true
+	case "Mutation.createMetric":
+		if e.ComplexityRoot.Mutation.CreateMetric == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createMetric_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateMetric(childComplexity, args["input"].(hin.MetricInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.createOrganisation":
+		if e.ComplexityRoot.Mutation.CreateOrganisation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOrganisation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOrganisation(childComplexity, args["input"].(hin.OrganisationInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.createPilot":
+		if e.ComplexityRoot.Mutation.CreatePilot == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPilot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePilot(childComplexity, args["input"].(hin.PilotInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.createProgramme":
+		if e.ComplexityRoot.Mutation.CreateProgramme == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProgramme_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProgramme(childComplexity, args["input"].(hin.ProgrammeInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.moveInnovationStage":
+		if e.ComplexityRoot.Mutation.MoveInnovationStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moveInnovationStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MoveInnovationStage(childComplexity, args["id"].(string), args["version"].(int), args["stage"].(hin.Stage), args["on"].(*time.Time)), true
+	case "Mutation.publishOutcomes":
+		if e.ComplexityRoot.Mutation.PublishOutcomes == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishOutcomes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishOutcomes(childComplexity, args["regionCode"].(string), args["window"].(hin.WindowInput)), true
+	case "Mutation.recordOutcome":
+		if e.ComplexityRoot.Mutation.RecordOutcome == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordOutcome_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordOutcome(childComplexity, args["input"].(hin.OutcomeInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.submitReturn":
+		if e.ComplexityRoot.Mutation.SubmitReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitReturn(childComplexity, args["input"].(hin.ReturnInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.updateAdoption":
+		if e.ComplexityRoot.Mutation.UpdateAdoption == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateAdoption_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateAdoption(childComplexity, args["id"].(string), args["version"].(int), args["input"].(hin.AdoptionInput)), true
+	case "Mutation.updateInnovation":
+		if e.ComplexityRoot.Mutation.UpdateInnovation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateInnovation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateInnovation(childComplexity, args["id"].(string), args["version"].(int), args["input"].(hin.InnovationInput)), true
+	case "Mutation.updateMetric":
+		if e.ComplexityRoot.Mutation.UpdateMetric == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMetric_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMetric(childComplexity, args["id"].(string), args["version"].(int), args["input"].(hin.MetricInput)), true
+	case "Mutation.updateOrganisation":
+		if e.ComplexityRoot.Mutation.UpdateOrganisation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrganisation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrganisation(childComplexity, args["id"].(string), args["version"].(int), args["input"].(hin.OrganisationInput)), true
+	case "Mutation.updateOutcome":
+		if e.ComplexityRoot.Mutation.UpdateOutcome == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOutcome_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOutcome(childComplexity, args["id"].(string), args["version"].(int), args["input"].(hin.OutcomeInput)), true
+	case "Mutation.updatePilot":
+		if e.ComplexityRoot.Mutation.UpdatePilot == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePilot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePilot(childComplexity, args["id"].(string), args["version"].(int), args["input"].(hin.PilotInput)), true
+	case "Mutation.updateProgramme":
+		if e.ComplexityRoot.Mutation.UpdateProgramme == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProgramme_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProgramme(childComplexity, args["id"].(string), args["version"].(int), args["input"].(hin.ProgrammeInput)), true
+	case "Mutation.updateRegion":
+		if e.ComplexityRoot.Mutation.UpdateRegion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRegion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRegion(childComplexity, args["code"].(string), args["version"].(int), args["input"].(hin.RegionInput)), true
+	case "Mutation.withdrawOutcome":
+		if e.ComplexityRoot.Mutation.WithdrawOutcome == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawOutcome_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawOutcome(childComplexity, args["id"].(string), args["version"].(int), args["reason"].(string)), true
 
 	case "Organisation.adoptions":
 		if e.ComplexityRoot.Organisation.Adoptions == nil {
@@ -1031,6 +1526,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organisation.Adoptions(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*hin.AdoptionFilter), args["orderBy"].(*model.AdoptionOrder)), true
+	case "Organisation.archivedAt":
+		if e.ComplexityRoot.Organisation.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organisation.ArchivedAt(childComplexity), true
 	case "Organisation.id":
 		if e.ComplexityRoot.Organisation.GlobalID == nil {
 			break
@@ -1089,6 +1590,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organisation.ValidTo(childComplexity), true
+	case "Organisation.version":
+		if e.ComplexityRoot.Organisation.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organisation.Version(childComplexity), true
 
 	case "OrganisationConnection.edges":
 		if e.ComplexityRoot.OrganisationConnection.Edges == nil {
@@ -1188,6 +1695,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Outcome.Programme(childComplexity), true
+	case "Outcome.publishedAt":
+		if e.ComplexityRoot.Outcome.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outcome.PublishedAt(childComplexity), true
 	case "Outcome.rate":
 		if e.ComplexityRoot.Outcome.Rate == nil {
 			break
@@ -1212,12 +1725,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Outcome.Status(childComplexity), true
+	case "Outcome.updatedAt":
+		if e.ComplexityRoot.Outcome.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outcome.UpdatedAt(childComplexity), true
 	case "Outcome.value":
 		if e.ComplexityRoot.Outcome.Value == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Outcome.Value(childComplexity), true
+	case "Outcome.version":
+		if e.ComplexityRoot.Outcome.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outcome.Version(childComplexity), true
+	case "Outcome.withdrawnAt":
+		if e.ComplexityRoot.Outcome.WithdrawnAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outcome.WithdrawnAt(childComplexity), true
+	case "Outcome.withdrawnReason":
+		if e.ComplexityRoot.Outcome.WithdrawnReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outcome.WithdrawnReason(childComplexity), true
 
 	case "OutcomeConnection.edges":
 		if e.ComplexityRoot.OutcomeConnection.Edges == nil {
@@ -1301,6 +1838,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Period.Start(childComplexity), true
 
+	case "Pilot.archivedAt":
+		if e.ComplexityRoot.Pilot.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pilot.ArchivedAt(childComplexity), true
 	case "Pilot.endDate":
 		if e.ComplexityRoot.Pilot.EndDate == nil {
 			break
@@ -1360,6 +1903,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pilot.Status(childComplexity), true
+	case "Pilot.version":
+		if e.ComplexityRoot.Pilot.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pilot.Version(childComplexity), true
 
 	case "PilotConnection.edges":
 		if e.ComplexityRoot.PilotConnection.Edges == nil {
@@ -1506,6 +2055,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Programme.Status(childComplexity), true
+	case "Programme.version":
+		if e.ComplexityRoot.Programme.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Programme.Version(childComplexity), true
 	case "Programme.workstreams":
 		if e.ComplexityRoot.Programme.Workstreams == nil {
 			break
@@ -1556,6 +2111,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProgrammeEdge.Node(childComplexity), true
 
+	case "PublishResult.published":
+		if e.ComplexityRoot.PublishResult.Published == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublishResult.Published(childComplexity), true
+
 	case "Query.adoptionSpread":
 		if e.ComplexityRoot.Query.AdoptionSpread == nil {
 			break
@@ -1578,6 +2140,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Adoptions(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*hin.AdoptionFilter), args["orderBy"].(*model.AdoptionOrder)), true
+	case "Query.auditTrail":
+		if e.ComplexityRoot.Query.AuditTrail == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditTrail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditTrail(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*hin.AuditFilter), args["orderBy"].(*model.AuditOrder)), true
 	case "Query.collaboratives":
 		if e.ComplexityRoot.Query.Collaboratives == nil {
 			break
@@ -1930,6 +2503,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Summary(childComplexity), true
+	case "Region.version":
+		if e.ComplexityRoot.Region.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.Version(childComplexity), true
 
 	case "RegionAdoption.adopters":
 		if e.ComplexityRoot.RegionAdoption.Adopters == nil {
@@ -2190,22 +2769,34 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputAdoptionFilter,
+		ec.unmarshalInputAdoptionInput,
 		ec.unmarshalInputAdoptionOrder,
+		ec.unmarshalInputAuditFilter,
+		ec.unmarshalInputAuditOrder,
 		ec.unmarshalInputCollaborativeFilter,
 		ec.unmarshalInputDateRange,
 		ec.unmarshalInputFigureFilter,
 		ec.unmarshalInputInnovationFilter,
+		ec.unmarshalInputInnovationInput,
 		ec.unmarshalInputInnovationOrder,
 		ec.unmarshalInputMetricFilter,
+		ec.unmarshalInputMetricInput,
 		ec.unmarshalInputOrganisationFilter,
+		ec.unmarshalInputOrganisationInput,
 		ec.unmarshalInputOrganisationOrder,
 		ec.unmarshalInputOutcomeFilter,
+		ec.unmarshalInputOutcomeInput,
 		ec.unmarshalInputOutcomeOrder,
 		ec.unmarshalInputPilotFilter,
+		ec.unmarshalInputPilotInput,
 		ec.unmarshalInputPilotOrder,
 		ec.unmarshalInputProgrammeFilter,
+		ec.unmarshalInputProgrammeInput,
 		ec.unmarshalInputProgrammeOrder,
 		ec.unmarshalInputRegionFilter,
+		ec.unmarshalInputRegionInput,
+		ec.unmarshalInputReturnInput,
+		ec.unmarshalInputReturnRow,
 		ec.unmarshalInputWindowInput,
 	)
 	first := true
@@ -2240,6 +2831,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -2281,6 +2887,7 @@ Conventions:
 """
 schema {
   query: Query
+  mutation: Mutation
 }
 
 "A calendar date, written YYYY-MM-DD (ISO 8601), with no time zone."
@@ -2426,6 +3033,8 @@ type Region implements Node {
   formerName: String!
   "One sentence about the network and its footprint."
   summary: String!
+  "Version of this record; send it back with an update so two editors cannot overwrite each other."
+  version: Int!
   "Organisations in this region's footprint (ICBs, trusts, practices, care homes, local partners)."
   organisations(
     "How many organisations to return, from 0 to 500."
@@ -2541,6 +3150,10 @@ type Organisation implements Node {
   validFrom: Date
   "Last day it existed in this form (e.g. before a merger); null while it still exists."
   validTo: Date
+  "Version of this record; send it back with an update."
+  version: Int!
+  "When it was archived (hidden from lists); null while current."
+  archivedAt: DateTime
   "Pilots run at this organisation as the site."
   pilots(
     "How many pilots to return, from 0 to 500."
@@ -2586,6 +3199,8 @@ input OrganisationFilter {
   validOn: Date
   "Only organisations whose name contains this text (case-insensitive)."
   nameContains: String
+  "Include archived records too (left out unless true)."
+  includeArchived: Boolean
 }
 
 "Fields an organisation list can be sorted by."
@@ -2678,6 +3293,8 @@ type Programme implements Node {
   status: ProgrammeStatus!
   "The programme this is a workstream of; null for a top-level programme."
   parent: Programme
+  "Version of this record; send it back with an update."
+  version: Int!
   "Workstreams of this programme."
   workstreams(
     "How many workstreams to return, from 0 to 500."
@@ -2839,6 +3456,10 @@ type Innovation implements Node {
   createdAt: DateTime!
   "When the record was last changed."
   updatedAt: DateTime!
+  "Version of this record; send it back with an update."
+  version: Int!
+  "When it was archived (hidden from lists and pipelines); null while current."
+  archivedAt: DateTime
 }
 
 "An innovation moving from one stage of the journey to another."
@@ -2865,6 +3486,8 @@ input InnovationFilter {
   clinicalArea: String
   "Only innovations whose name contains this text (case-insensitive)."
   nameContains: String
+  "Include archived records too (left out unless true)."
+  includeArchived: Boolean
 }
 
 "Fields an innovation list can be sorted by."
@@ -2917,6 +3540,10 @@ type Pilot implements Node {
   endDate: Date
   "What the evaluation found; null until there is one."
   evaluationSummary: String
+  "Version of this record; send it back with an update."
+  version: Int!
+  "When it was archived (hidden from lists); null while current."
+  archivedAt: DateTime
   "Outcomes measured during this pilot."
   outcomes(
     "How many outcomes to return, from 0 to 500."
@@ -2950,6 +3577,8 @@ input PilotFilter {
   statuses: [PilotStatus!]
   "Only pilots whose dates overlap this range."
   active: DateRange
+  "Include archived records too (left out unless true)."
+  includeArchived: Boolean
 }
 
 "Fields a pilot list can be sorted by."
@@ -2978,6 +3607,10 @@ type Adoption implements Node {
   region: Region!
   "When it was adopted."
   adoptedOn: Date!
+  "Version of this record; send it back with an update."
+  version: Int!
+  "When it was archived (left out of lists and adoption spread); null while current."
+  archivedAt: DateTime
 }
 
 "Restricts a list of adoptions."
@@ -2990,6 +3623,8 @@ input AdoptionFilter {
   organisationIds: [ID!]
   "Only adoptions dated inside this range."
   adoptedIn: DateRange
+  "Include archived records too (left out unless true)."
+  includeArchived: Boolean
 }
 
 "Fields an adoption list can be sorted by."
@@ -3030,6 +3665,8 @@ type Metric implements Node {
   unit: String!
   "How values combine across regions and periods."
   kind: MetricKind!
+  "Version of this record; send it back with an update."
+  version: Int!
   "Outcomes recorded for this metric."
   outcomes(
     "How many outcomes to return, from 0 to 500."
@@ -3057,6 +3694,8 @@ enum OutcomeStatus {
   DRAFT
   "Checked and published."
   PUBLISHED
+  "Published, then taken back with a reason: still listed, never counted."
+  WITHDRAWN
 }
 
 """
@@ -3091,10 +3730,20 @@ type Outcome implements Node {
   programme: Programme
   "Where the figure comes from (report, system, or 'demo data' for generated figures)."
   source: String!
-  "Draft or published. Drafts are never part of combined figures."
+  "Draft, published or withdrawn. Only published figures are counted (drafts only when asked for by those allowed)."
   status: OutcomeStatus!
   "When the figure was recorded."
   createdAt: DateTime!
+  "When the figure was last changed."
+  updatedAt: DateTime!
+  "When it was published; null for drafts."
+  publishedAt: DateTime
+  "When it was withdrawn; null unless WITHDRAWN."
+  withdrawnAt: DateTime
+  "Why it was withdrawn; null unless WITHDRAWN."
+  withdrawnReason: String
+  "Version of this record; send it back with an update."
+  version: Int!
 }
 
 "Restricts a list of outcomes."
@@ -3649,6 +4298,351 @@ type KindAdoption {
   "adopters / organisations, from 0 to 1; null when the region has none of this kind."
   share: Float
 }
+
+# ---------------------------------------------------------------------------
+# Writes
+
+"""
+Changes to the graph. Region editors change their own region's data; national admins change anything,
+including the metric catalogue, programmes and regions; analysts and anonymous callers change nothing.
+Every change is one transaction, checked against the caller's rights on the stored record, and recorded
+in the audit trail. Creates take an optional idempotencyKey: a retry with the same key returns the record
+the first call made. Updates and archives take the version last read: if the record changed since, the
+change is refused with CONFLICT and extensions.currentVersion.
+"""
+type Mutation {
+  "Adds an innovation, led by a region (or national, for admins), at a first stage of the journey."
+  createInnovation(
+    "The innovation's fields."
+    input: InnovationInput!
+    "The stage it starts at."
+    stage: InnovationStage = IDENTIFY_NEED
+    "When it reached that stage; today unless given."
+    stageOn: Date
+    "Makes retries safe: the same key returns the same innovation."
+    idempotencyKey: String
+  ): Innovation!
+  "Replaces an innovation's fields (its stage moves with moveInnovationStage)."
+  updateInnovation("The innovation." id: ID!, "The version last read." version: Int!, "The new fields." input: InnovationInput!): Innovation!
+  "Moves an innovation to another stage of the journey, recorded in its stage history."
+  moveInnovationStage(
+    "The innovation."
+    id: ID!
+    "The version last read."
+    version: Int!
+    "The stage it moves to."
+    stage: InnovationStage!
+    "When it moved; today unless given; not before its last move."
+    on: Date
+  ): Innovation!
+  "Archives an innovation: hidden from lists and pipelines, kept with its history."
+  archiveInnovation("The innovation." id: ID!, "The version last read." version: Int!): Innovation!
+
+  "Records an innovation tried at a site; the pilot belongs to the site's region."
+  createPilot("The pilot's fields." input: PilotInput!, "Makes retries safe." idempotencyKey: String): Pilot!
+  "Replaces a pilot's fields; its outcomes must stay within its dates."
+  updatePilot("The pilot." id: ID!, "The version last read." version: Int!, "The new fields." input: PilotInput!): Pilot!
+  "Archives a pilot."
+  archivePilot("The pilot." id: ID!, "The version last read." version: Int!): Pilot!
+
+  "Records that an organisation adopted an innovation; the adoption belongs to the organisation's region."
+  createAdoption("The adoption's fields." input: AdoptionInput!, "Makes retries safe." idempotencyKey: String): Adoption!
+  "Replaces an adoption's fields."
+  updateAdoption("The adoption." id: ID!, "The version last read." version: Int!, "The new fields." input: AdoptionInput!): Adoption!
+  "Archives an adoption (left out of adoption spread)."
+  archiveAdoption("The adoption." id: ID!, "The version last read." version: Int!): Adoption!
+
+  "Adds an organisation to a region's footprint (with no region: national admins only)."
+  createOrganisation("The organisation's fields." input: OrganisationInput!, "Makes retries safe." idempotencyKey: String): Organisation!
+  "Replaces an organisation's fields."
+  updateOrganisation("The organisation." id: ID!, "The version last read." version: Int!, "The new fields." input: OrganisationInput!): Organisation!
+  "Archives an organisation."
+  archiveOrganisation("The organisation." id: ID!, "The version last read." version: Int!): Organisation!
+
+  "Adds a metric to the catalogue (national admins)."
+  createMetric("The metric's fields." input: MetricInput!, "Makes retries safe." idempotencyKey: String): Metric!
+  "Changes a metric (national admins). Its code never changes; kind and unit only while no outcome uses it."
+  updateMetric("The metric." id: ID!, "The version last read." version: Int!, "The new fields." input: MetricInput!): Metric!
+  "Adds a programme or workstream (national admins)."
+  createProgramme("The programme's fields." input: ProgrammeInput!, "Makes retries safe." idempotencyKey: String): Programme!
+  "Replaces a programme's fields and the regions taking part (national admins)."
+  updateProgramme("The programme." id: ID!, "The version last read." version: Int!, "The new fields." input: ProgrammeInput!): Programme!
+  "Changes a region's names and summary (national admins); codes never change."
+  updateRegion("The region's code." code: String!, "The version last read." version: Int!, "The new fields." input: RegionInput!): Region!
+
+  "Records one measured value as a DRAFT of the region's; publish it with publishOutcomes."
+  recordOutcome("The outcome." input: OutcomeInput!, "Makes retries safe." idempotencyKey: String): Outcome!
+  "Changes a draft outcome. Published figures are never edited: withdraw them and record a new one."
+  updateOutcome("The outcome." id: ID!, "The version last read." version: Int!, "The new fields." input: OutcomeInput!): Outcome!
+  "Records a region's figures for one period as drafts, all or nothing: one bad row rejects the whole return, and the error lists every problem with its row (extensions.problems)."
+  submitReturn("The return." input: ReturnInput!, "Makes retries safe: the same key returns the first submission's outcomes." idempotencyKey: String): [Outcome!]!
+  "Publishes a region's draft outcomes whose periods lie in the window, and says how many."
+  publishOutcomes("The region's code." regionCode: String!, "The window." window: WindowInput!): PublishResult!
+  "Withdraws a published outcome with a reason: it stays listed as WITHDRAWN and is never counted again."
+  withdrawOutcome("The outcome." id: ID!, "The version last read." version: Int!, "Why it is withdrawn (3 to 1000 characters)." reason: String!): Outcome!
+}
+
+"An innovation's fields."
+input InnovationInput {
+  "Name, 1 to 300 characters."
+  name: String!
+  "What it is and does, up to 5000 characters."
+  description: String
+  "The organisation that developed it."
+  innovatorId: ID
+  "Clinical area, up to 200 characters."
+  clinicalArea: String
+  "Code of the region leading support for it; null only for national records (national admins)."
+  leadRegionCode: String
+  "National programmes it belongs to (replaces the current set)."
+  programmeIds: [ID!]
+}
+
+"A pilot's fields."
+input PilotInput {
+  "The innovation piloted."
+  innovationId: ID!
+  "The organisation where it runs; the pilot belongs to this organisation's region."
+  siteId: ID!
+  "Where the pilot stands."
+  status: PilotStatus!
+  "First day."
+  startDate: Date!
+  "Last day; not before startDate; required once COMPLETED or STOPPED."
+  endDate: Date
+  "What the evaluation found, up to 5000 characters."
+  evaluationSummary: String
+}
+
+"An adoption's fields."
+input AdoptionInput {
+  "The innovation adopted."
+  innovationId: ID!
+  "The adopting organisation; the adoption belongs to its region."
+  organisationId: ID!
+  "When it was adopted."
+  adoptedOn: Date!
+}
+
+"An organisation's fields."
+input OrganisationInput {
+  "Full name, 1 to 300 characters."
+  name: String!
+  "What sort of body it is."
+  kind: OrganisationKind!
+  "Code of the region whose footprint it is in; null for national bodies (national admins)."
+  regionCode: String
+  "First day it existed in this form."
+  validFrom: Date
+  "Last day it existed in this form; not before validFrom."
+  validTo: Date
+}
+
+"A metric's fields."
+input MetricInput {
+  "Stable code, lower_snake_case."
+  code: String!
+  "Name for people."
+  name: String!
+  "What it measures and how it is counted."
+  description: String
+  "Unit of its values."
+  unit: String!
+  "How its values combine across regions and periods."
+  kind: MetricKind!
+}
+
+"A programme's fields."
+input ProgrammeInput {
+  "Stable code, upper case with dashes."
+  code: String!
+  "Full name."
+  name: String!
+  "Programme family."
+  kind: ProgrammeKind!
+  "Clinical area."
+  clinicalArea: String
+  "What it aims to do."
+  description: String
+  "When it started."
+  startDate: Date
+  "When it ended or will end; required once COMPLETED."
+  endDate: Date
+  "The programme it is a workstream of."
+  parentId: ID
+  "Where it stands."
+  status: ProgrammeStatus!
+  "Codes of the regions taking part (replaces the current set)."
+  regionCodes: [String!]
+}
+
+"A region's descriptive fields."
+input RegionInput {
+  "Current name."
+  name: String!
+  "Former name."
+  formerName: String
+  "One sentence about the network."
+  summary: String
+}
+
+"""
+One measured value. Count and snapshot metrics take ` + "`" + `value` + "`" + ` (not negative); rate metrics take ` + "`" + `numerator` + "`" + `
+and ` + "`" + `denominator` + "`" + ` (denominator above zero, numerator not above it). A pilot's outcome must lie within
+the pilot's dates and region.
+"""
+input OutcomeInput {
+  "The metric's code."
+  metricCode: String!
+  "The reporting region's code."
+  regionCode: String!
+  "First day of the period measured."
+  periodStart: Date!
+  "Last day of the period measured, inclusive."
+  periodEnd: Date!
+  "The value, for COUNT and SNAPSHOT metrics."
+  value: Float
+  "For RATE metrics: how many met the criterion."
+  numerator: Float
+  "For RATE metrics: how many were eligible."
+  denominator: Float
+  "The innovation it is about."
+  innovationId: ID
+  "The pilot it was measured in."
+  pilotId: ID
+  "The programme it is reported under."
+  programmeId: ID
+  "Where the figure comes from, up to 500 characters."
+  source: String
+}
+
+"A region's return: its figures for one period."
+input ReturnInput {
+  "The reporting region's code."
+  regionCode: String!
+  "First day of the period every row measures."
+  periodStart: Date!
+  "Last day of that period, inclusive."
+  periodEnd: Date!
+  "Where the figures come from."
+  source: String
+  "The figures, 1 to 5000 rows."
+  rows: [ReturnRow!]!
+}
+
+"One figure of a return; see OutcomeInput for the rules on values."
+input ReturnRow {
+  "The metric's code."
+  metricCode: String!
+  "The value, for COUNT and SNAPSHOT metrics."
+  value: Float
+  "For RATE metrics: how many met the criterion."
+  numerator: Float
+  "For RATE metrics: how many were eligible."
+  denominator: Float
+  "The innovation it is about."
+  innovationId: ID
+  "The pilot it was measured in."
+  pilotId: ID
+  "The programme it is reported under."
+  programmeId: ID
+}
+
+"What publishOutcomes did."
+type PublishResult {
+  "How many drafts were published."
+  published: Int!
+}
+
+# The audit trail, for national admins (everything) and region editors (their own region's events).
+extend type Query {
+  "Changes recorded in the audit trail, newest first unless ordered otherwise."
+  auditTrail(
+    "How many events to return, from 0 to 500."
+    first: Int = 20
+    "Return events after this cursor."
+    after: String
+    "Restricts the events returned."
+    filter: AuditFilter
+    "How to sort; newest first unless given."
+    orderBy: AuditOrder
+  ): AuditEventConnection!
+}
+
+"A recorded change."
+type AuditEvent implements Node {
+  "The opaque, globally unique ID of this event."
+  id: ID!
+  "When the change was made."
+  at: DateTime!
+  "Who made it (the token's subject)."
+  actor: String!
+  "The role they acted in."
+  actorRole: String!
+  "What was done: CREATE, UPDATE, MOVE_STAGE, ARCHIVE, SUBMIT_RETURN, PUBLISH or WITHDRAW."
+  action: String!
+  "The type of record changed."
+  entityKind: String!
+  "The ID of the record changed; null for changes to many records (returns, publishing)."
+  entityId: ID
+  "The region whose data changed; null for national records."
+  region: Region
+  "The record before the change, as JSON; null for creates."
+  before: JSON
+  "The record after the change (or a summary for bulk changes), as JSON."
+  after: JSON
+  "The id of the HTTP request that made the change."
+  requestId: String!
+}
+
+"Any JSON value."
+scalar JSON
+
+"Restricts the audit trail."
+input AuditFilter {
+  "Only events about these regions (by code)."
+  regionCodes: [String!]
+  "Only events about these records (any IDs)."
+  entityIds: [ID!]
+  "Only these actions."
+  actions: [String!]
+  "Only events on or after this date."
+  since: Date
+}
+
+"Fields the audit trail can be sorted by."
+enum AuditOrderField {
+  "By when the change was made."
+  AT
+}
+
+"How to sort the audit trail."
+input AuditOrder {
+  "The field to sort by."
+  field: AuditOrderField!
+  "The direction; newest first unless given."
+  direction: SortDirection = DESC
+}
+
+"A page of audit events (Relay cursor connection)."
+type AuditEventConnection {
+  "The events on this page, each with its cursor."
+  edges: [AuditEventEdge!]!
+  "The events on this page, without cursors."
+  nodes: [AuditEvent!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many events match the filter in all pages."
+  totalCount: Int!
+}
+
+"One audit event in a page, with its cursor."
+type AuditEventEdge {
+  "Opaque cursor of this item."
+  cursor: String!
+  "The event."
+  node: AuditEvent!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3669,6 +4663,10 @@ func (ec *executionContext) childFields_Adoption(ctx context.Context, field grap
 		return ec.fieldContext_Adoption_region(ctx, field)
 	case "adoptedOn":
 		return ec.fieldContext_Adoption_adoptedOn(ctx, field)
+	case "version":
+		return ec.fieldContext_Adoption_version(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Adoption_archivedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Adoption", field.Name)
 }
@@ -3705,6 +4703,58 @@ func (ec *executionContext) childFields_AdoptionSpread(ctx context.Context, fiel
 		return ec.fieldContext_AdoptionSpread_byRegion(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AdoptionSpread", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditEvent_id(ctx, field)
+	case "at":
+		return ec.fieldContext_AuditEvent_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_AuditEvent_actor(ctx, field)
+	case "actorRole":
+		return ec.fieldContext_AuditEvent_actorRole(ctx, field)
+	case "action":
+		return ec.fieldContext_AuditEvent_action(ctx, field)
+	case "entityKind":
+		return ec.fieldContext_AuditEvent_entityKind(ctx, field)
+	case "entityId":
+		return ec.fieldContext_AuditEvent_entityId(ctx, field)
+	case "region":
+		return ec.fieldContext_AuditEvent_region(ctx, field)
+	case "before":
+		return ec.fieldContext_AuditEvent_before(ctx, field)
+	case "after":
+		return ec.fieldContext_AuditEvent_after(ctx, field)
+	case "requestId":
+		return ec.fieldContext_AuditEvent_requestId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditEventConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AuditEventConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AuditEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Collaborative(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3829,6 +4879,10 @@ func (ec *executionContext) childFields_Innovation(ctx context.Context, field gr
 		return ec.fieldContext_Innovation_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Innovation_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_Innovation_version(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Innovation_archivedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Innovation", field.Name)
 }
@@ -3885,6 +4939,8 @@ func (ec *executionContext) childFields_Metric(ctx context.Context, field graphq
 		return ec.fieldContext_Metric_unit(ctx, field)
 	case "kind":
 		return ec.fieldContext_Metric_kind(ctx, field)
+	case "version":
+		return ec.fieldContext_Metric_version(ctx, field)
 	case "outcomes":
 		return ec.fieldContext_Metric_outcomes(ctx, field)
 	}
@@ -3905,6 +4961,10 @@ func (ec *executionContext) childFields_Organisation(ctx context.Context, field 
 		return ec.fieldContext_Organisation_validFrom(ctx, field)
 	case "validTo":
 		return ec.fieldContext_Organisation_validTo(ctx, field)
+	case "version":
+		return ec.fieldContext_Organisation_version(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Organisation_archivedAt(ctx, field)
 	case "pilots":
 		return ec.fieldContext_Organisation_pilots(ctx, field)
 	case "adoptions":
@@ -3971,6 +5031,16 @@ func (ec *executionContext) childFields_Outcome(ctx context.Context, field graph
 		return ec.fieldContext_Outcome_status(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Outcome_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Outcome_updatedAt(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_Outcome_publishedAt(ctx, field)
+	case "withdrawnAt":
+		return ec.fieldContext_Outcome_withdrawnAt(ctx, field)
+	case "withdrawnReason":
+		return ec.fieldContext_Outcome_withdrawnReason(ctx, field)
+	case "version":
+		return ec.fieldContext_Outcome_version(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Outcome", field.Name)
 }
@@ -4043,6 +5113,10 @@ func (ec *executionContext) childFields_Pilot(ctx context.Context, field graphql
 		return ec.fieldContext_Pilot_endDate(ctx, field)
 	case "evaluationSummary":
 		return ec.fieldContext_Pilot_evaluationSummary(ctx, field)
+	case "version":
+		return ec.fieldContext_Pilot_version(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Pilot_archivedAt(ctx, field)
 	case "outcomes":
 		return ec.fieldContext_Pilot_outcomes(ctx, field)
 	}
@@ -4107,6 +5181,8 @@ func (ec *executionContext) childFields_Programme(ctx context.Context, field gra
 		return ec.fieldContext_Programme_status(ctx, field)
 	case "parent":
 		return ec.fieldContext_Programme_parent(ctx, field)
+	case "version":
+		return ec.fieldContext_Programme_version(ctx, field)
 	case "workstreams":
 		return ec.fieldContext_Programme_workstreams(ctx, field)
 	case "regions":
@@ -4143,6 +5219,14 @@ func (ec *executionContext) childFields_ProgrammeEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type ProgrammeEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PublishResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "published":
+		return ec.fieldContext_PublishResult_published(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublishResult", field.Name)
+}
+
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4155,6 +5239,8 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_formerName(ctx, field)
 	case "summary":
 		return ec.fieldContext_Region_summary(ctx, field)
+	case "version":
+		return ec.fieldContext_Region_version(ctx, field)
 	case "organisations":
 		return ec.fieldContext_Region_organisations(ctx, field)
 	case "patientSafetyCollaborative":
@@ -4631,6 +5717,616 @@ func (ec *executionContext) field_Metric_outcomes_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_archiveAdoption_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveInnovation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveOrganisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archivePilot_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createAdoption_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.AdoptionInput, error) {
+			return ec.unmarshalNAdoptionInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createInnovation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.InnovationInput, error) {
+			return ec.unmarshalNInnovationInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "stage",
+		func(ctx context.Context, v any) (*hin.Stage, error) {
+			return ec.unmarshalOInnovationStage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["stage"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "stageOn",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["stageOn"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createMetric_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.MetricInput, error) {
+			return ec.unmarshalNMetricInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetricInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createOrganisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.OrganisationInput, error) {
+			return ec.unmarshalNOrganisationInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPilot_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.PilotInput, error) {
+			return ec.unmarshalNPilotInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createProgramme_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.ProgrammeInput, error) {
+			return ec.unmarshalNProgrammeInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgrammeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_moveInnovationStage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "stage",
+		func(ctx context.Context, v any) (hin.Stage, error) {
+			return ec.unmarshalNInnovationStage2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["stage"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishOutcomes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "regionCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (hin.WindowInput, error) {
+			return ec.unmarshalNWindowInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordOutcome_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.OutcomeInput, error) {
+			return ec.unmarshalNOutcomeInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.ReturnInput, error) {
+			return ec.unmarshalNReturnInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐReturnInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateAdoption_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.AdoptionInput, error) {
+			return ec.unmarshalNAdoptionInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateInnovation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.InnovationInput, error) {
+			return ec.unmarshalNInnovationInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateMetric_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.MetricInput, error) {
+			return ec.unmarshalNMetricInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetricInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateOrganisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.OrganisationInput, error) {
+			return ec.unmarshalNOrganisationInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateOutcome_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.OutcomeInput, error) {
+			return ec.unmarshalNOutcomeInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePilot_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.PilotInput, error) {
+			return ec.unmarshalNPilotInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateProgramme_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.ProgrammeInput, error) {
+			return ec.unmarshalNProgrammeInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgrammeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRegion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.RegionInput, error) {
+			return ec.unmarshalNRegionInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_withdrawOutcome_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Organisation_adoptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4979,6 +6675,44 @@ func (ec *executionContext) field_Query_adoptions_args(ctx context.Context, rawA
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*model.AdoptionOrder, error) {
 			return ec.unmarshalOAdoptionOrder2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_auditTrail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.AuditFilter, error) {
+			return ec.unmarshalOAuditFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAuditFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.AuditOrder, error) {
+			return ec.unmarshalOAuditOrder2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAuditOrder(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6077,6 +7811,52 @@ func (ec *executionContext) fieldContext_Adoption_adoptedOn(_ context.Context, f
 	return graphql.NewScalarFieldContext("Adoption", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
+func (ec *executionContext) _Adoption_version(ctx context.Context, field graphql.CollectedField, obj *hin.Adoption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Adoption_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Adoption_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Adoption", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Adoption_archivedAt(ctx context.Context, field graphql.CollectedField, obj *hin.Adoption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Adoption_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Adoption_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Adoption", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
 func (ec *executionContext) _AdoptionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[hin.Adoption]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6301,6 +8081,442 @@ func (ec *executionContext) fieldContext_AdoptionSpread_byRegion(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RegionAdoption(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *hin.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GlobalID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, true, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _AuditEvent_at(ctx context.Context, field graphql.CollectedField, obj *hin.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _AuditEvent_actor(ctx context.Context, field graphql.CollectedField, obj *hin.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AuditEvent_actorRole(ctx context.Context, field graphql.CollectedField, obj *hin.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_actorRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorRole, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_actorRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AuditEvent_action(ctx context.Context, field graphql.CollectedField, obj *hin.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AuditEvent_entityKind(ctx context.Context, field graphql.CollectedField, obj *hin.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_entityKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntityKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_entityKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AuditEvent_entityId(ctx context.Context, field graphql.CollectedField, obj *hin.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_entityId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEvent().EntityID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_entityId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _AuditEvent_region(ctx context.Context, field graphql.CollectedField, obj *hin.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEvent().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEvent_before(ctx context.Context, field graphql.CollectedField, obj *hin.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.JSONText) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐJSONText(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, errors.New("field of type JSON does not have child fields"))
+}
+
+func (ec *executionContext) _AuditEvent_after(ctx context.Context, field graphql.CollectedField, obj *hin.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.After, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.JSONText) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐJSONText(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, errors.New("field of type JSON does not have child fields"))
+}
+
+func (ec *executionContext) _AuditEvent_requestId(ctx context.Context, field graphql.CollectedField, obj *hin.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_requestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AuditEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[hin.AuditEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Edge[hin.AuditEvent]) graphql.Marshaler {
+			return ec.marshalNAuditEventEdge2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[hin.AuditEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.AuditEvent) graphql.Marshaler {
+			return ec.marshalNAuditEvent2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAuditEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[hin.AuditEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[hin.AuditEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEventConnection", field, true, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[hin.AuditEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AuditEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[hin.AuditEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.AuditEvent) graphql.Marshaler {
+			return ec.marshalNAuditEvent2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAuditEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEvent(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7629,6 +9845,52 @@ func (ec *executionContext) fieldContext_Innovation_updatedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("Innovation", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
+func (ec *executionContext) _Innovation_version(ctx context.Context, field graphql.CollectedField, obj *hin.Innovation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Innovation_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Innovation_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Innovation", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Innovation_archivedAt(ctx context.Context, field graphql.CollectedField, obj *hin.Innovation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Innovation_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Innovation_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Innovation", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
 func (ec *executionContext) _InnovationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[hin.Innovation]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8033,6 +10295,29 @@ func (ec *executionContext) fieldContext_Metric_kind(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Metric", field, false, false, errors.New("field of type MetricKind does not have child fields"))
 }
 
+func (ec *executionContext) _Metric_version(ctx context.Context, field graphql.CollectedField, obj *hin.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metric", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _Metric_outcomes(ctx context.Context, field graphql.CollectedField, obj *hin.Metric) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8071,6 +10356,1018 @@ func (ec *executionContext) fieldContext_Metric_outcomes(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Metric_outcomes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createInnovation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createInnovation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateInnovation(ctx, fc.Args["input"].(hin.InnovationInput), fc.Args["stage"].(*hin.Stage), fc.Args["stageOn"].(*time.Time), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Innovation) graphql.Marshaler {
+			return ec.marshalNInnovation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createInnovation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Innovation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createInnovation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateInnovation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateInnovation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateInnovation(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(hin.InnovationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Innovation) graphql.Marshaler {
+			return ec.marshalNInnovation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateInnovation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Innovation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateInnovation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moveInnovationStage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moveInnovationStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MoveInnovationStage(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["stage"].(hin.Stage), fc.Args["on"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Innovation) graphql.Marshaler {
+			return ec.marshalNInnovation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moveInnovationStage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Innovation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moveInnovationStage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveInnovation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveInnovation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveInnovation(ctx, fc.Args["id"].(string), fc.Args["version"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Innovation) graphql.Marshaler {
+			return ec.marshalNInnovation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveInnovation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Innovation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveInnovation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPilot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPilot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePilot(ctx, fc.Args["input"].(hin.PilotInput), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Pilot) graphql.Marshaler {
+			return ec.marshalNPilot2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilot(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPilot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pilot(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPilot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePilot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePilot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePilot(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(hin.PilotInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Pilot) graphql.Marshaler {
+			return ec.marshalNPilot2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilot(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePilot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pilot(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePilot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archivePilot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archivePilot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchivePilot(ctx, fc.Args["id"].(string), fc.Args["version"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Pilot) graphql.Marshaler {
+			return ec.marshalNPilot2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilot(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archivePilot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pilot(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archivePilot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createAdoption(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createAdoption(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateAdoption(ctx, fc.Args["input"].(hin.AdoptionInput), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Adoption) graphql.Marshaler {
+			return ec.marshalNAdoption2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoption(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createAdoption(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Adoption(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createAdoption_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateAdoption(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateAdoption(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateAdoption(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(hin.AdoptionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Adoption) graphql.Marshaler {
+			return ec.marshalNAdoption2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoption(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateAdoption(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Adoption(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateAdoption_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveAdoption(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveAdoption(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveAdoption(ctx, fc.Args["id"].(string), fc.Args["version"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Adoption) graphql.Marshaler {
+			return ec.marshalNAdoption2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoption(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveAdoption(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Adoption(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveAdoption_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createOrganisation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createOrganisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateOrganisation(ctx, fc.Args["input"].(hin.OrganisationInput), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createOrganisation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createOrganisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateOrganisation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateOrganisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateOrganisation(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(hin.OrganisationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateOrganisation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateOrganisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveOrganisation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveOrganisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveOrganisation(ctx, fc.Args["id"].(string), fc.Args["version"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveOrganisation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveOrganisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createMetric(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createMetric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateMetric(ctx, fc.Args["input"].(hin.MetricInput), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createMetric(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createMetric_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMetric(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMetric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMetric(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(hin.MetricInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMetric(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMetric_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createProgramme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createProgramme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateProgramme(ctx, fc.Args["input"].(hin.ProgrammeInput), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Programme) graphql.Marshaler {
+			return ec.marshalNProgramme2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgramme(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createProgramme(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Programme(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createProgramme_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateProgramme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateProgramme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateProgramme(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(hin.ProgrammeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Programme) graphql.Marshaler {
+			return ec.marshalNProgramme2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgramme(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateProgramme(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Programme(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProgramme_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRegion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRegion(ctx, fc.Args["code"].(string), fc.Args["version"].(int), fc.Args["input"].(hin.RegionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRegion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRegion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordOutcome(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordOutcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordOutcome(ctx, fc.Args["input"].(hin.OutcomeInput), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Outcome) graphql.Marshaler {
+			return ec.marshalNOutcome2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordOutcome(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Outcome(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordOutcome_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateOutcome(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateOutcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateOutcome(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(hin.OutcomeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Outcome) graphql.Marshaler {
+			return ec.marshalNOutcome2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateOutcome(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Outcome(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateOutcome_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitReturn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitReturn(ctx, fc.Args["input"].(hin.ReturnInput), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Outcome) graphql.Marshaler {
+			return ec.marshalNOutcome2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitReturn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Outcome(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishOutcomes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishOutcomes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishOutcomes(ctx, fc.Args["regionCode"].(string), fc.Args["window"].(hin.WindowInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PublishResult) graphql.Marshaler {
+			return ec.marshalNPublishResult2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPublishResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishOutcomes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublishResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishOutcomes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_withdrawOutcome(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_withdrawOutcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WithdrawOutcome(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Outcome) graphql.Marshaler {
+			return ec.marshalNOutcome2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_withdrawOutcome(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Outcome(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_withdrawOutcome_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8222,6 +11519,52 @@ func (ec *executionContext) _Organisation_validTo(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Organisation_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _Organisation_version(ctx context.Context, field graphql.CollectedField, obj *hin.Organisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organisation_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organisation_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Organisation_archivedAt(ctx context.Context, field graphql.CollectedField, obj *hin.Organisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organisation_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organisation_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
 func (ec *executionContext) _Organisation_pilots(ctx context.Context, field graphql.CollectedField, obj *hin.Organisation) (ret graphql.Marshaler) {
@@ -8920,6 +12263,121 @@ func (ec *executionContext) fieldContext_Outcome_createdAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Outcome", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
+func (ec *executionContext) _Outcome_updatedAt(ctx context.Context, field graphql.CollectedField, obj *hin.Outcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outcome_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outcome_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outcome", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _Outcome_publishedAt(ctx context.Context, field graphql.CollectedField, obj *hin.Outcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outcome_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Outcome_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outcome", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _Outcome_withdrawnAt(ctx context.Context, field graphql.CollectedField, obj *hin.Outcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outcome_withdrawnAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WithdrawnAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Outcome_withdrawnAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outcome", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _Outcome_withdrawnReason(ctx context.Context, field graphql.CollectedField, obj *hin.Outcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outcome_withdrawnReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WithdrawnReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Outcome_withdrawnReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outcome", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Outcome_version(ctx context.Context, field graphql.CollectedField, obj *hin.Outcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outcome_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outcome_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outcome", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _OutcomeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[hin.Outcome]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9466,6 +12924,52 @@ func (ec *executionContext) fieldContext_Pilot_evaluationSummary(_ context.Conte
 	return graphql.NewScalarFieldContext("Pilot", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Pilot_version(ctx context.Context, field graphql.CollectedField, obj *hin.Pilot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pilot_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pilot_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pilot", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Pilot_archivedAt(ctx context.Context, field graphql.CollectedField, obj *hin.Pilot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pilot_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pilot_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pilot", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
 func (ec *executionContext) _Pilot_outcomes(ctx context.Context, field graphql.CollectedField, obj *hin.Pilot) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10010,6 +13514,29 @@ func (ec *executionContext) fieldContext_Programme_parent(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Programme_version(ctx context.Context, field graphql.CollectedField, obj *hin.Programme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Programme_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Programme_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Programme", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _Programme_workstreams(ctx context.Context, field graphql.CollectedField, obj *hin.Programme) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10346,6 +13873,29 @@ func (ec *executionContext) fieldContext_ProgrammeEdge_node(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PublishResult_published(ctx context.Context, field graphql.CollectedField, obj *model.PublishResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublishResult_published(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Published, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublishResult_published(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublishResult", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -11184,6 +14734,50 @@ func (ec *executionContext) fieldContext_Query_adoptionSpread(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_auditTrail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditTrail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AuditTrail(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*hin.AuditFilter), fc.Args["orderBy"].(*model.AuditOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[hin.AuditEvent]) graphql.Marshaler {
+			return ec.marshalNAuditEventConnection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditTrail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditTrail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11373,6 +14967,29 @@ func (ec *executionContext) _Region_summary(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Region_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Region", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Region_version(ctx context.Context, field graphql.CollectedField, obj *hin.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Region_organisations(ctx context.Context, field graphql.CollectedField, obj *hin.Region) (ret graphql.Marshaler) {
@@ -14048,7 +17665,7 @@ func (ec *executionContext) unmarshalInputAdoptionFilter(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"regionCodes", "innovationIds", "organisationIds", "adoptedIn"}
+	fieldsInOrder := [...]string{"regionCodes", "innovationIds", "organisationIds", "adoptedIn", "includeArchived"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14083,6 +17700,57 @@ func (ec *executionContext) unmarshalInputAdoptionFilter(ctx context.Context, ob
 				return it, err
 			}
 			it.AdoptedIn = data
+		case "includeArchived":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("includeArchived"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncludeArchived = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputAdoptionInput(ctx context.Context, obj any) (hin.AdoptionInput, error) {
+	var it hin.AdoptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"innovationId", "organisationId", "adoptedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "innovationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("innovationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InnovationID = data
+		case "organisationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationID = data
+		case "adoptedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adoptedOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdoptedOn = data
 		}
 	}
 	return it, nil
@@ -14113,6 +17781,98 @@ func (ec *executionContext) unmarshalInputAdoptionOrder(ctx context.Context, obj
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
 			data, err := ec.unmarshalNAdoptionOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputAuditFilter(ctx context.Context, obj any) (hin.AuditFilter, error) {
+	var it hin.AuditFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regionCodes", "entityIds", "actions", "since"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regionCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodes = data
+		case "entityIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entityIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntityIDs = data
+		case "actions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actions"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Actions = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputAuditOrder(ctx context.Context, obj any) (model.AuditOrder, error) {
+	var it model.AuditOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "DESC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNAuditOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAuditOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -14272,7 +18032,7 @@ func (ec *executionContext) unmarshalInputInnovationFilter(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"regionCodes", "stages", "programmeIds", "innovatorIds", "clinicalArea", "nameContains"}
+	fieldsInOrder := [...]string{"regionCodes", "stages", "programmeIds", "innovatorIds", "clinicalArea", "nameContains", "includeArchived"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14321,6 +18081,78 @@ func (ec *executionContext) unmarshalInputInnovationFilter(ctx context.Context, 
 				return it, err
 			}
 			it.NameContains = data
+		case "includeArchived":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("includeArchived"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncludeArchived = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputInnovationInput(ctx context.Context, obj any) (hin.InnovationInput, error) {
+	var it hin.InnovationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "innovatorId", "clinicalArea", "leadRegionCode", "programmeIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "innovatorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("innovatorId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InnovatorID = data
+		case "clinicalArea":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clinicalArea"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClinicalArea = data
+		case "leadRegionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadRegionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadRegionCode = data
+		case "programmeIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programmeIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProgrammeIDs = data
 		}
 	}
 	return it, nil
@@ -14404,6 +18236,64 @@ func (ec *executionContext) unmarshalInputMetricFilter(ctx context.Context, obj 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputMetricInput(ctx context.Context, obj any) (hin.MetricInput, error) {
+	var it hin.MetricInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "description", "unit", "kind"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNMetricKind2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetricKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputOrganisationFilter(ctx context.Context, obj any) (hin.OrganisationFilter, error) {
 	var it hin.OrganisationFilter
 	if obj == nil {
@@ -14415,7 +18305,7 @@ func (ec *executionContext) unmarshalInputOrganisationFilter(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"regionCodes", "kinds", "validOn", "nameContains"}
+	fieldsInOrder := [...]string{"regionCodes", "kinds", "validOn", "nameContains", "includeArchived"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14450,6 +18340,71 @@ func (ec *executionContext) unmarshalInputOrganisationFilter(ctx context.Context
 				return it, err
 			}
 			it.NameContains = data
+		case "includeArchived":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("includeArchived"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncludeArchived = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOrganisationInput(ctx context.Context, obj any) (hin.OrganisationInput, error) {
+	var it hin.OrganisationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "kind", "regionCode", "validFrom", "validTo"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNOrganisationKind2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisationKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "validFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validFrom"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidFrom = data
+		case "validTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validTo"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidTo = data
 		}
 	}
 	return it, nil
@@ -14575,6 +18530,106 @@ func (ec *executionContext) unmarshalInputOutcomeFilter(ctx context.Context, obj
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputOutcomeInput(ctx context.Context, obj any) (hin.OutcomeInput, error) {
+	var it hin.OutcomeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"metricCode", "regionCode", "periodStart", "periodEnd", "value", "numerator", "denominator", "innovationId", "pilotId", "programmeId", "source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "metricCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metricCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MetricCode = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "numerator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numerator"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Numerator = data
+		case "denominator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("denominator"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Denominator = data
+		case "innovationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("innovationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InnovationID = data
+		case "pilotId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pilotId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PilotID = data
+		case "programmeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programmeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProgrammeID = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputOutcomeOrder(ctx context.Context, obj any) (model.OutcomeOrder, error) {
 	var it model.OutcomeOrder
 	if obj == nil {
@@ -14627,7 +18682,7 @@ func (ec *executionContext) unmarshalInputPilotFilter(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"regionCodes", "innovationIds", "siteIds", "statuses", "active"}
+	fieldsInOrder := [...]string{"regionCodes", "innovationIds", "siteIds", "statuses", "active", "includeArchived"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14669,6 +18724,78 @@ func (ec *executionContext) unmarshalInputPilotFilter(ctx context.Context, obj a
 				return it, err
 			}
 			it.Active = data
+		case "includeArchived":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("includeArchived"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncludeArchived = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPilotInput(ctx context.Context, obj any) (hin.PilotInput, error) {
+	var it hin.PilotInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"innovationId", "siteId", "status", "startDate", "endDate", "evaluationSummary"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "innovationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("innovationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InnovationID = data
+		case "siteId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siteId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiteID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNPilotStatus2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "startDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startDate"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartDate = data
+		case "endDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endDate"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndDate = data
+		case "evaluationSummary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evaluationSummary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EvaluationSummary = data
 		}
 	}
 	return it, nil
@@ -14787,6 +18914,99 @@ func (ec *executionContext) unmarshalInputProgrammeFilter(ctx context.Context, o
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputProgrammeInput(ctx context.Context, obj any) (hin.ProgrammeInput, error) {
+	var it hin.ProgrammeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "kind", "clinicalArea", "description", "startDate", "endDate", "parentId", "status", "regionCodes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNProgrammeKind2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgrammeKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "clinicalArea":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clinicalArea"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClinicalArea = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "startDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startDate"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartDate = data
+		case "endDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endDate"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndDate = data
+		case "parentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNProgrammeStatus2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgrammeStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "regionCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodes = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputProgrammeOrder(ctx context.Context, obj any) (model.ProgrammeOrder, error) {
 	var it model.ProgrammeOrder
 	if obj == nil {
@@ -14853,6 +19073,180 @@ func (ec *executionContext) unmarshalInputRegionFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.Codes = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputRegionInput(ctx context.Context, obj any) (hin.RegionInput, error) {
+	var it hin.RegionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "formerName", "summary"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "formerName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formerName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FormerName = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReturnInput(ctx context.Context, obj any) (hin.ReturnInput, error) {
+	var it hin.ReturnInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regionCode", "periodStart", "periodEnd", "source", "rows"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "rows":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rows"))
+			data, err := ec.unmarshalNReturnRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐReturnRowᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rows = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReturnRow(ctx context.Context, obj any) (hin.ReturnRow, error) {
+	var it hin.ReturnRow
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"metricCode", "value", "numerator", "denominator", "innovationId", "pilotId", "programmeId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "metricCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metricCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MetricCode = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "numerator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numerator"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Numerator = data
+		case "denominator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("denominator"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Denominator = data
+		case "innovationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("innovationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InnovationID = data
+		case "pilotId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pilotId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PilotID = data
+		case "programmeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programmeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProgrammeID = data
 		}
 	}
 	return it, nil
@@ -14973,6 +19367,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Collaborative(ctx, sel, obj)
+	case hin.AuditEvent:
+		return ec._AuditEvent(ctx, sel, &obj)
+	case *hin.AuditEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AuditEvent(ctx, sel, obj)
 	case hin.Adoption:
 		return ec._Adoption(ctx, sel, &obj)
 	case *hin.Adoption:
@@ -15127,6 +19528,16 @@ func (ec *executionContext) _Adoption(ctx context.Context, sel ast.SelectionSet,
 		case "adoptedOn":
 			out.Values[i] = ec._Adoption_adoptedOn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Adoption_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._Adoption_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -15298,6 +19709,289 @@ func (ec *executionContext) _AdoptionSpread(ctx context.Context, sel ast.Selecti
 			}
 		case "byRegion":
 			out.Values[i] = ec._AdoptionSpread_byRegion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var auditEventImplementors = []string{"AuditEvent", "Node"}
+
+func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *hin.AuditEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEvent")
+		case "id":
+			out.Values[i] = ec._AuditEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._AuditEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.Values[i] = ec._AuditEvent_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actorRole":
+			out.Values[i] = ec._AuditEvent_actorRole(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._AuditEvent_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entityKind":
+			out.Values[i] = ec._AuditEvent_entityKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entityId":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._AuditEvent_entityId(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "region":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._AuditEvent_region(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "before":
+			out.Values[i] = ec._AuditEvent_before(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "after":
+			out.Values[i] = ec._AuditEvent_after(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestId":
+			out.Values[i] = ec._AuditEvent_requestId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var auditEventConnectionImplementors = []string{"AuditEventConnection"}
+
+func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[hin.AuditEvent]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEventConnection")
+		case "edges":
+			out.Values[i] = ec._AuditEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._AuditEventConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AuditEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._AuditEventConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var auditEventEdgeImplementors = []string{"AuditEventEdge"}
+
+func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[hin.AuditEvent]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEventEdge")
+		case "cursor":
+			out.Values[i] = ec._AuditEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AuditEventEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16003,6 +20697,16 @@ func (ec *executionContext) _Innovation(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Innovation_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._Innovation_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16248,6 +20952,11 @@ func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Metric_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "outcomes":
 			field := field
 
@@ -16286,6 +20995,208 @@ func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createInnovation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createInnovation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateInnovation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateInnovation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moveInnovationStage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moveInnovationStage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveInnovation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveInnovation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPilot":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPilot(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePilot":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePilot(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archivePilot":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archivePilot(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createAdoption":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createAdoption(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateAdoption":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateAdoption(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveAdoption":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveAdoption(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createOrganisation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createOrganisation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateOrganisation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateOrganisation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveOrganisation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveOrganisation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createMetric":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createMetric(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMetric":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMetric(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createProgramme":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createProgramme(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateProgramme":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProgramme(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRegion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRegion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordOutcome":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordOutcome(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateOutcome":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateOutcome(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitReturn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitReturn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishOutcomes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishOutcomes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawOutcome":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_withdrawOutcome(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16379,6 +21290,16 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 			}
 		case "validTo":
 			out.Values[i] = ec._Organisation_validTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Organisation_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._Organisation_archivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -16898,6 +21819,31 @@ func (ec *executionContext) _Outcome(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "updatedAt":
+			out.Values[i] = ec._Outcome_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "publishedAt":
+			out.Values[i] = ec._Outcome_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "withdrawnAt":
+			out.Values[i] = ec._Outcome_withdrawnAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "withdrawnReason":
+			out.Values[i] = ec._Outcome_withdrawnReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Outcome_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17300,6 +22246,16 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Pilot_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._Pilot_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "outcomes":
 			field := field
 
@@ -17631,6 +22587,11 @@ func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "version":
+			out.Values[i] = ec._Programme_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "workstreams":
 			field := field
 
@@ -17909,6 +22870,44 @@ func (ec *executionContext) _ProgrammeEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "node":
 			out.Values[i] = ec._ProgrammeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var publishResultImplementors = []string{"PublishResult"}
+
+func (ec *executionContext) _PublishResult(ctx context.Context, sel ast.SelectionSet, obj *model.PublishResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publishResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublishResult")
+		case "published":
+			out.Values[i] = ec._PublishResult_published(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18371,6 +23370,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "auditTrail":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_auditTrail(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -18440,6 +23461,11 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "summary":
 			out.Values[i] = ec._Region_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Region_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -19900,6 +24926,16 @@ func (ec *executionContext) marshalNAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhin
 	return ret
 }
 
+func (ec *executionContext) marshalNAdoption2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoption(ctx context.Context, sel ast.SelectionSet, v *hin.Adoption) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Adoption(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAdoptionConnection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[hin.Adoption]) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -19930,6 +24966,11 @@ func (ec *executionContext) marshalNAdoptionEdge2ᚕgithubᚗcomᚋhinᚑgraph�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNAdoptionInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionInput(ctx context.Context, v any) (hin.AdoptionInput, error) {
+	res, err := ec.unmarshalInputAdoptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAdoptionOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionOrderField(ctx context.Context, v any) (model.AdoptionOrderField, error) {
 	var res model.AdoptionOrderField
 	err := res.UnmarshalGQL(v)
@@ -19948,6 +24989,66 @@ func (ec *executionContext) marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraph
 		return graphql.Null
 	}
 	return ec._AdoptionSpread(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEvent2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAuditEvent(ctx context.Context, sel ast.SelectionSet, v hin.AuditEvent) graphql.Marshaler {
+	return ec._AuditEvent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAuditEvent2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAuditEventᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.AuditEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEvent2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAuditEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEventConnection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[hin.AuditEvent]) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AuditEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEventEdge2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v model.Edge[hin.AuditEvent]) graphql.Marshaler {
+	return ec._AuditEventEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAuditEventEdge2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Edge[hin.AuditEvent]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEventEdge2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNAuditOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAuditOrderField(ctx context.Context, v any) (model.AuditOrderField, error) {
+	var res model.AuditOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAuditOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAuditOrderField(ctx context.Context, sel ast.SelectionSet, v model.AuditOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -20233,6 +25334,11 @@ func (ec *executionContext) marshalNInnovationEdge2ᚕgithubᚗcomᚋhinᚑgraph
 	return ret
 }
 
+func (ec *executionContext) unmarshalNInnovationInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovationInput(ctx context.Context, v any) (hin.InnovationInput, error) {
+	res, err := ec.unmarshalInputInnovationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNInnovationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐInnovationOrderField(ctx context.Context, v any) (model.InnovationOrderField, error) {
 	var res model.InnovationOrderField
 	err := res.UnmarshalGQL(v)
@@ -20319,6 +25425,11 @@ func (ec *executionContext) marshalNMetric2ᚖgithubᚗcomᚋhinᚑgraphᚋhin�
 	return ec._Metric(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNMetricInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetricInput(ctx context.Context, v any) (hin.MetricInput, error) {
+	res, err := ec.unmarshalInputMetricInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNMetricKind2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetricKind(ctx context.Context, v any) (hin.MetricKind, error) {
 	var res hin.MetricKind
 	err := res.UnmarshalGQL(v)
@@ -20399,6 +25510,11 @@ func (ec *executionContext) marshalNOrganisationEdge2ᚕgithubᚗcomᚋhinᚑgra
 	return ret
 }
 
+func (ec *executionContext) unmarshalNOrganisationInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisationInput(ctx context.Context, v any) (hin.OrganisationInput, error) {
+	res, err := ec.unmarshalInputOrganisationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNOrganisationKind2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisationKind(ctx context.Context, v any) (hin.OrganisationKind, error) {
 	var res hin.OrganisationKind
 	err := res.UnmarshalGQL(v)
@@ -20439,6 +25555,16 @@ func (ec *executionContext) marshalNOutcome2ᚕgithubᚗcomᚋhinᚑgraphᚋhin�
 	return ret
 }
 
+func (ec *executionContext) marshalNOutcome2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcome(ctx context.Context, sel ast.SelectionSet, v *hin.Outcome) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Outcome(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNOutcomeConnection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[hin.Outcome]) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -20467,6 +25593,11 @@ func (ec *executionContext) marshalNOutcomeEdge2ᚕgithubᚗcomᚋhinᚑgraphᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNOutcomeInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeInput(ctx context.Context, v any) (hin.OutcomeInput, error) {
+	res, err := ec.unmarshalInputOutcomeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNOutcomeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐOutcomeOrderField(ctx context.Context, v any) (model.OutcomeOrderField, error) {
@@ -20523,6 +25654,16 @@ func (ec *executionContext) marshalNPilot2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑ
 	return ret
 }
 
+func (ec *executionContext) marshalNPilot2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilot(ctx context.Context, sel ast.SelectionSet, v *hin.Pilot) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Pilot(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPilotConnection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[hin.Pilot]) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -20551,6 +25692,11 @@ func (ec *executionContext) marshalNPilotEdge2ᚕgithubᚗcomᚋhinᚑgraphᚋhi
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNPilotInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotInput(ctx context.Context, v any) (hin.PilotInput, error) {
+	res, err := ec.unmarshalInputPilotInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNPilotOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPilotOrderField(ctx context.Context, v any) (model.PilotOrderField, error) {
@@ -20603,6 +25749,16 @@ func (ec *executionContext) marshalNProgramme2ᚕgithubᚗcomᚋhinᚑgraphᚋhi
 	return ret
 }
 
+func (ec *executionContext) marshalNProgramme2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgramme(ctx context.Context, sel ast.SelectionSet, v *hin.Programme) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Programme(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProgrammeConnection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[hin.Programme]) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -20633,6 +25789,11 @@ func (ec *executionContext) marshalNProgrammeEdge2ᚕgithubᚗcomᚋhinᚑgraph�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNProgrammeInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgrammeInput(ctx context.Context, v any) (hin.ProgrammeInput, error) {
+	res, err := ec.unmarshalInputProgrammeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNProgrammeKind2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgrammeKind(ctx context.Context, v any) (hin.ProgrammeKind, error) {
 	var res hin.ProgrammeKind
 	err := res.UnmarshalGQL(v)
@@ -20661,6 +25822,16 @@ func (ec *executionContext) unmarshalNProgrammeStatus2githubᚗcomᚋhinᚑgraph
 
 func (ec *executionContext) marshalNProgrammeStatus2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgrammeStatus(ctx context.Context, sel ast.SelectionSet, v hin.ProgrammeStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNPublishResult2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPublishResult(ctx context.Context, sel ast.SelectionSet, v *model.PublishResult) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PublishResult(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRegion2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx context.Context, sel ast.SelectionSet, v hin.Region) graphql.Marshaler {
@@ -20763,6 +25934,11 @@ func (ec *executionContext) marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraph�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNRegionInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionInput(ctx context.Context, v any) (hin.RegionInput, error) {
+	res, err := ec.unmarshalInputRegionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRegionPipeline2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipeline(ctx context.Context, sel ast.SelectionSet, v model.RegionPipeline) graphql.Marshaler {
 	return ec._RegionPipeline(ctx, sel, &v)
 }
@@ -20781,6 +25957,30 @@ func (ec *executionContext) marshalNRegionPipeline2ᚕgithubᚗcomᚋhinᚑgraph
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNReturnInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐReturnInput(ctx context.Context, v any) (hin.ReturnInput, error) {
+	res, err := ec.unmarshalInputReturnInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReturnRow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐReturnRow(ctx context.Context, v any) (hin.ReturnRow, error) {
+	res, err := ec.unmarshalInputReturnRow(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReturnRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐReturnRowᚄ(ctx context.Context, v any) ([]hin.ReturnRow, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hin.ReturnRow, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReturnRow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐReturnRow(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeries(ctx context.Context, sel ast.SelectionSet, v *model.Series) graphql.Marshaler {
@@ -21063,6 +26263,22 @@ func (ec *executionContext) unmarshalOAdoptionOrder2ᚖgithubᚗcomᚋhinᚑgrap
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOAuditFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAuditFilter(ctx context.Context, v any) (*hin.AuditFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAuditFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAuditOrder2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAuditOrder(ctx context.Context, v any) (*model.AuditOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAuditOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21168,6 +26384,24 @@ func (ec *executionContext) unmarshalODateRange2ᚖgithubᚗcomᚋhinᚑgraphᚋ
 	}
 	res, err := ec.unmarshalInputDateRange(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalTime(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOFigureFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureFilter(ctx context.Context, v any) (*hin.FigureFilter, error) {
@@ -21338,6 +26572,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOJSON2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐJSONText(ctx context.Context, v any) (hin.JSONText, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalJSON(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJSON2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐJSONText(ctx context.Context, sel ast.SelectionSet, v hin.JSONText) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalJSON(v)
 	return res
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/client"
 
@@ -473,4 +474,12 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 			t.Errorf("got %+v", errs)
 		}
 	})
+}
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }

@@ -29,6 +29,16 @@ func (r *adoptionResolver) Region(ctx context.Context, obj *hin.Adoption) (*hin.
 	return loadOne(ctx, regionRef, obj.RegionID)
 }
 
+// EntityID is the resolver for the entityId field.
+func (r *auditEventResolver) EntityID(ctx context.Context, obj *hin.AuditEvent) (*string, error) {
+	return auditEntityID(obj), nil
+}
+
+// Region is the resolver for the region field.
+func (r *auditEventResolver) Region(ctx context.Context, obj *hin.AuditEvent) (*hin.Region, error) {
+	return loadRef(ctx, regionRef, obj.RegionID)
+}
+
 // HostRegion is the resolver for the hostRegion field.
 func (r *collaborativeResolver) HostRegion(ctx context.Context, obj *hin.Collaborative) (*hin.Region, error) {
 	return loadOne(ctx, regionRef, obj.HostRegionID)
@@ -77,6 +87,121 @@ func (r *innovationResolver) Outcomes(ctx context.Context, obj *hin.Innovation, 
 // Outcomes is the resolver for the outcomes field.
 func (r *metricResolver) Outcomes(ctx context.Context, obj *hin.Metric, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error) {
 	return nestedConnection(ctx, "outcome", "metric", obj.ID, filter, orderBy.Order(), first, after, r.Store.Outcomes, r.Store.CountOutcomes)
+}
+
+// CreateInnovation is the resolver for the createInnovation field.
+func (r *mutationResolver) CreateInnovation(ctx context.Context, input hin.InnovationInput, stage *hin.Stage, stageOn *time.Time, idempotencyKey *string) (*hin.Innovation, error) {
+	return done(r.Store.CreateInnovation(ctx, input, stageOr(stage), stageOn, idempotencyKey))
+}
+
+// UpdateInnovation is the resolver for the updateInnovation field.
+func (r *mutationResolver) UpdateInnovation(ctx context.Context, id string, version int, input hin.InnovationInput) (*hin.Innovation, error) {
+	return done(r.Store.UpdateInnovation(ctx, id, version, input))
+}
+
+// MoveInnovationStage is the resolver for the moveInnovationStage field.
+func (r *mutationResolver) MoveInnovationStage(ctx context.Context, id string, version int, stage hin.Stage, on *time.Time) (*hin.Innovation, error) {
+	return done(r.Store.MoveInnovationStage(ctx, id, version, stage, on))
+}
+
+// ArchiveInnovation is the resolver for the archiveInnovation field.
+func (r *mutationResolver) ArchiveInnovation(ctx context.Context, id string, version int) (*hin.Innovation, error) {
+	return done(r.Store.ArchiveInnovation(ctx, id, version))
+}
+
+// CreatePilot is the resolver for the createPilot field.
+func (r *mutationResolver) CreatePilot(ctx context.Context, input hin.PilotInput, idempotencyKey *string) (*hin.Pilot, error) {
+	return done(r.Store.CreatePilot(ctx, input, idempotencyKey))
+}
+
+// UpdatePilot is the resolver for the updatePilot field.
+func (r *mutationResolver) UpdatePilot(ctx context.Context, id string, version int, input hin.PilotInput) (*hin.Pilot, error) {
+	return done(r.Store.UpdatePilot(ctx, id, version, input))
+}
+
+// ArchivePilot is the resolver for the archivePilot field.
+func (r *mutationResolver) ArchivePilot(ctx context.Context, id string, version int) (*hin.Pilot, error) {
+	return done(r.Store.ArchivePilot(ctx, id, version))
+}
+
+// CreateAdoption is the resolver for the createAdoption field.
+func (r *mutationResolver) CreateAdoption(ctx context.Context, input hin.AdoptionInput, idempotencyKey *string) (*hin.Adoption, error) {
+	return done(r.Store.CreateAdoption(ctx, input, idempotencyKey))
+}
+
+// UpdateAdoption is the resolver for the updateAdoption field.
+func (r *mutationResolver) UpdateAdoption(ctx context.Context, id string, version int, input hin.AdoptionInput) (*hin.Adoption, error) {
+	return done(r.Store.UpdateAdoption(ctx, id, version, input))
+}
+
+// ArchiveAdoption is the resolver for the archiveAdoption field.
+func (r *mutationResolver) ArchiveAdoption(ctx context.Context, id string, version int) (*hin.Adoption, error) {
+	return done(r.Store.ArchiveAdoption(ctx, id, version))
+}
+
+// CreateOrganisation is the resolver for the createOrganisation field.
+func (r *mutationResolver) CreateOrganisation(ctx context.Context, input hin.OrganisationInput, idempotencyKey *string) (*hin.Organisation, error) {
+	return done(r.Store.CreateOrganisation(ctx, input, idempotencyKey))
+}
+
+// UpdateOrganisation is the resolver for the updateOrganisation field.
+func (r *mutationResolver) UpdateOrganisation(ctx context.Context, id string, version int, input hin.OrganisationInput) (*hin.Organisation, error) {
+	return done(r.Store.UpdateOrganisation(ctx, id, version, input))
+}
+
+// ArchiveOrganisation is the resolver for the archiveOrganisation field.
+func (r *mutationResolver) ArchiveOrganisation(ctx context.Context, id string, version int) (*hin.Organisation, error) {
+	return done(r.Store.ArchiveOrganisation(ctx, id, version))
+}
+
+// CreateMetric is the resolver for the createMetric field.
+func (r *mutationResolver) CreateMetric(ctx context.Context, input hin.MetricInput, idempotencyKey *string) (*hin.Metric, error) {
+	return done(r.Store.CreateMetric(ctx, input, idempotencyKey))
+}
+
+// UpdateMetric is the resolver for the updateMetric field.
+func (r *mutationResolver) UpdateMetric(ctx context.Context, id string, version int, input hin.MetricInput) (*hin.Metric, error) {
+	return done(r.Store.UpdateMetric(ctx, id, version, input))
+}
+
+// CreateProgramme is the resolver for the createProgramme field.
+func (r *mutationResolver) CreateProgramme(ctx context.Context, input hin.ProgrammeInput, idempotencyKey *string) (*hin.Programme, error) {
+	return done(r.Store.CreateProgramme(ctx, input, idempotencyKey))
+}
+
+// UpdateProgramme is the resolver for the updateProgramme field.
+func (r *mutationResolver) UpdateProgramme(ctx context.Context, id string, version int, input hin.ProgrammeInput) (*hin.Programme, error) {
+	return done(r.Store.UpdateProgramme(ctx, id, version, input))
+}
+
+// UpdateRegion is the resolver for the updateRegion field.
+func (r *mutationResolver) UpdateRegion(ctx context.Context, code string, version int, input hin.RegionInput) (*hin.Region, error) {
+	return done(r.Store.UpdateRegion(ctx, code, version, input))
+}
+
+// RecordOutcome is the resolver for the recordOutcome field.
+func (r *mutationResolver) RecordOutcome(ctx context.Context, input hin.OutcomeInput, idempotencyKey *string) (*hin.Outcome, error) {
+	return done(r.Store.RecordOutcome(ctx, input, idempotencyKey))
+}
+
+// UpdateOutcome is the resolver for the updateOutcome field.
+func (r *mutationResolver) UpdateOutcome(ctx context.Context, id string, version int, input hin.OutcomeInput) (*hin.Outcome, error) {
+	return done(r.Store.UpdateOutcome(ctx, id, version, input))
+}
+
+// SubmitReturn is the resolver for the submitReturn field.
+func (r *mutationResolver) SubmitReturn(ctx context.Context, input hin.ReturnInput, idempotencyKey *string) ([]hin.Outcome, error) {
+	return r.Store.SubmitReturn(ctx, input, idempotencyKey)
+}
+
+// PublishOutcomes is the resolver for the publishOutcomes field.
+func (r *mutationResolver) PublishOutcomes(ctx context.Context, regionCode string, window hin.WindowInput) (*model.PublishResult, error) {
+	return publishOutcomes(ctx, r.Store, regionCode, window)
+}
+
+// WithdrawOutcome is the resolver for the withdrawOutcome field.
+func (r *mutationResolver) WithdrawOutcome(ctx context.Context, id string, version int, reason string) (*hin.Outcome, error) {
+	return done(r.Store.WithdrawOutcome(ctx, id, version, reason))
 }
 
 // Region is the resolver for the region field.
@@ -264,6 +389,11 @@ func (r *queryResolver) AdoptionSpread(ctx context.Context, innovationID *string
 	return adoptionSpread(ctx, r.Store, spreadArgs{InnovationID: innovationID, ProgrammeID: programmeID, Kinds: kinds, On: on})
 }
 
+// AuditTrail is the resolver for the auditTrail field.
+func (r *queryResolver) AuditTrail(ctx context.Context, first *int, after *string, filter *hin.AuditFilter, orderBy *model.AuditOrder) (*model.Connection[hin.AuditEvent], error) {
+	return rootConnection(ctx, filter, auditOrder(orderBy), first, after, r.Store.AuditTrail, r.Store.CountAuditTrail)
+}
+
 // Organisations is the resolver for the organisations field.
 func (r *regionResolver) Organisations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error) {
 	return nestedConnection(ctx, "organisation", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Organisations, r.Store.CountOrganisations)
@@ -332,6 +462,9 @@ func (r *regionResolver) AdoptionSpread(ctx context.Context, obj *hin.Region, in
 // Adoption returns AdoptionResolver implementation.
 func (r *Resolver) Adoption() AdoptionResolver { return &adoptionResolver{r} }
 
+// AuditEvent returns AuditEventResolver implementation.
+func (r *Resolver) AuditEvent() AuditEventResolver { return &auditEventResolver{r} }
+
 // Collaborative returns CollaborativeResolver implementation.
 func (r *Resolver) Collaborative() CollaborativeResolver { return &collaborativeResolver{r} }
 
@@ -340,6 +473,9 @@ func (r *Resolver) Innovation() InnovationResolver { return &innovationResolver{
 
 // Metric returns MetricResolver implementation.
 func (r *Resolver) Metric() MetricResolver { return &metricResolver{r} }
+
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 // Organisation returns OrganisationResolver implementation.
 func (r *Resolver) Organisation() OrganisationResolver { return &organisationResolver{r} }
@@ -361,9 +497,11 @@ func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
 type (
 	adoptionResolver      struct{ *Resolver }
+	auditEventResolver    struct{ *Resolver }
 	collaborativeResolver struct{ *Resolver }
 	innovationResolver    struct{ *Resolver }
 	metricResolver        struct{ *Resolver }
+	mutationResolver      struct{ *Resolver }
 	organisationResolver  struct{ *Resolver }
 	outcomeResolver       struct{ *Resolver }
 	pilotResolver         struct{ *Resolver }

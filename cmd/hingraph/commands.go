@@ -106,6 +106,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs := newFlagSet("serve", stderr)
 	c.bindDB(fs, getenv)
 	c.bindServe(fs, getenv)
+	c.bindAuth(fs, getenv, "")
 	fs.BoolVar(&c.Migrate, "migrate", false, "apply pending migrations before serving")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -134,6 +135,7 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs := newFlagSet("dev", stderr)
 	c.bindDB(fs, getenv)
 	c.bindServe(fs, getenv)
+	c.bindAuth(fs, getenv, devJWTSecret)
 	c.bindSeed(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err

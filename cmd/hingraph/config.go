@@ -26,11 +26,16 @@ type config struct {
 	CORSOrigins      string
 	MaxOpenConns     int
 	Migrate          bool
+	// bearer tokens
+	JWTSecret   string
+	JWKS        string
+	JWTIssuer   string
+	JWTAudience string
+	JWTLeeway   time.Duration
 	// seed
-	Demo     bool
-	Scale    int
-	Reset    bool
-	SkipSeed bool
+	Demo  bool
+	Scale int
+	Reset bool
 }
 
 func (c *config) bindDB(fs *flag.FlagSet, getenv func(string) string) {
@@ -49,6 +54,16 @@ func (c *config) bindServe(fs *flag.FlagSet, getenv func(string) string) {
 	fs.BoolVar(&c.Introspection, "introspection", envBool(getenv, "HINGRAPH_INTROSPECTION", true), "allow schema introspection (env HINGRAPH_INTROSPECTION)")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", envInt(getenv, "HINGRAPH_COMPLEXITY_LIMIT", 0), "reject queries above this complexity, 0 for none (env HINGRAPH_COMPLEXITY_LIMIT)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", getenv("HINGRAPH_CORS_ORIGINS"), "comma-separated origins allowed by CORS; empty allows same-origin only (env HINGRAPH_CORS_ORIGINS)")
+}
+
+// bindAuth binds the bearer token settings; dev passes the local
+// development secret as its default so `hingraph token` works with it.
+func (c *config) bindAuth(fs *flag.FlagSet, getenv func(string) string, defaultSecret string) {
+	fs.StringVar(&c.JWTSecret, "jwt-secret", envString(getenv, "HINGRAPH_JWT_SECRET", defaultSecret), "HS256 secret for bearer tokens, at least 32 bytes; empty disables HS256 (env HINGRAPH_JWT_SECRET)")
+	fs.StringVar(&c.JWKS, "jwks", getenv("HINGRAPH_JWKS"), "JWKS file or http(s) URL for RS256/ES256 tokens (env HINGRAPH_JWKS)")
+	fs.StringVar(&c.JWTIssuer, "jwt-issuer", getenv("HINGRAPH_JWT_ISSUER"), "required iss claim, if set (env HINGRAPH_JWT_ISSUER)")
+	fs.StringVar(&c.JWTAudience, "jwt-audience", getenv("HINGRAPH_JWT_AUDIENCE"), "required aud claim, if set (env HINGRAPH_JWT_AUDIENCE)")
+	fs.DurationVar(&c.JWTLeeway, "jwt-leeway", envDuration(getenv, "HINGRAPH_JWT_LEEWAY", 30*time.Second), "clock skew allowed on exp/nbf/iat (env HINGRAPH_JWT_LEEWAY)")
 }
 
 func (c *config) bindSeed(fs *flag.FlagSet, getenv func(string) string) {

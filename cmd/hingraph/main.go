@@ -4,6 +4,7 @@
 //	hingraph migrate   apply database migrations
 //	hingraph seed      load reference data, and demo data with --demo
 //	hingraph dev       migrate, seed reference and demo data, and serve
+//	hingraph token     mint a bearer token for local use
 //
 // Configuration comes from flags, which default to environment variables
 // (DATABASE_URL, HINGRAPH_ADDR, ...); see `hingraph <command> -h`.
@@ -38,6 +39,7 @@ commands:
   migrate   apply pending database migrations
   seed      load the reference data (and demo data with --demo)
   dev       migrate, seed reference and demo data, then serve
+  token     mint a bearer token for local use (--role, --region)
 `
 
 // run is the whole program: tests call it with their own arguments,
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdSeed(ctx, rest, getenv, stdout, stderr)
 	case "dev":
 		return cmdDev(ctx, rest, getenv, stdout, stderr)
+	case "token":
+		return cmdToken(ctx, rest, getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

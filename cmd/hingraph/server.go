@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -17,12 +18,14 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/hin-graph/hin-graph/graph"
+	"github.com/hin-graph/hin-graph/internal/auth"
+	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
 
 // newServer wires the routes: the GraphQL endpoint, GraphiQL, and the
 // health probes, behind request ids, access logging, body limits and CORS.
-func newServer(s *store.Store, c *config, log *slog.Logger) http.Handler {
+func newServer(s *store.Store, c *config, log *slog.Logger, tokens *auth.Verifier) http.Handler {
 	api := graph.NewHandler(s, graph.Options{
 		Introspection:   c.Introspection,
 		ComplexityLimit: c.ComplexityLimit,
@@ -30,7 +33,7 @@ func newServer(s *store.Store, c *config, log *slog.Logger) http.Handler {
 		Log:             log,
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(c.MaxBodyBytes, api))
+	mux.Handle("/graphql", limitBody(c.MaxBodyBytes, auth.Middleware(tokens, api)))
 	mux.Handle("GET /{$}", graph.GraphiQLHandler("/graphql"))
 	mux.Handle("GET /graphiql", graph.GraphiQLHandler("/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -156,6 +159,7 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		ctx = hin.WithRequestID(ctx, id)
 		ctx, counter := store.WithStatementCounter(ctx)
 		ctx, op := graph.WithOperationNameSlot(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
@@ -189,12 +193,21 @@ func splitList(s string) []string {
 // serve runs the HTTP server until ctx ends, then stops accepting requests
 // and lets in-flight ones finish within the shutdown timeout.
 func serve(ctx context.Context, s *store.Store, c *config, log *slog.Logger) error {
+	tokens, err := auth.NewVerifier(ctx, auth.Config{HMACSecret: []byte(c.JWTSecret), JWKS: c.JWKS, Issuer: c.JWTIssuer, Audience: c.JWTAudience, Leeway: c.JWTLeeway},
+		func(ctx context.Context, code string) (string, error) {
+			r, err := s.RegionByCode(ctx, code)
+			return r.ID, err
+		})
+	if err != nil {
+		return fmt.Errorf("bearer tokens: %w", err)
+	}
+	log.Info("bearer tokens", "hs256", c.JWTSecret != "", "jwks", c.JWKS != "")
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           newServer(s, c, log),
+		Handler:           newServer(s, c, log, tokens),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      c.RequestTimeout + 10*time.Second,

@@ -73,6 +73,8 @@ type (
 	AdoptionEdge           = Edge[hin.Adoption]
 	OutcomeConnection      = Connection[hin.Outcome]
 	OutcomeEdge            = Edge[hin.Outcome]
+	AuditEventConnection   = Connection[hin.AuditEvent]
+	AuditEventEdge         = Edge[hin.AuditEvent]
 )
 
 // Node is anything node(id:) can return: every type with a global ID.

@@ -19,12 +19,29 @@ type AdoptionOrder struct {
 	Direction *hin.SortDirection `json:"direction,omitempty"`
 }
 
+// How to sort the audit trail.
+type AuditOrder struct {
+	// The field to sort by.
+	Field AuditOrderField `json:"field"`
+	// The direction; newest first unless given.
+	Direction *hin.SortDirection `json:"direction,omitempty"`
+}
+
 // How to sort innovations.
 type InnovationOrder struct {
 	// The field to sort by.
 	Field InnovationOrderField `json:"field"`
 	// The direction; ascending unless given.
 	Direction *hin.SortDirection `json:"direction,omitempty"`
+}
+
+// Changes to the graph. Region editors change their own region's data; national admins change anything,
+// including the metric catalogue, programmes and regions; analysts and anonymous callers change nothing.
+// Every change is one transaction, checked against the caller's rights on the stored record, and recorded
+// in the audit trail. Creates take an optional idempotencyKey: a retry with the same key returns the record
+// the first call made. Updates and archives take the version last read: if the record changed since, the
+// change is refused with CONFLICT and extensions.currentVersion.
+type Mutation struct {
 }
 
 // How to sort organisations.
@@ -57,6 +74,12 @@ type ProgrammeOrder struct {
 	Field ProgrammeOrderField `json:"field"`
 	// The direction; ascending unless given.
 	Direction *hin.SortDirection `json:"direction,omitempty"`
+}
+
+// What publishOutcomes did.
+type PublishResult struct {
+	// How many drafts were published.
+	Published int `json:"published"`
 }
 
 // Entry points. Root lists cover all 15 regions; the same lists are reachable under each region and
@@ -114,6 +137,61 @@ func (e *AdoptionOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e AdoptionOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Fields the audit trail can be sorted by.
+type AuditOrderField string
+
+const (
+	// By when the change was made.
+	AuditOrderFieldAt AuditOrderField = "AT"
+)
+
+var AllAuditOrderField = []AuditOrderField{
+	AuditOrderFieldAt,
+}
+
+func (e AuditOrderField) IsValid() bool {
+	switch e {
+	case AuditOrderFieldAt:
+		return true
+	}
+	return false
+}
+
+func (e AuditOrderField) String() string {
+	return string(e)
+}
+
+func (e *AuditOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AuditOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AuditOrderField", str)
+	}
+	return nil
+}
+
+func (e AuditOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AuditOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AuditOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -115,10 +115,13 @@ type OutcomeStatus string
 const (
 	OutcomeDraft     OutcomeStatus = "DRAFT"
 	OutcomePublished OutcomeStatus = "PUBLISHED"
+	// OutcomeWithdrawn marks a published figure taken back, with a reason;
+	// it stays visible but is never counted.
+	OutcomeWithdrawn OutcomeStatus = "WITHDRAWN"
 )
 
 // OutcomeStatuses lists every OutcomeStatus.
-var OutcomeStatuses = []OutcomeStatus{OutcomeDraft, OutcomePublished}
+var OutcomeStatuses = []OutcomeStatus{OutcomeDraft, OutcomePublished, OutcomeWithdrawn}
 
 // SortDirection orders a list.
 type SortDirection string

@@ -26,6 +26,11 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string // input path of the offending value, e.g. "filter.stages"; may be empty
+	// Problems lists every invalid field (with its row in a bulk return).
+	Problems []Problem
+	// Details carries machine-readable context, e.g. the current version
+	// in a CONFLICT.
+	Details map[string]any
 }
 
 func (e *Error) Error() string {

@@ -11,18 +11,21 @@ type Region struct {
 	Name       string `db:"name"`
 	FormerName string `db:"former_name"`
 	Summary    string `db:"summary"`
+	Version    int    `db:"version"`
 }
 
 // Organisation is a body in a region's footprint (ICB, trust, practice, care
 // home) or a partner (innovator company, university, charity). Footprints
 // change and ICBs merge, so membership is dated.
 type Organisation struct {
-	ID        string           `db:"id"`
-	Name      string           `db:"name"`
-	Kind      OrganisationKind `db:"kind"`
-	RegionID  *string          `db:"region_id"`
-	ValidFrom *time.Time       `db:"valid_from"`
-	ValidTo   *time.Time       `db:"valid_to"`
+	ID         string           `db:"id"`
+	Name       string           `db:"name"`
+	Kind       OrganisationKind `db:"kind"`
+	RegionID   *string          `db:"region_id"`
+	ValidFrom  *time.Time       `db:"valid_from"`
+	ValidTo    *time.Time       `db:"valid_to"`
+	Version    int              `db:"version"`
+	ArchivedAt *time.Time       `db:"archived_at"`
 }
 
 // Collaborative is a group of organisations improving something together;
@@ -48,21 +51,24 @@ type Programme struct {
 	EndDate      *time.Time      `db:"end_date"`
 	ParentID     *string         `db:"parent_id"`
 	Status       ProgrammeStatus `db:"status"`
+	Version      int             `db:"version"`
 }
 
 // Innovation is a product, service or practice a network supports along the
 // innovation journey.
 type Innovation struct {
-	ID             string    `db:"id"`
-	Name           string    `db:"name"`
-	Description    string    `db:"description"`
-	InnovatorID    *string   `db:"innovator_id"`
-	ClinicalArea   string    `db:"clinical_area"`
-	LeadRegionID   *string   `db:"lead_region_id"`
-	Stage          Stage     `db:"stage"`
-	StageChangedOn time.Time `db:"stage_changed_on"`
-	CreatedAt      time.Time `db:"created_at"`
-	UpdatedAt      time.Time `db:"updated_at"`
+	ID             string     `db:"id"`
+	Name           string     `db:"name"`
+	Description    string     `db:"description"`
+	InnovatorID    *string    `db:"innovator_id"`
+	ClinicalArea   string     `db:"clinical_area"`
+	LeadRegionID   *string    `db:"lead_region_id"`
+	Stage          Stage      `db:"stage"`
+	StageChangedOn time.Time  `db:"stage_changed_on"`
+	CreatedAt      time.Time  `db:"created_at"`
+	UpdatedAt      time.Time  `db:"updated_at"`
+	Version        int        `db:"version"`
+	ArchivedAt     *time.Time `db:"archived_at"`
 }
 
 // StageChange records an innovation moving to a stage on a date.
@@ -84,15 +90,19 @@ type Pilot struct {
 	StartDate         time.Time   `db:"start_date"`
 	EndDate           *time.Time  `db:"end_date"`
 	EvaluationSummary *string     `db:"evaluation_summary"`
+	Version           int         `db:"version"`
+	ArchivedAt        *time.Time  `db:"archived_at"`
 }
 
 // Adoption records an organisation taking up an innovation for routine use.
 type Adoption struct {
-	ID             string    `db:"id"`
-	InnovationID   string    `db:"innovation_id"`
-	OrganisationID string    `db:"organisation_id"`
-	RegionID       string    `db:"region_id"`
-	AdoptedOn      time.Time `db:"adopted_on"`
+	ID             string     `db:"id"`
+	InnovationID   string     `db:"innovation_id"`
+	OrganisationID string     `db:"organisation_id"`
+	RegionID       string     `db:"region_id"`
+	AdoptedOn      time.Time  `db:"adopted_on"`
+	Version        int        `db:"version"`
+	ArchivedAt     *time.Time `db:"archived_at"`
 }
 
 // Metric is a catalogue entry: what is measured, in which unit, and how
@@ -104,25 +114,31 @@ type Metric struct {
 	Description string     `db:"description"`
 	Unit        string     `db:"unit"`
 	Kind        MetricKind `db:"kind"`
+	Version     int        `db:"version"`
 }
 
 // Outcome is one measured value of a metric for a region and a period. Rate
 // metrics carry Numerator and Denominator instead of Value.
 type Outcome struct {
-	ID           string        `db:"id"`
-	MetricID     string        `db:"metric_id"`
-	RegionID     string        `db:"region_id"`
-	PeriodStart  time.Time     `db:"period_start"`
-	PeriodEnd    time.Time     `db:"period_end"`
-	Value        *float64      `db:"value"`
-	Numerator    *float64      `db:"numerator"`
-	Denominator  *float64      `db:"denominator"`
-	InnovationID *string       `db:"innovation_id"`
-	PilotID      *string       `db:"pilot_id"`
-	ProgrammeID  *string       `db:"programme_id"`
-	Source       string        `db:"source"`
-	Status       OutcomeStatus `db:"status"`
-	CreatedAt    time.Time     `db:"created_at"`
+	ID              string        `db:"id"`
+	MetricID        string        `db:"metric_id"`
+	RegionID        string        `db:"region_id"`
+	PeriodStart     time.Time     `db:"period_start"`
+	PeriodEnd       time.Time     `db:"period_end"`
+	Value           *float64      `db:"value"`
+	Numerator       *float64      `db:"numerator"`
+	Denominator     *float64      `db:"denominator"`
+	InnovationID    *string       `db:"innovation_id"`
+	PilotID         *string       `db:"pilot_id"`
+	ProgrammeID     *string       `db:"programme_id"`
+	Source          string        `db:"source"`
+	Status          OutcomeStatus `db:"status"`
+	CreatedAt       time.Time     `db:"created_at"`
+	UpdatedAt       time.Time     `db:"updated_at"`
+	PublishedAt     *time.Time    `db:"published_at"`
+	WithdrawnAt     *time.Time    `db:"withdrawn_at"`
+	WithdrawnReason *string       `db:"withdrawn_reason"`
+	Version         int           `db:"version"`
 }
 
 // Rate is Numerator/Denominator for a rate outcome, nil otherwise or when

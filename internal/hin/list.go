@@ -63,10 +63,11 @@ type RegionFilter struct {
 
 // OrganisationFilter selects organisations. IDs are global IDs.
 type OrganisationFilter struct {
-	RegionCodes  []string           `json:"regionCodes"`
-	Kinds        []OrganisationKind `json:"kinds"`
-	ValidOn      *time.Time         `json:"validOn"`
-	NameContains *string            `json:"nameContains"`
+	RegionCodes     []string           `json:"regionCodes"`
+	Kinds           []OrganisationKind `json:"kinds"`
+	ValidOn         *time.Time         `json:"validOn"`
+	NameContains    *string            `json:"nameContains"`
+	IncludeArchived *bool              `json:"includeArchived"`
 }
 
 // ProgrammeFilter selects programmes.
@@ -82,21 +83,23 @@ type ProgrammeFilter struct {
 
 // InnovationFilter selects innovations.
 type InnovationFilter struct {
-	RegionCodes  []string `json:"regionCodes"`
-	Stages       []Stage  `json:"stages"`
-	ProgrammeIDs []string `json:"programmeIds"`
-	InnovatorIDs []string `json:"innovatorIds"`
-	ClinicalArea *string  `json:"clinicalArea"`
-	NameContains *string  `json:"nameContains"`
+	RegionCodes     []string `json:"regionCodes"`
+	Stages          []Stage  `json:"stages"`
+	ProgrammeIDs    []string `json:"programmeIds"`
+	InnovatorIDs    []string `json:"innovatorIds"`
+	ClinicalArea    *string  `json:"clinicalArea"`
+	NameContains    *string  `json:"nameContains"`
+	IncludeArchived *bool    `json:"includeArchived"`
 }
 
 // PilotFilter selects pilots.
 type PilotFilter struct {
-	RegionCodes   []string      `json:"regionCodes"`
-	InnovationIDs []string      `json:"innovationIds"`
-	SiteIDs       []string      `json:"siteIds"`
-	Statuses      []PilotStatus `json:"statuses"`
-	Active        *DateRange    `json:"active"`
+	RegionCodes     []string      `json:"regionCodes"`
+	InnovationIDs   []string      `json:"innovationIds"`
+	SiteIDs         []string      `json:"siteIds"`
+	Statuses        []PilotStatus `json:"statuses"`
+	Active          *DateRange    `json:"active"`
+	IncludeArchived *bool         `json:"includeArchived"`
 }
 
 // AdoptionFilter selects adoptions.
@@ -105,6 +108,7 @@ type AdoptionFilter struct {
 	InnovationIDs   []string   `json:"innovationIds"`
 	OrganisationIDs []string   `json:"organisationIds"`
 	AdoptedIn       *DateRange `json:"adoptedIn"`
+	IncludeArchived *bool      `json:"includeArchived"`
 }
 
 // OutcomeFilter selects outcomes. Period keeps outcomes whose period lies

@@ -7,7 +7,7 @@ import (
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
-const adoptionCols = `a.id, a.innovation_id, a.organisation_id, a.region_id, a.adopted_on`
+const adoptionCols = `a.id, a.innovation_id, a.organisation_id, a.region_id, a.adopted_on, a.version, a.archived_at`
 
 var adoptionList = listDef{
 	cols:         adoptionCols,
@@ -45,6 +45,7 @@ func adoptionQuery(parent string, f hin.AdoptionFilter) (*listQuery, error) {
 	if err := q.inIDs("a.organisation_id", hin.KindOrganisation, "filter.organisationIds", f.OrganisationIDs); err != nil {
 		return nil, err
 	}
+	q.unlessArchived("a.archived_at", f.IncludeArchived)
 	if f.AdoptedIn != nil && f.AdoptedIn.From != nil {
 		q.and("a.adopted_on >= " + q.arg(*f.AdoptedIn.From) + "::date")
 	}
@@ -80,4 +81,138 @@ func (s *Store) AdoptionsByID(ctx context.Context, ids []string) (map[string]hin
 		return nil, fmt.Errorf("adoptions by id: %w", err)
 	}
 	return byID(rows, func(r hin.Adoption) string { return r.ID }), nil
+}
+
+const adoptionLock = `SELECT ` + adoptionCols + ` FROM adoption a WHERE a.id = $1 FOR UPDATE`
+
+// adopterRegion resolves the adopting organisation and its region.
+func (w *writer) adopterRegion(p *hin.Problems, orgID string) (org, region *string) {
+	org = w.exists(p, hin.KindOrganisation, "organisation", "organisationId", &orgID)
+	if org == nil {
+		return nil, nil
+	}
+	var r *string
+	if err := w.get(&r, `SELECT region_id FROM organisation WHERE id = $1`, *org); err != nil || r == nil {
+		p.Add("organisationId", "the adopting organisation must be in a region")
+		return org, nil
+	}
+	return org, r
+}
+
+func adoptionConflict(err error) error {
+	if hin.ErrorCode(err) == hin.ECONFLICT {
+		return &hin.Error{Code: hin.ECONFLICT, Field: "organisationId", Message: "this organisation's adoption of this innovation is already recorded"}
+	}
+	return err
+}
+
+// CreateAdoption records that an organisation adopted an innovation; the
+// adoption belongs to the organisation's region.
+func (s *Store) CreateAdoption(ctx context.Context, in hin.AdoptionInput, key *string) (hin.Adoption, error) {
+	var out hin.Adoption
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("recording an adoption"); err != nil {
+			return err
+		}
+		var p hin.Problems
+		innovation := w.exists(&p, hin.KindInnovation, "innovation", "innovationId", &in.InnovationID)
+		org, region := w.adopterRegion(&p, in.OrganisationID)
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(region, "recording an adoption"); err != nil {
+			return err
+		}
+		prior, err := w.claimKey(key, "createAdoption", in)
+		if err != nil || prior != "" {
+			if err == nil {
+				err = w.get(&out, `SELECT `+adoptionCols+` FROM adoption a WHERE a.id = $1`, prior)
+			}
+			return err
+		}
+		const q = `INSERT INTO adoption AS a (id, innovation_id, organisation_id, region_id, adopted_on)
+			VALUES (gen_random_uuid(), $1, $2, $3, $4) RETURNING ` + adoptionCols
+		if err := w.get(&out, q, innovation, org, region, in.AdoptedOn); err != nil {
+			return adoptionConflict(err)
+		}
+		if err := w.audit("CREATE", hin.KindAdoption, &out.ID, region, nil, out); err != nil {
+			return err
+		}
+		return w.keyResult(key, out.ID)
+	})
+	return out, err
+}
+
+// UpdateAdoption replaces an adoption's fields.
+func (s *Store) UpdateAdoption(ctx context.Context, id string, version int, in hin.AdoptionInput) (hin.Adoption, error) {
+	var out hin.Adoption
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("updating an adoption"); err != nil {
+			return err
+		}
+		uuid, err := uuidOf(hin.KindAdoption, "id", id)
+		if err != nil {
+			return err
+		}
+		var before hin.Adoption
+		if err := w.lock(&before, adoptionLock, hin.KindAdoption, uuid); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(&before.RegionID, "updating this adoption"); err != nil {
+			return err
+		}
+		if err := checkVersion("adoption", before.Version, version); err != nil {
+			return err
+		}
+		var p hin.Problems
+		innovation := w.exists(&p, hin.KindInnovation, "innovation", "innovationId", &in.InnovationID)
+		org, region := w.adopterRegion(&p, in.OrganisationID)
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if !sameID(region, &before.RegionID) {
+			if err := w.who.CanWriteRegion(region, "moving this adoption to another region's organisation"); err != nil {
+				return err
+			}
+		}
+		const q = `UPDATE adoption AS a SET innovation_id = $2, organisation_id = $3, region_id = $4, adopted_on = $5, version = version + 1
+			WHERE a.id = $1 RETURNING ` + adoptionCols
+		if err := w.get(&out, q, uuid, innovation, org, region, in.AdoptedOn); err != nil {
+			return adoptionConflict(err)
+		}
+		return w.audit("UPDATE", hin.KindAdoption, &uuid, region, before, out)
+	})
+	return out, err
+}
+
+// ArchiveAdoption withdraws an adoption from lists and spread figures.
+func (s *Store) ArchiveAdoption(ctx context.Context, id string, version int) (hin.Adoption, error) {
+	var out hin.Adoption
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("archiving an adoption"); err != nil {
+			return err
+		}
+		uuid, err := uuidOf(hin.KindAdoption, "id", id)
+		if err != nil {
+			return err
+		}
+		var before hin.Adoption
+		if err := w.lock(&before, adoptionLock, hin.KindAdoption, uuid); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(&before.RegionID, "archiving this adoption"); err != nil {
+			return err
+		}
+		if err := checkVersion("adoption", before.Version, version); err != nil {
+			return err
+		}
+		if before.ArchivedAt != nil {
+			return archivedError("adoption")
+		}
+		if err := w.get(&out, `UPDATE adoption AS a SET archived_at = now(), version = version + 1 WHERE a.id = $1 RETURNING `+adoptionCols, uuid); err != nil {
+			return err
+		}
+		return w.audit("ARCHIVE", hin.KindAdoption, &uuid, &before.RegionID, before, out)
+	})
+	return out, err
 }

@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
 const innovationCols = `i.id, i.name, i.description, i.innovator_id, i.clinical_area, i.lead_region_id,
-	i.stage, i.stage_changed_on, i.created_at, i.updated_at`
+	i.stage, i.stage_changed_on, i.created_at, i.updated_at, i.version, i.archived_at`
 
 var innovationList = listDef{
 	cols:         innovationCols,
@@ -54,6 +56,7 @@ func innovationQuery(parent string, f hin.InnovationFilter) (*listQuery, error) 
 	}
 	q.contains("i.clinical_area", f.ClinicalArea)
 	q.contains("i.name", f.NameContains)
+	q.unlessArchived("i.archived_at", f.IncludeArchived)
 	return q, nil
 }
 
@@ -102,4 +105,204 @@ func (s *Store) StageHistories(ctx context.Context, ids []string) (map[string][]
 		out[r.InnovationID] = append(out[r.InnovationID], r)
 	}
 	return out, nil
+}
+
+const innovationLock = `SELECT ` + innovationCols + ` FROM innovation i WHERE i.id = $1 FOR UPDATE`
+
+// innovationRefs resolves and checks an innovation input's references.
+func (w *writer) innovationRefs(in hin.InnovationInput, p *hin.Problems) (region, innovator *string, programmes []string) {
+	if in.LeadRegionCode != nil {
+		region = w.regionID(p, "leadRegionCode", *in.LeadRegionCode)
+	}
+	innovator = w.exists(p, hin.KindOrganisation, "organisation", "innovatorId", in.InnovatorID)
+	for i, id := range in.ProgrammeIDs {
+		if uuid := w.exists(p, hin.KindProgramme, "programme", fmt.Sprintf("programmeIds[%d]", i), &id); uuid != nil && !slices.Contains(programmes, *uuid) {
+			programmes = append(programmes, *uuid)
+		}
+	}
+	return
+}
+
+func (w *writer) setInnovationProgrammes(id string, programmes []string) error {
+	if err := w.exec(`DELETE FROM innovation_programme WHERE innovation_id = $1`, id); err != nil {
+		return err
+	}
+	if len(programmes) == 0 {
+		return nil
+	}
+	return w.exec(`INSERT INTO innovation_programme (innovation_id, programme_id) SELECT $1, unnest($2::uuid[])`, id, pqArray(programmes))
+}
+
+// CreateInnovation adds an innovation at a first stage, recorded in its history.
+func (s *Store) CreateInnovation(ctx context.Context, in hin.InnovationInput, stage hin.Stage, stageOn *time.Time, key *string) (hin.Innovation, error) {
+	var out hin.Innovation
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("creating an innovation"); err != nil {
+			return err
+		}
+		p := in.Validate()
+		region, innovator, programmes := w.innovationRefs(in, &p)
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(region, "creating an innovation"); err != nil {
+			return err
+		}
+		prior, err := w.claimKey(key, "createInnovation", []any{in, stage, stageOn})
+		if err != nil || prior != "" {
+			if err == nil {
+				err = w.get(&out, `SELECT `+innovationCols+` FROM innovation i WHERE i.id = $1`, prior)
+			}
+			return err
+		}
+		on := today()
+		if stageOn != nil {
+			on = *stageOn
+		}
+		const q = `INSERT INTO innovation AS i (id, name, description, innovator_id, clinical_area, lead_region_id, stage, stage_changed_on)
+			VALUES (gen_random_uuid(), $1, coalesce($2, ''), $3, coalesce($4, ''), $5, $6, $7) RETURNING ` + innovationCols
+		if err := w.get(&out, q, in.Name, in.Description, innovator, in.ClinicalArea, region, string(stage), on); err != nil {
+			return err
+		}
+		if err := w.setInnovationProgrammes(out.ID, programmes); err != nil {
+			return err
+		}
+		if err := w.exec(`INSERT INTO innovation_stage_change (id, innovation_id, from_stage, to_stage, changed_on)
+			VALUES (gen_random_uuid(), $1, NULL, $2, $3)`, out.ID, string(stage), on); err != nil {
+			return err
+		}
+		if err := w.audit("CREATE", hin.KindInnovation, &out.ID, region, nil, out); err != nil {
+			return err
+		}
+		return w.keyResult(key, out.ID)
+	})
+	return out, err
+}
+
+// UpdateInnovation replaces an innovation's fields (not its stage).
+func (s *Store) UpdateInnovation(ctx context.Context, id string, version int, in hin.InnovationInput) (hin.Innovation, error) {
+	var out hin.Innovation
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("updating an innovation"); err != nil {
+			return err
+		}
+		uuid, err := uuidOf(hin.KindInnovation, "id", id)
+		if err != nil {
+			return err
+		}
+		var before hin.Innovation
+		if err := w.lock(&before, innovationLock, hin.KindInnovation, uuid); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(before.LeadRegionID, "updating this innovation"); err != nil {
+			return err
+		}
+		if err := checkVersion("innovation", before.Version, version); err != nil {
+			return err
+		}
+		p := in.Validate()
+		region, innovator, programmes := w.innovationRefs(in, &p)
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if !sameID(region, before.LeadRegionID) {
+			if err := w.who.CanWriteRegion(region, "moving this innovation to another lead region"); err != nil {
+				return err
+			}
+		}
+		const q = `UPDATE innovation AS i SET name = $2, description = coalesce($3, ''), innovator_id = $4, clinical_area = coalesce($5, ''),
+			lead_region_id = $6, version = version + 1, updated_at = now() WHERE i.id = $1 RETURNING ` + innovationCols
+		if err := w.get(&out, q, uuid, in.Name, in.Description, innovator, in.ClinicalArea, region); err != nil {
+			return err
+		}
+		if err := w.setInnovationProgrammes(uuid, programmes); err != nil {
+			return err
+		}
+		return w.audit("UPDATE", hin.KindInnovation, &uuid, region, before, out)
+	})
+	return out, err
+}
+
+// MoveInnovationStage moves an innovation along (or back along) the
+// journey, recording the change with its date.
+func (s *Store) MoveInnovationStage(ctx context.Context, id string, version int, stage hin.Stage, on *time.Time) (hin.Innovation, error) {
+	var out hin.Innovation
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("moving an innovation's stage"); err != nil {
+			return err
+		}
+		uuid, err := uuidOf(hin.KindInnovation, "id", id)
+		if err != nil {
+			return err
+		}
+		var before hin.Innovation
+		if err := w.lock(&before, innovationLock, hin.KindInnovation, uuid); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(before.LeadRegionID, "moving this innovation's stage"); err != nil {
+			return err
+		}
+		if err := checkVersion("innovation", before.Version, version); err != nil {
+			return err
+		}
+		day := today()
+		if on != nil {
+			day = *on
+		}
+		var p hin.Problems
+		if stage == before.Stage {
+			p.Add("stage", "the innovation is already at %s", stage)
+		}
+		if day.Before(before.StageChangedOn) {
+			p.Add("on", "must not be before the last stage change (%s)", before.StageChangedOn.Format(time.DateOnly))
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		const q = `UPDATE innovation AS i SET stage = $2, stage_changed_on = $3, version = version + 1, updated_at = now()
+			WHERE i.id = $1 RETURNING ` + innovationCols
+		if err := w.get(&out, q, uuid, string(stage), day); err != nil {
+			return err
+		}
+		if err := w.exec(`INSERT INTO innovation_stage_change (id, innovation_id, from_stage, to_stage, changed_on)
+			VALUES (gen_random_uuid(), $1, $2, $3, $4)`, uuid, string(before.Stage), string(stage), day); err != nil {
+			return err
+		}
+		return w.audit("MOVE_STAGE", hin.KindInnovation, &uuid, before.LeadRegionID, before, out)
+	})
+	return out, err
+}
+
+// ArchiveInnovation hides an innovation from lists and pipelines; it stays
+// reachable by ID, and its history and outcomes are kept.
+func (s *Store) ArchiveInnovation(ctx context.Context, id string, version int) (hin.Innovation, error) {
+	var out hin.Innovation
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("archiving an innovation"); err != nil {
+			return err
+		}
+		uuid, err := uuidOf(hin.KindInnovation, "id", id)
+		if err != nil {
+			return err
+		}
+		var before hin.Innovation
+		if err := w.lock(&before, innovationLock, hin.KindInnovation, uuid); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(before.LeadRegionID, "archiving this innovation"); err != nil {
+			return err
+		}
+		if err := checkVersion("innovation", before.Version, version); err != nil {
+			return err
+		}
+		if before.ArchivedAt != nil {
+			return archivedError("innovation")
+		}
+		const q = `UPDATE innovation AS i SET archived_at = now(), version = version + 1, updated_at = now() WHERE i.id = $1 RETURNING ` + innovationCols
+		if err := w.get(&out, q, uuid); err != nil {
+			return err
+		}
+		return w.audit("ARCHIVE", hin.KindInnovation, &uuid, before.LeadRegionID, before, out)
+	})
+	return out, err
 }

@@ -306,3 +306,22 @@ func (s *Store) byIDs(ctx context.Context, dest any, query string, ids []string)
 }
 
 func pqArray(v any) any { return pq.Array(v) }
+
+// unlessArchived hides archived records unless the filter asks for them.
+func (q *listQuery) unlessArchived(col string, include *bool) {
+	if include == nil || !*include {
+		q.and(col + " IS NULL")
+	}
+}
+
+// visibleOutcomes keeps the drafts the caller may not see out of every
+// read of outcomes: lists, counts and lookups by id alike.
+func (q *listQuery) visibleOutcomes(alias string, scope hin.DraftScope) {
+	switch {
+	case scope.All:
+	case len(scope.RegionIDs) > 0:
+		q.and("(" + alias + ".status <> 'DRAFT' OR " + alias + ".region_id = ANY(" + q.arg(pq.Array(scope.RegionIDs)) + "::uuid[]))")
+	default:
+		q.and(alias + ".status <> 'DRAFT'")
+	}
+}

@@ -93,8 +93,9 @@ func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.Aggr
 	// drafts only where the caller may see them
 	switch {
 	case q.Drafts.All:
+		lq.and("r.status IN ('PUBLISHED', 'DRAFT')")
 	case len(q.Drafts.RegionIDs) > 0:
-		lq.and("(r.status = 'PUBLISHED' OR r.region_id = ANY(" + lq.arg(pq.Array(q.Drafts.RegionIDs)) + "::uuid[]))")
+		lq.and("(r.status = 'PUBLISHED' OR (r.status = 'DRAFT' AND r.region_id = ANY(" + lq.arg(pq.Array(q.Drafts.RegionIDs)) + "::uuid[])))")
 	default:
 		lq.and("r.status = 'PUBLISHED'")
 	}
@@ -189,6 +190,7 @@ func (s *Store) Pipeline(ctx context.Context, f hin.FigureFilter, regionIDs []st
 		movedFrom, movedTo = lq.arg(moved.From)+"::date", lq.arg(moved.To)+"::date"
 	}
 	// A move is a stage change after the first recorded stage.
+	lq.and("i.archived_at IS NULL")
 	query := fmt.Sprintf(`WITH sel AS (SELECT i.id, i.lead_region_id, i.stage FROM innovation i WHERE %s),
 	at_stage AS (
 		SELECT lead_region_id::text AS region_id, stage, count(*) AS n FROM sel
@@ -233,6 +235,7 @@ func (s *Store) AdoptionSpread(ctx context.Context, innovationID, programmeID *s
 	}
 	d := lq.arg(on) + "::date"
 	lq.and("a.adopted_on <= " + d)
+	lq.and("a.archived_at IS NULL")
 	kindCond := "TRUE"
 	if len(kinds) > 0 {
 		kindCond = "o.kind = ANY(" + lq.arg(pq.Array(enumStrings(kinds))) + ")"
@@ -247,7 +250,7 @@ func (s *Store) AdoptionSpread(ctx context.Context, innovationID, programmeID *s
 		WHERE %[1]s AND %[3]s AND %[4]s GROUP BY a.region_id, o.kind
 	), orgs AS (
 		SELECT o.region_id, o.kind, count(*) AS n FROM organisation o
-		WHERE o.region_id IS NOT NULL AND %[3]s AND %[4]s
+		WHERE o.region_id IS NOT NULL AND o.archived_at IS NULL AND %[3]s AND %[4]s
 		  AND (o.valid_from IS NULL OR o.valid_from <= %[2]s) AND (o.valid_to IS NULL OR o.valid_to >= %[2]s)
 		GROUP BY o.region_id, o.kind
 	)

@@ -7,7 +7,7 @@ import (
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
-const organisationCols = `o.id, o.name, o.kind, o.region_id, o.valid_from, o.valid_to`
+const organisationCols = `o.id, o.name, o.kind, o.region_id, o.valid_from, o.valid_to, o.version, o.archived_at`
 
 var organisationList = listDef{
 	cols:         organisationCols,
@@ -38,6 +38,7 @@ func organisationQuery(parent string, f hin.OrganisationFilter) (*listQuery, err
 		q.and(fmt.Sprintf("(o.valid_from IS NULL OR o.valid_from <= %s::date) AND (o.valid_to IS NULL OR o.valid_to >= %s::date)", d, d))
 	}
 	q.contains("o.name", f.NameContains)
+	q.unlessArchived("o.archived_at", f.IncludeArchived)
 	return q, nil
 }
 
@@ -68,4 +69,121 @@ func (s *Store) OrganisationsByID(ctx context.Context, ids []string) (map[string
 		return nil, fmt.Errorf("organisations by id: %w", err)
 	}
 	return byID(rows, func(r hin.Organisation) string { return r.ID }), nil
+}
+
+const organisationLock = `SELECT ` + organisationCols + ` FROM organisation o WHERE o.id = $1 FOR UPDATE`
+
+// CreateOrganisation adds an organisation to a region's footprint (or, for
+// national admins, one with no region).
+func (s *Store) CreateOrganisation(ctx context.Context, in hin.OrganisationInput, key *string) (hin.Organisation, error) {
+	var out hin.Organisation
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("creating an organisation"); err != nil {
+			return err
+		}
+		p := in.Validate()
+		var region *string
+		if in.RegionCode != nil {
+			region = w.regionID(&p, "regionCode", *in.RegionCode)
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(region, "creating an organisation"); err != nil {
+			return err
+		}
+		prior, err := w.claimKey(key, "createOrganisation", in)
+		if err != nil || prior != "" {
+			if err == nil {
+				err = w.get(&out, `SELECT `+organisationCols+` FROM organisation o WHERE o.id = $1`, prior)
+			}
+			return err
+		}
+		const q = `INSERT INTO organisation AS o (id, name, kind, region_id, valid_from, valid_to)
+			VALUES (gen_random_uuid(), $1, $2, $3, $4, $5) RETURNING ` + organisationCols
+		if err := w.get(&out, q, in.Name, string(in.Kind), region, in.ValidFrom, in.ValidTo); err != nil {
+			return err
+		}
+		if err := w.audit("CREATE", hin.KindOrganisation, &out.ID, region, nil, out); err != nil {
+			return err
+		}
+		return w.keyResult(key, out.ID)
+	})
+	return out, err
+}
+
+// UpdateOrganisation replaces an organisation's fields.
+func (s *Store) UpdateOrganisation(ctx context.Context, id string, version int, in hin.OrganisationInput) (hin.Organisation, error) {
+	var out hin.Organisation
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("updating an organisation"); err != nil {
+			return err
+		}
+		uuid, err := uuidOf(hin.KindOrganisation, "id", id)
+		if err != nil {
+			return err
+		}
+		var before hin.Organisation
+		if err := w.lock(&before, organisationLock, hin.KindOrganisation, uuid); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(before.RegionID, "updating this organisation"); err != nil {
+			return err
+		}
+		if err := checkVersion("organisation", before.Version, version); err != nil {
+			return err
+		}
+		p := in.Validate()
+		var region *string
+		if in.RegionCode != nil {
+			region = w.regionID(&p, "regionCode", *in.RegionCode)
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if !sameID(region, before.RegionID) {
+			if err := w.who.CanWriteRegion(region, "moving this organisation to another region"); err != nil {
+				return err
+			}
+		}
+		const q = `UPDATE organisation AS o SET name = $2, kind = $3, region_id = $4, valid_from = $5, valid_to = $6, version = version + 1
+			WHERE o.id = $1 RETURNING ` + organisationCols
+		if err := w.get(&out, q, uuid, in.Name, string(in.Kind), region, in.ValidFrom, in.ValidTo); err != nil {
+			return err
+		}
+		return w.audit("UPDATE", hin.KindOrganisation, &uuid, region, before, out)
+	})
+	return out, err
+}
+
+// ArchiveOrganisation hides an organisation from lists and adoption shares.
+func (s *Store) ArchiveOrganisation(ctx context.Context, id string, version int) (hin.Organisation, error) {
+	var out hin.Organisation
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("archiving an organisation"); err != nil {
+			return err
+		}
+		uuid, err := uuidOf(hin.KindOrganisation, "id", id)
+		if err != nil {
+			return err
+		}
+		var before hin.Organisation
+		if err := w.lock(&before, organisationLock, hin.KindOrganisation, uuid); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(before.RegionID, "archiving this organisation"); err != nil {
+			return err
+		}
+		if err := checkVersion("organisation", before.Version, version); err != nil {
+			return err
+		}
+		if before.ArchivedAt != nil {
+			return archivedError("organisation")
+		}
+		if err := w.get(&out, `UPDATE organisation AS o SET archived_at = now(), version = version + 1 WHERE o.id = $1 RETURNING `+organisationCols, uuid); err != nil {
+			return err
+		}
+		return w.audit("ARCHIVE", hin.KindOrganisation, &uuid, before.RegionID, before, out)
+	})
+	return out, err
 }

@@ -2,13 +2,17 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
 const outcomeCols = `oc.id, oc.metric_id, oc.region_id, oc.period_start, oc.period_end, oc.value, oc.numerator,
-	oc.denominator, oc.innovation_id, oc.pilot_id, oc.programme_id, oc.source, oc.status, oc.created_at`
+	oc.denominator, oc.innovation_id, oc.pilot_id, oc.programme_id, oc.source, oc.status, oc.created_at,
+	oc.updated_at, oc.published_at, oc.withdrawn_at, oc.withdrawn_reason, oc.version`
 
 var outcomeList = listDef{
 	cols:         outcomeCols,
@@ -33,7 +37,7 @@ type outcomeRow struct {
 func (r outcomeRow) item() hin.Outcome              { return r.Outcome }
 func (r outcomeRow) keys() (string, string, string) { return r.ParentKey, r.SortKey, r.ID }
 
-func outcomeQuery(parent string, f hin.OutcomeFilter) (*listQuery, error) {
+func outcomeQuery(ctx context.Context, parent string, f hin.OutcomeFilter) (*listQuery, error) {
 	if err := f.Period.Validate("filter.period"); err != nil {
 		return nil, err
 	}
@@ -41,6 +45,7 @@ func outcomeQuery(parent string, f hin.OutcomeFilter) (*listQuery, error) {
 	if err != nil {
 		return nil, err
 	}
+	q.visibleOutcomes("oc", hin.PrincipalFrom(ctx).DraftScope())
 	q.inRegionCodes("oc.region_id", f.RegionCodes)
 	if len(f.MetricCodes) > 0 {
 		q.and("oc.metric_id IN (SELECT id FROM metric WHERE code = ANY(" + q.arg(pqArray(f.MetricCodes)) + "))")
@@ -71,7 +76,7 @@ func outcomeQuery(parent string, f hin.OutcomeFilter) (*listQuery, error) {
 // Outcomes pages through outcomes; parents: "region", "metric", "pilot",
 // "innovation", "programme".
 func (s *Store) Outcomes(ctx context.Context, in ListIn, f hin.OutcomeFilter) (map[string]*hin.Page[hin.Outcome], error) {
-	q, err := outcomeQuery(in.Parent, f)
+	q, err := outcomeQuery(ctx, in.Parent, f)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +85,7 @@ func (s *Store) Outcomes(ctx context.Context, in ListIn, f hin.OutcomeFilter) (m
 
 // CountOutcomes counts outcomes per parent.
 func (s *Store) CountOutcomes(ctx context.Context, parent string, ids []string, f hin.OutcomeFilter) (map[string]int, error) {
-	q, err := outcomeQuery(parent, f)
+	q, err := outcomeQuery(ctx, parent, f)
 	if err != nil {
 		return nil, err
 	}
@@ -89,10 +94,400 @@ func (s *Store) CountOutcomes(ctx context.Context, parent string, ids []string, 
 
 // OutcomesByID loads outcomes by UUID.
 func (s *Store) OutcomesByID(ctx context.Context, ids []string) (map[string]hin.Outcome, error) {
-	const q = `SELECT ` + outcomeCols + ` FROM outcome oc WHERE oc.id = ANY($1::uuid[])`
+	q := &listQuery{}
+	ids = append([]string{}, ids...)
+	q.and("oc.id = ANY(" + q.arg(pqArray(ids)) + "::uuid[])")
+	q.visibleOutcomes("oc", hin.PrincipalFrom(ctx).DraftScope())
 	var rows []hin.Outcome
-	if err := s.byIDs(ctx, &rows, q, ids); err != nil {
+	if err := s.selectAll(ctx, s.db, &rows, `SELECT `+outcomeCols+` FROM outcome oc WHERE `+q.whereSQL(), q.args...); err != nil {
 		return nil, fmt.Errorf("outcomes by id: %w", err)
 	}
 	return byID(rows, func(r hin.Outcome) string { return r.ID }), nil
+}
+
+const outcomeLock = `SELECT ` + outcomeCols + ` FROM outcome oc WHERE oc.id = $1 FOR UPDATE`
+
+// outcomeRefs holds what checking outcomes needs, read once for a whole
+// return rather than once per row.
+type outcomeRefs struct {
+	metrics     map[string]hin.Metric
+	pilots      map[string]hin.Pilot
+	innovations map[string]bool
+	programmes  map[string]bool
+}
+
+func (w *writer) loadOutcomeRefs(rows []hin.OutcomeInput) (*outcomeRefs, error) {
+	refs := &outcomeRefs{metrics: map[string]hin.Metric{}, pilots: map[string]hin.Pilot{}, innovations: map[string]bool{}, programmes: map[string]bool{}}
+	var metrics []hin.Metric
+	if err := w.all(&metrics, `SELECT `+metricCols+` FROM metric m`); err != nil {
+		return nil, err
+	}
+	for _, m := range metrics {
+		refs.metrics[m.Code] = m
+	}
+	var pilotIDs, innIDs, progIDs []string
+	for _, r := range rows {
+		for _, c := range []struct {
+			kind string
+			id   *string
+			into *[]string
+		}{{hin.KindPilot, r.PilotID, &pilotIDs}, {hin.KindInnovation, r.InnovationID, &innIDs}, {hin.KindProgramme, r.ProgrammeID, &progIDs}} {
+			if c.id != nil {
+				if _, uuid, err := hin.ParseGlobalID(*c.id); err == nil {
+					*c.into = append(*c.into, uuid)
+				}
+			}
+		}
+	}
+	if len(pilotIDs) > 0 {
+		var ps []hin.Pilot
+		if err := w.all(&ps, `SELECT `+pilotCols+` FROM pilot pl WHERE pl.id = ANY($1::uuid[])`, pqArray(pilotIDs)); err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			refs.pilots[p.ID] = p
+		}
+	}
+	for _, set := range []struct {
+		table string
+		ids   []string
+		into  map[string]bool
+	}{{"innovation", innIDs, refs.innovations}, {"programme", progIDs, refs.programmes}} {
+		if len(set.ids) == 0 {
+			continue
+		}
+		var found []string
+		if err := w.all(&found, `SELECT id::text FROM `+set.table+` WHERE id = ANY($1::uuid[])`, pqArray(set.ids)); err != nil {
+			return nil, err
+		}
+		for _, id := range found {
+			set.into[id] = true
+		}
+	}
+	return refs, nil
+}
+
+// resolvedOutcome is an outcome input with its references as UUIDs.
+type resolvedOutcome struct {
+	in                                 hin.OutcomeInput
+	metricID                           string
+	innovationID, pilotID, programmeID *string
+}
+
+// check validates one outcome for a region, reporting problems through add.
+func (refs *outcomeRefs) check(in hin.OutcomeInput, regionID string, add func(field, format string, args ...any)) resolvedOutcome {
+	r := resolvedOutcome{in: in}
+	m, ok := refs.metrics[in.MetricCode]
+	if !ok {
+		add("metricCode", "no metric has the code %q", in.MetricCode)
+	} else {
+		r.metricID = m.ID
+		hin.ValidateOutcome(in, m, add)
+	}
+	ref := func(kind, field string, id *string, known func(string) bool) *string {
+		if id == nil {
+			return nil
+		}
+		uuid, err := hin.ParseIDOf(kind, field, *id)
+		if err != nil {
+			add(field, "%s", hin.ErrorMessage(err))
+			return nil
+		}
+		if !known(uuid) {
+			add(field, "no %s has the ID %s", kind, *id)
+			return nil
+		}
+		return &uuid
+	}
+	r.innovationID = ref(hin.KindInnovation, "innovationId", in.InnovationID, func(id string) bool { return refs.innovations[id] })
+	r.programmeID = ref(hin.KindProgramme, "programmeId", in.ProgrammeID, func(id string) bool { return refs.programmes[id] })
+	r.pilotID = ref(hin.KindPilot, "pilotId", in.PilotID, func(id string) bool { _, ok := refs.pilots[id]; return ok })
+	if r.pilotID != nil {
+		p := refs.pilots[*r.pilotID]
+		if p.RegionID != regionID {
+			add("pilotId", "the pilot runs in another region than the outcome's")
+		}
+		if in.PeriodStart.Before(p.StartDate) || (p.EndDate != nil && in.PeriodEnd.After(*p.EndDate)) {
+			end := "open-ended"
+			if p.EndDate != nil {
+				end = p.EndDate.Format(time.DateOnly)
+			}
+			add("periodStart", "the period must lie within the pilot's dates (%s to %s)", p.StartDate.Format(time.DateOnly), end)
+		}
+		if r.innovationID == nil {
+			r.innovationID = &p.InnovationID // an outcome of a pilot is about the pilot's innovation
+		}
+	}
+	return r
+}
+
+// insertOutcomes writes drafts in one statement.
+func (w *writer) insertOutcomes(regionID string, rows []resolvedOutcome) ([]hin.Outcome, error) {
+	n := len(rows)
+	metric := make([]string, n)
+	starts, ends := make([]string, n), make([]string, n)
+	values, nums, dens := make([]sql.NullFloat64, n), make([]sql.NullFloat64, n), make([]sql.NullFloat64, n)
+	inns, pilots, progs := make([]sql.NullString, n), make([]sql.NullString, n), make([]sql.NullString, n)
+	sources := make([]string, n)
+	f := func(v *float64) sql.NullFloat64 {
+		if v == nil {
+			return sql.NullFloat64{}
+		}
+		return sql.NullFloat64{Float64: *v, Valid: true}
+	}
+	str := func(v *string) sql.NullString {
+		if v == nil {
+			return sql.NullString{}
+		}
+		return sql.NullString{String: *v, Valid: true}
+	}
+	for i, r := range rows {
+		metric[i] = r.metricID
+		starts[i], ends[i] = r.in.PeriodStart.Format(time.DateOnly), r.in.PeriodEnd.Format(time.DateOnly)
+		values[i], nums[i], dens[i] = f(r.in.Value), f(r.in.Numerator), f(r.in.Denominator)
+		inns[i], pilots[i], progs[i] = str(r.innovationID), str(r.pilotID), str(r.programmeID)
+		if r.in.Source != nil {
+			sources[i] = *r.in.Source
+		}
+	}
+	const q = `INSERT INTO outcome AS oc (id, metric_id, region_id, period_start, period_end, value, numerator, denominator,
+			innovation_id, pilot_id, programme_id, source, status)
+		SELECT gen_random_uuid(), m, $1::uuid, ps, pe, v, nu, de, inn, pil, pro, src, 'DRAFT'
+		FROM unnest($2::uuid[], $3::date[], $4::date[], $5::float8[], $6::float8[], $7::float8[], $8::uuid[], $9::uuid[], $10::uuid[], $11::text[])
+			AS x(m, ps, pe, v, nu, de, inn, pil, pro, src)
+		RETURNING ` + outcomeCols
+	out := []hin.Outcome{}
+	err := w.all(&out, q, regionID, pqArray(metric), pqArray(starts), pqArray(ends), pqArray(values), pqArray(nums), pqArray(dens),
+		pqArray(inns), pqArray(pilots), pqArray(progs), pqArray(sources))
+	return out, err
+}
+
+// outcomeRegion resolves the region an outcome write is for and checks the
+// caller may write it.
+func (w *writer) outcomeRegion(code, what string) (string, error) {
+	var p hin.Problems
+	region := w.regionID(&p, "regionCode", code)
+	if err := p.Err(); err != nil {
+		return "", err
+	}
+	if err := w.who.CanWriteRegion(region, what); err != nil {
+		return "", err
+	}
+	return *region, nil
+}
+
+// RecordOutcome records one measured value as a draft.
+func (s *Store) RecordOutcome(ctx context.Context, in hin.OutcomeInput, key *string) (hin.Outcome, error) {
+	var out hin.Outcome
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("recording an outcome"); err != nil {
+			return err
+		}
+		region, err := w.outcomeRegion(in.RegionCode, "recording an outcome")
+		if err != nil {
+			return err
+		}
+		refs, err := w.loadOutcomeRefs([]hin.OutcomeInput{in})
+		if err != nil {
+			return err
+		}
+		var p hin.Problems
+		r := refs.check(in, region, p.Add)
+		if err := p.Err(); err != nil {
+			return err
+		}
+		prior, err := w.claimKey(key, "recordOutcome", in)
+		if err != nil || prior != "" {
+			if err == nil {
+				err = w.get(&out, `SELECT `+outcomeCols+` FROM outcome oc WHERE oc.id = $1`, prior)
+			}
+			return err
+		}
+		rows, err := w.insertOutcomes(region, []resolvedOutcome{r})
+		if err != nil {
+			return err
+		}
+		out = rows[0]
+		if err := w.audit("CREATE", hin.KindOutcome, &out.ID, &region, nil, out); err != nil {
+			return err
+		}
+		return w.keyResult(key, out.ID)
+	})
+	return out, err
+}
+
+// SubmitReturn records a region's figures for one period all or nothing:
+// one bad row rejects the whole return, with every row's problems listed.
+func (s *Store) SubmitReturn(ctx context.Context, in hin.ReturnInput, key *string) ([]hin.Outcome, error) {
+	var out []hin.Outcome
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("submitting a return"); err != nil {
+			return err
+		}
+		region, err := w.outcomeRegion(in.RegionCode, "submitting a return")
+		if err != nil {
+			return err
+		}
+		var p hin.Problems
+		if len(in.Rows) == 0 || len(in.Rows) > hin.MaxReturnRows {
+			p.Add("rows", "a return holds from 1 to %d rows, got %d", hin.MaxReturnRows, len(in.Rows))
+			return p.Err()
+		}
+		inputs := make([]hin.OutcomeInput, len(in.Rows))
+		for i, row := range in.Rows {
+			inputs[i] = in.Outcome(row)
+		}
+		refs, err := w.loadOutcomeRefs(inputs)
+		if err != nil {
+			return err
+		}
+		resolved := make([]resolvedOutcome, len(inputs))
+		for i, o := range inputs {
+			resolved[i] = refs.check(o, region, func(field, format string, args ...any) { p.AddRow(i, field, format, args...) })
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		prior, err := w.claimKey(key, "submitReturn", in)
+		if err != nil {
+			return err
+		}
+		if prior != "" {
+			// the first submission's rows, found through its audit event
+			return w.all(&out, `SELECT `+outcomeCols+` FROM outcome oc WHERE oc.id IN (
+				SELECT jsonb_array_elements_text(after->'outcomeIds')::uuid FROM audit_event WHERE id = $1) ORDER BY oc.created_at, oc.id`, prior)
+		}
+		if out, err = w.insertOutcomes(region, resolved); err != nil {
+			return err
+		}
+		ids := make([]string, len(out))
+		for i, o := range out {
+			ids[i] = o.ID
+		}
+		var eventID string
+		if err := w.get(&eventID, `INSERT INTO audit_event (id, actor, actor_role, action, entity_kind, region_id, after, request_id)
+			VALUES (gen_random_uuid(), $1, $2, 'SUBMIT_RETURN', 'Outcome', $3, $4::jsonb, $5) RETURNING id`,
+			w.who.Subject, string(w.who.Role), region, mustJSON(map[string]any{"periodStart": in.PeriodStart.Format(time.DateOnly),
+				"periodEnd": in.PeriodEnd.Format(time.DateOnly), "rows": len(out), "outcomeIds": ids}), hin.RequestIDFrom(w.ctx)); err != nil {
+			return err
+		}
+		return w.keyResult(key, eventID)
+	})
+	return out, err
+}
+
+// UpdateOutcome changes a draft. Published figures are never edited: they
+// are withdrawn with a reason and recorded again.
+func (s *Store) UpdateOutcome(ctx context.Context, id string, version int, in hin.OutcomeInput) (hin.Outcome, error) {
+	var out hin.Outcome
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("updating an outcome"); err != nil {
+			return err
+		}
+		uuid, err := uuidOf(hin.KindOutcome, "id", id)
+		if err != nil {
+			return err
+		}
+		var before hin.Outcome
+		if err := w.lock(&before, outcomeLock, hin.KindOutcome, uuid); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(&before.RegionID, "updating this outcome"); err != nil {
+			return err
+		}
+		if err := checkVersion("outcome", before.Version, version); err != nil {
+			return err
+		}
+		if before.Status != hin.OutcomeDraft {
+			return &hin.Error{Code: hin.ECONFLICT, Field: "id", Message: fmt.Sprintf("only drafts can be changed; this outcome is %s (withdraw it with a reason and record a new figure)", before.Status)}
+		}
+		region, err := w.outcomeRegion(in.RegionCode, "moving this outcome to another region")
+		if err != nil {
+			return err
+		}
+		refs, err := w.loadOutcomeRefs([]hin.OutcomeInput{in})
+		if err != nil {
+			return err
+		}
+		var p hin.Problems
+		r := refs.check(in, region, p.Add)
+		if err := p.Err(); err != nil {
+			return err
+		}
+		const q = `UPDATE outcome AS oc SET metric_id = $2, region_id = $3, period_start = $4, period_end = $5, value = $6, numerator = $7,
+			denominator = $8, innovation_id = $9, pilot_id = $10, programme_id = $11, source = coalesce($12, ''), version = version + 1,
+			updated_at = now() WHERE oc.id = $1 RETURNING ` + outcomeCols
+		if err := w.get(&out, q, uuid, r.metricID, region, in.PeriodStart, in.PeriodEnd, in.Value, in.Numerator, in.Denominator,
+			r.innovationID, r.pilotID, r.programmeID, in.Source); err != nil {
+			return err
+		}
+		return w.audit("UPDATE", hin.KindOutcome, &uuid, &region, before, out)
+	})
+	return out, err
+}
+
+// PublishOutcomes publishes a region's drafts whose periods lie in a window.
+func (s *Store) PublishOutcomes(ctx context.Context, regionCode string, window hin.Window) (int, error) {
+	var n int
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("publishing outcomes"); err != nil {
+			return err
+		}
+		region, err := w.outcomeRegion(regionCode, "publishing outcomes")
+		if err != nil {
+			return err
+		}
+		var ids []string
+		if err := w.all(&ids, `UPDATE outcome SET status = 'PUBLISHED', published_at = now(), updated_at = now(), version = version + 1
+			WHERE region_id = $1 AND status = 'DRAFT' AND period_start >= $2 AND period_end <= $3 RETURNING id::text`,
+			region, window.From, window.To); err != nil {
+			return err
+		}
+		n = len(ids)
+		return w.audit("PUBLISH", hin.KindOutcome, nil, &region, nil, map[string]any{"from": window.From.Format(time.DateOnly),
+			"to": window.To.Format(time.DateOnly), "published": n, "outcomeIds": ids})
+	})
+	return n, err
+}
+
+// WithdrawOutcome takes back a published figure with a reason. It stays
+// visible, marked WITHDRAWN, and is never counted again.
+func (s *Store) WithdrawOutcome(ctx context.Context, id string, version int, reason string) (hin.Outcome, error) {
+	var out hin.Outcome
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("withdrawing an outcome"); err != nil {
+			return err
+		}
+		uuid, err := uuidOf(hin.KindOutcome, "id", id)
+		if err != nil {
+			return err
+		}
+		var before hin.Outcome
+		if err := w.lock(&before, outcomeLock, hin.KindOutcome, uuid); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(&before.RegionID, "withdrawing this outcome"); err != nil {
+			return err
+		}
+		if err := checkVersion("outcome", before.Version, version); err != nil {
+			return err
+		}
+		var p hin.Problems
+		if before.Status != hin.OutcomePublished {
+			p.Add("id", "only a published outcome can be withdrawn; this one is %s", before.Status)
+		}
+		if n := len([]rune(strings.TrimSpace(reason))); n < 3 || n > 1000 {
+			p.Add("reason", "give a reason of 3 to 1000 characters")
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		const q = `UPDATE outcome AS oc SET status = 'WITHDRAWN', withdrawn_reason = $2, withdrawn_at = now(), updated_at = now(),
+			version = version + 1 WHERE oc.id = $1 RETURNING ` + outcomeCols
+		if err := w.get(&out, q, uuid, strings.TrimSpace(reason)); err != nil {
+			return err
+		}
+		return w.audit("WITHDRAW", hin.KindOutcome, &uuid, &before.RegionID, before, out)
+	})
+	return out, err
 }

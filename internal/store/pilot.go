@@ -7,7 +7,7 @@ import (
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
-const pilotCols = `pl.id, pl.innovation_id, pl.site_id, pl.region_id, pl.status, pl.start_date, pl.end_date, pl.evaluation_summary`
+const pilotCols = `pl.id, pl.innovation_id, pl.site_id, pl.region_id, pl.status, pl.start_date, pl.end_date, pl.evaluation_summary, pl.version, pl.archived_at`
 
 var pilotList = listDef{
 	cols:         pilotCols,
@@ -46,6 +46,7 @@ func pilotQuery(parent string, f hin.PilotFilter) (*listQuery, error) {
 		return nil, err
 	}
 	q.inStrings("pl.status", enumStrings(f.Statuses))
+	q.unlessArchived("pl.archived_at", f.IncludeArchived)
 	if f.Active != nil {
 		// a pilot is active in the range when its dates overlap it
 		if f.Active.To != nil {
@@ -84,4 +85,142 @@ func (s *Store) PilotsByID(ctx context.Context, ids []string) (map[string]hin.Pi
 		return nil, fmt.Errorf("pilots by id: %w", err)
 	}
 	return byID(rows, func(r hin.Pilot) string { return r.ID }), nil
+}
+
+const pilotLock = `SELECT ` + pilotCols + ` FROM pilot pl WHERE pl.id = $1 FOR UPDATE`
+
+// siteRegion resolves a pilot's site and the region it is in.
+func (w *writer) siteRegion(p *hin.Problems, siteID string) (site, region *string) {
+	site = w.exists(p, hin.KindOrganisation, "organisation", "siteId", &siteID)
+	if site == nil {
+		return nil, nil
+	}
+	var r *string
+	if err := w.get(&r, `SELECT region_id FROM organisation WHERE id = $1`, *site); err != nil || r == nil {
+		p.Add("siteId", "the site must be an organisation in a region")
+		return site, nil
+	}
+	return site, r
+}
+
+// CreatePilot records an innovation tried at a site; the pilot belongs to
+// the site's region.
+func (s *Store) CreatePilot(ctx context.Context, in hin.PilotInput, key *string) (hin.Pilot, error) {
+	var out hin.Pilot
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("creating a pilot"); err != nil {
+			return err
+		}
+		p := in.Validate()
+		innovation := w.exists(&p, hin.KindInnovation, "innovation", "innovationId", &in.InnovationID)
+		site, region := w.siteRegion(&p, in.SiteID)
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(region, "creating a pilot"); err != nil {
+			return err
+		}
+		prior, err := w.claimKey(key, "createPilot", in)
+		if err != nil || prior != "" {
+			if err == nil {
+				err = w.get(&out, `SELECT `+pilotCols+` FROM pilot pl WHERE pl.id = $1`, prior)
+			}
+			return err
+		}
+		const q = `INSERT INTO pilot AS pl (id, innovation_id, site_id, region_id, status, start_date, end_date, evaluation_summary)
+			VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7) RETURNING ` + pilotCols
+		if err := w.get(&out, q, innovation, site, region, string(in.Status), in.StartDate, in.EndDate, in.EvaluationSummary); err != nil {
+			return err
+		}
+		if err := w.audit("CREATE", hin.KindPilot, &out.ID, region, nil, out); err != nil {
+			return err
+		}
+		return w.keyResult(key, out.ID)
+	})
+	return out, err
+}
+
+// UpdatePilot replaces a pilot's fields. Its outcomes must still lie within
+// its dates.
+func (s *Store) UpdatePilot(ctx context.Context, id string, version int, in hin.PilotInput) (hin.Pilot, error) {
+	var out hin.Pilot
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("updating a pilot"); err != nil {
+			return err
+		}
+		uuid, err := uuidOf(hin.KindPilot, "id", id)
+		if err != nil {
+			return err
+		}
+		var before hin.Pilot
+		if err := w.lock(&before, pilotLock, hin.KindPilot, uuid); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(&before.RegionID, "updating this pilot"); err != nil {
+			return err
+		}
+		if err := checkVersion("pilot", before.Version, version); err != nil {
+			return err
+		}
+		p := in.Validate()
+		innovation := w.exists(&p, hin.KindInnovation, "innovation", "innovationId", &in.InnovationID)
+		site, region := w.siteRegion(&p, in.SiteID)
+		if len(p) == 0 {
+			var outside int
+			if err := w.get(&outside, `SELECT count(*) FROM outcome WHERE pilot_id = $1
+				AND (period_start < $2 OR ($3::date IS NOT NULL AND period_end > $3::date))`, uuid, in.StartDate, in.EndDate); err != nil {
+				return err
+			}
+			if outside > 0 {
+				p.Add("startDate", "%d outcomes of this pilot would fall outside its new dates", outside)
+			}
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if !sameID(region, &before.RegionID) {
+			if err := w.who.CanWriteRegion(region, "moving this pilot to a site in another region"); err != nil {
+				return err
+			}
+		}
+		const q = `UPDATE pilot AS pl SET innovation_id = $2, site_id = $3, region_id = $4, status = $5, start_date = $6, end_date = $7,
+			evaluation_summary = $8, version = version + 1 WHERE pl.id = $1 RETURNING ` + pilotCols
+		if err := w.get(&out, q, uuid, innovation, site, region, string(in.Status), in.StartDate, in.EndDate, in.EvaluationSummary); err != nil {
+			return err
+		}
+		return w.audit("UPDATE", hin.KindPilot, &uuid, region, before, out)
+	})
+	return out, err
+}
+
+// ArchivePilot hides a pilot from lists; it stays reachable by ID.
+func (s *Store) ArchivePilot(ctx context.Context, id string, version int) (hin.Pilot, error) {
+	var out hin.Pilot
+	err := s.write(ctx, func(w *writer) error {
+		if err := w.who.MayWrite("archiving a pilot"); err != nil {
+			return err
+		}
+		uuid, err := uuidOf(hin.KindPilot, "id", id)
+		if err != nil {
+			return err
+		}
+		var before hin.Pilot
+		if err := w.lock(&before, pilotLock, hin.KindPilot, uuid); err != nil {
+			return err
+		}
+		if err := w.who.CanWriteRegion(&before.RegionID, "archiving this pilot"); err != nil {
+			return err
+		}
+		if err := checkVersion("pilot", before.Version, version); err != nil {
+			return err
+		}
+		if before.ArchivedAt != nil {
+			return archivedError("pilot")
+		}
+		if err := w.get(&out, `UPDATE pilot AS pl SET archived_at = now(), version = version + 1 WHERE pl.id = $1 RETURNING `+pilotCols, uuid); err != nil {
+			return err
+		}
+		return w.audit("ARCHIVE", hin.KindPilot, &uuid, &before.RegionID, before, out)
+	})
+	return out, err
 }

@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hin-graph/hin-graph/internal/hin"
+)
+
+// Every write runs in one transaction through a writer: it locks what it
+// changes, checks the caller's rights against the locked row, checks the
+// version, validates, writes, and records the change in the audit trail,
+// so a mutation happens whole or not at all.
+
+type writer struct {
+	s   *Store
+	tx  *sqlx.Tx
+	ctx context.Context
+	who hin.Principal
+}
+
+func (s *Store) write(ctx context.Context, f func(w *writer) error) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		return f(&writer{s: s, tx: tx, ctx: ctx, who: hin.PrincipalFrom(ctx)})
+	})
+}
+
+func (w *writer) get(dest any, q string, args ...any) error {
+	return w.s.getOne(w.ctx, w.tx, dest, q, args...)
+}
+
+func (w *writer) all(dest any, q string, args ...any) error {
+	return w.s.selectAll(w.ctx, w.tx, dest, q, args...)
+}
+
+func (w *writer) exec(q string, args ...any) error {
+	_, err := w.s.exec(w.ctx, w.tx, q, args...)
+	return err
+}
+
+// lock reads a record for update; a missing record is NOT_FOUND naming it.
+func (w *writer) lock(dest any, q, kind, id string) error {
+	err := w.get(dest, q, id)
+	if hin.ErrorCode(err) == hin.ENOTFOUND {
+		return hin.Errorf(hin.ENOTFOUND, "no %s has the ID %s", kind, hin.GlobalID(kind, id))
+	}
+	return err
+}
+
+// uuidOf decodes a global ID argument of a kind.
+func uuidOf(kind, field, id string) (string, error) { return hin.ParseIDOf(kind, field, id) }
+
+// regionID resolves a region code, recording a problem when it is unknown.
+func (w *writer) regionID(p *hin.Problems, field, code string) *string {
+	var id string
+	err := w.get(&id, `SELECT id FROM region WHERE code = $1`, code)
+	if err != nil {
+		p.Add(field, "no region has the code %q", code)
+		return nil
+	}
+	return &id
+}
+
+// exists checks that a global ID names an existing record of a kind in
+// table, recording a problem otherwise, and returns its UUID.
+func (w *writer) exists(p *hin.Problems, kind, table, field string, id *string) *string {
+	if id == nil {
+		return nil
+	}
+	uuid, err := hin.ParseIDOf(kind, field, *id)
+	if err != nil {
+		p.Add(field, "%s", hin.ErrorMessage(err))
+		return nil
+	}
+	var ok bool
+	if err := w.get(&ok, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, uuid); err != nil || !ok {
+		p.Add(field, "no %s has the ID %s", kind, *id)
+		return nil
+	}
+	return &uuid
+}
+
+// checkVersion refuses a write based on a stale read.
+func checkVersion(kind string, current, given int) error {
+	if current != given {
+		return hin.Conflict(kind, current)
+	}
+	return nil
+}
+
+// audit records a change in the same transaction as the change.
+func (w *writer) audit(action, kind string, id *string, regionID *string, before, after any) error {
+	enc := func(v any) (any, error) {
+		if v == nil {
+			return nil, nil
+		}
+		b, err := json.Marshal(v)
+		return string(b), err
+	}
+	b, err := enc(before)
+	if err != nil {
+		return err
+	}
+	a, err := enc(after)
+	if err != nil {
+		return err
+	}
+	const q = `INSERT INTO audit_event (id, actor, actor_role, action, entity_kind, entity_id, region_id, before, after, request_id)
+		VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9)`
+	return w.exec(q, w.who.Subject, string(w.who.Role), action, kind, id, regionID, b, a, hin.RequestIDFrom(w.ctx))
+}
+
+// claimKey makes a create idempotent. With no key it does nothing. With a
+// new key it records the request and returns "". With a key already used
+// for the same request it returns the ID the first request created; used
+// for a different request, it is a CONFLICT. A concurrent retry waits on
+// the key's row until the first transaction ends.
+func (w *writer) claimKey(key *string, op string, request any) (string, error) {
+	if key == nil {
+		return "", nil
+	}
+	if len(*key) < 8 || len(*key) > 200 {
+		return "", hin.Invalid("idempotencyKey", "must be 8 to 200 characters (a UUID is a good key)")
+	}
+	body, err := json.Marshal(request)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(append([]byte(op+"\x00"), body...))
+	hash := hex.EncodeToString(sum[:])
+	var claimed bool
+	err = w.get(&claimed, `INSERT INTO idempotency_key (subject, key, operation, request_hash) VALUES ($1, $2, $3, $4)
+		ON CONFLICT DO NOTHING RETURNING true`, w.who.Subject, *key, op, hash)
+	if err == nil && claimed {
+		return "", nil
+	}
+	if err != nil && hin.ErrorCode(err) != hin.ENOTFOUND {
+		return "", err
+	}
+	var prior struct {
+		Operation   string  `db:"operation"`
+		RequestHash string  `db:"request_hash"`
+		ResultID    *string `db:"result_id"`
+	}
+	if err := w.get(&prior, `SELECT operation, request_hash, result_id FROM idempotency_key WHERE subject = $1 AND key = $2`, w.who.Subject, *key); err != nil {
+		return "", err
+	}
+	if prior.Operation != op || prior.RequestHash != hash || prior.ResultID == nil {
+		return "", &hin.Error{Code: hin.ECONFLICT, Field: "idempotencyKey", Message: "this idempotency key was already used for a different request; use a new key for a new request"}
+	}
+	return *prior.ResultID, nil
+}
+
+// keyResult stores what a create made under its key.
+func (w *writer) keyResult(key *string, id string) error {
+	if key == nil {
+		return nil
+	}
+	return w.exec(`UPDATE idempotency_key SET result_id = $3 WHERE subject = $1 AND key = $2`, w.who.Subject, *key, id)
+}
+
+func archivedError(kind string) error {
+	return hin.Errorf(hin.ECONFLICT, "this %s is already archived", kind)
+}
+
+func sameID(a, b *string) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+// today is the current date in UTC, the default date of a change.
+func today() time.Time {
+	now := time.Now().UTC()
+	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only called with maps of plain values
+	}
+	return string(b)
+}
