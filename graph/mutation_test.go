@@ -26,7 +26,6 @@ type writeServer struct {
 	h  http.Handler
 }
 
-type whoKey struct{}
 
 func newWriteServer(t *testing.T) *writeServer {
 	t.Helper()
