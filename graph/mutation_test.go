@@ -26,7 +26,6 @@ type writeServer struct {
 	h  http.Handler
 }
 
-
 func newWriteServer(t *testing.T) *writeServer {
 	t.Helper()
 	db := testdb.NewDB(t, testdb.Reference)
