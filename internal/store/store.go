@@ -30,11 +30,25 @@ type Config struct {
 	OnStatement func(ctx context.Context, query string, args []any)
 }
 
+// StatementHook observes one SQL statement: it is called before the
+// statement with its context and text, may return a derived context (a
+// trace span), and returns a function called with the statement's error
+// when it ends.
+type StatementHook func(ctx context.Context, query string) (context.Context, func(err error))
+
 // Store runs the queries and writes of hin-graph.
 type Store struct {
 	db          *sqlx.DB
 	onStatement func(ctx context.Context, query string, args []any)
+	hooks       []StatementHook
 }
+
+// AddHook installs a statement hook (metrics, tracing). Install hooks
+// before serving: the list is not guarded for concurrent change.
+func (s *Store) AddHook(h StatementHook) { s.hooks = append(s.hooks, h) }
+
+// DB returns the pool, for observers that report its use.
+func (s *Store) DB() *sql.DB { return s.db.DB }
 
 // Open connects to PostgreSQL. The statement timeout is set on every session
 // so that no query outlives its budget, even if a client context is lost.
@@ -127,12 +141,25 @@ func StatementCounterFrom(ctx context.Context) *StatementCounter {
 	return c
 }
 
-func (s *Store) observe(ctx context.Context, query string, args []any) {
+// observe runs before every statement; the returned function after it.
+func (s *Store) observe(ctx context.Context, query string, args []any) (context.Context, func(error)) {
 	if c := StatementCounterFrom(ctx); c != nil {
 		c.n.Add(1)
 	}
 	if s.onStatement != nil {
 		s.onStatement(ctx, query, args)
+	}
+	if len(s.hooks) == 0 {
+		return ctx, func(error) {}
+	}
+	ends := make([]func(error), len(s.hooks))
+	for i, h := range s.hooks {
+		ctx, ends[i] = h(ctx, query)
+	}
+	return ctx, func(err error) {
+		for i := len(ends) - 1; i >= 0; i-- {
+			ends[i](err)
+		}
 	}
 }
 
@@ -144,19 +171,29 @@ type queryer interface {
 }
 
 func (s *Store) selectAll(ctx context.Context, q queryer, dest any, query string, args ...any) error {
-	s.observe(ctx, query, args)
-	return mapError(q.SelectContext(ctx, dest, query, args...))
+	ctx, end := s.observe(ctx, query, args)
+	err := mapError(q.SelectContext(ctx, dest, query, args...))
+	end(err)
+	return err
 }
 
 func (s *Store) getOne(ctx context.Context, q queryer, dest any, query string, args ...any) error {
-	s.observe(ctx, query, args)
-	return mapError(q.GetContext(ctx, dest, query, args...))
+	ctx, end := s.observe(ctx, query, args)
+	err := mapError(q.GetContext(ctx, dest, query, args...))
+	if hin.ErrorCode(err) == hin.ENOTFOUND {
+		end(nil) // no row is an answer, not a failure
+	} else {
+		end(err)
+	}
+	return err
 }
 
 func (s *Store) exec(ctx context.Context, q queryer, query string, args ...any) (sql.Result, error) {
-	s.observe(ctx, query, args)
+	ctx, end := s.observe(ctx, query, args)
 	res, err := q.ExecContext(ctx, query, args...)
-	return res, mapError(err)
+	err = mapError(err)
+	end(err)
+	return res, err
 }
 
 // mapError turns driver errors into the domain vocabulary; anything it does
