@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -16,9 +17,13 @@ import (
 // presentError gives every error a stable extensions.code. Domain errors
 // keep their message; anything unexpected is logged with the request's
 // details and shown only as "internal error", so no internals leak.
-func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+func presentError(log *slog.Logger, mayIntrospect func(context.Context) bool) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		if !mayIntrospect(ctx) {
+			// suggestions would reveal the schema to callers who may not read it
+			gqlErr.Message = hideSuggestions(gqlErr.Message)
+		}
 		var domain *hin.Error
 		if errors.As(err, &domain) {
 			gqlErr.Message = domain.Message
@@ -40,6 +45,11 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		var parsed *gqlerror.Error
 		if errors.As(err, &parsed) && parsed.Extensions["code"] != nil {
 			return gqlErr // parser and validation errors carry their own code
+		}
+		if strings.HasSuffix(err.Error(), "introspection disabled") {
+			gqlErr.Message = "introspection is not available to callers without a token on this server"
+			setExt(gqlErr, "code", "INTROSPECTION_DISABLED")
+			return gqlErr
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			gqlErr.Message = "the request took too long and was cancelled"

@@ -12,15 +12,20 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
 
 // Options configure the GraphQL server.
 type Options struct {
-	Introspection   bool
-	ComplexityLimit int           // 0 disables the limit
-	RequestTimeout  time.Duration // 0 means none
-	Log             *slog.Logger
+	// Introspection allows schema introspection at all; who may use it is
+	// then up to Limits.AnonymousIntrospection.
+	Introspection  bool
+	Limits         Limits
+	RequestTimeout time.Duration // 0 means none
+	Log            *slog.Logger
+	// Extensions are added to the gqlgen server (metrics, tracing).
+	Extensions []graphql.HandlerExtension
 }
 
 // NewHandler builds the GraphQL HTTP handler deliberately: only the
@@ -35,14 +40,17 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: s}}))
 	addTransports(srv)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	limits := opts.Limits
+	// before persisted queries, so the allow-list can turn a hash into its query
+	srv.Use(limitExtension{l: &limits, introspection: opts.Introspection})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	if opts.Introspection {
-		srv.Use(extension.Introspection{})
+	for _, ext := range opts.Extensions {
+		srv.Use(ext)
 	}
-	if opts.ComplexityLimit > 0 {
-		srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	mayIntrospect := func(ctx context.Context) bool {
+		return opts.Introspection && (limits.AnonymousIntrospection || hin.PrincipalFrom(ctx).Role != hin.RoleAnonymous)
 	}
-	srv.SetErrorPresenter(presentError(log))
+	srv.SetErrorPresenter(presentError(log, mayIntrospect))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if op := graphql.GetOperationContext(ctx); op != nil {

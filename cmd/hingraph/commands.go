@@ -141,6 +141,9 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	c.Demo, c.Reset = true, true
+	if getenv("HINGRAPH_ANONYMOUS_INTROSPECTION") == "" && !flagSet(fs, "anonymous-introspection") {
+		c.AnonIntrospect = true // GraphiQL's docs and completion work without a token locally
+	}
 	if err := c.validate(); err != nil {
 		return err
 	}

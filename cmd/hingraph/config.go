@@ -22,7 +22,17 @@ type config struct {
 	ShutdownTimeout  time.Duration
 	MaxBodyBytes     int64
 	Introspection    bool
-	ComplexityLimit  int
+	MaxDepth         int
+	MaxAliases       int
+	MaxTokens        int
+	MaxDirectives    int
+	MaxCost          int
+	AnonIntrospect   bool
+	AllowList        string
+	Rate             float64
+	Burst            int
+	AnonRate         float64
+	AnonBurst        int
 	CORSOrigins      string
 	MaxOpenConns     int
 	Migrate          bool
@@ -52,7 +62,17 @@ func (c *config) bindServe(fs *flag.FlagSet, getenv func(string) string) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "HINGRAPH_SHUTDOWN_TIMEOUT", 20*time.Second), "how long to let in-flight requests finish on shutdown (env HINGRAPH_SHUTDOWN_TIMEOUT)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", int64(envInt(getenv, "HINGRAPH_MAX_BODY_BYTES", 1<<20)), "largest request body accepted (env HINGRAPH_MAX_BODY_BYTES)")
 	fs.BoolVar(&c.Introspection, "introspection", envBool(getenv, "HINGRAPH_INTROSPECTION", true), "allow schema introspection (env HINGRAPH_INTROSPECTION)")
-	fs.IntVar(&c.ComplexityLimit, "complexity-limit", envInt(getenv, "HINGRAPH_COMPLEXITY_LIMIT", 0), "reject queries above this complexity, 0 for none (env HINGRAPH_COMPLEXITY_LIMIT)")
+	fs.BoolVar(&c.AnonIntrospect, "anonymous-introspection", envBool(getenv, "HINGRAPH_ANONYMOUS_INTROSPECTION", false), "let callers without a token introspect the schema and see field suggestions; signed-in callers always may (env HINGRAPH_ANONYMOUS_INTROSPECTION)")
+	fs.IntVar(&c.MaxDepth, "max-depth", envInt(getenv, "HINGRAPH_MAX_DEPTH", 15), "deepest selection nesting accepted, 0 for none (env HINGRAPH_MAX_DEPTH)")
+	fs.IntVar(&c.MaxAliases, "max-aliases", envInt(getenv, "HINGRAPH_MAX_ALIASES", 15), "most aliases in one operation, 0 for none (env HINGRAPH_MAX_ALIASES)")
+	fs.IntVar(&c.MaxTokens, "max-tokens", envInt(getenv, "HINGRAPH_MAX_TOKENS", 2000), "most lexical tokens in one query, 0 for none (env HINGRAPH_MAX_TOKENS)")
+	fs.IntVar(&c.MaxDirectives, "max-directives", envInt(getenv, "HINGRAPH_MAX_DIRECTIVES", 50), "most directives in one operation, 0 for none (env HINGRAPH_MAX_DIRECTIVES)")
+	fs.IntVar(&c.MaxCost, "max-cost", envInt(getenv, "HINGRAPH_MAX_COST", 50000), "highest estimated cost accepted: 1 per field, times the first of each connection around it, 0 for none (env HINGRAPH_MAX_COST)")
+	fs.StringVar(&c.AllowList, "allowlist", getenv("HINGRAPH_ALLOWLIST"), "JSON file of registered operations (an array of query texts, or an object of name to text); when set, callers without a token may run only these (env HINGRAPH_ALLOWLIST)")
+	fs.Float64Var(&c.Rate, "rate", envFloat(getenv, "HINGRAPH_RATE", 50), "requests per second allowed per token subject, 0 for no limit (env HINGRAPH_RATE)")
+	fs.IntVar(&c.Burst, "burst", envInt(getenv, "HINGRAPH_BURST", 100), "requests a token subject may send at once above the rate (env HINGRAPH_BURST)")
+	fs.Float64Var(&c.AnonRate, "anonymous-rate", envFloat(getenv, "HINGRAPH_ANONYMOUS_RATE", 20), "requests per second allowed per client address without a token, 0 for no limit (env HINGRAPH_ANONYMOUS_RATE)")
+	fs.IntVar(&c.AnonBurst, "anonymous-burst", envInt(getenv, "HINGRAPH_ANONYMOUS_BURST", 60), "requests a client address may send at once above the rate (env HINGRAPH_ANONYMOUS_BURST)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", getenv("HINGRAPH_CORS_ORIGINS"), "comma-separated origins allowed by CORS; empty allows same-origin only (env HINGRAPH_CORS_ORIGINS)")
 }
 
@@ -116,6 +136,13 @@ func envBool(getenv func(string) string, k string, def bool) bool {
 func envInt(getenv func(string) string, k string, def int) int {
 	if n, err := strconv.Atoi(strings.TrimSpace(getenv(k))); err == nil {
 		return n
+	}
+	return def
+}
+
+func envFloat(getenv func(string) string, k string, def float64) float64 {
+	if f, err := strconv.ParseFloat(strings.TrimSpace(getenv(k)), 64); err == nil {
+		return f
 	}
 	return def
 }

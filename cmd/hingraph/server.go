@@ -20,20 +20,28 @@ import (
 	"github.com/hin-graph/hin-graph/graph"
 	"github.com/hin-graph/hin-graph/internal/auth"
 	"github.com/hin-graph/hin-graph/internal/hin"
+	"github.com/hin-graph/hin-graph/internal/ratelimit"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
 
 // newServer wires the routes: the GraphQL endpoint, GraphiQL, and the
 // health probes, behind request ids, access logging, body limits and CORS.
-func newServer(s *store.Store, c *config, log *slog.Logger, tokens *auth.Verifier) http.Handler {
+func newServer(s *store.Store, c *config, log *slog.Logger, tokens *auth.Verifier, allowList map[string]string) http.Handler {
 	api := graph.NewHandler(s, graph.Options{
-		Introspection:   c.Introspection,
-		ComplexityLimit: c.ComplexityLimit,
-		RequestTimeout:  c.RequestTimeout,
-		Log:             log,
+		Introspection: c.Introspection,
+		Limits: graph.Limits{
+			MaxTokens: c.MaxTokens, MaxDepth: c.MaxDepth, MaxAliases: c.MaxAliases, MaxDirectives: c.MaxDirectives,
+			MaxCost: c.MaxCost, AnonymousIntrospection: c.AnonIntrospect, AllowList: allowList,
+		},
+		RequestTimeout: c.RequestTimeout,
+		Log:            log,
+	})
+	limiter := ratelimit.New(ratelimit.Config{
+		Authenticated: ratelimit.Rate{PerSecond: c.Rate, Burst: c.Burst},
+		Anonymous:     ratelimit.Rate{PerSecond: c.AnonRate, Burst: c.AnonBurst},
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(c.MaxBodyBytes, auth.Middleware(tokens, api)))
+	mux.Handle("/graphql", limitBody(c.MaxBodyBytes, auth.Middleware(tokens, limiter.Middleware(api))))
 	mux.Handle("GET /{$}", graph.GraphiQLHandler("/graphql"))
 	mux.Handle("GET /graphiql", graph.GraphiQLHandler("/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -202,12 +210,19 @@ func serve(ctx context.Context, s *store.Store, c *config, log *slog.Logger) err
 		return fmt.Errorf("bearer tokens: %w", err)
 	}
 	log.Info("bearer tokens", "hs256", c.JWTSecret != "", "jwks", c.JWKS != "")
+	allowList, err := loadAllowList(c.AllowList)
+	if err != nil {
+		return err
+	}
+	if allowList != nil {
+		log.Info("allow-list mode: callers without a token may run only registered operations", "operations", len(allowList))
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           newServer(s, c, log, tokens),
+		Handler:           newServer(s, c, log, tokens, allowList),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      c.RequestTimeout + 10*time.Second,

@@ -1,0 +1,154 @@
+package graph_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/client"
+
+	"github.com/hin-graph/hin-graph/graph"
+	"github.com/hin-graph/hin-graph/internal/hin"
+	"github.com/hin-graph/hin-graph/internal/testdb"
+)
+
+// defaultLimits are the shipped defaults (cmd/hingraph/config.go).
+var defaultLimits = graph.Limits{MaxTokens: 2000, MaxDepth: 15, MaxAliases: 15, MaxDirectives: 50, MaxCost: 50000}
+
+func limitedServer(t *testing.T, l graph.Limits, who hin.Principal) *server {
+	t.Helper()
+	s := testdb.New(t, testdb.Reference)
+	h := graph.NewHandler(s, graph.Options{Introspection: true, Limits: l})
+	return &server{c: client.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(hin.WithPrincipal(r.Context(), who)))
+	}))}
+}
+
+// introspectionQuery asks for the whole schema the way GraphiQL does,
+// type references nested nine deep.
+const introspectionQuery = `query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }
+}`
+
+func TestLimitsStopHostileQueries(t *testing.T) {
+	t.Parallel()
+	srv := limitedServer(t, defaultLimits, hin.Principal{Subject: "a", Role: hin.RoleAnalyst})
+	aliases := func(n int) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, " a%d: regions { code }", i)
+		}
+		return b.String() + " }"
+	}
+	deep := func(n int) string {
+		q := "name"
+		for i := 0; i < n; i++ {
+			q = "leadRegion { innovations(first: 1) { nodes { " + q + " } } }"
+		}
+		return "{ innovations(first: 1) { nodes { " + q + " } } }"
+	}
+	for _, tc := range []struct{ name, query, code string }{
+		{"100 aliases (alias overloading)", aliases(100), "ALIAS_LIMIT_EXCEEDED"},
+		{"deep nesting", deep(6), "DEPTH_LIMIT_EXCEEDED"},
+		{"deep introspection cycle", "{ __schema { types { " + strings.Repeat("fields { type { ", 8) + "name" + strings.Repeat(" } }", 8) + " } } }", "DEPTH_LIMIT_EXCEEDED"},
+		{"directive overloading", "{ regions { " + strings.Repeat("...R @include(if: true) ", 60) + "} } fragment R on Region { code }", "DIRECTIVE_LIMIT_EXCEEDED"},
+		{"token flood", "{ regions { " + strings.Repeat("code ", 2500) + "} }", "TOKEN_LIMIT_EXCEEDED"},
+		{"cost of big nested pages", `{ regions { innovations(first: 500) { nodes { pilots(first: 500) { nodes { id } } } } } }`, "COST_LIMIT_EXCEEDED"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := srv.queryErr(t, tc.query)
+			if tc.code == "DEPTH_LIMIT_EXCEEDED" && codeOf(errs) == "GRAPHQL_VALIDATION_FAILED" && strings.Contains(errs[0].Message, "introspection depth") {
+				return // gqlparser's own rule got there first: refused all the same
+			}
+			if codeOf(errs) != tc.code {
+				t.Errorf("got %+v, want %s", errs, tc.code)
+			}
+		})
+	}
+	// what a dashboard or GraphiQL sends stays well inside the limits
+	var ok struct{ Regions []struct{ Code string } }
+	srv.query(t, aliases(15), &ok)
+	var schema struct {
+		Schema struct{ Types []struct{ Name string } } `json:"__schema"`
+	}
+	srv.query(t, introspectionQuery, &schema)
+	if len(schema.Schema.Types) < 50 {
+		t.Errorf("introspection returned %d types", len(schema.Schema.Types))
+	}
+	var nested nestedResp
+	srv.query(t, strings.ReplaceAll(nestedQuery, "50", "5"), &nested)
+}
+
+func TestIntrospectionAndSuggestionsFollowTheCaller(t *testing.T) {
+	t.Parallel()
+	anon := limitedServer(t, defaultLimits, hin.Principal{})
+	errs := anon.queryErr(t, `{ __schema { types { name } } }`)
+	if !strings.Contains(strings.ToLower(errs[0].Message), "introspection") {
+		t.Errorf("anonymous introspection: %+v", errs)
+	}
+	errs = anon.queryErr(t, `{ regions { cod } }`)
+	if strings.Contains(errs[0].Message, "Did you mean") {
+		t.Errorf("suggestions leak the schema to anonymous callers: %q", errs[0].Message)
+	}
+	signedIn := limitedServer(t, defaultLimits, hin.Principal{Subject: "a", Role: hin.RoleAnalyst})
+	errs = signedIn.queryErr(t, `{ regions { cod } }`)
+	if !strings.Contains(errs[0].Message, "Did you mean") {
+		t.Errorf("signed-in callers should get suggestions: %q", errs[0].Message)
+	}
+	open := limitedServer(t, graph.Limits{AnonymousIntrospection: true}, hin.Principal{})
+	var r struct {
+		Schema struct{ QueryType struct{ Name string } } `json:"__schema"`
+	}
+	open.query(t, `{ __schema { queryType { name } } }`, &r)
+	if r.Schema.QueryType.Name != "Query" {
+		t.Errorf("introspection allowed for anonymous callers by configuration: %+v", r)
+	}
+}
+
+func TestAllowListModeForAnonymousCallers(t *testing.T) {
+	t.Parallel()
+	registered := `query Regions { regions { code } }`
+	sum := sha256.Sum256([]byte(registered))
+	hash := hex.EncodeToString(sum[:])
+	l := defaultLimits
+	l.AllowList = map[string]string{hash: registered}
+	anon := limitedServer(t, l, hin.Principal{})
+	var ok struct{ Regions []struct{ Code string } }
+	anon.query(t, registered, &ok)
+	if len(ok.Regions) != 15 {
+		t.Fatalf("registered operation: %+v", ok)
+	}
+	errs := anon.queryErr(t, `{ regions { code name } }`)
+	if codeOf(errs) != "PERSISTED_QUERY_NOT_ALLOWED" {
+		t.Errorf("unregistered operation: %+v", errs)
+	}
+	// the hash alone, as persisted-query clients send it
+	var byHash struct{ Regions []struct{ Code string } }
+	anon.query(t, "", &byHash, client.Extensions(map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}))
+	if len(byHash.Regions) != 15 {
+		t.Errorf("registered operation by hash: %+v", byHash)
+	}
+	signedIn := limitedServer(t, l, hin.Principal{Subject: "a", Role: hin.RoleAnalyst})
+	signedIn.query(t, `{ regions { code name } }`, &ok)
+}
