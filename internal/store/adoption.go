@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
@@ -147,21 +148,8 @@ func (s *Store) CreateAdoption(ctx context.Context, in hin.AdoptionInput, key *s
 func (s *Store) UpdateAdoption(ctx context.Context, id string, version int, in hin.AdoptionInput) (hin.Adoption, error) {
 	var out hin.Adoption
 	err := s.write(ctx, func(w *writer) error {
-		if err := w.who.MayWrite("updating an adoption"); err != nil {
-			return err
-		}
-		uuid, err := uuidOf(hin.KindAdoption, "id", id)
+		uuid, before, err := lockToChange(w, adoptionRegional, id, version, "updating")
 		if err != nil {
-			return err
-		}
-		var before hin.Adoption
-		if err := w.lock(&before, adoptionLock, hin.KindAdoption, uuid); err != nil {
-			return err
-		}
-		if err := w.who.CanWriteRegion(&before.RegionID, "updating this adoption"); err != nil {
-			return err
-		}
-		if err := checkVersion("adoption", before.Version, version); err != nil {
 			return err
 		}
 		var p hin.Problems
@@ -185,34 +173,15 @@ func (s *Store) UpdateAdoption(ctx context.Context, id string, version int, in h
 	return out, err
 }
 
-// ArchiveAdoption withdraws an adoption from lists and spread figures.
+// ArchiveAdoption hides the adoption from lists; it stays reachable by ID.
 func (s *Store) ArchiveAdoption(ctx context.Context, id string, version int) (hin.Adoption, error) {
-	var out hin.Adoption
-	err := s.write(ctx, func(w *writer) error {
-		if err := w.who.MayWrite("archiving an adoption"); err != nil {
-			return err
-		}
-		uuid, err := uuidOf(hin.KindAdoption, "id", id)
-		if err != nil {
-			return err
-		}
-		var before hin.Adoption
-		if err := w.lock(&before, adoptionLock, hin.KindAdoption, uuid); err != nil {
-			return err
-		}
-		if err := w.who.CanWriteRegion(&before.RegionID, "archiving this adoption"); err != nil {
-			return err
-		}
-		if err := checkVersion("adoption", before.Version, version); err != nil {
-			return err
-		}
-		if before.ArchivedAt != nil {
-			return archivedError("adoption")
-		}
-		if err := w.get(&out, `UPDATE adoption AS a SET archived_at = now(), version = version + 1 WHERE a.id = $1 RETURNING `+adoptionCols, uuid); err != nil {
-			return err
-		}
-		return w.audit("ARCHIVE", hin.KindAdoption, &uuid, &before.RegionID, before, out)
-	})
-	return out, err
+	return archiveRecord(s, ctx, adoptionRegional, id, version)
+}
+
+var adoptionRegional = regional[hin.Adoption]{
+	kind: hin.KindAdoption, noun: "adoption", lock: adoptionLock,
+	archive:  `UPDATE adoption AS a SET archived_at = now(), version = version + 1 WHERE a.id = $1 RETURNING ` + adoptionCols,
+	region:   func(v hin.Adoption) *string { return &v.RegionID },
+	version:  func(v hin.Adoption) int { return v.Version },
+	archived: func(v hin.Adoption) *time.Time { return v.ArchivedAt },
 }

@@ -183,21 +183,8 @@ func (s *Store) CreateInnovation(ctx context.Context, in hin.InnovationInput, st
 func (s *Store) UpdateInnovation(ctx context.Context, id string, version int, in hin.InnovationInput) (hin.Innovation, error) {
 	var out hin.Innovation
 	err := s.write(ctx, func(w *writer) error {
-		if err := w.who.MayWrite("updating an innovation"); err != nil {
-			return err
-		}
-		uuid, err := uuidOf(hin.KindInnovation, "id", id)
+		uuid, before, err := lockToChange(w, innovationRegional, id, version, "updating")
 		if err != nil {
-			return err
-		}
-		var before hin.Innovation
-		if err := w.lock(&before, innovationLock, hin.KindInnovation, uuid); err != nil {
-			return err
-		}
-		if err := w.who.CanWriteRegion(before.LeadRegionID, "updating this innovation"); err != nil {
-			return err
-		}
-		if err := checkVersion("innovation", before.Version, version); err != nil {
 			return err
 		}
 		p := in.Validate()
@@ -228,21 +215,8 @@ func (s *Store) UpdateInnovation(ctx context.Context, id string, version int, in
 func (s *Store) MoveInnovationStage(ctx context.Context, id string, version int, stage hin.Stage, on *time.Time) (hin.Innovation, error) {
 	var out hin.Innovation
 	err := s.write(ctx, func(w *writer) error {
-		if err := w.who.MayWrite("moving an innovation's stage"); err != nil {
-			return err
-		}
-		uuid, err := uuidOf(hin.KindInnovation, "id", id)
+		uuid, before, err := lockToChange(w, innovationRegional, id, version, "moving")
 		if err != nil {
-			return err
-		}
-		var before hin.Innovation
-		if err := w.lock(&before, innovationLock, hin.KindInnovation, uuid); err != nil {
-			return err
-		}
-		if err := w.who.CanWriteRegion(before.LeadRegionID, "moving this innovation's stage"); err != nil {
-			return err
-		}
-		if err := checkVersion("innovation", before.Version, version); err != nil {
 			return err
 		}
 		day := today()
@@ -273,36 +247,15 @@ func (s *Store) MoveInnovationStage(ctx context.Context, id string, version int,
 	return out, err
 }
 
-// ArchiveInnovation hides an innovation from lists and pipelines; it stays
-// reachable by ID, and its history and outcomes are kept.
+// ArchiveInnovation hides the innovation from lists; it stays reachable by ID.
 func (s *Store) ArchiveInnovation(ctx context.Context, id string, version int) (hin.Innovation, error) {
-	var out hin.Innovation
-	err := s.write(ctx, func(w *writer) error {
-		if err := w.who.MayWrite("archiving an innovation"); err != nil {
-			return err
-		}
-		uuid, err := uuidOf(hin.KindInnovation, "id", id)
-		if err != nil {
-			return err
-		}
-		var before hin.Innovation
-		if err := w.lock(&before, innovationLock, hin.KindInnovation, uuid); err != nil {
-			return err
-		}
-		if err := w.who.CanWriteRegion(before.LeadRegionID, "archiving this innovation"); err != nil {
-			return err
-		}
-		if err := checkVersion("innovation", before.Version, version); err != nil {
-			return err
-		}
-		if before.ArchivedAt != nil {
-			return archivedError("innovation")
-		}
-		const q = `UPDATE innovation AS i SET archived_at = now(), version = version + 1, updated_at = now() WHERE i.id = $1 RETURNING ` + innovationCols
-		if err := w.get(&out, q, uuid); err != nil {
-			return err
-		}
-		return w.audit("ARCHIVE", hin.KindInnovation, &uuid, before.LeadRegionID, before, out)
-	})
-	return out, err
+	return archiveRecord(s, ctx, innovationRegional, id, version)
+}
+
+var innovationRegional = regional[hin.Innovation]{
+	kind: hin.KindInnovation, noun: "innovation", lock: innovationLock,
+	archive:  `UPDATE innovation AS i SET archived_at = now(), version = version + 1, updated_at = now() WHERE i.id = $1 RETURNING ` + innovationCols,
+	region:   func(v hin.Innovation) *string { return v.LeadRegionID },
+	version:  func(v hin.Innovation) int { return v.Version },
+	archived: func(v hin.Innovation) *time.Time { return v.ArchivedAt },
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
@@ -116,21 +117,8 @@ func (s *Store) CreateOrganisation(ctx context.Context, in hin.OrganisationInput
 func (s *Store) UpdateOrganisation(ctx context.Context, id string, version int, in hin.OrganisationInput) (hin.Organisation, error) {
 	var out hin.Organisation
 	err := s.write(ctx, func(w *writer) error {
-		if err := w.who.MayWrite("updating an organisation"); err != nil {
-			return err
-		}
-		uuid, err := uuidOf(hin.KindOrganisation, "id", id)
+		uuid, before, err := lockToChange(w, organisationRegional, id, version, "updating")
 		if err != nil {
-			return err
-		}
-		var before hin.Organisation
-		if err := w.lock(&before, organisationLock, hin.KindOrganisation, uuid); err != nil {
-			return err
-		}
-		if err := w.who.CanWriteRegion(before.RegionID, "updating this organisation"); err != nil {
-			return err
-		}
-		if err := checkVersion("organisation", before.Version, version); err != nil {
 			return err
 		}
 		p := in.Validate()
@@ -156,34 +144,15 @@ func (s *Store) UpdateOrganisation(ctx context.Context, id string, version int, 
 	return out, err
 }
 
-// ArchiveOrganisation hides an organisation from lists and adoption shares.
+// ArchiveOrganisation hides the organisation from lists; it stays reachable by ID.
 func (s *Store) ArchiveOrganisation(ctx context.Context, id string, version int) (hin.Organisation, error) {
-	var out hin.Organisation
-	err := s.write(ctx, func(w *writer) error {
-		if err := w.who.MayWrite("archiving an organisation"); err != nil {
-			return err
-		}
-		uuid, err := uuidOf(hin.KindOrganisation, "id", id)
-		if err != nil {
-			return err
-		}
-		var before hin.Organisation
-		if err := w.lock(&before, organisationLock, hin.KindOrganisation, uuid); err != nil {
-			return err
-		}
-		if err := w.who.CanWriteRegion(before.RegionID, "archiving this organisation"); err != nil {
-			return err
-		}
-		if err := checkVersion("organisation", before.Version, version); err != nil {
-			return err
-		}
-		if before.ArchivedAt != nil {
-			return archivedError("organisation")
-		}
-		if err := w.get(&out, `UPDATE organisation AS o SET archived_at = now(), version = version + 1 WHERE o.id = $1 RETURNING `+organisationCols, uuid); err != nil {
-			return err
-		}
-		return w.audit("ARCHIVE", hin.KindOrganisation, &uuid, before.RegionID, before, out)
-	})
-	return out, err
+	return archiveRecord(s, ctx, organisationRegional, id, version)
+}
+
+var organisationRegional = regional[hin.Organisation]{
+	kind: hin.KindOrganisation, noun: "organisation", lock: organisationLock,
+	archive:  `UPDATE organisation AS o SET archived_at = now(), version = version + 1 WHERE o.id = $1 RETURNING ` + organisationCols,
+	region:   func(v hin.Organisation) *string { return v.RegionID },
+	version:  func(v hin.Organisation) int { return v.Version },
+	archived: func(v hin.Organisation) *time.Time { return v.ArchivedAt },
 }

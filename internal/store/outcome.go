@@ -107,6 +107,12 @@ func (s *Store) OutcomesByID(ctx context.Context, ids []string) (map[string]hin.
 
 const outcomeLock = `SELECT ` + outcomeCols + ` FROM outcome oc WHERE oc.id = $1 FOR UPDATE`
 
+var outcomeRegional = regional[hin.Outcome]{
+	kind: hin.KindOutcome, noun: "outcome", lock: outcomeLock,
+	region:  func(v hin.Outcome) *string { return &v.RegionID },
+	version: func(v hin.Outcome) int { return v.Version },
+}
+
 // outcomeRefs holds what checking outcomes needs, read once for a whole
 // return rather than once per row.
 type outcomeRefs struct {
@@ -381,21 +387,8 @@ func (s *Store) SubmitReturn(ctx context.Context, in hin.ReturnInput, key *strin
 func (s *Store) UpdateOutcome(ctx context.Context, id string, version int, in hin.OutcomeInput) (hin.Outcome, error) {
 	var out hin.Outcome
 	err := s.write(ctx, func(w *writer) error {
-		if err := w.who.MayWrite("updating an outcome"); err != nil {
-			return err
-		}
-		uuid, err := uuidOf(hin.KindOutcome, "id", id)
+		uuid, before, err := lockToChange(w, outcomeRegional, id, version, "updating")
 		if err != nil {
-			return err
-		}
-		var before hin.Outcome
-		if err := w.lock(&before, outcomeLock, hin.KindOutcome, uuid); err != nil {
-			return err
-		}
-		if err := w.who.CanWriteRegion(&before.RegionID, "updating this outcome"); err != nil {
-			return err
-		}
-		if err := checkVersion("outcome", before.Version, version); err != nil {
 			return err
 		}
 		if before.Status != hin.OutcomeDraft {
@@ -455,21 +448,8 @@ func (s *Store) PublishOutcomes(ctx context.Context, regionCode string, window h
 func (s *Store) WithdrawOutcome(ctx context.Context, id string, version int, reason string) (hin.Outcome, error) {
 	var out hin.Outcome
 	err := s.write(ctx, func(w *writer) error {
-		if err := w.who.MayWrite("withdrawing an outcome"); err != nil {
-			return err
-		}
-		uuid, err := uuidOf(hin.KindOutcome, "id", id)
+		uuid, before, err := lockToChange(w, outcomeRegional, id, version, "withdrawing")
 		if err != nil {
-			return err
-		}
-		var before hin.Outcome
-		if err := w.lock(&before, outcomeLock, hin.KindOutcome, uuid); err != nil {
-			return err
-		}
-		if err := w.who.CanWriteRegion(&before.RegionID, "withdrawing this outcome"); err != nil {
-			return err
-		}
-		if err := checkVersion("outcome", before.Version, version); err != nil {
 			return err
 		}
 		var p hin.Problems

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
@@ -145,21 +146,8 @@ func (s *Store) CreatePilot(ctx context.Context, in hin.PilotInput, key *string)
 func (s *Store) UpdatePilot(ctx context.Context, id string, version int, in hin.PilotInput) (hin.Pilot, error) {
 	var out hin.Pilot
 	err := s.write(ctx, func(w *writer) error {
-		if err := w.who.MayWrite("updating a pilot"); err != nil {
-			return err
-		}
-		uuid, err := uuidOf(hin.KindPilot, "id", id)
+		uuid, before, err := lockToChange(w, pilotRegional, id, version, "updating")
 		if err != nil {
-			return err
-		}
-		var before hin.Pilot
-		if err := w.lock(&before, pilotLock, hin.KindPilot, uuid); err != nil {
-			return err
-		}
-		if err := w.who.CanWriteRegion(&before.RegionID, "updating this pilot"); err != nil {
-			return err
-		}
-		if err := checkVersion("pilot", before.Version, version); err != nil {
 			return err
 		}
 		p := in.Validate()
@@ -193,34 +181,15 @@ func (s *Store) UpdatePilot(ctx context.Context, id string, version int, in hin.
 	return out, err
 }
 
-// ArchivePilot hides a pilot from lists; it stays reachable by ID.
+// ArchivePilot hides the pilot from lists; it stays reachable by ID.
 func (s *Store) ArchivePilot(ctx context.Context, id string, version int) (hin.Pilot, error) {
-	var out hin.Pilot
-	err := s.write(ctx, func(w *writer) error {
-		if err := w.who.MayWrite("archiving a pilot"); err != nil {
-			return err
-		}
-		uuid, err := uuidOf(hin.KindPilot, "id", id)
-		if err != nil {
-			return err
-		}
-		var before hin.Pilot
-		if err := w.lock(&before, pilotLock, hin.KindPilot, uuid); err != nil {
-			return err
-		}
-		if err := w.who.CanWriteRegion(&before.RegionID, "archiving this pilot"); err != nil {
-			return err
-		}
-		if err := checkVersion("pilot", before.Version, version); err != nil {
-			return err
-		}
-		if before.ArchivedAt != nil {
-			return archivedError("pilot")
-		}
-		if err := w.get(&out, `UPDATE pilot AS pl SET archived_at = now(), version = version + 1 WHERE pl.id = $1 RETURNING `+pilotCols, uuid); err != nil {
-			return err
-		}
-		return w.audit("ARCHIVE", hin.KindPilot, &uuid, &before.RegionID, before, out)
-	})
-	return out, err
+	return archiveRecord(s, ctx, pilotRegional, id, version)
+}
+
+var pilotRegional = regional[hin.Pilot]{
+	kind: hin.KindPilot, noun: "pilot", lock: pilotLock,
+	archive:  `UPDATE pilot AS pl SET archived_at = now(), version = version + 1 WHERE pl.id = $1 RETURNING ` + pilotCols,
+	region:   func(v hin.Pilot) *string { return &v.RegionID },
+	version:  func(v hin.Pilot) int { return v.Version },
+	archived: func(v hin.Pilot) *time.Time { return v.ArchivedAt },
 }

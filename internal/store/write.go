@@ -185,3 +185,56 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+// regional describes a record kind that belongs to a region, for the
+// shared steps of changing one.
+type regional[T any] struct {
+	kind     string // node kind, e.g. hin.KindPilot
+	noun     string // for messages, e.g. "pilot"
+	lock     string // SELECT ... FOR UPDATE by id
+	archive  string // UPDATE setting archived_at, RETURNING the columns
+	region   func(T) *string
+	version  func(T) int
+	archived func(T) *time.Time
+}
+
+// lockToChange locks a record and checks, in this order, that the caller
+// may write at all, that it exists, that the caller may change its region,
+// and that the client read its current version.
+func lockToChange[T any](w *writer, r regional[T], id string, version int, doing string) (string, T, error) {
+	var before T
+	if err := w.who.MayWrite(doing + " a " + r.noun); err != nil {
+		return "", before, err
+	}
+	uuid, err := uuidOf(r.kind, "id", id)
+	if err != nil {
+		return "", before, err
+	}
+	if err := w.lock(&before, r.lock, r.kind, uuid); err != nil {
+		return "", before, err
+	}
+	if err := w.who.CanWriteRegion(r.region(before), doing+" this "+r.noun); err != nil {
+		return "", before, err
+	}
+	return uuid, before, checkVersion(r.noun, r.version(before), version)
+}
+
+// archiveRecord hides a record from lists; it stays reachable by ID and
+// its history is kept.
+func archiveRecord[T any](s *Store, ctx context.Context, r regional[T], id string, version int) (T, error) {
+	var out T
+	err := s.write(ctx, func(w *writer) error {
+		uuid, before, err := lockToChange(w, r, id, version, "archiving")
+		if err != nil {
+			return err
+		}
+		if r.archived(before) != nil {
+			return archivedError(r.noun)
+		}
+		if err := w.get(&out, r.archive, uuid); err != nil {
+			return err
+		}
+		return w.audit("ARCHIVE", r.kind, &uuid, r.region(before), before, out)
+	})
+	return out, err
+}
