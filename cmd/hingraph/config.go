@@ -35,6 +35,10 @@ type config struct {
 	AnonBurst        int
 	CORSOrigins      string
 	MaxOpenConns     int
+	// telemetry
+	Metrics          bool
+	OTLPEndpoint     string
+	TraceSampleRatio float64
 	Migrate          bool
 	// bearer tokens
 	JWTSecret   string
@@ -74,6 +78,9 @@ func (c *config) bindServe(fs *flag.FlagSet, getenv func(string) string) {
 	fs.Float64Var(&c.AnonRate, "anonymous-rate", envFloat(getenv, "HINGRAPH_ANONYMOUS_RATE", 20), "requests per second allowed per client address without a token, 0 for no limit (env HINGRAPH_ANONYMOUS_RATE)")
 	fs.IntVar(&c.AnonBurst, "anonymous-burst", envInt(getenv, "HINGRAPH_ANONYMOUS_BURST", 60), "requests a client address may send at once above the rate (env HINGRAPH_ANONYMOUS_BURST)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", getenv("HINGRAPH_CORS_ORIGINS"), "comma-separated origins allowed by CORS; empty allows same-origin only (env HINGRAPH_CORS_ORIGINS)")
+	fs.BoolVar(&c.Metrics, "metrics", envBool(getenv, "HINGRAPH_METRICS", true), "serve Prometheus metrics at /metrics (env HINGRAPH_METRICS)")
+	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", getenv("HINGRAPH_OTLP_ENDPOINT"), "OTLP/HTTP collector to send traces to, e.g. http://localhost:4318; empty disables tracing (env HINGRAPH_OTLP_ENDPOINT)")
+	fs.Float64Var(&c.TraceSampleRatio, "trace-sample-ratio", envFloat(getenv, "HINGRAPH_TRACE_SAMPLE_RATIO", 1), "share of new traces to record, 0 to 1; a request that arrives with a trace follows its caller's choice (env HINGRAPH_TRACE_SAMPLE_RATIO)")
 }
 
 // bindAuth binds the bearer token settings; dev passes the local
@@ -98,6 +105,9 @@ func (c *config) validate() error {
 	}
 	if c.Scale < 0 || c.Scale > 1000 {
 		return fmt.Errorf("--scale must be between 0 and 1000")
+	}
+	if !(c.TraceSampleRatio >= 0 && c.TraceSampleRatio <= 1) { // NaN too
+		return fmt.Errorf("--trace-sample-ratio must be between 0 and 1")
 	}
 	return nil
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/cors"
 
 	"github.com/hin-graph/hin-graph/graph"
@@ -22,32 +24,47 @@ import (
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/ratelimit"
 	"github.com/hin-graph/hin-graph/internal/store"
+	"github.com/hin-graph/hin-graph/internal/telemetry"
 )
 
-// newServer wires the routes: the GraphQL endpoint, GraphiQL, and the
-// health probes, behind request ids, access logging, body limits and CORS.
-func newServer(s *store.Store, c *config, log *slog.Logger, tokens *auth.Verifier, allowList map[string]string) http.Handler {
+// newServer wires the routes: the GraphQL endpoint, GraphiQL, the health
+// probes and the metrics, behind request ids, access logging, body limits,
+// CORS, and the request metrics and spans.
+func newServer(s *store.Store, c *config, log *slog.Logger, tokens *auth.Verifier, allowList map[string]string, o observability) http.Handler {
+	var exts []graphql.HandlerExtension
+	if o.metrics != nil {
+		exts = append(exts, o.metrics.GraphQL())
+	}
+	if o.tracer != nil {
+		exts = append(exts, o.tracer.GraphQL())
+	}
 	api := graph.NewHandler(s, graph.Options{
 		Introspection: c.Introspection,
 		Limits: graph.Limits{
 			MaxTokens: c.MaxTokens, MaxDepth: c.MaxDepth, MaxAliases: c.MaxAliases, MaxDirectives: c.MaxDirectives,
 			MaxCost: c.MaxCost, AnonymousIntrospection: c.AnonIntrospect, AllowList: allowList,
+			OnReject: o.metrics.Rejected, // nil-safe when metrics are off
 		},
 		RequestTimeout: c.RequestTimeout,
 		Log:            log,
+		Extensions:     exts,
 	})
 	limiter := ratelimit.New(ratelimit.Config{
 		Authenticated: ratelimit.Rate{PerSecond: c.Rate, Burst: c.Burst},
 		Anonymous:     ratelimit.Rate{PerSecond: c.AnonRate, Burst: c.AnonBurst},
+		OnReject:      func() { o.metrics.Rejected("rate") },
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(c.MaxBodyBytes, auth.Middleware(tokens, limiter.Middleware(api))))
+	mux.Handle("/graphql", limitBody(c.MaxBodyBytes, o.metrics.Rejected, auth.Middleware(tokens, limiter.Middleware(api))))
 	mux.Handle("GET /{$}", graph.GraphiQLHandler("/graphql"))
 	mux.Handle("GET /graphiql", graph.GraphiQLHandler("/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, `{"status":"ok"}`)
 	})
 	mux.HandleFunc("GET /readyz", readiness(s))
+	if o.metrics != nil {
+		mux.Handle("GET /metrics", o.metrics.Handler())
+	}
 
 	var h http.Handler = mux
 	if origins := splitList(c.CORSOrigins); len(origins) > 0 {
@@ -58,7 +75,51 @@ func newServer(s *store.Store, c *config, log *slog.Logger, tokens *auth.Verifie
 			MaxAge:         600,
 		}).Handler(h)
 	}
-	return accessLog(log, h)
+	h = accessLog(log, h)
+	// Routes are labels and span names: a fixed set, never the raw path.
+	routes := telemetry.Routes("/", "/graphql", "/graphiql", "/healthz", "/readyz", "/metrics")
+	if o.metrics != nil {
+		h = o.metrics.HTTPMiddleware(routes, h)
+	}
+	if o.tracer != nil {
+		h = o.tracer.TraceHTTP(routes, h) // outermost, so the span covers the whole request
+	}
+	return h
+}
+
+// observability instruments the server; a nil part is switched off.
+type observability struct {
+	metrics *telemetry.Metrics
+	tracer  *telemetry.Tracer
+}
+
+// setupTelemetry builds the metrics (unless --metrics=false) and tracing
+// (when an OTLP endpoint is set) and hooks both into the store's
+// statements. stop flushes the spans still buffered.
+func setupTelemetry(ctx context.Context, s *store.Store, c *config, log *slog.Logger) (o observability, stop func(), err error) {
+	stopTracing, err := telemetry.SetupTracing(ctx, telemetry.TracingConfig{
+		Endpoint: c.OTLPEndpoint, SampleRatio: c.TraceSampleRatio, Log: log,
+	})
+	if err != nil {
+		return o, nil, fmt.Errorf("tracing: %w", err)
+	}
+	if c.Metrics {
+		// Its own registry, not the global one: tests start many servers in one process.
+		o.metrics = telemetry.NewMetrics(prometheus.NewRegistry(), s.DB())
+		s.AddHook(o.metrics.StatementHook())
+	}
+	if c.OTLPEndpoint != "" {
+		o.tracer = telemetry.NewTracer(nil, nil)
+		s.AddHook(o.tracer.StatementHook())
+	}
+	log.Info("telemetry", "metrics", c.Metrics, "tracing", c.OTLPEndpoint != "", "trace_sample_ratio", c.TraceSampleRatio)
+	return o, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(ctx); err != nil {
+			log.Warn("flushing traces", "err", err)
+		}
+	}, nil
 }
 
 // readiness answers 200 only when the database answers and every migration
@@ -91,9 +152,11 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 	_, _ = w.Write([]byte(body))
 }
 
-func limitBody(n int64, next http.Handler) http.Handler {
+// limitBody refuses bodies over n bytes with 413, telling rejected.
+func limitBody(n int64, rejected func(limit string), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > n {
+			rejected("body_size")
 			writeJSON(w, http.StatusRequestEntityTooLarge, `{"errors":[{"message":"request body too large","extensions":{"code":"REQUEST_TOO_LARGE"}}]}`)
 			return
 		}
@@ -106,6 +169,7 @@ func limitBody(n int64, next http.Handler) http.Handler {
 			if err != nil {
 				var tooLarge *http.MaxBytesError
 				if errors.As(err, &tooLarge) {
+					rejected("body_size")
 					writeJSON(w, http.StatusRequestEntityTooLarge, `{"errors":[{"message":"request body too large","extensions":{"code":"REQUEST_TOO_LARGE"}}]}`)
 				} else {
 					writeJSON(w, http.StatusBadRequest, `{"errors":[{"message":"could not read request body","extensions":{"code":"BAD_REQUEST"}}]}`)
@@ -172,7 +236,7 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		ctx, op := graph.WithOperationNameSlot(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
 			return
 		}
 		log.Info("request",
@@ -217,12 +281,17 @@ func serve(ctx context.Context, s *store.Store, c *config, log *slog.Logger) err
 	if allowList != nil {
 		log.Info("allow-list mode: callers without a token may run only registered operations", "operations", len(allowList))
 	}
+	obs, stopTelemetry, err := setupTelemetry(ctx, s, c, log)
+	if err != nil {
+		return err
+	}
+	defer stopTelemetry() // after the in-flight requests, so their spans are sent
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           newServer(s, c, log, tokens, allowList),
+		Handler:           newServer(s, c, log, tokens, allowList, obs),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      c.RequestTimeout + 10*time.Second,
