@@ -10,7 +10,7 @@ GOFILES_DIRS = cmd graph internal
 # demo data size for make run: 1 is about 30 thousand outcomes, 100 about 2 million
 SCALE       ?= 2
 
-.PHONY: run test check fmt-check vet lint unit generate build bench db-stop db-status help
+.PHONY: run test check fmt-check vet lint unit audit generate build bench db-stop db-status help
 
 run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
 	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
@@ -18,7 +18,7 @@ run: build ## serve the API with reference and demo data (GraphiQL at http://loc
 test: ## gofmt, go vet, staticcheck and every test, against a real PostgreSQL
 	@scripts/with-postgres.sh $(MAKE) --no-print-directory check
 
-check: fmt-check vet lint unit
+check: fmt-check vet lint unit audit
 
 fmt-check:
 	@echo "== gofmt"
@@ -35,6 +35,10 @@ lint:
 unit:
 	@echo "== go test"
 	@$(GO) test -count=1 ./...
+
+audit: ## the graphql-http server audits (npm) against the real server
+	@echo "== graphql-http audit"
+	@scripts/graphql-http-audit.sh
 
 generate: ## regenerate gqlgen code after editing schema.graphqls
 	$(GO) tool gqlgen generate
