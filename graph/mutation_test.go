@@ -547,3 +547,43 @@ func TestAuditTrailIsScoped(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Concurrent writes into one rollup group (same metric, region and month)
+// must neither fail nor leave the rollups off from the outcomes.
+func TestConcurrentWritesKeepRollupsExact(t *testing.T) {
+	t.Parallel()
+	ws := newWriteServer(t)
+	srv := ws.as(editorEM)
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := srv.c.RawPost(fmt.Sprintf(`mutation { recordOutcome(input: {metricCode: "patients_benefiting", regionCode: "HI-EM",
+				periodStart: "2024-01-%02d", periodEnd: "2024-01-%02d", value: 1}) { id } }`, i+1, i+1))
+			if err != nil {
+				errs <- err.Error()
+			} else if len(resp.Errors) > 0 {
+				errs <- string(resp.Errors)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("a concurrent write failed: %s", e)
+	}
+	var raw, rolled float64
+	err := ws.db.QueryRow(`SELECT (SELECT coalesce(sum(value), 0) FROM outcome WHERE period_start >= '2024-01-01' AND period_start < '2024-02-01'),
+		(SELECT coalesce(sum(sum_value), 0) FROM outcome_region_month WHERE start_month = '2024-01-01'),
+		(SELECT coalesce(sum(sum_value), 0) FROM outcome_detail_month WHERE start_month = '2024-01-01')`).Scan(&raw, &rolled, new(float64))
+	if err != nil || raw != 16 || rolled != 16 {
+		t.Errorf("outcomes sum to %v, rollup to %v (%v); want 16", raw, rolled, err)
+	}
+	var detail float64
+	_ = ws.db.QueryRow(`SELECT coalesce(sum(sum_value), 0) FROM outcome_detail_month WHERE start_month = '2024-01-01'`).Scan(&detail)
+	if detail != 16 {
+		t.Errorf("detail rollup sums to %v, want 16", detail)
+	}
+}

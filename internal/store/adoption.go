@@ -93,7 +93,11 @@ func (w *writer) adopterRegion(p *hin.Problems, orgID string) (org, region *stri
 		return nil, nil
 	}
 	var r *string
-	if err := w.get(&r, `SELECT region_id FROM organisation WHERE id = $1`, *org); err != nil || r == nil {
+	err := w.get(&r, `SELECT region_id FROM organisation WHERE id = $1`, *org)
+	if err != nil && hin.ErrorCode(err) != hin.ENOTFOUND {
+		w.lookupFailed(err)
+	}
+	if err != nil || r == nil {
 		p.Add("organisationId", "the adopting organisation must be in a region")
 		return org, nil
 	}

@@ -97,7 +97,11 @@ func (w *writer) siteRegion(p *hin.Problems, siteID string) (site, region *strin
 		return nil, nil
 	}
 	var r *string
-	if err := w.get(&r, `SELECT region_id FROM organisation WHERE id = $1`, *site); err != nil || r == nil {
+	err := w.get(&r, `SELECT region_id FROM organisation WHERE id = $1`, *site)
+	if err != nil && hin.ErrorCode(err) != hin.ENOTFOUND {
+		w.lookupFailed(err)
+	}
+	if err != nil || r == nil {
 		p.Add("siteId", "the site must be an organisation in a region")
 		return site, nil
 	}

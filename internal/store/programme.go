@@ -121,6 +121,9 @@ func (w *writer) programmeRefs(in hin.ProgrammeInput, self string, p *hin.Proble
 		err := w.get(&cycle, `WITH RECURSIVE up AS (SELECT id, parent_id FROM programme WHERE id = $1
 			UNION SELECT pr.id, pr.parent_id FROM programme pr JOIN up ON pr.id = up.parent_id)
 			SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)`, *parent, self)
+		if err != nil {
+			w.lookupFailed(err) // EXISTS always returns a row
+		}
 		if err != nil || cycle {
 			p.Add("parentId", "a programme cannot be a workstream of itself or of its own workstreams")
 		}

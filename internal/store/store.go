@@ -6,11 +6,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -57,6 +61,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An acknowledged write must survive a crash of the database. With
+	// synchronous_commit off (as in the throwaway dev cluster) COMMIT
+	// returns before its WAL is written, and a crash then loses it. The URL
+	// may still ask for another level (e.g. remote_apply).
+	if dsn, err = withSessionSetting(dsn, "synchronous_commit", "on"); err != nil {
+		return nil, err
+	}
 	connector, err := pq.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err)
@@ -101,23 +112,28 @@ func withStatementTimeout(rawURL string, d time.Duration) (string, error) {
 	if d <= 0 {
 		return rawURL, nil
 	}
-	ms := fmt.Sprint(d.Milliseconds())
+	return withSessionSetting(rawURL, "statement_timeout", fmt.Sprint(d.Milliseconds()))
+}
+
+// withSessionSetting sets a PostgreSQL run-time parameter for every session
+// in the connection string, unless the string already sets it.
+func withSessionSetting(rawURL, key, value string) (string, error) {
 	if strings.Contains(rawURL, "://") {
 		u, err := url.Parse(rawURL)
 		if err != nil {
 			return "", fmt.Errorf("database url: %w", err)
 		}
 		q := u.Query()
-		if q.Get("statement_timeout") == "" {
-			q.Set("statement_timeout", ms)
+		if q.Get(key) == "" {
+			q.Set(key, value)
 		}
 		u.RawQuery = q.Encode()
 		return u.String(), nil
 	}
-	if strings.Contains(rawURL, "statement_timeout") {
+	if strings.Contains(rawURL, key) {
 		return rawURL, nil
 	}
-	return rawURL + " statement_timeout=" + ms, nil
+	return rawURL + " " + key + "=" + value, nil
 }
 
 // StatementCounter counts the SQL statements run for one context (one
@@ -221,12 +237,36 @@ func mapError(err error) error {
 			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.ETIMEOUT, Message: "the request took too long and was cancelled"}, err)
 		case "57P01", "57P02", "57P03", "53300":
 			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EUNAVAILABLE, Message: "the database is unavailable; retry shortly"}, err)
+		case "40001", "40P01":
+			// serialization failure, deadlock: PostgreSQL rolled the transaction back; a retry succeeds
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EUNAVAILABLE, Message: "the request collided with a concurrent change; retry it"}, err)
 		}
 		if strings.HasPrefix(string(pqErr.Code), "08") {
 			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EUNAVAILABLE, Message: "the database is unavailable; retry shortly"}, err)
 		}
 	}
+	if isConnectionError(err) {
+		return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EUNAVAILABLE, Message: "the database is unavailable; retry shortly"}, err)
+	}
 	return err
+}
+
+// isConnectionError reports a database that cannot be reached or a
+// connection that broke: PostgreSQL is down, restarting or shutting down.
+// These rarely arrive as a *pq.Error: lib/pq turns FATAL server errors
+// (57P01 on shutdown) into driver.ErrBadConn and returns socket errors
+// as they are; database/sql retries a bad pooled connection by itself only
+// before a statement runs, never inside a transaction; and a refused dial
+// is a *net.OpError. A retry succeeds once the database is back, and
+// writes carry idempotency keys, so a retry after a commit whose answer
+// was lost is safe.
+func isConnectionError(err error) bool {
+	var opErr *net.OpError
+	return errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.As(err, &opErr)
 }
 
 // inTx runs f in a transaction that commits only if f succeeds.

@@ -22,12 +22,29 @@ type writer struct {
 	tx  *sqlx.Tx
 	ctx context.Context
 	who hin.Principal
+	// dbErr is the first failure of a lookup that reports an unknown
+	// reference as a validation problem (regionID, exists). When the
+	// database failed, the reference is not known to be missing: the write
+	// fails with this error (UNAVAILABLE, retryable), not INVALID_ARGUMENT.
+	dbErr error
 }
 
 func (s *Store) write(ctx context.Context, f func(w *writer) error) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		return f(&writer{s: s, tx: tx, ctx: ctx, who: hin.PrincipalFrom(ctx)})
+		w := &writer{s: s, tx: tx, ctx: ctx, who: hin.PrincipalFrom(ctx)}
+		err := f(w)
+		if w.dbErr != nil {
+			return w.dbErr
+		}
+		return err
 	})
+}
+
+// lookupFailed keeps the first database error of a problem-reporting lookup.
+func (w *writer) lookupFailed(err error) {
+	if w.dbErr == nil {
+		w.dbErr = err
+	}
 }
 
 func (w *writer) get(dest any, q string, args ...any) error {
@@ -60,6 +77,9 @@ func (w *writer) regionID(p *hin.Problems, field, code string) *string {
 	var id string
 	err := w.get(&id, `SELECT id FROM region WHERE code = $1`, code)
 	if err != nil {
+		if hin.ErrorCode(err) != hin.ENOTFOUND {
+			w.lookupFailed(err)
+		}
 		p.Add(field, "no region has the code %q", code)
 		return nil
 	}
@@ -78,7 +98,11 @@ func (w *writer) exists(p *hin.Problems, kind, table, field string, id *string) 
 		return nil
 	}
 	var ok bool
-	if err := w.get(&ok, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, uuid); err != nil || !ok {
+	err = w.get(&ok, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, uuid)
+	if err != nil {
+		w.lookupFailed(err) // EXISTS always returns a row: this is the database failing
+	}
+	if err != nil || !ok {
 		p.Add(field, "no %s has the ID %s", kind, *id)
 		return nil
 	}
