@@ -17780,7 +17780,7 @@ func (ec *executionContext) unmarshalInputAdoptionOrder(ctx context.Context, obj
 		switch k {
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNAdoptionOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionOrderField(ctx, v)
+			data, err := ec.unmarshalNAdoptionOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -17872,7 +17872,7 @@ func (ec *executionContext) unmarshalInputAuditOrder(ctx context.Context, obj an
 		switch k {
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNAuditOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAuditOrderField(ctx, v)
+			data, err := ec.unmarshalNAuditOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -18182,7 +18182,7 @@ func (ec *executionContext) unmarshalInputInnovationOrder(ctx context.Context, o
 		switch k {
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNInnovationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐInnovationOrderField(ctx, v)
+			data, err := ec.unmarshalNInnovationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -18434,7 +18434,7 @@ func (ec *executionContext) unmarshalInputOrganisationOrder(ctx context.Context,
 		switch k {
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNOrganisationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐOrganisationOrderField(ctx, v)
+			data, err := ec.unmarshalNOrganisationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -18654,7 +18654,7 @@ func (ec *executionContext) unmarshalInputOutcomeOrder(ctx context.Context, obj 
 		switch k {
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNOutcomeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐOutcomeOrderField(ctx, v)
+			data, err := ec.unmarshalNOutcomeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -18825,7 +18825,7 @@ func (ec *executionContext) unmarshalInputPilotOrder(ctx context.Context, obj an
 		switch k {
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNPilotOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPilotOrderField(ctx, v)
+			data, err := ec.unmarshalNPilotOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -19031,7 +19031,7 @@ func (ec *executionContext) unmarshalInputProgrammeOrder(ctx context.Context, ob
 		switch k {
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNProgrammeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐProgrammeOrderField(ctx, v)
+			data, err := ec.unmarshalNProgrammeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -24971,13 +24971,13 @@ func (ec *executionContext) unmarshalNAdoptionInput2githubᚗcomᚋhinᚑgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNAdoptionOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionOrderField(ctx context.Context, v any) (model.AdoptionOrderField, error) {
-	var res model.AdoptionOrderField
+func (ec *executionContext) unmarshalNAdoptionOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, v any) (hin.OrderField, error) {
+	var res hin.OrderField
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAdoptionOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionOrderField(ctx context.Context, sel ast.SelectionSet, v model.AdoptionOrderField) graphql.Marshaler {
+func (ec *executionContext) marshalNAdoptionOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, sel ast.SelectionSet, v hin.OrderField) graphql.Marshaler {
 	return v
 }
 
@@ -25041,13 +25041,13 @@ func (ec *executionContext) marshalNAuditEventEdge2ᚕgithubᚗcomᚋhinᚑgraph
 	return ret
 }
 
-func (ec *executionContext) unmarshalNAuditOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAuditOrderField(ctx context.Context, v any) (model.AuditOrderField, error) {
-	var res model.AuditOrderField
+func (ec *executionContext) unmarshalNAuditOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, v any) (hin.OrderField, error) {
+	var res hin.OrderField
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAuditOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAuditOrderField(ctx context.Context, sel ast.SelectionSet, v model.AuditOrderField) graphql.Marshaler {
+func (ec *executionContext) marshalNAuditOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, sel ast.SelectionSet, v hin.OrderField) graphql.Marshaler {
 	return v
 }
 
@@ -25339,13 +25339,13 @@ func (ec *executionContext) unmarshalNInnovationInput2githubᚗcomᚋhinᚑgraph
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNInnovationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐInnovationOrderField(ctx context.Context, v any) (model.InnovationOrderField, error) {
-	var res model.InnovationOrderField
+func (ec *executionContext) unmarshalNInnovationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, v any) (hin.OrderField, error) {
+	var res hin.OrderField
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNInnovationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐInnovationOrderField(ctx context.Context, sel ast.SelectionSet, v model.InnovationOrderField) graphql.Marshaler {
+func (ec *executionContext) marshalNInnovationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, sel ast.SelectionSet, v hin.OrderField) graphql.Marshaler {
 	return v
 }
 
@@ -25525,13 +25525,13 @@ func (ec *executionContext) marshalNOrganisationKind2githubᚗcomᚋhinᚑgraph�
 	return v
 }
 
-func (ec *executionContext) unmarshalNOrganisationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐOrganisationOrderField(ctx context.Context, v any) (model.OrganisationOrderField, error) {
-	var res model.OrganisationOrderField
+func (ec *executionContext) unmarshalNOrganisationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, v any) (hin.OrderField, error) {
+	var res hin.OrderField
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNOrganisationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐOrganisationOrderField(ctx context.Context, sel ast.SelectionSet, v model.OrganisationOrderField) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganisationOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, sel ast.SelectionSet, v hin.OrderField) graphql.Marshaler {
 	return v
 }
 
@@ -25600,13 +25600,13 @@ func (ec *executionContext) unmarshalNOutcomeInput2githubᚗcomᚋhinᚑgraphᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNOutcomeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐOutcomeOrderField(ctx context.Context, v any) (model.OutcomeOrderField, error) {
-	var res model.OutcomeOrderField
+func (ec *executionContext) unmarshalNOutcomeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, v any) (hin.OrderField, error) {
+	var res hin.OrderField
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNOutcomeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐOutcomeOrderField(ctx context.Context, sel ast.SelectionSet, v model.OutcomeOrderField) graphql.Marshaler {
+func (ec *executionContext) marshalNOutcomeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, sel ast.SelectionSet, v hin.OrderField) graphql.Marshaler {
 	return v
 }
 
@@ -25699,13 +25699,13 @@ func (ec *executionContext) unmarshalNPilotInput2githubᚗcomᚋhinᚑgraphᚋhi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNPilotOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPilotOrderField(ctx context.Context, v any) (model.PilotOrderField, error) {
-	var res model.PilotOrderField
+func (ec *executionContext) unmarshalNPilotOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, v any) (hin.OrderField, error) {
+	var res hin.OrderField
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPilotOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPilotOrderField(ctx context.Context, sel ast.SelectionSet, v model.PilotOrderField) graphql.Marshaler {
+func (ec *executionContext) marshalNPilotOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, sel ast.SelectionSet, v hin.OrderField) graphql.Marshaler {
 	return v
 }
 
@@ -25804,13 +25804,13 @@ func (ec *executionContext) marshalNProgrammeKind2githubᚗcomᚋhinᚑgraphᚋh
 	return v
 }
 
-func (ec *executionContext) unmarshalNProgrammeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐProgrammeOrderField(ctx context.Context, v any) (model.ProgrammeOrderField, error) {
-	var res model.ProgrammeOrderField
+func (ec *executionContext) unmarshalNProgrammeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, v any) (hin.OrderField, error) {
+	var res hin.OrderField
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNProgrammeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐProgrammeOrderField(ctx context.Context, sel ast.SelectionSet, v model.ProgrammeOrderField) graphql.Marshaler {
+func (ec *executionContext) marshalNProgrammeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, sel ast.SelectionSet, v hin.OrderField) graphql.Marshaler {
 	return v
 }
 
@@ -26054,13 +26054,13 @@ func (ec *executionContext) marshalNStageCount2ᚕgithubᚗcomᚋhinᚑgraphᚋh
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+	res, err := model.UnmarshalText(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := model.MarshalText(v)
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -26986,7 +26986,7 @@ func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v an
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalString(v)
+	res, err := model.UnmarshalText(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -26996,7 +26996,7 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(*v)
+	res := model.MarshalText(*v)
 	return res
 }
 

@@ -76,7 +76,7 @@ func prepare(ctx context.Context, a figureArgs, combine bool) (*prepared, error)
 	for _, code := range a.Metrics {
 		m, ok := ref.metrics[code]
 		if !ok {
-			return nil, hin.Invalid("metrics", "no metric has the code %q; the metrics query lists the catalogue", code)
+			return nil, hin.Invalid("metrics", "no metric has the code %s; the metrics query lists the catalogue", hin.Quote(code))
 		}
 		if !slices.ContainsFunc(p.metrics, func(x hin.Metric) bool { return x.ID == m.ID }) {
 			p.metrics = append(p.metrics, m)

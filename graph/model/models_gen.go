@@ -3,18 +3,13 @@
 package model
 
 import (
-	"bytes"
-	"fmt"
-	"io"
-	"strconv"
-
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
 // How to sort adoptions.
 type AdoptionOrder struct {
 	// The field to sort by.
-	Field AdoptionOrderField `json:"field"`
+	Field hin.OrderField `json:"field"`
 	// The direction; ascending unless given.
 	Direction *hin.SortDirection `json:"direction,omitempty"`
 }
@@ -22,7 +17,7 @@ type AdoptionOrder struct {
 // How to sort the audit trail.
 type AuditOrder struct {
 	// The field to sort by.
-	Field AuditOrderField `json:"field"`
+	Field hin.OrderField `json:"field"`
 	// The direction; newest first unless given.
 	Direction *hin.SortDirection `json:"direction,omitempty"`
 }
@@ -30,7 +25,7 @@ type AuditOrder struct {
 // How to sort innovations.
 type InnovationOrder struct {
 	// The field to sort by.
-	Field InnovationOrderField `json:"field"`
+	Field hin.OrderField `json:"field"`
 	// The direction; ascending unless given.
 	Direction *hin.SortDirection `json:"direction,omitempty"`
 }
@@ -47,7 +42,7 @@ type Mutation struct {
 // How to sort organisations.
 type OrganisationOrder struct {
 	// The field to sort by.
-	Field OrganisationOrderField `json:"field"`
+	Field hin.OrderField `json:"field"`
 	// The direction; ascending unless given.
 	Direction *hin.SortDirection `json:"direction,omitempty"`
 }
@@ -55,7 +50,7 @@ type OrganisationOrder struct {
 // How to sort outcomes.
 type OutcomeOrder struct {
 	// The field to sort by.
-	Field OutcomeOrderField `json:"field"`
+	Field hin.OrderField `json:"field"`
 	// The direction; ascending unless given.
 	Direction *hin.SortDirection `json:"direction,omitempty"`
 }
@@ -63,7 +58,7 @@ type OutcomeOrder struct {
 // How to sort pilots.
 type PilotOrder struct {
 	// The field to sort by.
-	Field PilotOrderField `json:"field"`
+	Field hin.OrderField `json:"field"`
 	// The direction; ascending unless given.
 	Direction *hin.SortDirection `json:"direction,omitempty"`
 }
@@ -71,7 +66,7 @@ type PilotOrder struct {
 // How to sort programmes.
 type ProgrammeOrder struct {
 	// The field to sort by.
-	Field ProgrammeOrderField `json:"field"`
+	Field hin.OrderField `json:"field"`
 	// The direction; ascending unless given.
 	Direction *hin.SortDirection `json:"direction,omitempty"`
 }
@@ -85,401 +80,4 @@ type PublishResult struct {
 // Entry points. Root lists cover all 15 regions; the same lists are reachable under each region and
 // under their other parents (an innovation's pilots, a pilot's outcomes, ...).
 type Query struct {
-}
-
-// Fields an adoption list can be sorted by.
-type AdoptionOrderField string
-
-const (
-	// By adoption date.
-	AdoptionOrderFieldAdoptedOn AdoptionOrderField = "ADOPTED_ON"
-)
-
-var AllAdoptionOrderField = []AdoptionOrderField{
-	AdoptionOrderFieldAdoptedOn,
-}
-
-func (e AdoptionOrderField) IsValid() bool {
-	switch e {
-	case AdoptionOrderFieldAdoptedOn:
-		return true
-	}
-	return false
-}
-
-func (e AdoptionOrderField) String() string {
-	return string(e)
-}
-
-func (e *AdoptionOrderField) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = AdoptionOrderField(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid AdoptionOrderField", str)
-	}
-	return nil
-}
-
-func (e AdoptionOrderField) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *AdoptionOrderField) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e AdoptionOrderField) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// Fields the audit trail can be sorted by.
-type AuditOrderField string
-
-const (
-	// By when the change was made.
-	AuditOrderFieldAt AuditOrderField = "AT"
-)
-
-var AllAuditOrderField = []AuditOrderField{
-	AuditOrderFieldAt,
-}
-
-func (e AuditOrderField) IsValid() bool {
-	switch e {
-	case AuditOrderFieldAt:
-		return true
-	}
-	return false
-}
-
-func (e AuditOrderField) String() string {
-	return string(e)
-}
-
-func (e *AuditOrderField) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = AuditOrderField(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid AuditOrderField", str)
-	}
-	return nil
-}
-
-func (e AuditOrderField) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *AuditOrderField) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e AuditOrderField) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// Fields an innovation list can be sorted by.
-type InnovationOrderField string
-
-const (
-	// Alphabetical by name.
-	InnovationOrderFieldName InnovationOrderField = "NAME"
-	// By how far along the journey the innovation is (IDENTIFY_NEED first).
-	InnovationOrderFieldStage InnovationOrderField = "STAGE"
-	// By when the record last changed.
-	InnovationOrderFieldUpdatedAt InnovationOrderField = "UPDATED_AT"
-)
-
-var AllInnovationOrderField = []InnovationOrderField{
-	InnovationOrderFieldName,
-	InnovationOrderFieldStage,
-	InnovationOrderFieldUpdatedAt,
-}
-
-func (e InnovationOrderField) IsValid() bool {
-	switch e {
-	case InnovationOrderFieldName, InnovationOrderFieldStage, InnovationOrderFieldUpdatedAt:
-		return true
-	}
-	return false
-}
-
-func (e InnovationOrderField) String() string {
-	return string(e)
-}
-
-func (e *InnovationOrderField) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = InnovationOrderField(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid InnovationOrderField", str)
-	}
-	return nil
-}
-
-func (e InnovationOrderField) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *InnovationOrderField) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e InnovationOrderField) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// Fields an organisation list can be sorted by.
-type OrganisationOrderField string
-
-const (
-	// Alphabetical by name.
-	OrganisationOrderFieldName OrganisationOrderField = "NAME"
-)
-
-var AllOrganisationOrderField = []OrganisationOrderField{
-	OrganisationOrderFieldName,
-}
-
-func (e OrganisationOrderField) IsValid() bool {
-	switch e {
-	case OrganisationOrderFieldName:
-		return true
-	}
-	return false
-}
-
-func (e OrganisationOrderField) String() string {
-	return string(e)
-}
-
-func (e *OrganisationOrderField) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = OrganisationOrderField(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid OrganisationOrderField", str)
-	}
-	return nil
-}
-
-func (e OrganisationOrderField) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *OrganisationOrderField) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e OrganisationOrderField) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// Fields an outcome list can be sorted by.
-type OutcomeOrderField string
-
-const (
-	// By the first day of the period measured.
-	OutcomeOrderFieldPeriodStart OutcomeOrderField = "PERIOD_START"
-)
-
-var AllOutcomeOrderField = []OutcomeOrderField{
-	OutcomeOrderFieldPeriodStart,
-}
-
-func (e OutcomeOrderField) IsValid() bool {
-	switch e {
-	case OutcomeOrderFieldPeriodStart:
-		return true
-	}
-	return false
-}
-
-func (e OutcomeOrderField) String() string {
-	return string(e)
-}
-
-func (e *OutcomeOrderField) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = OutcomeOrderField(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid OutcomeOrderField", str)
-	}
-	return nil
-}
-
-func (e OutcomeOrderField) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *OutcomeOrderField) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e OutcomeOrderField) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// Fields a pilot list can be sorted by.
-type PilotOrderField string
-
-const (
-	// By start date.
-	PilotOrderFieldStartDate PilotOrderField = "START_DATE"
-)
-
-var AllPilotOrderField = []PilotOrderField{
-	PilotOrderFieldStartDate,
-}
-
-func (e PilotOrderField) IsValid() bool {
-	switch e {
-	case PilotOrderFieldStartDate:
-		return true
-	}
-	return false
-}
-
-func (e PilotOrderField) String() string {
-	return string(e)
-}
-
-func (e *PilotOrderField) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = PilotOrderField(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid PilotOrderField", str)
-	}
-	return nil
-}
-
-func (e PilotOrderField) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *PilotOrderField) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e PilotOrderField) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// Fields a programme list can be sorted by.
-type ProgrammeOrderField string
-
-const (
-	// Alphabetical by name.
-	ProgrammeOrderFieldName ProgrammeOrderField = "NAME"
-	// Alphabetical by code.
-	ProgrammeOrderFieldCode ProgrammeOrderField = "CODE"
-	// By start date; programmes with no known start date come first.
-	ProgrammeOrderFieldStartDate ProgrammeOrderField = "START_DATE"
-)
-
-var AllProgrammeOrderField = []ProgrammeOrderField{
-	ProgrammeOrderFieldName,
-	ProgrammeOrderFieldCode,
-	ProgrammeOrderFieldStartDate,
-}
-
-func (e ProgrammeOrderField) IsValid() bool {
-	switch e {
-	case ProgrammeOrderFieldName, ProgrammeOrderFieldCode, ProgrammeOrderFieldStartDate:
-		return true
-	}
-	return false
-}
-
-func (e ProgrammeOrderField) String() string {
-	return string(e)
-}
-
-func (e *ProgrammeOrderField) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = ProgrammeOrderField(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid ProgrammeOrderField", str)
-	}
-	return nil
-}
-
-func (e ProgrammeOrderField) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *ProgrammeOrderField) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e ProgrammeOrderField) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
 }

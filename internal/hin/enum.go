@@ -1,7 +1,6 @@
 package hin
 
 import (
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -185,7 +184,7 @@ func readEnum[T enum](x any, dst *T, name string) error {
 	}
 	v := T(s)
 	if !v.IsValid() {
-		return Errorf(EINVALID, "%s is not a valid %s", truncate(fmt.Sprint(s), 40), name)
+		return Errorf(EINVALID, "%s is not a valid %s", Quote(s), name)
 	}
 	*dst = v
 	return nil

@@ -4,7 +4,10 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Node kinds, as they appear inside global IDs. They equal the GraphQL type names.
@@ -46,10 +49,16 @@ func ParseIDOf(kind, field, id string) (string, error) {
 		return "", Invalid(field, "%q is not a valid ID", truncate(id, 64))
 	}
 	if k != kind {
-		return "", Invalid(field, "expected the ID of a %s, got the ID of a %s", kind, k)
+		name := k
+		if !kindName.MatchString(k) {
+			name = Quote(k) // not a type name: never echo it raw
+		}
+		return "", Invalid(field, "expected the ID of a %s, got the ID of a %s", kind, name)
 	}
 	return uuid, nil
 }
+
+var kindName = regexp.MustCompile(`^[A-Z][A-Za-z]{0,39}$`)
 
 // ParseIDsOf decodes a list of global IDs of one kind.
 func ParseIDsOf(kind, field string, ids []string) ([]string, error) {
@@ -92,9 +101,17 @@ func isUUID(s string) bool {
 	return true
 }
 
+// truncate cuts s to at most n characters (not bytes, so a character is
+// never split), marking the cut.
 func truncate(s string, n int) string {
-	if len(s) <= n {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	r := []rune(s)
+	return string(r[:n]) + "…"
 }
+
+// Quote quotes client input for an error message, cut to 60 characters and
+// with control characters escaped, so a huge or hostile value is never
+// echoed back whole.
+func Quote(s string) string { return strconv.Quote(truncate(s, 60)) }

@@ -1,6 +1,9 @@
 package hin
 
-import "time"
+import (
+	"io"
+	"time"
+)
 
 // Page limits for every connection. A request above MaxPageSize is refused,
 // never silently trimmed, so a client cannot mistake a short page for the end.
@@ -134,4 +137,22 @@ type MetricFilter struct {
 type CollaborativeFilter struct {
 	Kinds       []CollaborativeKind `json:"kinds"`
 	RegionCodes []string            `json:"regionCodes"`
+}
+
+// OrderField names the field a list is sorted by. The schema declares each
+// list's fields as an enum; each list checks the value against its own
+// fields, so a value in the wrong case is an INVALID_ARGUMENT, not a crash.
+type OrderField string
+
+// MarshalGQL writes the field name.
+func (v OrderField) MarshalGQL(w io.Writer) { writeEnum(w, string(v)) }
+
+// UnmarshalGQL reads a field name.
+func (v *OrderField) UnmarshalGQL(x any) error {
+	s, ok := x.(string)
+	if !ok {
+		return Errorf(EINVALID, "a sort field must be one of the list's order fields")
+	}
+	*v = OrderField(s)
+	return nil
 }

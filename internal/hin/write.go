@@ -53,19 +53,37 @@ func (p Problems) Err() error {
 // text checks a string's length in characters and that it is valid UTF-8
 // without control characters other than newlines and tabs.
 func (p *Problems) text(field, s string, min, max int) {
-	n := utf8.RuneCountInString(s)
-	switch {
-	case !utf8.ValidString(s):
-		p.Add(field, "is not valid UTF-8")
-	case min > 0 && strings.TrimSpace(s) == "":
+	switch n := utf8.RuneCountInString(s); {
+	case min > 0 && utf8.ValidString(s) && strings.TrimSpace(s) == "":
 		p.Add(field, "is required")
 	case n < min:
 		p.Add(field, "must be at least %d characters", min)
-	case n > max:
-		p.Add(field, "must be at most %d characters, got %d", max, n)
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }):
-		p.Add(field, "must not contain control characters")
+	default:
+		if reason := badText(s, max); reason != "" {
+			p.Add(field, "%s", reason)
+		}
 	}
+}
+
+// badText says what is wrong with free text, or "" when nothing is.
+func badText(s string, max int) string {
+	switch n := utf8.RuneCountInString(s); {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case n > max:
+		return fmt.Sprintf("must be at most %d characters, got %d", max, n)
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r < 0xa0 }):
+		return "must not contain control characters"
+	}
+	return ""
+}
+
+// CheckKey validates an idempotency key: 8 to 200 visible characters.
+func CheckKey(key string) error {
+	if n := utf8.RuneCountInString(key); n < 8 || n > 200 || badText(key, 200) != "" || strings.ContainsAny(key, " \n\t") {
+		return Invalid("idempotencyKey", "must be 8 to 200 visible characters without spaces (a UUID is a good key)")
+	}
+	return nil
 }
 
 func (p *Problems) optText(field string, s *string, max int) {
@@ -326,8 +344,10 @@ func ValidateOutcome(in OutcomeInput, m Metric, add func(field, format string, a
 			add("value", "must not be negative for the %s metric %s", m.Kind, m.Code)
 		}
 	}
-	if in.Source != nil && utf8.RuneCountInString(*in.Source) > 500 {
-		add("source", "must be at most 500 characters")
+	if in.Source != nil {
+		if reason := badText(*in.Source, 500); reason != "" {
+			add("source", "%s", reason)
+		}
 	}
 }
 

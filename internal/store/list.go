@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lib/pq"
 
@@ -52,6 +53,7 @@ type listDef struct {
 
 // listQuery is a listDef with its filters applied.
 type listQuery struct {
+	err       error // a filter that cannot be run, reported when the query is
 	def       *listDef
 	parentCol string
 	from      string
@@ -109,8 +111,16 @@ func (q *listQuery) inRegionCodes(col string, codes []string) {
 	}
 }
 
+// maxSearchText bounds substring searches: a long pattern costs the
+// database time per row scanned.
+const maxSearchText = 200
+
 // contains adds a case-insensitive substring match.
 func (q *listQuery) contains(expr string, s *string) {
+	if s != nil && utf8.RuneCountInString(*s) > maxSearchText {
+		q.err = hin.Invalid("filter", "search text may be at most %d characters", maxSearchText)
+		return
+	}
 	if s != nil && *s != "" {
 		q.and(expr + " ILIKE " + q.arg("%"+escapeLike(*s)+"%"))
 	}
@@ -186,6 +196,9 @@ type rowKeys struct {
 func (s *Store) fetchPages(ctx context.Context, q *listQuery, in ListIn, dest any) (first int, err error) {
 	if err := in.Page.Validate(); err != nil {
 		return 0, err
+	}
+	if q.err != nil {
+		return 0, q.err
 	}
 	orderName := in.Order.Field
 	if orderName == "" {
@@ -277,6 +290,9 @@ func (s *Store) count(ctx context.Context, q *listQuery, parentIDs []string) (ma
 	type row struct {
 		ParentKey string `db:"parent_key"`
 		N         int    `db:"n"`
+	}
+	if q.err != nil {
+		return nil, q.err
 	}
 	var rows []row
 	var query string

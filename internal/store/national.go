@@ -112,6 +112,9 @@ func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.Aggr
 	lq.contains("i.clinical_area", q.Filter.ClinicalArea)
 	lq.inStrings("i.stage", enumStrings(q.Filter.Stages))
 
+	if lq.err != nil {
+		return nil, lq.err
+	}
 	selectDims := strings.Join(append(dimExprs, ""), ", ")
 	dims := strings.Join(append(dimCols, ""), ", ")
 	partition := strings.Join(append(append([]string{}, dimCols...), "region_id", "metric_id"), ", ")
@@ -158,7 +161,7 @@ func (s *Store) MetricsByCode(ctx context.Context, codes []string) ([]hin.Metric
 	for _, c := range codes {
 		m, ok := byCode[c]
 		if !ok {
-			return nil, hin.Invalid("metrics", "no metric has the code %q; see the metrics query for the catalogue", c)
+			return nil, hin.Invalid("metrics", "no metric has the code %s; see the metrics query for the catalogue", hin.Quote(c))
 		}
 		out = append(out, m)
 	}
@@ -190,6 +193,9 @@ func (s *Store) Pipeline(ctx context.Context, f hin.FigureFilter, regionIDs []st
 		movedFrom, movedTo = lq.arg(moved.From)+"::date", lq.arg(moved.To)+"::date"
 	}
 	// A move is a stage change after the first recorded stage.
+	if lq.err != nil {
+		return nil, lq.err
+	}
 	lq.and("i.archived_at IS NULL")
 	query := fmt.Sprintf(`WITH sel AS (SELECT i.id, i.lead_region_id, i.stage FROM innovation i WHERE %s),
 	at_stage AS (

@@ -185,7 +185,7 @@ func (refs *outcomeRefs) check(in hin.OutcomeInput, regionID string, add func(fi
 	r := resolvedOutcome{in: in}
 	m, ok := refs.metrics[in.MetricCode]
 	if !ok {
-		add("metricCode", "no metric has the code %q", in.MetricCode)
+		add("metricCode", "no metric has the code %s", hin.Quote(in.MetricCode))
 	} else {
 		r.metricID = m.ID
 		hin.ValidateOutcome(in, m, add)

@@ -148,8 +148,8 @@ func (w *writer) claimKey(key *string, op string, request any) (string, error) {
 	if key == nil {
 		return "", nil
 	}
-	if len(*key) < 8 || len(*key) > 200 {
-		return "", hin.Invalid("idempotencyKey", "must be 8 to 200 characters (a UUID is a good key)")
+	if err := hin.CheckKey(*key); err != nil {
+		return "", err
 	}
 	body, err := json.Marshal(request)
 	if err != nil {
