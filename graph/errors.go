@@ -17,10 +17,10 @@ import (
 // presentError gives every error a stable extensions.code. Domain errors
 // keep their message; anything unexpected is logged with the request's
 // details and shown only as "internal error", so no internals leak.
-func presentError(log *slog.Logger, mayIntrospect func(context.Context) bool) graphql.ErrorPresenterFunc {
+func presentError(log *slog.Logger, maySuggest func(context.Context) bool) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-		if !mayIntrospect(ctx) {
+		if !maySuggest(ctx) {
 			// suggestions would reveal the schema to callers who may not read it
 			gqlErr.Message = hideSuggestions(gqlErr.Message)
 		}

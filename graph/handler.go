@@ -47,10 +47,11 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)
 	}
-	mayIntrospect := func(ctx context.Context) bool {
-		return opts.Introspection && (limits.AnonymousIntrospection || hin.PrincipalFrom(ctx).Role != hin.RoleAnonymous)
+	maySuggest := func(ctx context.Context) bool {
+		anonymous := hin.PrincipalFrom(ctx).Role == hin.RoleAnonymous
+		return opts.Introspection && (!anonymous || limits.AnonymousIntrospection && limits.AnonymousSuggestions)
 	}
-	srv.SetErrorPresenter(presentError(log, mayIntrospect))
+	srv.SetErrorPresenter(presentError(log, maySuggest))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if op := graphql.GetOperationContext(ctx); op != nil {

@@ -25,9 +25,13 @@ type Limits struct {
 	MaxAliases    int // aliased fields in the operation
 	MaxDirectives int // directives in the operation
 	MaxCost       int // estimated cost; a connection multiplies its children by first
-	// AnonymousIntrospection lets callers without a token read the schema
-	// (and see "did you mean" suggestions). Authenticated callers always may.
+	// AnonymousIntrospection lets callers without a token read the schema.
+	// Authenticated callers always may.
 	AnonymousIntrospection bool
+	// AnonymousSuggestions adds "did you mean" hints to anonymous callers'
+	// validation errors (only where they may introspect anyway). Off, a
+	// scanner probing for field names learns nothing from typos.
+	AnonymousSuggestions bool
 	// AllowList, when set, is the only operations anonymous callers may run:
 	// the SHA-256 of each registered query text mapped to the text.
 	AllowList map[string]string

@@ -117,6 +117,15 @@ func TestIntrospectionAndSuggestionsFollowTheCaller(t *testing.T) {
 		t.Errorf("signed-in callers should get suggestions: %q", errs[0].Message)
 	}
 	open := limitedServer(t, graph.Limits{AnonymousIntrospection: true}, hin.Principal{})
+	errs = open.queryErr(t, `{ regions { cod } }`)
+	if strings.Contains(errs[0].Message, "Did you mean") {
+		t.Errorf("suggestions for anonymous callers are off unless configured: %q", errs[0].Message)
+	}
+	chatty := limitedServer(t, graph.Limits{AnonymousIntrospection: true, AnonymousSuggestions: true}, hin.Principal{})
+	errs = chatty.queryErr(t, `{ regions { cod } }`)
+	if !strings.Contains(errs[0].Message, "Did you mean") {
+		t.Errorf("suggestions for anonymous callers when configured: %q", errs[0].Message)
+	}
 	var r struct {
 		Schema struct{ QueryType struct{ Name string } } `json:"__schema"`
 	}

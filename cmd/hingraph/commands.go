@@ -141,8 +141,8 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	c.Demo, c.Reset = true, true
-	if getenv("HINGRAPH_ANONYMOUS_INTROSPECTION") == "" && !flagSet(fs, "anonymous-introspection") {
-		c.AnonIntrospect = true // GraphiQL's docs and completion work without a token locally
+	if getenv("HINGRAPH_ANONYMOUS_SUGGESTIONS") == "" && !flagSet(fs, "anonymous-suggestions") {
+		c.AnonSuggest = true // locally, typos in GraphiQL get "did you mean" hints without a token
 	}
 	if err := c.validate(); err != nil {
 		return err

@@ -28,6 +28,7 @@ type config struct {
 	MaxDirectives    int
 	MaxCost          int
 	AnonIntrospect   bool
+	AnonSuggest      bool
 	AllowList        string
 	Rate             float64
 	Burst            int
@@ -66,7 +67,8 @@ func (c *config) bindServe(fs *flag.FlagSet, getenv func(string) string) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "HINGRAPH_SHUTDOWN_TIMEOUT", 20*time.Second), "how long to let in-flight requests finish on shutdown (env HINGRAPH_SHUTDOWN_TIMEOUT)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", int64(envInt(getenv, "HINGRAPH_MAX_BODY_BYTES", 1<<20)), "largest request body accepted (env HINGRAPH_MAX_BODY_BYTES)")
 	fs.BoolVar(&c.Introspection, "introspection", envBool(getenv, "HINGRAPH_INTROSPECTION", true), "allow schema introspection (env HINGRAPH_INTROSPECTION)")
-	fs.BoolVar(&c.AnonIntrospect, "anonymous-introspection", envBool(getenv, "HINGRAPH_ANONYMOUS_INTROSPECTION", false), "let callers without a token introspect the schema and see field suggestions; signed-in callers always may (env HINGRAPH_ANONYMOUS_INTROSPECTION)")
+	fs.BoolVar(&c.AnonIntrospect, "anonymous-introspection", envBool(getenv, "HINGRAPH_ANONYMOUS_INTROSPECTION", true), "let callers without a token introspect the schema (depth-limited); signed-in callers always may (env HINGRAPH_ANONYMOUS_INTROSPECTION)")
+	fs.BoolVar(&c.AnonSuggest, "anonymous-suggestions", envBool(getenv, "HINGRAPH_ANONYMOUS_SUGGESTIONS", false), "show callers without a token 'did you mean' field suggestions in errors; signed-in callers always see them (env HINGRAPH_ANONYMOUS_SUGGESTIONS)")
 	fs.IntVar(&c.MaxDepth, "max-depth", envInt(getenv, "HINGRAPH_MAX_DEPTH", 15), "deepest selection nesting accepted, 0 for none (env HINGRAPH_MAX_DEPTH)")
 	fs.IntVar(&c.MaxAliases, "max-aliases", envInt(getenv, "HINGRAPH_MAX_ALIASES", 15), "most aliases in one operation, 0 for none (env HINGRAPH_MAX_ALIASES)")
 	fs.IntVar(&c.MaxTokens, "max-tokens", envInt(getenv, "HINGRAPH_MAX_TOKENS", 2000), "most lexical tokens in one query, 0 for none (env HINGRAPH_MAX_TOKENS)")
@@ -76,7 +78,7 @@ func (c *config) bindServe(fs *flag.FlagSet, getenv func(string) string) {
 	fs.Float64Var(&c.Rate, "rate", envFloat(getenv, "HINGRAPH_RATE", 50), "requests per second allowed per token subject, 0 for no limit (env HINGRAPH_RATE)")
 	fs.IntVar(&c.Burst, "burst", envInt(getenv, "HINGRAPH_BURST", 100), "requests a token subject may send at once above the rate (env HINGRAPH_BURST)")
 	fs.Float64Var(&c.AnonRate, "anonymous-rate", envFloat(getenv, "HINGRAPH_ANONYMOUS_RATE", 20), "requests per second allowed per client address without a token, 0 for no limit (env HINGRAPH_ANONYMOUS_RATE)")
-	fs.IntVar(&c.AnonBurst, "anonymous-burst", envInt(getenv, "HINGRAPH_ANONYMOUS_BURST", 60), "requests a client address may send at once above the rate (env HINGRAPH_ANONYMOUS_BURST)")
+	fs.IntVar(&c.AnonBurst, "anonymous-burst", envInt(getenv, "HINGRAPH_ANONYMOUS_BURST", 120), "requests a client address may send at once above the rate (env HINGRAPH_ANONYMOUS_BURST)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", getenv("HINGRAPH_CORS_ORIGINS"), "comma-separated origins allowed by CORS; empty allows same-origin only (env HINGRAPH_CORS_ORIGINS)")
 	fs.BoolVar(&c.Metrics, "metrics", envBool(getenv, "HINGRAPH_METRICS", true), "serve Prometheus metrics at /metrics (env HINGRAPH_METRICS)")
 	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", getenv("HINGRAPH_OTLP_ENDPOINT"), "OTLP/HTTP collector to send traces to, e.g. http://localhost:4318; empty disables tracing (env HINGRAPH_OTLP_ENDPOINT)")

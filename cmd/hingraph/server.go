@@ -42,7 +42,7 @@ func newServer(s *store.Store, c *config, log *slog.Logger, tokens *auth.Verifie
 		Introspection: c.Introspection,
 		Limits: graph.Limits{
 			MaxTokens: c.MaxTokens, MaxDepth: c.MaxDepth, MaxAliases: c.MaxAliases, MaxDirectives: c.MaxDirectives,
-			MaxCost: c.MaxCost, AnonymousIntrospection: c.AnonIntrospect, AllowList: allowList,
+			MaxCost: c.MaxCost, AnonymousIntrospection: c.AnonIntrospect, AnonymousSuggestions: c.AnonSuggest, AllowList: allowList,
 			OnReject: o.metrics.Rejected, // nil-safe when metrics are off
 		},
 		RequestTimeout: c.RequestTimeout,
