@@ -46,6 +46,9 @@ generate: ## regenerate gqlgen code after editing schema.graphqls
 build: ## build bin/hingraph
 	@$(GO) build -o bin/hingraph ./cmd/hingraph
 
+bench: ## dashboard queries through HTTP at ~200k and ~2M outcomes, against plain SQL (BENCHFLAGS to change)
+	@scripts/with-postgres.sh $(GO) run ./cmd/hinbench $(BENCHFLAGS)
+
 db-stop: ## stop the local throwaway PostgreSQL if it is running
 	@scripts/with-postgres.sh --stop
 

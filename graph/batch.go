@@ -25,8 +25,8 @@ const (
 	// once no new call has come for this long.
 	idleWait = 3 * time.Millisecond
 	// stragglerWait: when the number is known, a batch waits for all of
-	// them; this only bounds the wait if one never comes (its resolver
-	// failed before asking). It is never reached in normal operation.
+	// them; this only bounds the wait, after the latest sibling, if one
+	// never comes (its resolver failed before asking).
 	stragglerWait = 2 * time.Second
 )
 
@@ -138,9 +138,11 @@ func (b *batcher[K, V]) join(ctx context.Context, keys []K, skip bool) *batch[K,
 		if expected == 0 {
 			wait = idleWait
 		}
+		// measured from the latest call, so siblings that keep arriving,
+		// however slowly a starved CPU schedules them, stay in one batch
 		if bt.timer == nil {
 			bt.timer = time.AfterFunc(wait, func() { b.fire(bt) })
-		} else if expected == 0 {
+		} else {
 			bt.timer.Reset(wait)
 		}
 	}

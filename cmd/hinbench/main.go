@@ -1,0 +1,199 @@
+// Command hinbench measures the hin-graph API's dashboard queries against
+// databases of growing size, and checks their figures against plain SQL.
+//
+// For each scale it prepares a database hinbench_s<scale> on the server of
+// DATABASE_URL (created, migrated and seeded once, then reused), starts the
+// real API in-process on a loopback port, loads each dashboard query over
+// HTTP at a fixed concurrency, and times the plainest hand-written SQL for
+// the same figures. It exits non-zero when any request fails or any figure
+// differs from the SQL's.
+//
+//	DATABASE_URL=postgres://... go run ./cmd/hinbench --scales 10,100 --duration 10s
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	DatabaseURL  string
+	Scales       []int
+	Concurrency  int
+	Duration     time.Duration
+	Warmup       time.Duration
+	Queries      []string
+	Keep         bool
+	Reset        bool
+	SeqRequests  int
+	SQLRuns      int
+	MaxOpenConns int
+	Explain      bool
+	CPUProfile   string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ok, err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hinbench:", err)
+		os.Exit(2)
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("hinbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var scales, queries string
+	fs.StringVar(&o.DatabaseURL, "database-url", getenv("DATABASE_URL"), "PostgreSQL server URL (env DATABASE_URL); the role must be allowed to create databases")
+	fs.StringVar(&scales, "scales", "10,100", "demo data scales to measure, comma-separated (10 ≈ 200k outcomes, 100 ≈ 2M)")
+	fs.IntVar(&o.Concurrency, "concurrency", 8, "concurrent clients in the load phase")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "load phase length per query")
+	fs.DurationVar(&o.Warmup, "warmup", time.Second, "warm-up before each load phase (not measured)")
+	fs.StringVar(&queries, "queries", "", "comma-separated subset of queries to run: "+strings.Join(queryNames(), ", ")+" (default all)")
+	fs.BoolVar(&o.Keep, "keep", true, "keep the bench databases for the next run (false drops them at the end)")
+	fs.BoolVar(&o.Reset, "reset", false, "drop and reseed the bench databases first")
+	fs.IntVar(&o.SeqRequests, "seq-requests", 50, "requests in the sequential (concurrency 1) API pass compared with SQL")
+	fs.IntVar(&o.SQLRuns, "sql-runs", 20, "timed runs of each baseline SQL query (after 2 warm-ups)")
+	fs.IntVar(&o.MaxOpenConns, "max-open-conns", 20, "the API's database pool size (hingraph's default)")
+	fs.BoolVar(&o.Explain, "explain", false, "print EXPLAIN ANALYZE of every statement one request of each query sends")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run (API server included) to this file")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if o.DatabaseURL == "" {
+		return nil, errors.New("no database server: set DATABASE_URL or --database-url")
+	}
+	for _, s := range splitList(scales) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			return nil, fmt.Errorf("--scales: %q is not a scale from 1 to 1000", s)
+		}
+		o.Scales = append(o.Scales, n)
+	}
+	if len(o.Scales) == 0 {
+		return nil, errors.New("--scales: give at least one scale")
+	}
+	o.Queries = splitList(queries)
+	for _, q := range o.Queries {
+		if findQuery(q) == nil {
+			return nil, fmt.Errorf("--queries: unknown query %q; known: %s", q, strings.Join(queryNames(), ", "))
+		}
+	}
+	if len(o.Queries) == 0 {
+		o.Queries = queryNames()
+	}
+	if o.Concurrency < 1 || o.Duration <= 0 || o.SeqRequests < 1 || o.SQLRuns < 1 || o.Warmup < 0 {
+		return nil, errors.New("--concurrency, --duration, --seq-requests and --sql-runs must be positive")
+	}
+	return o, nil
+}
+
+// run returns ok=false when the benchmark completed but found failed
+// requests or wrong figures, and an error when it could not complete.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (bool, error) {
+	o, err := parseFlags(args, getenv, stderr)
+	if err != nil {
+		return false, err
+	}
+	pgVersion, err := serverVersion(ctx, o.DatabaseURL)
+	if err != nil {
+		return false, err
+	}
+	if o.CPUProfile != "" {
+		// the API runs in this process, so this profiles the server's side too
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return false, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return false, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Fprintf(stdout, "hinbench  %s\n", time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintf(stdout, "machine:     %d cores (GOMAXPROCS %d), %s/%s, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Fprintf(stdout, "postgres:    %s\n", pgVersion)
+	if la := loadAverage(); la != "" {
+		// other work on the machine skews every number below; say how busy it was
+		fmt.Fprintf(stdout, "load avg:    %s at start (1, 5, 15 min)\n", la)
+	}
+	fmt.Fprintf(stdout, "load:        concurrency %d, %s per query after %s warm-up; API, client and PostgreSQL share this machine\n", o.Concurrency, o.Duration, o.Warmup)
+	fmt.Fprintf(stdout, "baseline:    API %d sequential requests vs plain SQL %d runs (after 2 warm-ups), p50 of each\n", o.SeqRequests, o.SQLRuns)
+	fmt.Fprintf(stdout, "scales:      %s; queries: %s\n", joinInts(o.Scales), strings.Join(o.Queries, ", "))
+
+	ok := true
+	var all []*scaleResult
+	for _, scale := range o.Scales {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		res, err := benchScale(ctx, o, scale, stdout, stderr)
+		if err != nil {
+			return false, fmt.Errorf("scale %d: %w", scale, err)
+		}
+		ok = ok && res.ok()
+		all = append(all, res)
+	}
+	printGrowth(stdout, o, all)
+	if ok {
+		fmt.Fprintln(stdout, "\nresult: OK (no failed requests, every checked figure equals plain SQL)")
+	} else {
+		fmt.Fprintln(stdout, "\nresult: FAILED (see errors and MISMATCH above)")
+	}
+	return ok, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
+
+// loadAverage is the system load average where the OS tells it (Linux).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
