@@ -10,15 +10,15 @@ GOFILES_DIRS = cmd graph internal
 # demo data size for make run: 1 is about 30 thousand outcomes, 100 about 2 million
 SCALE       ?= 2
 
-.PHONY: run test check fmt-check vet lint unit audit generate build bench db-stop db-status help
+.PHONY: run test check fmt-check vet lint unit audit resilience generate build bench db-stop db-status help
 
 run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
 	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
 
-test: ## gofmt, go vet, staticcheck and every test, against a real PostgreSQL
+test: ## gofmt, go vet, staticcheck, every test, the HTTP audits and the restart check, against a real PostgreSQL
 	@scripts/with-postgres.sh $(MAKE) --no-print-directory check
 
-check: fmt-check vet lint unit audit
+check: fmt-check vet lint unit audit resilience
 
 fmt-check:
 	@echo "== gofmt"
@@ -39,6 +39,10 @@ unit:
 audit: ## the graphql-http server audits (npm) against the real server
 	@echo "== graphql-http audit"
 	@scripts/graphql-http-audit.sh
+
+resilience: ## PostgreSQL restarted under a write load: nothing acknowledged is lost, the service recovers
+	@echo "== resilience (database restart under load)"
+	@scripts/resilience.sh
 
 generate: ## regenerate gqlgen code after editing schema.graphqls
 	$(GO) tool gqlgen generate
