@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/client"
 
@@ -160,4 +161,19 @@ func TestAllowListModeForAnonymousCallers(t *testing.T) {
 	}
 	signedIn := limitedServer(t, l, hin.Principal{Subject: "a", Role: hin.RoleAnalyst})
 	signedIn.query(t, `{ regions { code name } }`, &ok)
+}
+
+// A request over its time limit is cancelled, SQL included, and answered
+// with TIMEOUT, never a crash or INTERNAL.
+func TestRequestTimeLimit(t *testing.T) {
+	t.Parallel()
+	s := testdb.New(t, testdb.Demo(small))
+	h := graph.NewHandler(s, graph.Options{RequestTimeout: time.Microsecond})
+	srv := &server{c: client.New(h)}
+	errs := srv.queryErr(t, nestedQuery)
+	for _, e := range errs {
+		if c := e.Extensions["code"]; c != "TIMEOUT" {
+			t.Errorf("error %q has code %v, want TIMEOUT", e.Message, c)
+		}
+	}
 }
