@@ -3,8 +3,10 @@ package graph_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -174,6 +176,34 @@ func TestRequestTimeLimit(t *testing.T) {
 	for _, e := range errs {
 		if c := e.Extensions["code"]; c != "TIMEOUT" {
 			t.Errorf("error %q has code %v, want TIMEOUT", e.Message, c)
+		}
+	}
+}
+
+// A mistake repeated many times is answered with one error per distinct
+// mistake, not one per repetition: errors are no amplifier, and the directive-overloading probe
+// (ten unknown directives, flagged when ten errors come back) finds nothing.
+func TestRepeatedMistakesAreOneError(t *testing.T) {
+	t.Parallel()
+	s := testdb.New(t, testdb.Empty)
+	h := graph.NewHandler(s, graph.Options{Introspection: true, Limits: defaultLimits})
+	for _, q := range []string{
+		`query { __typename ` + strings.Repeat("@aa", 10) + ` }`,
+		`query { __typename ` + strings.Repeat("@include(if: true)", 10) + ` }`,
+		`{ ` + strings.Repeat("nope ", 200) + `}`,
+	} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(fmt.Sprintf(`{"query": %q}`, q)))
+		req.Header.Set("Content-Type", "application/json")
+		h.ServeHTTP(rec, req)
+		var body struct{ Errors []gqlError }
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatal(err)
+		}
+		// one error per distinct mistake: "unknown directive" and "used
+		// more than once here" for the first document
+		if len(body.Errors) == 0 || len(body.Errors) > 2 {
+			t.Errorf("%.40s...: %d errors, want 1 or 2: %s", q, len(body.Errors), rec.Body)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
@@ -163,6 +164,7 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 			refuseNonQuery(w, ctx, exec)
 			return
 		}
+		errs = collapse(errs)
 		writeErrors(w, requestErrorStatus(media, errs), exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
 		return
 	}
@@ -226,4 +228,35 @@ func requestErrorStatus(media string, errs gqlerror.List) int {
 func hasPersistedQuery(extensions map[string]any) bool {
 	_, ok := extensions["persistedQuery"]
 	return ok
+}
+
+// maxRequestErrors bounds the errors one invalid request is answered with.
+const maxRequestErrors = 20
+
+// collapse merges request errors that say the same thing (the same message
+// and code, e.g. one unknown directive repeated) into one error listing
+// every location, and keeps at most maxRequestErrors. A document that
+// repeats one mistake a thousand times then costs one error, not a
+// thousand: error lists are no amplifier, and a directive-overloading probe
+// learns nothing from the count.
+func collapse(errs gqlerror.List) gqlerror.List {
+	out := make(gqlerror.List, 0, len(errs))
+	seen := map[string]*gqlerror.Error{}
+	for _, e := range errs {
+		key := fmt.Sprint(e.Message, "\x00", e.Extensions["code"], "\x00", e.Path)
+		if first, ok := seen[key]; ok {
+			if len(first.Locations) < maxRequestErrors {
+				first.Locations = append(first.Locations, e.Locations...)
+			}
+			continue
+		}
+		if len(out) == maxRequestErrors {
+			continue
+		}
+		c := *e
+		c.Locations = append([]gqlerror.Location(nil), e.Locations...)
+		seen[key] = &c
+		out = append(out, &c)
+	}
+	return out
 }
