@@ -26,6 +26,10 @@ type Options struct {
 	Log            *slog.Logger
 	// Extensions are added to the gqlgen server (metrics, tracing).
 	Extensions []graphql.HandlerExtension
+	// SimpleGET runs GET queries without a preflight-forcing header, as
+	// plain links and caches send them; off, browsers cannot send them
+	// cross-site (CSRF) without CORS allowing it.
+	SimpleGET bool
 }
 
 // NewHandler builds the GraphQL HTTP handler deliberately: only the
@@ -38,7 +42,7 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 		log = slog.Default()
 	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: s}}))
-	addTransports(srv)
+	addTransports(srv, !opts.SimpleGET)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	limits := opts.Limits
 	// before persisted queries, so the allow-list can turn a hash into its query

@@ -40,10 +40,11 @@ const (
 	// allowedMethods is the Allow header for the GraphQL endpoint.
 	allowedMethods = "GET, POST, OPTIONS"
 
-	codeBadRequest       = "BAD_REQUEST"
-	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
-	codeUnsupportedMedia = "UNSUPPORTED_MEDIA_TYPE"
-	codeTooLarge         = "REQUEST_TOO_LARGE"
+	codeBadRequest        = "BAD_REQUEST"
+	codePreflightRequired = "PREFLIGHT_REQUIRED"
+	codeMethodNotAllowed  = "METHOD_NOT_ALLOWED"
+	codeUnsupportedMedia  = "UNSUPPORTED_MEDIA_TYPE"
+	codeTooLarge          = "REQUEST_TOO_LARGE"
 	// gqlgen's APQ extension marks an unknown query hash with this code.
 	codePersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND"
 )
@@ -53,10 +54,10 @@ const (
 // before gqlgen's Options transport (which would answer HEAD without an
 // Allow header), and POST takes every POST so it can refuse the wrong
 // content types itself.
-func addTransports(srv *handler.Server) {
+func addTransports(srv *handler.Server, getNeedsPreflight bool) {
 	srv.AddTransport(otherMethods{})
 	srv.AddTransport(transport.Options{AllowedMethods: strings.Split(allowedMethods, ", ")})
-	srv.AddTransport(getTransport{})
+	srv.AddTransport(getTransport{needsPreflight: getNeedsPreflight})
 	srv.AddTransport(postTransport{})
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -13,13 +14,33 @@ import (
 // getTransport runs queries sent as URL parameters: query, operationName,
 // and variables and extensions as JSON text. Anything but a query is
 // refused with 405 (see execute), since a GET may come from any site.
-type getTransport struct{}
+type getTransport struct {
+	// needsPreflight refuses GETs a browser could send cross-site without
+	// asking (a link, an image): they must carry a header that no simple
+	// request may set, so a cross-site page cannot run queries as a signed-in
+	// user without CORS allowing it.
+	needsPreflight bool
+}
+
+// preflightHeaders are the headers that mark a GET as sent on purpose by a
+// script or a tool (any one will do); setting them forces a CORS preflight.
+var preflightHeaders = []string{"GraphQL-Require-Preflight", "X-Requested-With", "Apollo-Require-Preflight"}
+
+func sentOnPurpose(r *http.Request) bool {
+	for _, h := range preflightHeaders {
+		if r.Header.Get(h) != "" {
+			return true
+		}
+	}
+	ct := strings.ToLower(r.Header.Get("Content-Type"))
+	return strings.HasPrefix(ct, "application/json")
+}
 
 var _ graphql.Transport = getTransport{}
 
 func (getTransport) Supports(r *http.Request) bool { return r.Method == http.MethodGet }
 
-func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	media := responseMedia(r)
 	setResponseType(w, media)
 	bad := func(msg string) {
@@ -51,6 +72,16 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	}
 	if params.Query == "" && !hasPersistedQuery(params.Extensions) {
 		bad(`a GET request needs a "query" parameter`)
+		return
+	}
+	// a mutation is refused for the method (405) whatever else is wrong
+	if selectsNonQuery(params) {
+		refuseNonQuery(w, r.Context(), exec)
+		return
+	}
+	if t.needsPreflight && !sentOnPurpose(r) {
+		refuse(w, r.Context(), exec, http.StatusBadRequest, codePreflightRequired,
+			"a GET request must carry a GraphQL-Require-Preflight (or X-Requested-With) header, so that no other site can send it unnoticed; or use POST")
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}

@@ -90,9 +90,11 @@ func tpPost(t *testing.T, h http.Handler, body, accept string) tpResult {
 	return tpSend(t, h, http.MethodPost, "/graphql", body, map[string]string{"Content-Type": "application/json", "Accept": accept})
 }
 
+// tpGet sends a GET as a script would, with the header that forces a
+// preflight (see TestTransportGetNeedsPreflight for GETs without it).
 func tpGet(t *testing.T, h http.Handler, params url.Values, accept string) tpResult {
 	t.Helper()
-	return tpSend(t, h, http.MethodGet, "/graphql?"+params.Encode(), "", map[string]string{"Accept": accept})
+	return tpSend(t, h, http.MethodGet, "/graphql?"+params.Encode(), "", map[string]string{"Accept": accept, "GraphQL-Require-Preflight": "1"})
 }
 
 func tpWantStatus(t *testing.T, r tpResult, status int, contentType string) {
@@ -349,5 +351,28 @@ func TestTransportPersistedQueryHash(t *testing.T) {
 	for _, accept := range []string{"", tpGQLResp} {
 		r := tpPost(t, h, body, accept)
 		tpWantRefused(t, r, http.StatusOK, "PERSISTED_QUERY_NOT_FOUND")
+	}
+}
+
+// A GET any page could send (a link, an image) runs nothing by default:
+// it must carry a header only a script can set, which makes a browser ask
+// CORS first. Mutations are refused for the method before that.
+func TestTransportGetNeedsPreflight(t *testing.T) {
+	t.Parallel()
+	h := tpServer(t)
+	query := "/graphql?" + url.Values{"query": {"{ __typename }"}}.Encode()
+	r := tpSend(t, h, http.MethodGet, query, "", nil)
+	tpWantRefused(t, r, http.StatusBadRequest, "PREFLIGHT_REQUIRED")
+	for _, header := range []map[string]string{{"X-Requested-With": "fetch"}, {"Apollo-Require-Preflight": "true"}, {"Content-Type": "application/json"}} {
+		if r := tpSend(t, h, http.MethodGet, query, "", header); r.status != http.StatusOK || len(r.errors) > 0 {
+			t.Errorf("with %v: status %d %s", header, r.status, r.body)
+		}
+	}
+	mutation := "/graphql?" + url.Values{"query": {"mutation { __typename }"}}.Encode()
+	tpWantRefused(t, tpSend(t, h, http.MethodGet, mutation, "", nil), http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
+
+	simple := graph.NewHandler(testdb.New(t, testdb.Empty), graph.Options{SimpleGET: true})
+	if r := tpSend(t, simple, http.MethodGet, query, "", nil); r.status != http.StatusOK || len(r.errors) > 0 {
+		t.Errorf("SimpleGET: status %d %s", r.status, r.body)
 	}
 }

@@ -29,6 +29,7 @@ type config struct {
 	MaxCost          int
 	AnonIntrospect   bool
 	AnonSuggest      bool
+	SimpleGET        bool
 	AllowList        string
 	Rate             float64
 	Burst            int
@@ -68,6 +69,7 @@ func (c *config) bindServe(fs *flag.FlagSet, getenv func(string) string) {
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", int64(envInt(getenv, "HINGRAPH_MAX_BODY_BYTES", 1<<20)), "largest request body accepted (env HINGRAPH_MAX_BODY_BYTES)")
 	fs.BoolVar(&c.Introspection, "introspection", envBool(getenv, "HINGRAPH_INTROSPECTION", true), "allow schema introspection (env HINGRAPH_INTROSPECTION)")
 	fs.BoolVar(&c.AnonIntrospect, "anonymous-introspection", envBool(getenv, "HINGRAPH_ANONYMOUS_INTROSPECTION", true), "let callers without a token introspect the schema (depth-limited); signed-in callers always may (env HINGRAPH_ANONYMOUS_INTROSPECTION)")
+	fs.BoolVar(&c.SimpleGET, "simple-get", envBool(getenv, "HINGRAPH_SIMPLE_GET", false), "run GET queries that carry no GraphQL-Require-Preflight or X-Requested-With header (off: a cross-site page cannot send them, which prevents CSRF) (env HINGRAPH_SIMPLE_GET)")
 	fs.BoolVar(&c.AnonSuggest, "anonymous-suggestions", envBool(getenv, "HINGRAPH_ANONYMOUS_SUGGESTIONS", false), "show callers without a token 'did you mean' field suggestions in errors; signed-in callers always see them (env HINGRAPH_ANONYMOUS_SUGGESTIONS)")
 	fs.IntVar(&c.MaxDepth, "max-depth", envInt(getenv, "HINGRAPH_MAX_DEPTH", 15), "deepest selection nesting accepted, 0 for none (env HINGRAPH_MAX_DEPTH)")
 	fs.IntVar(&c.MaxAliases, "max-aliases", envInt(getenv, "HINGRAPH_MAX_ALIASES", 15), "most aliases in one operation, 0 for none (env HINGRAPH_MAX_ALIASES)")

@@ -46,6 +46,7 @@ func newServer(s *store.Store, c *config, log *slog.Logger, tokens *auth.Verifie
 			OnReject: o.metrics.Rejected, // nil-safe when metrics are off
 		},
 		RequestTimeout: c.RequestTimeout,
+		SimpleGET:      c.SimpleGET,
 		Log:            log,
 		Extensions:     exts,
 	})
