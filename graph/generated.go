@@ -4370,7 +4370,7 @@ type Mutation {
   "Changes a region's names and summary (national admins); codes never change."
   updateRegion("The region's code." code: String!, "The version last read." version: Int!, "The new fields." input: RegionInput!): Region!
 
-  "Records one measured value as a DRAFT of the region's; publish it with publishOutcomes."
+  "Records one measured value for a region, as a DRAFT unless status PUBLISHED is given; publish drafts with publishOutcomes."
   recordOutcome("The outcome." input: OutcomeInput!, "Makes retries safe." idempotencyKey: String): Outcome!
   "Changes a draft outcome. Published figures are never edited: withdraw them and record a new one."
   updateOutcome("The outcome." id: ID!, "The version last read." version: Int!, "The new fields." input: OutcomeInput!): Outcome!
@@ -4514,6 +4514,8 @@ input OutcomeInput {
   programmeId: ID
   "Where the figure comes from, up to 500 characters."
   source: String
+  "DRAFT (the default) to check before publishing, or PUBLISHED to count at once; on update, PUBLISHED publishes the draft."
+  status: OutcomeStatus
 }
 
 "A region's return: its figures for one period."
@@ -4526,6 +4528,8 @@ input ReturnInput {
   periodEnd: Date!
   "Where the figures come from."
   source: String
+  "DRAFT (the default) or PUBLISHED, for every row."
+  status: OutcomeStatus
   "The figures, 1 to 5000 rows."
   rows: [ReturnRow!]!
 }
@@ -18541,7 +18545,7 @@ func (ec *executionContext) unmarshalInputOutcomeInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"metricCode", "regionCode", "periodStart", "periodEnd", "value", "numerator", "denominator", "innovationId", "pilotId", "programmeId", "source"}
+	fieldsInOrder := [...]string{"metricCode", "regionCode", "periodStart", "periodEnd", "value", "numerator", "denominator", "innovationId", "pilotId", "programmeId", "source", "status"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18625,6 +18629,13 @@ func (ec *executionContext) unmarshalInputOutcomeInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.Source = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOOutcomeStatus2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
 		}
 	}
 	return it, nil
@@ -19133,7 +19144,7 @@ func (ec *executionContext) unmarshalInputReturnInput(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"regionCode", "periodStart", "periodEnd", "source", "rows"}
+	fieldsInOrder := [...]string{"regionCode", "periodStart", "periodEnd", "source", "status", "rows"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19168,6 +19179,13 @@ func (ec *executionContext) unmarshalInputReturnInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.Source = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOOutcomeStatus2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
 		case "rows":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rows"))
 			data, err := ec.unmarshalNReturnRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐReturnRowᚄ(ctx, v)
@@ -26753,6 +26771,22 @@ func (ec *executionContext) marshalOOutcomeStatus2ᚕgithubᚗcomᚋhinᚑgraph�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOOutcomeStatus2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatus(ctx context.Context, v any) (*hin.OutcomeStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(hin.OutcomeStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOutcomeStatus2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatus(ctx context.Context, sel ast.SelectionSet, v *hin.OutcomeStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOPeriod2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPeriod(ctx context.Context, sel ast.SelectionSet, v *hin.Period) graphql.Marshaler {

@@ -587,3 +587,29 @@ func TestConcurrentWritesKeepRollupsExact(t *testing.T) {
 		t.Errorf("detail rollup sums to %v, want 16", detail)
 	}
 }
+
+// Outcomes may be recorded as PUBLISHED at once, and then count; never as
+// WITHDRAWN.
+func TestRecordPublishedOutcome(t *testing.T) {
+	t.Parallel()
+	ws := newWriteServer(t)
+	srv := ws.as(editorEM)
+	var rec struct {
+		RecordOutcome struct{ Status, PublishedAt string }
+	}
+	srv.query(t, `mutation { recordOutcome(input: {metricCode: "patients_benefiting", regionCode: "HI-EM", periodStart: "2024-01-01",
+		periodEnd: "2024-01-31", value: 7, status: PUBLISHED}) { status publishedAt } }`, &rec)
+	if rec.RecordOutcome.Status != "PUBLISHED" || rec.RecordOutcome.PublishedAt == "" {
+		t.Errorf("recorded %+v", rec.RecordOutcome)
+	}
+	var fig struct{ Figure struct{ Value *float64 } }
+	ws.as(anonymous).query(t, `{ figure(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}) { value } }`, &fig)
+	if !near(fig.Figure.Value, 7) {
+		t.Errorf("published figure = %v, want 7", deref(fig.Figure.Value))
+	}
+	errs := srv.queryErr(t, `mutation { recordOutcome(input: {metricCode: "patients_benefiting", regionCode: "HI-EM", periodStart: "2024-01-01",
+		periodEnd: "2024-01-31", value: 7, status: WITHDRAWN}) { id } }`)
+	if codeOf(errs) != "INVALID_ARGUMENT" || errs[0].Extensions["field"] != "status" {
+		t.Errorf("recording a WITHDRAWN outcome: %+v", errs)
+	}
+}

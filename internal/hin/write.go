@@ -264,15 +264,19 @@ type OutcomeInput struct {
 	PilotID      *string   `json:"pilotId"`
 	ProgrammeID  *string   `json:"programmeId"`
 	Source       *string   `json:"source"`
+	// Status is DRAFT unless PUBLISHED is asked for; WITHDRAWN is reached
+	// only by withdrawing.
+	Status *OutcomeStatus `json:"status"`
 }
 
 // ReturnInput is a region's figures for one period, recorded all or nothing.
 type ReturnInput struct {
-	RegionCode  string      `json:"regionCode"`
-	PeriodStart time.Time   `json:"periodStart"`
-	PeriodEnd   time.Time   `json:"periodEnd"`
-	Source      *string     `json:"source"`
-	Rows        []ReturnRow `json:"rows"`
+	RegionCode  string         `json:"regionCode"`
+	PeriodStart time.Time      `json:"periodStart"`
+	PeriodEnd   time.Time      `json:"periodEnd"`
+	Source      *string        `json:"source"`
+	Status      *OutcomeStatus `json:"status"`
+	Rows        []ReturnRow    `json:"rows"`
 }
 
 // ReturnRow is one figure of a bulk return.
@@ -290,7 +294,7 @@ type ReturnRow struct {
 func (in ReturnInput) Outcome(r ReturnRow) OutcomeInput {
 	return OutcomeInput{MetricCode: r.MetricCode, RegionCode: in.RegionCode, PeriodStart: in.PeriodStart, PeriodEnd: in.PeriodEnd,
 		Value: r.Value, Numerator: r.Numerator, Denominator: r.Denominator, InnovationID: r.InnovationID, PilotID: r.PilotID,
-		ProgrammeID: r.ProgrammeID, Source: in.Source}
+		ProgrammeID: r.ProgrammeID, Source: in.Source, Status: in.Status}
 }
 
 // ValidateOutcome checks an outcome against its metric: the values the
@@ -348,6 +352,9 @@ func ValidateOutcome(in OutcomeInput, m Metric, add func(field, format string, a
 		if reason := badText(*in.Source, 500); reason != "" {
 			add("source", "%s", reason)
 		}
+	}
+	if in.Status != nil && *in.Status == OutcomeWithdrawn {
+		add("status", "an outcome is recorded as DRAFT or PUBLISHED; withdraw a published one with withdrawOutcome")
 	}
 }
 

@@ -234,7 +234,7 @@ func (w *writer) insertOutcomes(regionID string, rows []resolvedOutcome) ([]hin.
 	starts, ends := make([]string, n), make([]string, n)
 	values, nums, dens := make([]sql.NullFloat64, n), make([]sql.NullFloat64, n), make([]sql.NullFloat64, n)
 	inns, pilots, progs := make([]sql.NullString, n), make([]sql.NullString, n), make([]sql.NullString, n)
-	sources := make([]string, n)
+	sources, statuses := make([]string, n), make([]string, n)
 	f := func(v *float64) sql.NullFloat64 {
 		if v == nil {
 			return sql.NullFloat64{}
@@ -255,16 +255,21 @@ func (w *writer) insertOutcomes(regionID string, rows []resolvedOutcome) ([]hin.
 		if r.in.Source != nil {
 			sources[i] = *r.in.Source
 		}
+		statuses[i] = string(hin.OutcomeDraft)
+		if r.in.Status != nil {
+			statuses[i] = string(*r.in.Status)
+		}
 	}
 	const q = `INSERT INTO outcome AS oc (id, metric_id, region_id, period_start, period_end, value, numerator, denominator,
-			innovation_id, pilot_id, programme_id, source, status)
-		SELECT gen_random_uuid(), m, $1::uuid, ps, pe, v, nu, de, inn, pil, pro, src, 'DRAFT'
-		FROM unnest($2::uuid[], $3::date[], $4::date[], $5::float8[], $6::float8[], $7::float8[], $8::uuid[], $9::uuid[], $10::uuid[], $11::text[])
-			AS x(m, ps, pe, v, nu, de, inn, pil, pro, src)
+			innovation_id, pilot_id, programme_id, source, status, published_at)
+		SELECT gen_random_uuid(), m, $1::uuid, ps, pe, v, nu, de, inn, pil, pro, src, st,
+			CASE WHEN st = 'PUBLISHED' THEN now() END
+		FROM unnest($2::uuid[], $3::date[], $4::date[], $5::float8[], $6::float8[], $7::float8[], $8::uuid[], $9::uuid[], $10::uuid[], $11::text[], $12::text[])
+			AS x(m, ps, pe, v, nu, de, inn, pil, pro, src, st)
 		RETURNING ` + outcomeCols
 	out := []hin.Outcome{}
 	err := w.all(&out, q, regionID, pqArray(metric), pqArray(starts), pqArray(ends), pqArray(values), pqArray(nums), pqArray(dens),
-		pqArray(inns), pqArray(pilots), pqArray(progs), pqArray(sources))
+		pqArray(inns), pqArray(pilots), pqArray(progs), pqArray(sources), pqArray(statuses))
 	return out, err
 }
 
@@ -409,9 +414,15 @@ func (s *Store) UpdateOutcome(ctx context.Context, id string, version int, in hi
 		}
 		const q = `UPDATE outcome AS oc SET metric_id = $2, region_id = $3, period_start = $4, period_end = $5, value = $6, numerator = $7,
 			denominator = $8, innovation_id = $9, pilot_id = $10, programme_id = $11, source = coalesce($12, ''), version = version + 1,
+			status = coalesce($13, status), published_at = CASE WHEN $13 = 'PUBLISHED' THEN now() ELSE published_at END,
 			updated_at = now() WHERE oc.id = $1 RETURNING ` + outcomeCols
+		var status *string
+		if in.Status != nil {
+			s := string(*in.Status)
+			status = &s
+		}
 		if err := w.get(&out, q, uuid, r.metricID, region, in.PeriodStart, in.PeriodEnd, in.Value, in.Numerator, in.Denominator,
-			r.innovationID, r.pilotID, r.programmeID, in.Source); err != nil {
+			r.innovationID, r.pilotID, r.programmeID, in.Source, status); err != nil {
 			return err
 		}
 		return w.audit("UPDATE", hin.KindOutcome, &uuid, &region, before, out)
