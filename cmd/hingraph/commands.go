@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,18 +22,28 @@ func openStore(ctx context.Context, c *config, log *slog.Logger) (*store.Store, 
 	return store.Open(ctx, cfg)
 }
 
+// start parses a command's flags, checks them, and opens the database:
+// the steps every command shares. adjust runs between parsing and checking.
+func start(ctx context.Context, c *config, fs *flag.FlagSet, args []string, stdout io.Writer, adjust func()) (*store.Store, *slog.Logger, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if adjust != nil {
+		adjust()
+	}
+	if err := c.validate(); err != nil {
+		return nil, nil, err
+	}
+	log := c.logger(stdout)
+	s, err := openStore(ctx, c, log)
+	return s, log, err
+}
+
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c config
 	fs := newFlagSet("migrate", stderr)
 	c.bindDB(fs, getenv)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	log := c.logger(stdout)
-	s, err := openStore(ctx, &c, log)
+	s, log, err := start(ctx, &c, fs, args, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -49,14 +60,7 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	fs := newFlagSet("seed", stderr)
 	c.bindDB(fs, getenv)
 	c.bindSeed(fs, getenv)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	log := c.logger(stdout)
-	s, err := openStore(ctx, &c, log)
+	s, log, err := start(ctx, &c, fs, args, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -108,14 +112,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	c.bindServe(fs, getenv)
 	c.bindAuth(fs, getenv, "")
 	fs.BoolVar(&c.Migrate, "migrate", false, "apply pending migrations before serving")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	log := c.logger(stdout)
-	s, err := openStore(ctx, &c, log)
+	s, log, err := start(ctx, &c, fs, args, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -137,18 +134,12 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	c.bindServe(fs, getenv)
 	c.bindAuth(fs, getenv, devJWTSecret)
 	c.bindSeed(fs, getenv)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	c.Demo, c.Reset = true, true
-	if getenv("HINGRAPH_ANONYMOUS_SUGGESTIONS") == "" && !flagSet(fs, "anonymous-suggestions") {
-		c.AnonSuggest = true // locally, typos in GraphiQL get "did you mean" hints without a token
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	log := c.logger(stdout)
-	s, err := openStore(ctx, &c, log)
+	s, log, err := start(ctx, &c, fs, args, stdout, func() {
+		c.Demo, c.Reset = true, true
+		if getenv("HINGRAPH_ANONYMOUS_SUGGESTIONS") == "" && !flagSet(fs, "anonymous-suggestions") {
+			c.AnonSuggest = true // locally, typos in GraphiQL get "did you mean" hints without a token
+		}
+	})
 	if err != nil {
 		return err
 	}
