@@ -25,6 +25,13 @@ type Limits struct {
 	MaxAliases    int // aliased fields in the operation
 	MaxDirectives int // directives in the operation
 	MaxCost       int // estimated cost; a connection multiplies its children by first
+	// MaxCostAnonymous is the cost limit for callers without a token, who
+	// may be anyone on the internet; 0 means MaxCost applies to them too.
+	MaxCostAnonymous int
+	// MaxQueryBytes bounds the query text itself: a comment is one token,
+	// so the token limit alone would let megabytes through to the parser
+	// and the parsed-query cache.
+	MaxQueryBytes int
 	// AnonymousIntrospection lets callers without a token read the schema.
 	// Authenticated callers always may.
 	AnonymousIntrospection bool
@@ -47,6 +54,7 @@ const (
 	codeDirectiveLimit = "DIRECTIVE_LIMIT_EXCEEDED"
 	codeCostLimit      = "COST_LIMIT_EXCEEDED"
 	codeNotAllowed     = "PERSISTED_QUERY_NOT_ALLOWED"
+	codeQueryTooLarge  = "QUERY_TOO_LARGE"
 )
 
 // limitError is a refused request with a stable code and a message that
@@ -79,6 +87,9 @@ func (e limitExtension) MutateOperationParameters(ctx context.Context, p *graphq
 		if err := l.allow(p); err != nil {
 			return err
 		}
+	}
+	if l.MaxQueryBytes > 0 && len(p.Query) > l.MaxQueryBytes {
+		return l.reject("query_size", codeQueryTooLarge, "the query text is %d bytes; the limit is %d", len(p.Query), l.MaxQueryBytes)
 	}
 	if l.MaxTokens > 0 {
 		n := 0
@@ -134,9 +145,17 @@ func (e limitExtension) MutateOperationContext(ctx context.Context, oc *graphql.
 	if l.MaxDirectives > 0 && w.directives > l.MaxDirectives {
 		return l.reject("directives", codeDirectiveLimit, "the query uses %d directives; the limit is %d", w.directives, l.MaxDirectives)
 	}
-	if l.MaxCost > 0 {
-		if cost := w.cost(oc.Operation.SelectionSet, 1); cost > l.MaxCost {
-			return l.reject("cost", codeCostLimit, "the query could cost %d (each field 1, times the first of every connection around it); the limit is %d: ask for fewer items per page", cost, l.MaxCost)
+	maxCost := l.MaxCost
+	if anonymous && l.MaxCostAnonymous > 0 {
+		maxCost = l.MaxCostAnonymous
+	}
+	if maxCost > 0 {
+		if cost := w.cost(oc.Operation.SelectionSet, 1); cost > maxCost {
+			who := ""
+			if anonymous && l.MaxCostAnonymous > 0 {
+				who = " for callers without a token"
+			}
+			return l.reject("cost", codeCostLimit, "the query could cost %d (each field 1, times the first of every connection and the groups of every breakdown around it); the limit%s is %d: ask for fewer items per page or fewer groups", cost, who, maxCost)
 		}
 	}
 	return nil
@@ -269,9 +288,78 @@ func (w *walker) multiplier(f *ast.Field) int {
 				return max(1, len(ids))
 			}
 		}
+		if f.Name == "figureBreakdown" || f.Name == "points" {
+			return w.groups(f)
+		}
 		return plainListSize
 	}
 	return 1
+}
+
+// Estimated sizes of the dimensions a breakdown can group by: one group per
+// value. Programmes and innovations are bounded by what a window's outcomes
+// name, which for innovations can be thousands: 500 is a deliberately
+// high estimate, so a breakdown by innovation and month is costed as the
+// large answer it is.
+var dimensionSize = map[string]int{
+	"REGION": 15, "PROGRAMME": 60, "INNOVATION": 500, "CLINICAL_AREA": 20, "INNOVATION_STAGE": 7,
+}
+
+// groups estimates how many groups a figureBreakdown returns: the product
+// of its dimensions' sizes, a period dimension counting the periods of the
+// window. A series' points are its periods.
+func (w *walker) groups(f *ast.Field) int {
+	args := f.ArgumentMap(w.vars)
+	months := 12
+	if win, ok := args["window"].(map[string]any); ok {
+		months = windowMonths(win)
+	}
+	if f.Name == "points" {
+		return plainListSize
+	}
+	n := 1
+	dims, _ := args["groupBy"].([]any)
+	for _, d := range dims {
+		name, _ := d.(string)
+		switch name {
+		case "MONTH":
+			n *= months
+		case "QUARTER":
+			n *= max(1, (months+2)/3)
+		case "FINANCIAL_YEAR":
+			n *= max(1, (months+11)/12)
+		default:
+			if size, ok := dimensionSize[name]; ok {
+				n *= size
+			}
+		}
+		n = min(n, costCap)
+	}
+	return max(1, n)
+}
+
+// windowMonths counts the months a window argument spans (12 when it
+// cannot tell).
+func windowMonths(win map[string]any) int {
+	if _, ok := win["quarter"].(string); ok {
+		return 3
+	}
+	if _, ok := win["financialYear"].(string); ok {
+		return 12
+	}
+	from, okF := win["from"].(string)
+	to, okT := win["to"].(string)
+	if !okF || !okT || len(from) < 7 || len(to) < 7 {
+		return 12
+	}
+	var fy, fm, ty, tm int
+	if _, err := fmt.Sscanf(from[:7], "%d-%d", &fy, &fm); err != nil {
+		return 12
+	}
+	if _, err := fmt.Sscanf(to[:7], "%d-%d", &ty, &tm); err != nil {
+		return 12
+	}
+	return max(1, (ty-fy)*12+tm-fm+1)
 }
 
 // suggestion matches gqlparser's "Did you mean ...?" hints, which reveal

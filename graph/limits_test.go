@@ -207,3 +207,33 @@ func TestRepeatedMistakesAreOneError(t *testing.T) {
 		}
 	}
 }
+
+func TestCostCountsBreakdownGroupsAndAnonymousCallersGetLess(t *testing.T) {
+	t.Parallel()
+	l := defaultLimits
+	l.MaxCostAnonymous = 10000
+	l.MaxQueryBytes = 64 << 10
+	analyst := limitedServer(t, l, hin.Principal{Subject: "a", Role: hin.RoleAnalyst})
+	anon := limitedServer(t, l, hin.Principal{})
+
+	// innovation x month over five years is about 30,000 groups
+	big := `{ figureBreakdown(metrics: ["patients_benefiting"], window: {from: "2020-04-01", to: "2025-03-31"},
+		groupBy: [INNOVATION, MONTH]) { innovation { name } period { label } value outcomeCount } }`
+	if errs := analyst.queryErr(t, big); codeOf(errs) != "COST_LIMIT_EXCEEDED" {
+		t.Errorf("a breakdown by innovation and month over five years: %+v", errs)
+	}
+	var ok struct{ FigureBreakdown []struct{ Value *float64 } }
+	analyst.query(t, `{ figureBreakdown(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}, groupBy: [REGION, QUARTER]) { value } }`, &ok)
+
+	mid := strings.ReplaceAll(nestedQuery, "50", "5") // about 11,000
+	if errs := anon.queryErr(t, mid); codeOf(errs) != "COST_LIMIT_EXCEEDED" || !strings.Contains(errs[0].Message, "without a token") {
+		t.Errorf("anonymous caller over the anonymous limit: %+v", errs)
+	}
+	var nested nestedResp
+	analyst.query(t, mid, &nested)
+
+	huge := "{ regions { code } } #" + strings.Repeat("x", 70<<10)
+	if errs := analyst.queryErr(t, huge); codeOf(errs) != "QUERY_TOO_LARGE" {
+		t.Errorf("a 70 KB query text: %+v", errs)
+	}
+}

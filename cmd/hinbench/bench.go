@@ -26,9 +26,13 @@ type scaleResult struct {
 	scale    int
 	outcomes int64
 	queries  []*queryResult
+	failed   bool // --hostile: a normal request failed
 }
 
 func (r *scaleResult) ok() bool {
+	if r.failed {
+		return false
+	}
 	for _, q := range r.queries {
 		if q.load.errors > 0 || (q.seq != nil && q.seq.errors > 0) || (q.check != "" && q.check != "OK") {
 			return false
@@ -78,7 +82,13 @@ func benchScale(ctx context.Context, o *options, scale int, out, progress io.Wri
 	}
 	fmt.Fprintf(out, "outcomes:    %d rows\n", res.outcomes)
 
-	if err := measure(ctx, o, dsn, res, out, progress); err != nil {
+	if o.Hostile {
+		ok, err := measureHostile(ctx, o, dsn, out, progress)
+		if err != nil {
+			return nil, err
+		}
+		res.failed = !ok
+	} else if err := measure(ctx, o, dsn, res, out, progress); err != nil {
 		return nil, err
 	}
 	if !o.Keep {

@@ -9,6 +9,13 @@
 // differs from the SQL's.
 //
 //	DATABASE_URL=postgres://... go run ./cmd/hinbench --scales 10,100 --duration 10s
+//
+// With --hostile it instead serves the API with hingraph's default limits,
+// timeouts and rate limits, and measures a few signed-in dashboards alone
+// and then with anonymous hostile requests mixed in (hostile.go); it exits
+// non-zero when any normal request fails.
+//
+//	DATABASE_URL=postgres://... go run ./cmd/hinbench --scales 10 --hostile --duration 10s
 package main
 
 import (
@@ -41,6 +48,14 @@ type options struct {
 	MaxOpenConns int
 	Explain      bool
 	CPUProfile   string
+	// --hostile
+	Hostile        bool
+	HostileWorkers int
+	HostileKinds   []string
+	HostileAddrs   int
+	HostileRate    float64
+	HostileIsolate bool
+	NormalRate     float64
 }
 
 func main() {
@@ -77,9 +92,21 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.MaxOpenConns, "max-open-conns", 20, "the API's database pool size (hingraph's default)")
 	fs.BoolVar(&o.Explain, "explain", false, "print EXPLAIN ANALYZE of every statement one request of each query sends")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run (API server included) to this file")
+	var hostileKinds string
+	fs.BoolVar(&o.Hostile, "hostile", false, "instead of the per-query benchmark: normal dashboard traffic alone, then with hostile requests mixed in, "+
+		"against the API wired with hingraph's default limits, timeouts and rate limits; fails if any normal request fails")
+	fs.IntVar(&o.HostileWorkers, "hostile-workers", 8, "--hostile: concurrent hostile clients, each sending back to back")
+	fs.StringVar(&hostileKinds, "hostile-kinds", "", "--hostile: comma-separated hostile kinds to mix: "+strings.Join(hostileKindNames(false), ", ")+
+		" (default all of those); also "+strings.Join(hostileKindNames(true), ", "))
+	fs.IntVar(&o.HostileAddrs, "hostile-addrs", 1, "--hostile: loopback addresses the hostile clients come from (127.0.0.1 to 127.0.0.N), each an anonymous caller of its own (Linux: all of 127/8 is loopback)")
+	fs.Float64Var(&o.HostileRate, "hostile-rate", 0, "--hostile: cap on all hostile requests per second (0: no pause between requests)")
+	fs.BoolVar(&o.HostileIsolate, "hostile-isolate", false, "--hostile: also run the normal traffic with each hostile kind alone, one phase each")
+	fs.Float64Var(&o.NormalRate, "normal-rate", 5, "--hostile: requests per second of each dashboard (0: back to back; above 50 meets the signed-in rate limit)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
@@ -97,6 +124,27 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		return nil, errors.New("--scales: give at least one scale")
 	}
 	o.Queries = splitList(queries)
+	if o.Hostile {
+		// a modest dashboard load, unless told otherwise
+		if !set["concurrency"] {
+			o.Concurrency = 4
+		}
+		if len(o.Queries) == 0 {
+			o.Queries = defaultHostileQueries
+		}
+		o.HostileKinds = splitList(hostileKinds)
+		for _, k := range o.HostileKinds {
+			if findHostileKind(k) == nil {
+				return nil, fmt.Errorf("--hostile-kinds: unknown kind %q; known: %s", k, strings.Join(append(hostileKindNames(false), hostileKindNames(true)...), ", "))
+			}
+		}
+		if len(o.HostileKinds) == 0 {
+			o.HostileKinds = hostileKindNames(false)
+		}
+		if o.HostileWorkers < 1 || o.HostileAddrs < 1 || o.HostileAddrs > 254 || o.HostileRate < 0 || o.NormalRate < 0 {
+			return nil, errors.New("--hostile-workers must be positive, --hostile-addrs from 1 to 254, --hostile-rate and --normal-rate not negative")
+		}
+	}
 	for _, q := range o.Queries {
 		if findQuery(q) == nil {
 			return nil, fmt.Errorf("--queries: unknown query %q; known: %s", q, strings.Join(queryNames(), ", "))
@@ -141,8 +189,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// other work on the machine skews every number below; say how busy it was
 		fmt.Fprintf(stdout, "load avg:    %s at start (1, 5, 15 min)\n", la)
 	}
-	fmt.Fprintf(stdout, "load:        concurrency %d, %s per query after %s warm-up; API, client and PostgreSQL share this machine\n", o.Concurrency, o.Duration, o.Warmup)
-	fmt.Fprintf(stdout, "baseline:    API %d sequential requests vs plain SQL %d runs (after 2 warm-ups), p50 of each\n", o.SeqRequests, o.SQLRuns)
+	if !o.Hostile {
+		fmt.Fprintf(stdout, "load:        concurrency %d, %s per query after %s warm-up; API, client and PostgreSQL share this machine\n", o.Concurrency, o.Duration, o.Warmup)
+		fmt.Fprintf(stdout, "baseline:    API %d sequential requests vs plain SQL %d runs (after 2 warm-ups), p50 of each\n", o.SeqRequests, o.SQLRuns)
+	}
 	fmt.Fprintf(stdout, "scales:      %s; queries: %s\n", joinInts(o.Scales), strings.Join(o.Queries, ", "))
 
 	ok := true
@@ -158,7 +208,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ok = ok && res.ok()
 		all = append(all, res)
 	}
-	printGrowth(stdout, o, all)
+	switch {
+	case o.Hostile && ok:
+		fmt.Fprintln(stdout, "\nresult: OK (no normal request failed)")
+	case o.Hostile:
+		fmt.Fprintln(stdout, "\nresult: FAILED (normal requests failed; see above)")
+	default:
+		printGrowth(stdout, o, all)
+	}
+	if o.Hostile {
+		return ok, nil
+	}
 	if ok {
 		fmt.Fprintln(stdout, "\nresult: OK (no failed requests, every checked figure equals plain SQL)")
 	} else {

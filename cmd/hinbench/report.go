@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -10,9 +11,10 @@ import (
 // table prints aligned plain-text columns: the first `left` (default 1)
 // left-aligned, the others right-aligned (they are numbers).
 type table struct {
-	head []string
-	rows [][]string
-	left int
+	head     []string
+	rows     [][]string
+	left     int
+	leftAlso []int // further columns to left-align (text among the numbers)
 }
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
@@ -31,7 +33,7 @@ func (t *table) print(w io.Writer) {
 				b.WriteString("  ")
 			}
 			pad := strings.Repeat(" ", width[i]-len(c))
-			if i < max(1, t.left) {
+			if i < max(1, t.left) || slices.Contains(t.leftAlso, i) {
 				b.WriteString(c + pad)
 			} else {
 				b.WriteString(pad + c)

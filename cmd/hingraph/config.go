@@ -27,6 +27,10 @@ type config struct {
 	MaxTokens        int
 	MaxDirectives    int
 	MaxCost          int
+	MaxCostAnon      int
+	MaxQueryBytes    int
+	InFlight         int
+	AnonInFlight     int
 	AnonIntrospect   bool
 	AnonSuggest      bool
 	SimpleGET        bool
@@ -76,6 +80,10 @@ func (c *config) bindServe(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.MaxTokens, "max-tokens", envInt(getenv, "HINGRAPH_MAX_TOKENS", 2000), "most lexical tokens in one query, 0 for none (env HINGRAPH_MAX_TOKENS)")
 	fs.IntVar(&c.MaxDirectives, "max-directives", envInt(getenv, "HINGRAPH_MAX_DIRECTIVES", 50), "most directives in one operation, 0 for none (env HINGRAPH_MAX_DIRECTIVES)")
 	fs.IntVar(&c.MaxCost, "max-cost", envInt(getenv, "HINGRAPH_MAX_COST", 50000), "highest estimated cost accepted: 1 per field, times the first of each connection around it, 0 for none (env HINGRAPH_MAX_COST)")
+	fs.IntVar(&c.MaxCostAnon, "max-cost-anonymous", envInt(getenv, "HINGRAPH_MAX_COST_ANONYMOUS", 10000), "highest estimated cost accepted from callers without a token, 0 to use --max-cost (env HINGRAPH_MAX_COST_ANONYMOUS)")
+	fs.IntVar(&c.MaxQueryBytes, "max-query-bytes", envInt(getenv, "HINGRAPH_MAX_QUERY_BYTES", 64<<10), "longest query text accepted, in bytes, 0 for none (env HINGRAPH_MAX_QUERY_BYTES)")
+	fs.IntVar(&c.InFlight, "max-in-flight", envInt(getenv, "HINGRAPH_MAX_IN_FLIGHT", 16), "requests a token subject may have in flight at once, 0 for no cap (env HINGRAPH_MAX_IN_FLIGHT)")
+	fs.IntVar(&c.AnonInFlight, "anonymous-max-in-flight", envInt(getenv, "HINGRAPH_ANONYMOUS_MAX_IN_FLIGHT", 8), "requests a client address without a token may have in flight at once, 0 for no cap (env HINGRAPH_ANONYMOUS_MAX_IN_FLIGHT)")
 	fs.StringVar(&c.AllowList, "allowlist", getenv("HINGRAPH_ALLOWLIST"), "JSON file of registered operations (an array of query texts, or an object of name to text); when set, callers without a token may run only these (env HINGRAPH_ALLOWLIST)")
 	fs.Float64Var(&c.Rate, "rate", envFloat(getenv, "HINGRAPH_RATE", 50), "requests per second allowed per token subject, 0 for no limit (env HINGRAPH_RATE)")
 	fs.IntVar(&c.Burst, "burst", envInt(getenv, "HINGRAPH_BURST", 100), "requests a token subject may send at once above the rate (env HINGRAPH_BURST)")

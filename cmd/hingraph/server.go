@@ -42,7 +42,7 @@ func newServer(s *store.Store, c *config, log *slog.Logger, tokens *auth.Verifie
 		Introspection: c.Introspection,
 		Limits: graph.Limits{
 			MaxTokens: c.MaxTokens, MaxDepth: c.MaxDepth, MaxAliases: c.MaxAliases, MaxDirectives: c.MaxDirectives,
-			MaxCost: c.MaxCost, AnonymousIntrospection: c.AnonIntrospect, AnonymousSuggestions: c.AnonSuggest, AllowList: allowList,
+			MaxCost: c.MaxCost, MaxCostAnonymous: c.MaxCostAnon, MaxQueryBytes: c.MaxQueryBytes, AnonymousIntrospection: c.AnonIntrospect, AnonymousSuggestions: c.AnonSuggest, AllowList: allowList,
 			OnReject: o.metrics.Rejected, // nil-safe when metrics are off
 		},
 		RequestTimeout: c.RequestTimeout,
@@ -51,8 +51,8 @@ func newServer(s *store.Store, c *config, log *slog.Logger, tokens *auth.Verifie
 		Extensions:     exts,
 	})
 	limiter := ratelimit.New(ratelimit.Config{
-		Authenticated: ratelimit.Rate{PerSecond: c.Rate, Burst: c.Burst},
-		Anonymous:     ratelimit.Rate{PerSecond: c.AnonRate, Burst: c.AnonBurst},
+		Authenticated: ratelimit.Rate{PerSecond: c.Rate, Burst: c.Burst, InFlight: c.InFlight},
+		Anonymous:     ratelimit.Rate{PerSecond: c.AnonRate, Burst: c.AnonBurst, InFlight: c.AnonInFlight},
 		OnReject:      func() { o.metrics.Rejected("rate") },
 	})
 	mux := http.NewServeMux()

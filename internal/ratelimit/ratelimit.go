@@ -15,10 +15,13 @@ import (
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
-// Rate is a sustained rate with a burst on top.
+// Rate is a sustained rate with a burst on top, and how many requests may
+// be in flight at once: a few heavy requests that each pass every query
+// limit hurt everyone by running together, not by arriving fast.
 type Rate struct {
 	PerSecond float64
 	Burst     int
+	InFlight  int // 0: no cap
 }
 
 // Config sets the rates; a zero PerSecond turns that limit off.
@@ -39,9 +42,10 @@ type bucket struct {
 
 // Limiter holds the buckets.
 type Limiter struct {
-	cfg     Config
-	mu      sync.Mutex
-	buckets map[string]*bucket
+	cfg      Config
+	mu       sync.Mutex
+	buckets  map[string]*bucket
+	inflight map[string]int
 }
 
 // New makes a limiter.
@@ -52,7 +56,7 @@ func New(cfg Config) *Limiter {
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}
-	return &Limiter{cfg: cfg, buckets: map[string]*bucket{}}
+	return &Limiter{cfg: cfg, buckets: map[string]*bucket{}, inflight: map[string]int{}}
 }
 
 // Allow takes a token for key at rate r; when none is left it says how
@@ -80,6 +84,31 @@ func (l *Limiter) Allow(key string, r Rate) (ok bool, retryAfter time.Duration) 
 	}
 	wait := time.Duration((1 - b.tokens) / r.PerSecond * float64(time.Second))
 	return false, wait
+}
+
+// enter takes one of key's in-flight places, or says there is none.
+func (l *Limiter) enter(key string, r Rate) bool {
+	if r.InFlight <= 0 {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inflight[key] >= r.InFlight {
+		return false
+	}
+	l.inflight[key]++
+	return true
+}
+
+func (l *Limiter) leave(key string, r Rate) {
+	if r.InFlight <= 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inflight[key]--; l.inflight[key] <= 0 {
+		delete(l.inflight, key)
+	}
 }
 
 // evict drops buckets that have refilled (they hold no state worth
@@ -116,16 +145,25 @@ func (l *Limiter) Middleware(next http.Handler) http.Handler {
 		}
 		ok, wait := l.Allow(key, rate)
 		if !ok {
-			if l.cfg.OnReject != nil {
-				l.cfg.OnReject()
-			}
-			secs := int(math.Ceil(wait.Seconds()))
-			w.Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusTooManyRequests)
-			_, _ = fmt.Fprintf(w, `{"errors":[{"message":"too many requests: retry after %d seconds","extensions":{"code":"RATE_LIMITED"}}]}`, max(1, secs))
+			l.refuse(w, wait, "too many requests")
 			return
 		}
+		if !l.enter(key, rate) {
+			l.refuse(w, time.Second, fmt.Sprintf("too many requests at once (at most %d in flight)", rate.InFlight))
+			return
+		}
+		defer l.leave(key, rate)
 		next.ServeHTTP(w, r)
 	})
+}
+
+func (l *Limiter) refuse(w http.ResponseWriter, wait time.Duration, why string) {
+	if l.cfg.OnReject != nil {
+		l.cfg.OnReject()
+	}
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_, _ = fmt.Fprintf(w, `{"errors":[{"message":"%s: retry after %d seconds","extensions":{"code":"RATE_LIMITED"}}]}`, why, secs)
 }

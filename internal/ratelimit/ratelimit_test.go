@@ -89,3 +89,42 @@ func TestMiddlewareAnswers429WithRetryAfter(t *testing.T) {
 		t.Errorf("OnReject called %d times, want 1", rejected)
 	}
 }
+
+func TestInFlightCap(t *testing.T) {
+	t.Parallel()
+	l := New(Config{Anonymous: Rate{PerSecond: 1000, Burst: 1000, InFlight: 2}})
+	release := make(chan struct{})
+	entered := make(chan struct{}, 4)
+	h := l.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		<-release
+	}))
+	codes := make(chan int, 4)
+	for i := 0; i < 2; i++ {
+		go func() {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+			req.RemoteAddr = "10.0.0.9:1"
+			h.ServeHTTP(rec, req)
+			codes <- rec.Code
+		}()
+	}
+	<-entered
+	<-entered
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+	req.RemoteAddr = "10.0.0.9:2"
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), "at once") {
+		t.Fatalf("third request in flight: %d %s", rec.Code, rec.Body)
+	}
+	close(release)
+	<-codes
+	<-codes
+	rec = httptest.NewRecorder()
+	go func() { <-entered }()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("after the others finished: %d", rec.Code)
+	}
+}
