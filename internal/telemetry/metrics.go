@@ -25,7 +25,7 @@ const namespace = "hingraph"
 // Limits are the names Rejected counts; any other name counts as "other".
 var Limits = []string{
 	"depth", "aliases", "tokens", "directives", "batch", "cost",
-	"page_size", "body_size", "rate", "timeout", "allowlist",
+	"page_size", "body_size", "query_size", "rate", "timeout", "allowlist",
 }
 
 // knownErrorCodes are the extensions.code values the API can give today:
