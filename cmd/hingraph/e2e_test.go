@@ -548,7 +548,7 @@ func TestE2EQueries(t *testing.T) {
 				}
 			}
 		}
-		resp, out := s.post(t, gqlRequest{Query: q, OperationName: "Nested", Variables: map[string]any{"first": 10}},
+		resp, out := s.post(t, gqlRequest{Query: q, OperationName: "Nested", Variables: map[string]any{"first": 5}},
 			map[string]string{"X-Request-Id": "e2e-nested"})
 		if resp.StatusCode != http.StatusOK || len(out.Errors) > 0 {
 			t.Fatalf("status %d, errors %+v", resp.StatusCode, out.Errors)
