@@ -174,6 +174,8 @@ func (c *client) get(ctx context.Context, query string) result {
 	if err != nil {
 		return result{transport: err}
 	}
+	// a script's GET says so; the server refuses GETs a browser could send cross-site
+	req.Header.Set("GraphQL-Require-Preflight", "1")
 	return c.do(req)
 }
 
