@@ -30,7 +30,10 @@ func newServer(t *testing.T, data testdb.Data) *server {
 	t.Helper()
 	s := testdb.New(t, data)
 	srv := &server{}
-	s.SetOnStatement(func(context.Context, string, []any) { srv.statements.Add(1) })
+	s.AddHook(func(ctx context.Context, _ string) (context.Context, func(error)) {
+		srv.statements.Add(1)
+		return ctx, func(error) {}
+	})
 	srv.c = client.New(graph.NewHandler(s, graph.Options{Introspection: true}))
 	return srv
 }

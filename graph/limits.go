@@ -91,7 +91,8 @@ func (e limitExtension) MutateOperationParameters(ctx context.Context, p *graphq
 	if l.MaxQueryBytes > 0 && len(p.Query) > l.MaxQueryBytes {
 		return l.reject("query_size", codeQueryTooLarge, "the query text is %d bytes; the limit is %d", len(p.Query), l.MaxQueryBytes)
 	}
-	if l.MaxTokens > 0 {
+	// every token is at least a byte, so a short query needs no counting
+	if l.MaxTokens > 0 && len(p.Query) > l.MaxTokens {
 		n := 0
 		lx := lexer.New(&ast.Source{Input: p.Query})
 		for {
@@ -288,7 +289,7 @@ func (w *walker) multiplier(f *ast.Field) int {
 				return max(1, len(ids))
 			}
 		}
-		if f.Name == "figureBreakdown" || f.Name == "points" {
+		if f.Name == "figureBreakdown" {
 			return w.groups(f)
 		}
 		return plainListSize
@@ -307,15 +308,12 @@ var dimensionSize = map[string]int{
 
 // groups estimates how many groups a figureBreakdown returns: the product
 // of its dimensions' sizes, a period dimension counting the periods of the
-// window. A series' points are its periods.
+// window.
 func (w *walker) groups(f *ast.Field) int {
 	args := f.ArgumentMap(w.vars)
 	months := 12
 	if win, ok := args["window"].(map[string]any); ok {
 		months = windowMonths(win)
-	}
-	if f.Name == "points" {
-		return plainListSize
 	}
 	n := 1
 	dims, _ := args["groupBy"].([]any)

@@ -84,7 +84,10 @@ func newFigureServer(t *testing.T, who hin.Principal) *figureServer {
 	insertOutcomes(t, db, figureData)
 	s := store.NewFromDB(db)
 	srv := &server{}
-	s.SetOnStatement(func(context.Context, string, []any) { srv.statements.Add(1) })
+	s.AddHook(func(ctx context.Context, _ string) (context.Context, func(error)) {
+		srv.statements.Add(1)
+		return ctx, func(error) {}
+	})
 	h := graph.NewHandler(s, graph.Options{Introspection: true})
 	srv.c = client.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(hin.WithPrincipal(r.Context(), who)))

@@ -18,10 +18,10 @@ func regions(ctx context.Context, s *store.Store, f *hin.RegionFilter) ([]hin.Re
 	return rs, nil
 }
 
-// regionByCode returns null, not an error, for an unknown code: a lookup
-// that finds nothing is an answer.
-func regionByCode(ctx context.Context, s *store.Store, code string) (*hin.Region, error) {
-	r, err := s.RegionByCode(ctx, code)
+// lookedUp turns a root lookup's answer into the field's: null, not an
+// error, when nothing matches (a lookup that finds nothing is an answer),
+// and one object registered for its nested fields when something does.
+func lookedUp[T any](ctx context.Context, v T, err error) (*T, error) {
 	if hin.ErrorCode(err) == hin.ENOTFOUND {
 		return nil, nil
 	}
@@ -29,19 +29,17 @@ func regionByCode(ctx context.Context, s *store.Store, code string) (*hin.Region
 		return nil, err
 	}
 	produced(ctx, "", 1)
-	return &r, nil
+	return &v, nil
+}
+
+func regionByCode(ctx context.Context, s *store.Store, code string) (*hin.Region, error) {
+	r, err := s.RegionByCode(ctx, code)
+	return lookedUp(ctx, r, err)
 }
 
 func programmeByCode(ctx context.Context, s *store.Store, code string) (*hin.Programme, error) {
 	p, err := s.ProgrammeByCode(ctx, code)
-	if hin.ErrorCode(err) == hin.ENOTFOUND {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	produced(ctx, "", 1)
-	return &p, nil
+	return lookedUp(ctx, p, err)
 }
 
 func collaboratives(ctx context.Context, s *store.Store, f *hin.CollaborativeFilter) ([]hin.Collaborative, error) {

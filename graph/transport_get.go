@@ -74,12 +74,13 @@ func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 		bad(`a GET request needs a "query" parameter`)
 		return
 	}
-	// a mutation is refused for the method (405) whatever else is wrong
-	if selectsNonQuery(params) {
-		refuseNonQuery(w, r.Context(), exec)
-		return
-	}
 	if t.needsPreflight && !sentOnPurpose(r) {
+		// a mutation is refused for the method (405) whatever else is wrong;
+		// a GET that will run is checked for that by execute, on the one parse
+		if selectsNonQuery(params) {
+			refuseNonQuery(w, r.Context(), exec)
+			return
+		}
 		refuse(w, r.Context(), exec, http.StatusBadRequest, codePreflightRequired,
 			"a GET request must carry a GraphQL-Require-Preflight (or X-Requested-With) header, so that no other site can send it unnoticed; or use POST")
 		return

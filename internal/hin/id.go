@@ -35,7 +35,7 @@ func GlobalID(kind, uuid string) string {
 func ParseGlobalID(id string) (kind, uuid string, err error) {
 	raw, decErr := base64.RawURLEncoding.DecodeString(id)
 	kind, uuid, ok := strings.Cut(string(raw), ":")
-	if decErr != nil || !ok || !isUUID(uuid) {
+	if decErr != nil || !ok || !IsUUID(uuid) {
 		return "", "", &Error{Code: EINVALID, Message: fmt.Sprintf("%q is not a valid ID", truncate(id, 64))}
 	}
 	return kind, strings.ToLower(uuid), nil
@@ -82,7 +82,8 @@ func StableUUID(namespace, name string) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
-func isUUID(s string) bool {
+// IsUUID reports whether s is a UUID in its usual hyphenated form.
+func IsUUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}

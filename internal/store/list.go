@@ -175,7 +175,7 @@ func decodeCursor(s, order string) (*cursor, error) {
 	if c.Order != order {
 		return nil, hin.Invalid("after", "the cursor was issued for another order (%s); keep the same orderBy while paging", c.Order)
 	}
-	if _, _, err := hin.ParseGlobalID(hin.GlobalID("x", c.ID)); err != nil {
+	if !hin.IsUUID(c.ID) {
 		return nil, bad
 	}
 	return &c, nil

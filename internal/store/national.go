@@ -146,28 +146,6 @@ func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.Aggr
 	return rows, nil
 }
 
-// MetricsByCode loads catalogue entries by code, in the order asked; an
-// unknown code is an error naming it.
-func (s *Store) MetricsByCode(ctx context.Context, codes []string) ([]hin.Metric, error) {
-	ms, err := s.Metrics(ctx, hin.MetricFilter{Codes: codes})
-	if err != nil {
-		return nil, err
-	}
-	byCode := map[string]hin.Metric{}
-	for _, m := range ms {
-		byCode[m.Code] = m
-	}
-	out := make([]hin.Metric, 0, len(codes))
-	for _, c := range codes {
-		m, ok := byCode[c]
-		if !ok {
-			return nil, hin.Invalid("metrics", "no metric has the code %s; see the metrics query for the catalogue", hin.Quote(c))
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
 // Pipeline counts innovations per stage, per lead region and nationally, and
 // the stage changes into each stage within the window (when given).
 func (s *Store) Pipeline(ctx context.Context, f hin.FigureFilter, regionIDs []string, moved *hin.Window) ([]hin.StageCount, error) {

@@ -95,7 +95,6 @@ func (s *Store) CountOutcomes(ctx context.Context, parent string, ids []string, 
 // OutcomesByID loads outcomes by UUID.
 func (s *Store) OutcomesByID(ctx context.Context, ids []string) (map[string]hin.Outcome, error) {
 	q := &listQuery{}
-	ids = append([]string{}, ids...)
 	q.and("oc.id = ANY(" + q.arg(pqArray(ids)) + "::uuid[])")
 	q.visibleOutcomes("oc", hin.PrincipalFrom(ctx).DraftScope())
 	var rows []hin.Outcome

@@ -94,16 +94,8 @@ func NewFromDB(db *sql.DB) *Store {
 	return &Store{db: sqlx.NewDb(db, "postgres")}
 }
 
-// SetOnStatement installs a hook that sees every statement.
-func (s *Store) SetOnStatement(f func(ctx context.Context, query string, args []any)) {
-	s.onStatement = f
-}
-
 // Close releases the pool.
 func (s *Store) Close() error { return s.db.Close() }
-
-// DB exposes the pool's stats for readiness and metrics.
-func (s *Store) Stats() sql.DBStats { return s.db.Stats() }
 
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
