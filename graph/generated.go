@@ -578,12 +578,12 @@ type QueryResolver interface {
 	Adoptions(ctx context.Context, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) (*model.Connection[hin.Adoption], error)
 	Metrics(ctx context.Context, filter *hin.MetricFilter) ([]hin.Metric, error)
 	Outcomes(ctx context.Context, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error)
-	Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*model.Figure, error)
-	FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]model.FigureGroup, error)
-	Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*model.Series, error)
-	RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool) (*model.RegionComparison, error)
-	InnovationPipeline(ctx context.Context, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*model.Pipeline, error)
-	AdoptionSpread(ctx context.Context, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*model.AdoptionSpread, error)
+	Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Figure, error)
+	FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]hin.FigureGroup, error)
+	Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Series, error)
+	RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool) (*hin.RegionComparison, error)
+	InnovationPipeline(ctx context.Context, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error)
+	AdoptionSpread(ctx context.Context, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*hin.AdoptionSpread, error)
 	AuditTrail(ctx context.Context, first *int, after *string, filter *hin.AuditFilter, orderBy *model.AuditOrder) (*model.Connection[hin.AuditEvent], error)
 }
 type RegionResolver interface {
@@ -595,11 +595,11 @@ type RegionResolver interface {
 	Pilots(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) (*model.Connection[hin.Pilot], error)
 	Adoptions(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) (*model.Connection[hin.Adoption], error)
 	Outcomes(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error)
-	Figure(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*model.Figure, error)
-	FigureBreakdown(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]model.FigureGroup, error)
-	Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*model.Series, error)
-	InnovationPipeline(ctx context.Context, obj *hin.Region, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*model.Pipeline, error)
-	AdoptionSpread(ctx context.Context, obj *hin.Region, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*model.AdoptionSpread, error)
+	Figure(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Figure, error)
+	FigureBreakdown(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]hin.FigureGroup, error)
+	Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Series, error)
+	InnovationPipeline(ctx context.Context, obj *hin.Region, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error)
+	AdoptionSpread(ctx context.Context, obj *hin.Region, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*hin.AdoptionSpread, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -8035,7 +8035,7 @@ func (ec *executionContext) fieldContext_AdoptionEdge_node(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _AdoptionSpread_adopters(ctx context.Context, field graphql.CollectedField, obj *model.AdoptionSpread) (ret graphql.Marshaler) {
+func (ec *executionContext) _AdoptionSpread_adopters(ctx context.Context, field graphql.CollectedField, obj *hin.AdoptionSpread) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8058,7 +8058,7 @@ func (ec *executionContext) fieldContext_AdoptionSpread_adopters(_ context.Conte
 	return graphql.NewScalarFieldContext("AdoptionSpread", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _AdoptionSpread_byRegion(ctx context.Context, field graphql.CollectedField, obj *model.AdoptionSpread) (ret graphql.Marshaler) {
+func (ec *executionContext) _AdoptionSpread_byRegion(ctx context.Context, field graphql.CollectedField, obj *hin.AdoptionSpread) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8070,8 +8070,8 @@ func (ec *executionContext) _AdoptionSpread_byRegion(ctx context.Context, field 
 			return obj.ByRegion, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionAdoption) graphql.Marshaler {
-			return ec.marshalNRegionAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionAdoptionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.RegionAdoption) graphql.Marshaler {
+			return ec.marshalNRegionAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionAdoptionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8705,7 +8705,7 @@ func (ec *executionContext) fieldContext_Collaborative_regions(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Coverage_reportingRegions(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_reportingRegions(ctx context.Context, field graphql.CollectedField, obj *hin.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8737,7 +8737,7 @@ func (ec *executionContext) fieldContext_Coverage_reportingRegions(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _Coverage_missingRegions(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_missingRegions(ctx context.Context, field graphql.CollectedField, obj *hin.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8769,7 +8769,7 @@ func (ec *executionContext) fieldContext_Coverage_missingRegions(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _Coverage_reportingCount(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_reportingCount(ctx context.Context, field graphql.CollectedField, obj *hin.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8792,7 +8792,7 @@ func (ec *executionContext) fieldContext_Coverage_reportingCount(_ context.Conte
 	return graphql.NewScalarFieldContext("Coverage", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Coverage_expectedCount(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_expectedCount(ctx context.Context, field graphql.CollectedField, obj *hin.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8815,7 +8815,7 @@ func (ec *executionContext) fieldContext_Coverage_expectedCount(_ context.Contex
 	return graphql.NewScalarFieldContext("Coverage", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_metrics(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_metrics(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8847,7 +8847,7 @@ func (ec *executionContext) fieldContext_Figure_metrics(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Figure_kind(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_kind(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8870,7 +8870,7 @@ func (ec *executionContext) fieldContext_Figure_kind(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type MetricKind does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_unit(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_unit(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8893,7 +8893,7 @@ func (ec *executionContext) fieldContext_Figure_unit(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_window(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_window(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8925,7 +8925,7 @@ func (ec *executionContext) fieldContext_Figure_window(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Figure_value(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_value(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8948,7 +8948,7 @@ func (ec *executionContext) fieldContext_Figure_value(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_numerator(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_numerator(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8971,7 +8971,7 @@ func (ec *executionContext) fieldContext_Figure_numerator(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_denominator(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_denominator(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8994,7 +8994,7 @@ func (ec *executionContext) fieldContext_Figure_denominator(_ context.Context, f
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9017,7 +9017,7 @@ func (ec *executionContext) fieldContext_Figure_outcomeCount(_ context.Context, 
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_includesDrafts(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_includesDrafts(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9040,7 +9040,7 @@ func (ec *executionContext) fieldContext_Figure_includesDrafts(_ context.Context
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_coverage(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_coverage(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9052,8 +9052,8 @@ func (ec *executionContext) _Figure_coverage(ctx context.Context, field graphql.
 			return obj.Coverage, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Coverage) graphql.Marshaler {
-			return ec.marshalNCoverage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐCoverage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Coverage) graphql.Marshaler {
+			return ec.marshalNCoverage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCoverage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9072,7 +9072,7 @@ func (ec *executionContext) fieldContext_Figure_coverage(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Figure_byRegion(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_byRegion(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9084,8 +9084,8 @@ func (ec *executionContext) _Figure_byRegion(ctx context.Context, field graphql.
 			return obj.ByRegion, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionFigure) graphql.Marshaler {
-			return ec.marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigureᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.RegionFigure) graphql.Marshaler {
+			return ec.marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionFigureᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9104,7 +9104,7 @@ func (ec *executionContext) fieldContext_Figure_byRegion(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _FigureGroup_region(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_region(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9136,7 +9136,7 @@ func (ec *executionContext) fieldContext_FigureGroup_region(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _FigureGroup_programme(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_programme(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9168,7 +9168,7 @@ func (ec *executionContext) fieldContext_FigureGroup_programme(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _FigureGroup_innovation(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_innovation(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9200,7 +9200,7 @@ func (ec *executionContext) fieldContext_FigureGroup_innovation(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _FigureGroup_clinicalArea(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_clinicalArea(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9223,7 +9223,7 @@ func (ec *executionContext) fieldContext_FigureGroup_clinicalArea(_ context.Cont
 	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _FigureGroup_innovationStage(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_innovationStage(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9246,7 +9246,7 @@ func (ec *executionContext) fieldContext_FigureGroup_innovationStage(_ context.C
 	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type InnovationStage does not have child fields"))
 }
 
-func (ec *executionContext) _FigureGroup_period(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_period(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9278,7 +9278,7 @@ func (ec *executionContext) fieldContext_FigureGroup_period(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _FigureGroup_value(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_value(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9301,7 +9301,7 @@ func (ec *executionContext) fieldContext_FigureGroup_value(_ context.Context, fi
 	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _FigureGroup_numerator(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_numerator(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9324,7 +9324,7 @@ func (ec *executionContext) fieldContext_FigureGroup_numerator(_ context.Context
 	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _FigureGroup_denominator(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_denominator(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9347,7 +9347,7 @@ func (ec *executionContext) fieldContext_FigureGroup_denominator(_ context.Conte
 	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _FigureGroup_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9370,7 +9370,7 @@ func (ec *executionContext) fieldContext_FigureGroup_outcomeCount(_ context.Cont
 	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _FigureGroup_reportingCount(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_reportingCount(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10069,7 +10069,7 @@ func (ec *executionContext) fieldContext_InnovationEdge_node(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _KindAdoption_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _KindAdoption_kind(ctx context.Context, field graphql.CollectedField, obj *hin.AdoptionByKind) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10092,7 +10092,7 @@ func (ec *executionContext) fieldContext_KindAdoption_kind(_ context.Context, fi
 	return graphql.NewScalarFieldContext("KindAdoption", field, false, false, errors.New("field of type OrganisationKind does not have child fields"))
 }
 
-func (ec *executionContext) _KindAdoption_adopters(ctx context.Context, field graphql.CollectedField, obj *model.KindAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _KindAdoption_adopters(ctx context.Context, field graphql.CollectedField, obj *hin.AdoptionByKind) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10115,7 +10115,7 @@ func (ec *executionContext) fieldContext_KindAdoption_adopters(_ context.Context
 	return graphql.NewScalarFieldContext("KindAdoption", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _KindAdoption_organisations(ctx context.Context, field graphql.CollectedField, obj *model.KindAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _KindAdoption_organisations(ctx context.Context, field graphql.CollectedField, obj *hin.AdoptionByKind) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10138,7 +10138,7 @@ func (ec *executionContext) fieldContext_KindAdoption_organisations(_ context.Co
 	return graphql.NewScalarFieldContext("KindAdoption", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _KindAdoption_share(ctx context.Context, field graphql.CollectedField, obj *model.KindAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _KindAdoption_share(ctx context.Context, field graphql.CollectedField, obj *hin.AdoptionByKind) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13192,7 +13192,7 @@ func (ec *executionContext) fieldContext_PilotEdge_node(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Pipeline_stages(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
+func (ec *executionContext) _Pipeline_stages(ctx context.Context, field graphql.CollectedField, obj *hin.Pipeline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13224,7 +13224,7 @@ func (ec *executionContext) fieldContext_Pipeline_stages(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Pipeline_byRegion(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
+func (ec *executionContext) _Pipeline_byRegion(ctx context.Context, field graphql.CollectedField, obj *hin.Pipeline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13236,8 +13236,8 @@ func (ec *executionContext) _Pipeline_byRegion(ctx context.Context, field graphq
 			return obj.ByRegion, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionPipeline) graphql.Marshaler {
-			return ec.marshalNRegionPipeline2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipelineᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.RegionPipeline) graphql.Marshaler {
+			return ec.marshalNRegionPipeline2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionPipelineᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13256,7 +13256,7 @@ func (ec *executionContext) fieldContext_Pipeline_byRegion(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Pipeline_moves(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
+func (ec *executionContext) _Pipeline_moves(ctx context.Context, field graphql.CollectedField, obj *hin.Pipeline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14487,8 +14487,8 @@ func (ec *executionContext) _Query_figure(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Figure(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Figure) graphql.Marshaler {
-			return ec.marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Figure) graphql.Marshaler {
+			return ec.marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigure(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14531,8 +14531,8 @@ func (ec *executionContext) _Query_figureBreakdown(ctx context.Context, field gr
 			return ec.Resolvers.Query().FigureBreakdown(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["groupBy"].([]hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.FigureGroup) graphql.Marshaler {
-			return ec.marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroupᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.FigureGroup) graphql.Marshaler {
+			return ec.marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureGroupᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14575,8 +14575,8 @@ func (ec *executionContext) _Query_series(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Series(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["interval"].(hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Series) graphql.Marshaler {
-			return ec.marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeries(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeries(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14619,8 +14619,8 @@ func (ec *executionContext) _Query_regionComparison(ctx context.Context, field g
 			return ec.Resolvers.Query().RegionComparison(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RegionComparison) graphql.Marshaler {
-			return ec.marshalNRegionComparison2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparison(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.RegionComparison) graphql.Marshaler {
+			return ec.marshalNRegionComparison2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionComparison(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14663,8 +14663,8 @@ func (ec *executionContext) _Query_innovationPipeline(ctx context.Context, field
 			return ec.Resolvers.Query().InnovationPipeline(ctx, fc.Args["filter"].(*hin.FigureFilter), fc.Args["movedIn"].(*hin.WindowInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Pipeline) graphql.Marshaler {
-			return ec.marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPipeline(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Pipeline) graphql.Marshaler {
+			return ec.marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPipeline(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14707,8 +14707,8 @@ func (ec *executionContext) _Query_adoptionSpread(ctx context.Context, field gra
 			return ec.Resolvers.Query().AdoptionSpread(ctx, fc.Args["innovationId"].(*string), fc.Args["programmeId"].(*string), fc.Args["kinds"].([]hin.OrganisationKind), fc.Args["on"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AdoptionSpread) graphql.Marshaler {
-			return ec.marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionSpread(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.AdoptionSpread) graphql.Marshaler {
+			return ec.marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionSpread(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15337,8 +15337,8 @@ func (ec *executionContext) _Region_figure(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Region().Figure(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Figure) graphql.Marshaler {
-			return ec.marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Figure) graphql.Marshaler {
+			return ec.marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigure(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15381,8 +15381,8 @@ func (ec *executionContext) _Region_figureBreakdown(ctx context.Context, field g
 			return ec.Resolvers.Region().FigureBreakdown(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["groupBy"].([]hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.FigureGroup) graphql.Marshaler {
-			return ec.marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroupᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.FigureGroup) graphql.Marshaler {
+			return ec.marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureGroupᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15425,8 +15425,8 @@ func (ec *executionContext) _Region_series(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Region().Series(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["interval"].(hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Series) graphql.Marshaler {
-			return ec.marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeries(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeries(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15469,8 +15469,8 @@ func (ec *executionContext) _Region_innovationPipeline(ctx context.Context, fiel
 			return ec.Resolvers.Region().InnovationPipeline(ctx, obj, fc.Args["filter"].(*hin.FigureFilter), fc.Args["movedIn"].(*hin.WindowInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Pipeline) graphql.Marshaler {
-			return ec.marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPipeline(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Pipeline) graphql.Marshaler {
+			return ec.marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPipeline(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15513,8 +15513,8 @@ func (ec *executionContext) _Region_adoptionSpread(ctx context.Context, field gr
 			return ec.Resolvers.Region().AdoptionSpread(ctx, obj, fc.Args["innovationId"].(*string), fc.Args["programmeId"].(*string), fc.Args["kinds"].([]hin.OrganisationKind), fc.Args["on"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AdoptionSpread) graphql.Marshaler {
-			return ec.marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionSpread(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.AdoptionSpread) graphql.Marshaler {
+			return ec.marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionSpread(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15544,7 +15544,7 @@ func (ec *executionContext) fieldContext_Region_adoptionSpread(ctx context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionAdoption_region(ctx context.Context, field graphql.CollectedField, obj *model.RegionAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionAdoption_region(ctx context.Context, field graphql.CollectedField, obj *hin.RegionAdoption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15576,7 +15576,7 @@ func (ec *executionContext) fieldContext_RegionAdoption_region(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionAdoption_adopters(ctx context.Context, field graphql.CollectedField, obj *model.RegionAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionAdoption_adopters(ctx context.Context, field graphql.CollectedField, obj *hin.RegionAdoption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15599,7 +15599,7 @@ func (ec *executionContext) fieldContext_RegionAdoption_adopters(_ context.Conte
 	return graphql.NewScalarFieldContext("RegionAdoption", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _RegionAdoption_byKind(ctx context.Context, field graphql.CollectedField, obj *model.RegionAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionAdoption_byKind(ctx context.Context, field graphql.CollectedField, obj *hin.RegionAdoption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15611,8 +15611,8 @@ func (ec *executionContext) _RegionAdoption_byKind(ctx context.Context, field gr
 			return obj.ByKind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.KindAdoption) graphql.Marshaler {
-			return ec.marshalNKindAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐKindAdoptionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.AdoptionByKind) graphql.Marshaler {
+			return ec.marshalNKindAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionByKindᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15631,7 +15631,7 @@ func (ec *executionContext) fieldContext_RegionAdoption_byKind(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionComparison_metrics(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparison) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionComparison_metrics(ctx context.Context, field graphql.CollectedField, obj *hin.RegionComparison) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15663,7 +15663,7 @@ func (ec *executionContext) fieldContext_RegionComparison_metrics(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionComparison_window(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparison) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionComparison_window(ctx context.Context, field graphql.CollectedField, obj *hin.RegionComparison) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15695,7 +15695,7 @@ func (ec *executionContext) fieldContext_RegionComparison_window(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionComparison_rows(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparison) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionComparison_rows(ctx context.Context, field graphql.CollectedField, obj *hin.RegionComparison) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15707,8 +15707,8 @@ func (ec *executionContext) _RegionComparison_rows(ctx context.Context, field gr
 			return obj.Rows, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionComparisonRow) graphql.Marshaler {
-			return ec.marshalNRegionComparisonRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparisonRowᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.RegionComparisonRow) graphql.Marshaler {
+			return ec.marshalNRegionComparisonRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionComparisonRowᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15727,7 +15727,7 @@ func (ec *executionContext) fieldContext_RegionComparison_rows(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionComparison_national(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparison) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionComparison_national(ctx context.Context, field graphql.CollectedField, obj *hin.RegionComparison) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15739,8 +15739,8 @@ func (ec *executionContext) _RegionComparison_national(ctx context.Context, fiel
 			return obj.National, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.Figure) graphql.Marshaler {
-			return ec.marshalNFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Figure) graphql.Marshaler {
+			return ec.marshalNFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15759,7 +15759,7 @@ func (ec *executionContext) fieldContext_RegionComparison_national(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionComparisonRow_region(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparisonRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionComparisonRow_region(ctx context.Context, field graphql.CollectedField, obj *hin.RegionComparisonRow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15791,7 +15791,7 @@ func (ec *executionContext) fieldContext_RegionComparisonRow_region(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionComparisonRow_cells(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparisonRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionComparisonRow_cells(ctx context.Context, field graphql.CollectedField, obj *hin.RegionComparisonRow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15803,8 +15803,8 @@ func (ec *executionContext) _RegionComparisonRow_cells(ctx context.Context, fiel
 			return obj.Cells, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionFigure) graphql.Marshaler {
-			return ec.marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigureᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.RegionFigure) graphql.Marshaler {
+			return ec.marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionFigureᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15823,7 +15823,7 @@ func (ec *executionContext) fieldContext_RegionComparisonRow_cells(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionFigure_region(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_region(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15855,7 +15855,7 @@ func (ec *executionContext) fieldContext_RegionFigure_region(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionFigure_reported(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_reported(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15878,7 +15878,7 @@ func (ec *executionContext) fieldContext_RegionFigure_reported(_ context.Context
 	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _RegionFigure_value(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_value(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15901,7 +15901,7 @@ func (ec *executionContext) fieldContext_RegionFigure_value(_ context.Context, f
 	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _RegionFigure_numerator(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_numerator(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15924,7 +15924,7 @@ func (ec *executionContext) fieldContext_RegionFigure_numerator(_ context.Contex
 	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _RegionFigure_denominator(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_denominator(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15947,7 +15947,7 @@ func (ec *executionContext) fieldContext_RegionFigure_denominator(_ context.Cont
 	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _RegionFigure_latestPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_latestPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15970,7 +15970,7 @@ func (ec *executionContext) fieldContext_RegionFigure_latestPeriodEnd(_ context.
 	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _RegionFigure_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15993,7 +15993,7 @@ func (ec *executionContext) fieldContext_RegionFigure_outcomeCount(_ context.Con
 	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _RegionPipeline_region(ctx context.Context, field graphql.CollectedField, obj *model.RegionPipeline) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionPipeline_region(ctx context.Context, field graphql.CollectedField, obj *hin.RegionPipeline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16025,7 +16025,7 @@ func (ec *executionContext) fieldContext_RegionPipeline_region(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionPipeline_stages(ctx context.Context, field graphql.CollectedField, obj *model.RegionPipeline) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionPipeline_stages(ctx context.Context, field graphql.CollectedField, obj *hin.RegionPipeline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16057,7 +16057,7 @@ func (ec *executionContext) fieldContext_RegionPipeline_stages(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionPipeline_moves(ctx context.Context, field graphql.CollectedField, obj *model.RegionPipeline) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionPipeline_moves(ctx context.Context, field graphql.CollectedField, obj *hin.RegionPipeline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16080,7 +16080,7 @@ func (ec *executionContext) fieldContext_RegionPipeline_moves(_ context.Context,
 	return graphql.NewScalarFieldContext("RegionPipeline", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Series_metrics(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+func (ec *executionContext) _Series_metrics(ctx context.Context, field graphql.CollectedField, obj *hin.Series) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16112,7 +16112,7 @@ func (ec *executionContext) fieldContext_Series_metrics(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Series_kind(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+func (ec *executionContext) _Series_kind(ctx context.Context, field graphql.CollectedField, obj *hin.Series) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16135,7 +16135,7 @@ func (ec *executionContext) fieldContext_Series_kind(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Series", field, false, false, errors.New("field of type MetricKind does not have child fields"))
 }
 
-func (ec *executionContext) _Series_unit(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+func (ec *executionContext) _Series_unit(ctx context.Context, field graphql.CollectedField, obj *hin.Series) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16158,7 +16158,7 @@ func (ec *executionContext) fieldContext_Series_unit(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Series", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Series_window(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+func (ec *executionContext) _Series_window(ctx context.Context, field graphql.CollectedField, obj *hin.Series) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16190,7 +16190,7 @@ func (ec *executionContext) fieldContext_Series_window(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Series_points(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+func (ec *executionContext) _Series_points(ctx context.Context, field graphql.CollectedField, obj *hin.Series) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16202,8 +16202,8 @@ func (ec *executionContext) _Series_points(ctx context.Context, field graphql.Co
 			return obj.Points, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.SeriesPoint) graphql.Marshaler {
-			return ec.marshalNSeriesPoint2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeriesPointᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.SeriesPoint) graphql.Marshaler {
+			return ec.marshalNSeriesPoint2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeriesPointᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16222,7 +16222,7 @@ func (ec *executionContext) fieldContext_Series_points(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _SeriesPoint_period(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_period(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16254,7 +16254,7 @@ func (ec *executionContext) fieldContext_SeriesPoint_period(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _SeriesPoint_reported(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_reported(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16277,7 +16277,7 @@ func (ec *executionContext) fieldContext_SeriesPoint_reported(_ context.Context,
 	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _SeriesPoint_value(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_value(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16300,7 +16300,7 @@ func (ec *executionContext) fieldContext_SeriesPoint_value(_ context.Context, fi
 	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _SeriesPoint_numerator(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_numerator(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16323,7 +16323,7 @@ func (ec *executionContext) fieldContext_SeriesPoint_numerator(_ context.Context
 	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _SeriesPoint_denominator(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_denominator(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16346,7 +16346,7 @@ func (ec *executionContext) fieldContext_SeriesPoint_denominator(_ context.Conte
 	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _SeriesPoint_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16369,7 +16369,7 @@ func (ec *executionContext) fieldContext_SeriesPoint_outcomeCount(_ context.Cont
 	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _SeriesPoint_reportingCount(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_reportingCount(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19710,7 +19710,7 @@ func (ec *executionContext) _AdoptionEdge(ctx context.Context, sel ast.Selection
 
 var adoptionSpreadImplementors = []string{"AdoptionSpread"}
 
-func (ec *executionContext) _AdoptionSpread(ctx context.Context, sel ast.SelectionSet, obj *model.AdoptionSpread) graphql.Marshaler {
+func (ec *executionContext) _AdoptionSpread(ctx context.Context, sel ast.SelectionSet, obj *hin.AdoptionSpread) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, adoptionSpreadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20170,7 +20170,7 @@ func (ec *executionContext) _Collaborative(ctx context.Context, sel ast.Selectio
 
 var coverageImplementors = []string{"Coverage"}
 
-func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet, obj *model.Coverage) graphql.Marshaler {
+func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet, obj *hin.Coverage) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20223,7 +20223,7 @@ func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet,
 
 var figureImplementors = []string{"Figure"}
 
-func (ec *executionContext) _Figure(ctx context.Context, sel ast.SelectionSet, obj *model.Figure) graphql.Marshaler {
+func (ec *executionContext) _Figure(ctx context.Context, sel ast.SelectionSet, obj *hin.Figure) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, figureImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20311,7 +20311,7 @@ func (ec *executionContext) _Figure(ctx context.Context, sel ast.SelectionSet, o
 
 var figureGroupImplementors = []string{"FigureGroup"}
 
-func (ec *executionContext) _FigureGroup(ctx context.Context, sel ast.SelectionSet, obj *model.FigureGroup) graphql.Marshaler {
+func (ec *executionContext) _FigureGroup(ctx context.Context, sel ast.SelectionSet, obj *hin.FigureGroup) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, figureGroupImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20877,7 +20877,7 @@ func (ec *executionContext) _InnovationEdge(ctx context.Context, sel ast.Selecti
 
 var kindAdoptionImplementors = []string{"KindAdoption"}
 
-func (ec *executionContext) _KindAdoption(ctx context.Context, sel ast.SelectionSet, obj *model.KindAdoption) graphql.Marshaler {
+func (ec *executionContext) _KindAdoption(ctx context.Context, sel ast.SelectionSet, obj *hin.AdoptionByKind) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, kindAdoptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -22464,7 +22464,7 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 
 var pipelineImplementors = []string{"Pipeline"}
 
-func (ec *executionContext) _Pipeline(ctx context.Context, sel ast.SelectionSet, obj *model.Pipeline) graphql.Marshaler {
+func (ec *executionContext) _Pipeline(ctx context.Context, sel ast.SelectionSet, obj *hin.Pipeline) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pipelineImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -24004,7 +24004,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 
 var regionAdoptionImplementors = []string{"RegionAdoption"}
 
-func (ec *executionContext) _RegionAdoption(ctx context.Context, sel ast.SelectionSet, obj *model.RegionAdoption) graphql.Marshaler {
+func (ec *executionContext) _RegionAdoption(ctx context.Context, sel ast.SelectionSet, obj *hin.RegionAdoption) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionAdoptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -24052,7 +24052,7 @@ func (ec *executionContext) _RegionAdoption(ctx context.Context, sel ast.Selecti
 
 var regionComparisonImplementors = []string{"RegionComparison"}
 
-func (ec *executionContext) _RegionComparison(ctx context.Context, sel ast.SelectionSet, obj *model.RegionComparison) graphql.Marshaler {
+func (ec *executionContext) _RegionComparison(ctx context.Context, sel ast.SelectionSet, obj *hin.RegionComparison) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionComparisonImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -24105,7 +24105,7 @@ func (ec *executionContext) _RegionComparison(ctx context.Context, sel ast.Selec
 
 var regionComparisonRowImplementors = []string{"RegionComparisonRow"}
 
-func (ec *executionContext) _RegionComparisonRow(ctx context.Context, sel ast.SelectionSet, obj *model.RegionComparisonRow) graphql.Marshaler {
+func (ec *executionContext) _RegionComparisonRow(ctx context.Context, sel ast.SelectionSet, obj *hin.RegionComparisonRow) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionComparisonRowImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -24148,7 +24148,7 @@ func (ec *executionContext) _RegionComparisonRow(ctx context.Context, sel ast.Se
 
 var regionFigureImplementors = []string{"RegionFigure"}
 
-func (ec *executionContext) _RegionFigure(ctx context.Context, sel ast.SelectionSet, obj *model.RegionFigure) graphql.Marshaler {
+func (ec *executionContext) _RegionFigure(ctx context.Context, sel ast.SelectionSet, obj *hin.RegionFigure) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionFigureImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -24216,7 +24216,7 @@ func (ec *executionContext) _RegionFigure(ctx context.Context, sel ast.Selection
 
 var regionPipelineImplementors = []string{"RegionPipeline"}
 
-func (ec *executionContext) _RegionPipeline(ctx context.Context, sel ast.SelectionSet, obj *model.RegionPipeline) graphql.Marshaler {
+func (ec *executionContext) _RegionPipeline(ctx context.Context, sel ast.SelectionSet, obj *hin.RegionPipeline) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionPipelineImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -24264,7 +24264,7 @@ func (ec *executionContext) _RegionPipeline(ctx context.Context, sel ast.Selecti
 
 var seriesImplementors = []string{"Series"}
 
-func (ec *executionContext) _Series(ctx context.Context, sel ast.SelectionSet, obj *model.Series) graphql.Marshaler {
+func (ec *executionContext) _Series(ctx context.Context, sel ast.SelectionSet, obj *hin.Series) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, seriesImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -24322,7 +24322,7 @@ func (ec *executionContext) _Series(ctx context.Context, sel ast.SelectionSet, o
 
 var seriesPointImplementors = []string{"SeriesPoint"}
 
-func (ec *executionContext) _SeriesPoint(ctx context.Context, sel ast.SelectionSet, obj *model.SeriesPoint) graphql.Marshaler {
+func (ec *executionContext) _SeriesPoint(ctx context.Context, sel ast.SelectionSet, obj *hin.SeriesPoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, seriesPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -24999,7 +24999,7 @@ func (ec *executionContext) marshalNAdoptionOrderField2githubᚗcomᚋhinᚑgrap
 	return v
 }
 
-func (ec *executionContext) marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionSpread(ctx context.Context, sel ast.SelectionSet, v *model.AdoptionSpread) graphql.Marshaler {
+func (ec *executionContext) marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionSpread(ctx context.Context, sel ast.SelectionSet, v *hin.AdoptionSpread) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -25115,7 +25115,7 @@ func (ec *executionContext) marshalNCollaborativeKind2githubᚗcomᚋhinᚑgraph
 	return v
 }
 
-func (ec *executionContext) marshalNCoverage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *model.Coverage) graphql.Marshaler {
+func (ec *executionContext) marshalNCoverage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *hin.Coverage) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -25157,15 +25157,15 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
-func (ec *executionContext) marshalNFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx context.Context, sel ast.SelectionSet, v model.Figure) graphql.Marshaler {
+func (ec *executionContext) marshalNFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigure(ctx context.Context, sel ast.SelectionSet, v hin.Figure) graphql.Marshaler {
 	return ec._Figure(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Figure) graphql.Marshaler {
+func (ec *executionContext) marshalNFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.Figure) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx, sel, v[i])
+		return ec.marshalNFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigure(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -25177,7 +25177,7 @@ func (ec *executionContext) marshalNFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhin�
 	return ret
 }
 
-func (ec *executionContext) marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx context.Context, sel ast.SelectionSet, v *model.Figure) graphql.Marshaler {
+func (ec *executionContext) marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigure(ctx context.Context, sel ast.SelectionSet, v *hin.Figure) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -25227,15 +25227,15 @@ func (ec *executionContext) marshalNFigureDimension2ᚕgithubᚗcomᚋhinᚑgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNFigureGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroup(ctx context.Context, sel ast.SelectionSet, v model.FigureGroup) graphql.Marshaler {
+func (ec *executionContext) marshalNFigureGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureGroup(ctx context.Context, sel ast.SelectionSet, v hin.FigureGroup) graphql.Marshaler {
 	return ec._FigureGroup(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FigureGroup) graphql.Marshaler {
+func (ec *executionContext) marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.FigureGroup) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFigureGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroup(ctx, sel, v[i])
+		return ec.marshalNFigureGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureGroup(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -25393,15 +25393,15 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
-func (ec *executionContext) marshalNKindAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐKindAdoption(ctx context.Context, sel ast.SelectionSet, v model.KindAdoption) graphql.Marshaler {
+func (ec *executionContext) marshalNKindAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionByKind(ctx context.Context, sel ast.SelectionSet, v hin.AdoptionByKind) graphql.Marshaler {
 	return ec._KindAdoption(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNKindAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐKindAdoptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.KindAdoption) graphql.Marshaler {
+func (ec *executionContext) marshalNKindAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionByKindᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.AdoptionByKind) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNKindAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐKindAdoption(ctx, sel, v[i])
+		return ec.marshalNKindAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionByKind(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -25737,7 +25737,7 @@ func (ec *executionContext) marshalNPilotStatus2githubᚗcomᚋhinᚑgraphᚋhin
 	return v
 }
 
-func (ec *executionContext) marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPipeline(ctx context.Context, sel ast.SelectionSet, v *model.Pipeline) graphql.Marshaler {
+func (ec *executionContext) marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPipeline(ctx context.Context, sel ast.SelectionSet, v *hin.Pipeline) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -25882,15 +25882,15 @@ func (ec *executionContext) marshalNRegion2ᚖgithubᚗcomᚋhinᚑgraphᚋhin�
 	return ec._Region(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRegionAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionAdoption(ctx context.Context, sel ast.SelectionSet, v model.RegionAdoption) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionAdoption(ctx context.Context, sel ast.SelectionSet, v hin.RegionAdoption) graphql.Marshaler {
 	return ec._RegionAdoption(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRegionAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionAdoptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionAdoption) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionAdoptionᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.RegionAdoption) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRegionAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionAdoption(ctx, sel, v[i])
+		return ec.marshalNRegionAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionAdoption(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -25902,7 +25902,7 @@ func (ec *executionContext) marshalNRegionAdoption2ᚕgithubᚗcomᚋhinᚑgraph
 	return ret
 }
 
-func (ec *executionContext) marshalNRegionComparison2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparison(ctx context.Context, sel ast.SelectionSet, v *model.RegionComparison) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionComparison2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionComparison(ctx context.Context, sel ast.SelectionSet, v *hin.RegionComparison) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -25912,15 +25912,15 @@ func (ec *executionContext) marshalNRegionComparison2ᚖgithubᚗcomᚋhinᚑgra
 	return ec._RegionComparison(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRegionComparisonRow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparisonRow(ctx context.Context, sel ast.SelectionSet, v model.RegionComparisonRow) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionComparisonRow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionComparisonRow(ctx context.Context, sel ast.SelectionSet, v hin.RegionComparisonRow) graphql.Marshaler {
 	return ec._RegionComparisonRow(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRegionComparisonRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparisonRowᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionComparisonRow) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionComparisonRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionComparisonRowᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.RegionComparisonRow) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRegionComparisonRow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparisonRow(ctx, sel, v[i])
+		return ec.marshalNRegionComparisonRow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionComparisonRow(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -25932,15 +25932,15 @@ func (ec *executionContext) marshalNRegionComparisonRow2ᚕgithubᚗcomᚋhinᚑ
 	return ret
 }
 
-func (ec *executionContext) marshalNRegionFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigure(ctx context.Context, sel ast.SelectionSet, v model.RegionFigure) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionFigure(ctx context.Context, sel ast.SelectionSet, v hin.RegionFigure) graphql.Marshaler {
 	return ec._RegionFigure(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionFigure) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.RegionFigure) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRegionFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigure(ctx, sel, v[i])
+		return ec.marshalNRegionFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionFigure(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -25957,15 +25957,15 @@ func (ec *executionContext) unmarshalNRegionInput2githubᚗcomᚋhinᚑgraphᚋh
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRegionPipeline2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipeline(ctx context.Context, sel ast.SelectionSet, v model.RegionPipeline) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionPipeline2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionPipeline(ctx context.Context, sel ast.SelectionSet, v hin.RegionPipeline) graphql.Marshaler {
 	return ec._RegionPipeline(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRegionPipeline2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipelineᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionPipeline) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionPipeline2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionPipelineᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.RegionPipeline) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRegionPipeline2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipeline(ctx, sel, v[i])
+		return ec.marshalNRegionPipeline2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionPipeline(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -26001,7 +26001,7 @@ func (ec *executionContext) unmarshalNReturnRow2ᚕgithubᚗcomᚋhinᚑgraphᚋ
 	return res, nil
 }
 
-func (ec *executionContext) marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeries(ctx context.Context, sel ast.SelectionSet, v *model.Series) graphql.Marshaler {
+func (ec *executionContext) marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeries(ctx context.Context, sel ast.SelectionSet, v *hin.Series) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -26011,15 +26011,15 @@ func (ec *executionContext) marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhin�
 	return ec._Series(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNSeriesPoint2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeriesPoint(ctx context.Context, sel ast.SelectionSet, v model.SeriesPoint) graphql.Marshaler {
+func (ec *executionContext) marshalNSeriesPoint2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeriesPoint(ctx context.Context, sel ast.SelectionSet, v hin.SeriesPoint) graphql.Marshaler {
 	return ec._SeriesPoint(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSeriesPoint2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeriesPointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SeriesPoint) graphql.Marshaler {
+func (ec *executionContext) marshalNSeriesPoint2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeriesPointᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.SeriesPoint) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSeriesPoint2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeriesPoint(ctx, sel, v[i])
+		return ec.marshalNSeriesPoint2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeriesPoint(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
