@@ -28,7 +28,7 @@ const (
 	stageHistoryMax   = 50  // stage changes of one innovation: each is a deliberate edit
 	catalogueMax      = 200 // metrics or collaboratives in the catalogue
 	collaborationsMax = 20  // collaboratives one region hosts
-	// figure metrics are bounded by maxAggregateMetrics (national.go)
+	// figure metrics are bounded by hin.MaxFigureMetrics
 )
 
 // Breakdown dimensions whose size the data decides: generous estimates of
@@ -89,9 +89,9 @@ func periods(in hin.WindowInput, d hin.Dimension) int {
 	return 1
 }
 
-// groups is the most groups a breakdown can return: the product of its
+// mostGroups is the most groups a breakdown can return: the product of its
 // dimensions' sizes, a period dimension counting the window's periods.
-func groups(window hin.WindowInput, groupBy []hin.Dimension) int {
+func mostGroups(window hin.WindowInput, groupBy []hin.Dimension) int {
 	n := 1
 	for _, d := range groupBy {
 		if d.IsPeriod() {
@@ -146,7 +146,7 @@ func costs() ComplexityRoot {
 	}
 	c.Query.Series, c.Region.Series = series, series
 	breakdown := func(child int, _ []string, window hin.WindowInput, groupBy []hin.Dimension, _ *hin.FigureFilter, _ *bool) int {
-		return list(groups(window, groupBy))(child)
+		return list(mostGroups(window, groupBy))(child)
 	}
 	c.Query.FigureBreakdown, c.Region.FigureBreakdown = breakdown, breakdown
 
@@ -156,13 +156,13 @@ func costs() ComplexityRoot {
 	c.Coverage.MissingRegions = list(regionsMax)
 	c.Coverage.ReportingRegions = list(regionsMax)
 	c.Figure.ByRegion = list(regionsMax)
-	c.Figure.Metrics = list(maxAggregateMetrics)
-	c.Series.Metrics = list(maxAggregateMetrics)
+	c.Figure.Metrics = list(hin.MaxFigureMetrics)
+	c.Series.Metrics = list(hin.MaxFigureMetrics)
 	c.Series.Points = list(1) // counted by the series around it
-	c.RegionComparison.Metrics = list(maxAggregateMetrics)
-	c.RegionComparison.National = list(maxAggregateMetrics)
+	c.RegionComparison.Metrics = list(hin.MaxFigureMetrics)
+	c.RegionComparison.National = list(hin.MaxFigureMetrics)
 	c.RegionComparison.Rows = list(regionsMax)
-	c.RegionComparisonRow.Cells = list(maxAggregateMetrics)
+	c.RegionComparisonRow.Cells = list(hin.MaxFigureMetrics)
 	c.Pipeline.ByRegion = list(regionsMax)
 	c.Pipeline.Stages = list(stagesMax)
 	c.RegionPipeline.Stages = list(stagesMax)
