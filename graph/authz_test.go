@@ -229,3 +229,31 @@ func TestNoMoveIntoAnotherRegion(t *testing.T) {
 		})
 	}
 }
+
+// A pilot's outcomes are its region's figures: a pilot with outcomes does
+// not move to another region, even for a national admin, so no region's
+// editors can meet another region's drafts through a pilot's date check.
+func TestPilotWithOutcomesStaysInItsRegion(t *testing.T) {
+	t.Parallel()
+	ws := newWriteServer(t)
+	f := ws.fixtures(t, 1)
+	wmCode := "HI-WM"
+	trust, err := ws.s.CreateOrganisation(adminCtx(), hin.OrganisationInput{Name: "West Midlands trust", Kind: hin.OrgNHSTrust, RegionCode: &wmCode}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := 1.0
+	if _, err := ws.s.RecordOutcome(adminCtx(), hin.OutcomeInput{MetricCode: "patients_benefiting", RegionCode: "HI-EM",
+		PeriodStart: day("2023-06-01"), PeriodEnd: day("2023-06-30"), Value: &v, PilotID: ptr(f.pilot.GlobalID())}, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := fingerprint(t, ws.db)
+	errs := ws.as(admin).queryErr(t, fmt.Sprintf(`mutation { updatePilot(id: %q, version: %d, input: {innovationId: %q, siteId: %q, status: RUNNING, startDate: "2023-04-01"}) { id } }`,
+		f.pilot.GlobalID(), f.pilot.Version, f.innovation.GlobalID(), trust.GlobalID()))
+	if codeOf(errs) != hin.ECONFLICT || errs[0].Extensions["field"] != "siteId" {
+		t.Errorf("moving a pilot with outcomes: %+v", errs)
+	}
+	if changed := tablesChanged(before, fingerprint(t, ws.db)); len(changed) > 0 {
+		t.Errorf("a refused move changed %v", changed)
+	}
+}
