@@ -281,8 +281,9 @@ type hostileCase struct {
 	data   bool     // a read that may succeed with data (deep queries)
 	store  *stored  // a write an editor may make; must be stored exactly
 	mutate bool     // a write: anonymous callers must be refused
-	// bug names a known bug this case shows; it is skipped until fixed
-	// (bugEditor: only as the editor, whose writes reach the database).
+	// bug names the bug this case was written to show (bugEditor: only as
+	// the editor, whose writes reach the database). It is a label for the
+	// reader: the case always runs, as a check that the bug stays fixed.
 	bug, bugEditor string
 }
 
@@ -303,8 +304,9 @@ func (c hostileCase) request() (*http.Request, []byte) {
 	return r, body
 }
 
-// Known bugs, each reproduced below (see the Test*Bug functions) and by the
-// table cases marked with it.
+// Bugs found by hostile probing, each reproduced below (see the Test*Bug
+// functions) and by the table cases marked with it. They are fixed; the
+// cases run on every test run to keep them so.
 const (
 	bugNUL = "a NUL character (\\u0000) in a text argument reaches PostgreSQL, which cannot hold it: " +
 		"INTERNAL (pq: invalid byte sequence for encoding UTF8: 0x00) instead of INVALID_ARGUMENT"
@@ -698,8 +700,8 @@ func TestHostileBodies(t *testing.T) {
 	runHostile(t, hostileBodies())
 }
 
-// The tests below reproduce the known bugs in the smallest form. Each is
-// skipped so the suite stays green; delete the Skip once the bug is fixed.
+// The tests below reproduce the bugs above in the smallest form. None is
+// skipped: each runs and must pass, so a bug that comes back fails it.
 
 // reproduce sends one document as the caller and checks the answer is a
 // clear error and changed nothing.
