@@ -460,14 +460,17 @@ func TestNewVerifierConfig(t *testing.T) {
 		{"negative leeway", Config{HMACSecret: testSecret, Leeway: -time.Second}, fakeRegions, "leeway"},
 		{"missing file", Config{JWKS: filepath.Join(t.TempDir(), "nope.json")}, fakeRegions, "load JWKS"},
 		{"URL 404", Config{JWKS: notFound.URL}, fakeRegions, "404"},
-		{"not JSON", Config{JWKS: jwksFile(t, []byte("<html>"))}, fakeRegions, "not a JSON Web Key Set"},
+		{"not JSON", Config{JWKS: jwksFile(t, []byte("<html>"))}, fakeRegions, "decode JWK Set"},
 		{"empty set", Config{JWKS: jwksFile(t, []byte(`{"keys":[]}`))}, fakeRegions, "no usable"},
 		{"RSA 1024", Config{JWKS: jwksFile(t, jwksJSON(t, testJWK{kid: "weak", pub: &weak.PublicKey}))}, fakeRegions, "too short"},
 		{"encryption keys only", Config{JWKS: jwksFile(t, jwksJSON(t, testJWK{kid: "e", use: "enc", pub: &k.rsa.PublicKey}))}, fakeRegions, "no usable"},
 		{"RSA key for RS512", Config{JWKS: jwksFile(t, jwksJSON(t, testJWK{kid: "r", alg: "RS512", pub: &k.rsa.PublicKey}))}, fakeRegions, "not supported"},
 		{"P-384", Config{JWKS: jwksFile(t, []byte(`{"keys":[{"kty":"EC","crv":"P-384","x":"`+b64(p384pt[1:49])+`","y":"`+b64(p384pt[49:])+`"}]}`))}, fakeRegions, "not supported"},
-		{"EC point off the curve", Config{JWKS: jwksFile(t, []byte(offCurve))}, fakeRegions, "no usable"},
-		{"unknown kty only", Config{JWKS: jwksFile(t, []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AAAA"}]}`))}, fakeRegions, "no usable"},
+		{"EC point off the curve", Config{JWKS: jwksFile(t, []byte(offCurve))}, fakeRegions, "not on the specified curve"},
+		{"malformed OKP key", Config{JWKS: jwksFile(t, []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AAAA"}]}`))}, fakeRegions, "OKP key"},
+		{"Ed25519 only", Config{JWKS: jwksFile(t, []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"`+b64(make([]byte, 32))+`"}]}`))}, fakeRegions, "no usable"},
+		{"unknown kty only", Config{JWKS: jwksFile(t, []byte(`{"keys":[{"kty":"XYZ"}]}`))}, fakeRegions, "no usable"},
+		{"larger than 1 MiB", Config{JWKS: jwksFile(t, []byte(`{"keys":[],"pad":"`+strings.Repeat("x", 1<<20)+`"}`))}, fakeRegions, "larger than"},
 		{"weak key beside a good one", Config{JWKS: jwksFile(t, jwksJSON(t,
 			testJWK{kid: "weak", pub: &weak.PublicKey}, testJWK{kid: "ok", pub: &k.rsa.PublicKey}))}, fakeRegions, ""},
 	}
@@ -498,7 +501,7 @@ func TestNewVerifierConfig(t *testing.T) {
 		t.Parallel()
 		v := newTestVerifier(t, Config{JWKS: jwksFile(t, jwksJSON(t,
 			testJWK{kid: "weak", pub: &weak.PublicKey}, testJWK{kid: "ok", pub: &k.rsa.PublicKey}))})
-		v.keys.missEvery = time.Hour // no refetch of the file
+		v.keys.missLimit.SetBurst(0) // no refetch of the file
 		_, err := v.Verify(context.Background(), sign(t, jwt.SigningMethodRS256, weak, "weak", claimsFor("ANALYST", nil)))
 		if hin.ErrorCode(err) != hin.EUNAUTHORIZED {
 			t.Fatalf("a token signed by a 1024-bit key: %v", err)
@@ -543,8 +546,7 @@ func TestJWKSBackgroundRefresh(t *testing.T) {
 	k := testKeys()
 	srv := newJWKSServer(t, jwksJSON(t, testJWK{kid: "rsa-1", pub: &k.rsa.PublicKey}))
 	v := newTestVerifier(t, Config{JWKS: srv.URL, JWKSRefresh: 20 * time.Millisecond})
-	v.keys.missEvery = time.Hour
-	v.keys.lastMiss = time.Now() // only the age-based refresh may fetch
+	v.keys.missLimit.SetBurst(0) // only the age-based refresh may fetch
 	ctx := context.Background()
 	old := sign(t, jwt.SigningMethodRS256, k.rsa, "rsa-1", claimsFor("ANALYST", nil))
 	rotated := sign(t, jwt.SigningMethodRS256, k.rsa2, "rsa-2", claimsFor("ANALYST", nil))
@@ -749,5 +751,18 @@ func TestTokenWithoutKid(t *testing.T) {
 				t.Fatalf("error = %v, want UNAUTHENTICATED %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestJWKSFileRotation(t *testing.T) {
+	t.Parallel()
+	k := testKeys()
+	path := jwksFile(t, jwksJSON(t, testJWK{kid: "rsa-1", pub: &k.rsa.PublicKey}))
+	v := newTestVerifier(t, Config{JWKS: path})
+	if err := os.WriteFile(path, jwksJSON(t, testJWK{kid: "rsa-2", pub: &k.rsa2.PublicKey}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(context.Background(), sign(t, jwt.SigningMethodRS256, k.rsa2, "rsa-2", claimsFor("ANALYST", nil))); err != nil {
+		t.Fatalf("a kid added to the file: %v", err)
 	}
 }
