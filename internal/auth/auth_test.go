@@ -471,6 +471,7 @@ func TestNewVerifierConfig(t *testing.T) {
 		{"Ed25519 only", Config{JWKS: jwksFile(t, []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"`+b64(make([]byte, 32))+`"}]}`))}, fakeRegions, "no usable"},
 		{"unknown kty only", Config{JWKS: jwksFile(t, []byte(`{"keys":[{"kty":"XYZ"}]}`))}, fakeRegions, "no usable"},
 		{"larger than 1 MiB", Config{JWKS: jwksFile(t, []byte(`{"keys":[],"pad":"`+strings.Repeat("x", 1<<20)+`"}`))}, fakeRegions, "larger than"},
+		{"negative max lifetime", Config{HMACSecret: testSecret, MaxLifetime: -time.Hour}, fakeRegions, "lifetime"},
 		{"weak key beside a good one", Config{JWKS: jwksFile(t, jwksJSON(t,
 			testJWK{kid: "weak", pub: &weak.PublicKey}, testJWK{kid: "ok", pub: &k.rsa.PublicKey}))}, fakeRegions, ""},
 	}
@@ -752,6 +753,77 @@ func TestTokenWithoutKid(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestMaxLifetime(t *testing.T) {
+	t.Parallel()
+	def := newTestVerifier(t, Config{HMACSecret: testSecret, Leeway: 30 * time.Second})
+	week := newTestVerifier(t, Config{HMACSecret: testSecret, MaxLifetime: 7 * 24 * time.Hour})
+	now := time.Now()
+	hs := func(edits jwt.MapClaims) string {
+		return sign(t, jwt.SigningMethodHS256, testSecret, "", claimsFor("ANALYST", edits))
+	}
+	const tooLong = "the token is valid for longer than this server accepts (exp may be at most 24h after iat and after now)"
+	cases := []struct {
+		name string
+		v    *Verifier
+		tok  string
+		want string // "" for success
+	}{
+		{"one hour", def, hs(nil), ""},
+		{"exactly 24h after iat", def, hs(jwt.MapClaims{"iat": now.Unix(), "exp": now.Add(24 * time.Hour).Unix()}), ""},
+		{"24h and a second after iat", def, hs(jwt.MapClaims{"iat": now.Unix(), "exp": now.Add(24*time.Hour + time.Second).Unix()}), tooLong},
+		{"a thousand years", def, hs(jwt.MapClaims{"exp": now.AddDate(1000, 0, 0).Unix()}), tooLong},
+		{"far exp without iat", def, hs(jwt.MapClaims{"iat": nil, "exp": now.Add(48 * time.Hour).Unix()}), tooLong},
+		{"old iat, exp within a day of now", def, hs(jwt.MapClaims{"iat": now.Add(-47 * time.Hour).Unix(), "exp": now.Add(time.Hour).Unix()}), tooLong},
+		{"no iat, exp within a day", def, hs(jwt.MapClaims{"iat": nil, "exp": now.Add(23 * time.Hour).Unix()}), ""},
+		{"configured a week", week, hs(jwt.MapClaims{"iat": now.Unix(), "exp": now.Add(6 * 24 * time.Hour).Unix()}), ""},
+		{"configured a week, 8 days", week, hs(jwt.MapClaims{"iat": now.Unix(), "exp": now.Add(8 * 24 * time.Hour).Unix()}),
+			"the token is valid for longer than this server accepts (exp may be at most 168h after iat and after now)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := tc.v.Verify(context.Background(), tc.tok)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if hin.ErrorCode(err) != hin.EUNAUTHORIZED || hin.ErrorMessage(err) != tc.want {
+				t.Fatalf("error = %v, want UNAUTHENTICATED %q", err, tc.want)
+			}
+		})
+	}
+
+	t.Run("through the middleware", func(t *testing.T) {
+		t.Parallel()
+		h := Middleware(def, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+		req.Header.Set("Authorization", "Bearer "+hs(jwt.MapClaims{"exp": now.AddDate(3000, 0, 0).Unix()}))
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), `"UNAUTHENTICATED"`) || !strings.Contains(rec.Body.String(), "valid for longer") {
+			t.Fatalf("status %d, body %s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("Mint stays within it", func(t *testing.T) {
+		t.Parallel()
+		if _, err := Mint(MintConfig{Secret: testSecret, Subject: "a", Role: "ANALYST", TTL: 25 * time.Hour}); err == nil || !strings.Contains(err.Error(), "at most 24h") {
+			t.Fatalf("Mint with a 25h TTL: %v", err)
+		}
+		tok, err := Mint(MintConfig{Secret: testSecret, Subject: "a", Role: "ANALYST", TTL: 24 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := def.Verify(context.Background(), tok); err != nil {
+			t.Fatalf("a 24h minted token: %v", err)
+		}
+		if _, err := Mint(MintConfig{Secret: testSecret, Subject: "a", Role: "ANALYST", TTL: 100 * time.Hour, MaxLifetime: week.maxLife}); err != nil {
+			t.Fatalf("Mint within a configured week: %v", err)
+		}
+	})
 }
 
 func TestJWKSFileRotation(t *testing.T) {
