@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hin-graph/hin-graph/internal/auth"
 )
 
 // config is everything the commands can be told. Each flag defaults to an
@@ -52,6 +54,7 @@ type config struct {
 	JWTIssuer   string
 	JWTAudience string
 	JWTLeeway   time.Duration
+	JWTMaxLife  time.Duration
 	// seed
 	Demo  bool
 	Scale int
@@ -103,6 +106,7 @@ func (c *config) bindAuth(fs *flag.FlagSet, getenv func(string) string, defaultS
 	fs.StringVar(&c.JWTIssuer, "jwt-issuer", getenv("HINGRAPH_JWT_ISSUER"), "required iss claim, if set (env HINGRAPH_JWT_ISSUER)")
 	fs.StringVar(&c.JWTAudience, "jwt-audience", getenv("HINGRAPH_JWT_AUDIENCE"), "required aud claim, if set (env HINGRAPH_JWT_AUDIENCE)")
 	fs.DurationVar(&c.JWTLeeway, "jwt-leeway", envDuration(getenv, "HINGRAPH_JWT_LEEWAY", 30*time.Second), "clock skew allowed on exp/nbf/iat (env HINGRAPH_JWT_LEEWAY)")
+	fs.DurationVar(&c.JWTMaxLife, "jwt-max-lifetime", envDuration(getenv, "HINGRAPH_JWT_MAX_LIFETIME", auth.DefaultMaxLifetime), "longest token lifetime accepted: exp at most this long after iat and after now (env HINGRAPH_JWT_MAX_LIFETIME)")
 }
 
 func (c *config) bindSeed(fs *flag.FlagSet, getenv func(string) string) {

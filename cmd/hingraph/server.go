@@ -266,7 +266,7 @@ func splitList(s string) []string {
 // serve runs the HTTP server until ctx ends, then stops accepting requests
 // and lets in-flight ones finish within the shutdown timeout.
 func serve(ctx context.Context, s *store.Store, c *config, log *slog.Logger) error {
-	tokens, err := auth.NewVerifier(ctx, auth.Config{HMACSecret: []byte(c.JWTSecret), JWKS: c.JWKS, Issuer: c.JWTIssuer, Audience: c.JWTAudience, Leeway: c.JWTLeeway},
+	tokens, err := auth.NewVerifier(ctx, auth.Config{HMACSecret: []byte(c.JWTSecret), JWKS: c.JWKS, Issuer: c.JWTIssuer, Audience: c.JWTAudience, Leeway: c.JWTLeeway, MaxLifetime: c.JWTMaxLife},
 		func(ctx context.Context, code string) (string, error) {
 			r, err := s.RegionByCode(ctx, code)
 			return r.ID, err
