@@ -177,7 +177,7 @@ func TestStringsForNumbersAreRefused(t *testing.T) {
 		}
 		if got := strictVariables(es.Schema(), op, vars); (got != nil) != tc.bad {
 			t.Errorf("%v: strict check said %v", tc.vars, got)
-		} else if got != nil && got.Extensions["code"] != codeBadVariable {
+		} else if got != nil && got.Extensions["code"] != hin.EVALIDATION {
 			t.Errorf("%v: code %v", tc.vars, got.Extensions["code"])
 		}
 	}

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hin-graph/hin-graph/internal/httpapi"
+
 	"github.com/lib/pq"
 
 	"github.com/hin-graph/hin-graph/graph"
@@ -116,6 +118,9 @@ func checkClean(t testing.TB, res apiResult, input []byte) {
 		code, _ := e.Extensions["code"].(string)
 		if code == "" || code == hin.EINTERNAL {
 			t.Fatalf("error without a useful code (%q): %.300q", code, e.Message)
+		}
+		if !slices.Contains(hin.ErrorCodes, code) {
+			t.Fatalf("code %s is not declared in hin.ErrorCodes", code)
 		}
 		if e.Message == "" {
 			t.Fatalf("error %s without a message", code)
@@ -764,8 +769,8 @@ func TestLongSearchTextBug(t *testing.T) {
 		vars: map[string]any{"s": strings.Repeat("A", 1<<20-100)}, codes: []string{hin.EINVALID}})
 }
 
-// cmdLimits are cmd/hingraph's defaults for the query limits.
-var cmdLimits = graph.Limits{MaxTokens: 2000, MaxDepth: 15, MaxAliases: 15, MaxDirectives: 50, MaxCost: 50000, MaxCostAnonymous: 10000, MaxQueryBytes: 64 << 10}
+// cmdLimits are the shipped defaults for the query limits.
+var cmdLimits = httpapi.DefaultConfig().Limits
 
 // TestHostileQueriesUnderDefaultLimits: what the server's limits are for.
 // Without them (the handler's zero Options), 10,000 aliases of __typename
