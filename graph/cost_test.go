@@ -14,6 +14,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
@@ -430,6 +431,30 @@ func TestCostBoundsTheResponse(t *testing.T) {
 		// the response's own top-level object is not a field
 		if got := countObjects(resp.Data) - 1; got > cost {
 			t.Errorf("query %d returned %d objects but was costed %d\n%s\n%v", i, got, cost, q, vars)
+		}
+	}
+}
+
+func TestRepeatsCountEachFragmentOncePerSelectionSet(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		query string
+		name  string
+		most  int
+	}{
+		{"{ regions { code code name } }", "code", 2},
+		{fragmentBomb(30, "__typename"), "", 1},
+		{"{ regions { ...A ...A ...B } } fragment A on Region { code code } fragment B on Region { ...A code }", "code", 3},
+		{"{ regions { ... on Region { code } code a: code } }", "code", 2},
+		{"{ a: regions { x: code x: name } }", "x", 2},
+		{"{ ...A } fragment A on Query { ...B } fragment B on Query { ...A regions { code } }", "", 1},
+	} {
+		doc, err := parser.ParseQuery(&ast.Source{Input: tc.query})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name, n := mostRepeated(doc); n != tc.most || (tc.most > 1 && name != tc.name) {
+			t.Errorf("%.60s: %s %d times, want %s %d times", tc.query, name, n, tc.name, tc.most)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/lexer"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
@@ -61,6 +62,7 @@ type limitExtension struct {
 	l             *Limits
 	introspection bool
 	es            graphql.ExecutableSchema
+	cache         graphql.Cache[*ast.QueryDocument] // the server's parsed-query cache
 }
 
 var (
@@ -101,7 +103,25 @@ func (e *limitExtension) MutateOperationParameters(ctx context.Context, p *graph
 			}
 		}
 	}
+	// A query in the cache was validated before; any other is parsed here
+	// once more (linear) so that validation never sees a field repeated
+	// enough to make it slow. Each repeat is at least two bytes.
+	if len(p.Query) > 2*maxFieldRepeats && !e.cached(ctx, p.Query) {
+		if doc, err := parser.ParseQuery(&ast.Source{Input: p.Query}); err == nil {
+			if name, n := mostRepeated(doc); n > maxFieldRepeats {
+				return l.reject(hin.LimitRepeats, hin.EREPEATLIMIT, "%s is selected %d times in one selection set; the limit is %d: select it once", hin.Quote(name), n, maxFieldRepeats)
+			}
+		}
+	}
 	return nil
+}
+
+func (e *limitExtension) cached(ctx context.Context, query string) bool {
+	if e.cache == nil {
+		return false
+	}
+	_, ok := e.cache.Get(ctx, query)
+	return ok
 }
 
 // allow lets anonymous callers run only registered operations, sent as the

@@ -42,6 +42,7 @@ const (
 	EALIASLIMIT          = "ALIAS_LIMIT_EXCEEDED"        // more aliases than the limit
 	EDIRECTIVELIMIT      = "DIRECTIVE_LIMIT_EXCEEDED"    // more directives than the limit
 	ECOSTLIMIT           = "COST_LIMIT_EXCEEDED"         // could return more values than the cost limit
+	EREPEATLIMIT         = "FIELD_REPEAT_LIMIT_EXCEEDED" // one field selected too often in one selection set
 )
 
 // ErrorCodes lists every code above, for the metrics and for tests that
@@ -50,7 +51,7 @@ var ErrorCodes = []string{
 	ENOTFOUND, EINVALID, ECONFLICT, EFORBIDDEN, EUNAUTHORIZED, EUNAVAILABLE, ETIMEOUT, EINTERNAL, EINCOMPATIBLE,
 	EBADREQUEST, EPARSE, EVALIDATION, EPREFLIGHT, EMETHOD, EMEDIATYPE, ETOOLARGE, ERATELIMITED,
 	EPERSISTEDNOTFOUND, EPERSISTEDNOTALLOWED, EINTROSPECTION, EQUERYTOOLARGE,
-	ETOKENLIMIT, EDEPTHLIMIT, EALIASLIMIT, EDIRECTIVELIMIT, ECOSTLIMIT,
+	ETOKENLIMIT, EDEPTHLIMIT, EALIASLIMIT, EDIRECTIVELIMIT, ECOSTLIMIT, EREPEATLIMIT,
 }
 
 // Limit names a limit that refused a request, as the rejection metric
@@ -64,13 +65,14 @@ const (
 	LimitAliases    Limit = "aliases"    // EALIASLIMIT
 	LimitDirectives Limit = "directives" // EDIRECTIVELIMIT
 	LimitCost       Limit = "cost"       // ECOSTLIMIT
+	LimitRepeats    Limit = "repeats"    // EREPEATLIMIT
 	LimitAllowList  Limit = "allowlist"  // EPERSISTEDNOTALLOWED
 	LimitBodySize   Limit = "body_size"  // ETOOLARGE
 	LimitRate       Limit = "rate"       // ERATELIMITED
 )
 
 // Limits lists every Limit.
-var Limits = []Limit{LimitQuerySize, LimitTokens, LimitDepth, LimitAliases, LimitDirectives, LimitCost, LimitAllowList, LimitBodySize, LimitRate}
+var Limits = []Limit{LimitQuerySize, LimitTokens, LimitDepth, LimitAliases, LimitDirectives, LimitCost, LimitRepeats, LimitAllowList, LimitBodySize, LimitRate}
 
 // Error is an error a client may see: a stable code, a human message and,
 // for validation, the field it is about.
