@@ -458,3 +458,26 @@ func TestRepeatsCountEachFragmentOncePerSelectionSet(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHostileShapes times whole requests of the shapes issue 8 found,
+// under the shipped limits: go test -run - -bench HostileShapes ./graph/
+func BenchmarkHostileShapes(b *testing.B) {
+	limits := Limits{MaxTokens: 2000, MaxDepth: 15, MaxAliases: 15, MaxDirectives: 50, MaxCost: 50000, MaxCostAnonymous: 10000, MaxQueryBytes: 64 << 10}
+	h := NewHandler(nil, Options{Limits: limits, Introspection: true})
+	for _, tc := range []struct{ name, query string }{
+		{"fragments doubled 30 times, answered", fragmentBomb(30, "__typename")},
+		{"fragments doubled 30 times, refused for cost", fragmentBomb(30, "regions { code }")},
+		{"one field 1900 times, refused", "{ regions { " + strings.Repeat("code ", 1900) + "} }"},
+		{"32 copies of 32 copies, refused", "{ " + strings.Repeat("regions { "+strings.Repeat("code ", 32)+"} ", 32) + "}"},
+	} {
+		body, _ := json.Marshal(map[string]any{"query": tc.query})
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+			}
+		})
+	}
+}
