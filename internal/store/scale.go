@@ -82,17 +82,17 @@ func (s *Store) DuplicatedPilots(ctx context.Context, q hin.DuplicationQuery) ([
 		  AND NOT EXISTS (SELECT 1 FROM adoption a WHERE a.innovation_id = pl.innovation_id
 		                  AND a.archived_at IS NULL AND a.adopted_on >= pl.start_date)
 	), by_innovation AS (
-		SELECT DISTINCT x.id FROM p x JOIN p y ON y.innovation_id = x.innovation_id AND y.region_id <> x.region_id
-		 AND x.start_date <= coalesce(y.end_date, 'infinity'::date) AND y.start_date <= coalesce(x.end_date, 'infinity'::date)
+		SELECT x.id FROM p x WHERE EXISTS (SELECT 1 FROM p y WHERE y.innovation_id = x.innovation_id AND y.region_id <> x.region_id
+		   AND x.start_date <= coalesce(y.end_date, 'infinity'::date) AND y.start_date <= coalesce(x.end_date, 'infinity'::date))
 	), by_area AS (
-		SELECT DISTINCT x.id FROM p x JOIN p y ON y.clinical_area = x.clinical_area AND x.clinical_area <> ''
-		 AND y.innovation_id <> x.innovation_id AND y.region_id <> x.region_id
-		 AND x.start_date <= coalesce(y.end_date, 'infinity'::date) AND y.start_date <= coalesce(x.end_date, 'infinity'::date)
+		SELECT x.id FROM p x WHERE x.clinical_area <> '' AND EXISTS (SELECT 1 FROM p y WHERE y.clinical_area = x.clinical_area
+		   AND y.innovation_id <> x.innovation_id AND y.region_id <> x.region_id
+		   AND x.start_date <= coalesce(y.end_date, 'infinity'::date) AND y.start_date <= coalesce(x.end_date, 'infinity'::date))
 	), found AS (
-		SELECT p.*, r.code AS region_code, p.id IN (SELECT id FROM by_innovation) AS by_innovation,
-		       p.id IN (SELECT id FROM by_area) AS by_clinical_area
+		SELECT p.*, r.code AS region_code, bi.id IS NOT NULL AS by_innovation, ba.id IS NOT NULL AS by_clinical_area
 		FROM p JOIN region r ON r.id = p.region_id
-		WHERE p.id IN (SELECT id FROM by_innovation) OR p.id IN (SELECT id FROM by_area)
+		LEFT JOIN by_innovation bi ON bi.id = p.id LEFT JOIN by_area ba ON ba.id = p.id
+		WHERE bi.id IS NOT NULL OR ba.id IS NOT NULL
 	)
 	SELECT f.* FROM found f
 	WHERE $4::uuid[] IS NULL
