@@ -674,12 +674,12 @@ type QueryResolver interface {
 	Adoptions(ctx context.Context, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) (*model.Connection[hin.Adoption], error)
 	Metrics(ctx context.Context, filter *hin.MetricFilter) ([]hin.Metric, error)
 	Outcomes(ctx context.Context, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error)
-	Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*model.Figure, error)
-	FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]model.FigureGroup, error)
-	Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*model.Series, error)
-	RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool) (*model.RegionComparison, error)
-	InnovationPipeline(ctx context.Context, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*model.Pipeline, error)
-	AdoptionSpread(ctx context.Context, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*model.AdoptionSpread, error)
+	Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Figure, error)
+	FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]hin.FigureGroup, error)
+	Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Series, error)
+	RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool) (*hin.RegionComparison, error)
+	InnovationPipeline(ctx context.Context, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error)
+	AdoptionSpread(ctx context.Context, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*hin.AdoptionSpread, error)
 	AuditTrail(ctx context.Context, first *int, after *string, filter *hin.AuditFilter, orderBy *model.AuditOrder) (*model.Connection[hin.AuditEvent], error)
 	PilotDuplication(ctx context.Context, window *hin.WindowInput, filter *hin.ScaleFilter) (*hin.DuplicationReport, error)
 	PilotConversion(ctx context.Context, window hin.WindowInput, withinMonths *int, statuses []hin.PilotStatus, groupBy []hin.Dimension, filter *hin.ScaleFilter) (*hin.PilotConversion, error)
@@ -694,11 +694,11 @@ type RegionResolver interface {
 	Pilots(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) (*model.Connection[hin.Pilot], error)
 	Adoptions(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) (*model.Connection[hin.Adoption], error)
 	Outcomes(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error)
-	Figure(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*model.Figure, error)
-	FigureBreakdown(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]model.FigureGroup, error)
-	Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*model.Series, error)
-	InnovationPipeline(ctx context.Context, obj *hin.Region, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*model.Pipeline, error)
-	AdoptionSpread(ctx context.Context, obj *hin.Region, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*model.AdoptionSpread, error)
+	Figure(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Figure, error)
+	FigureBreakdown(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]hin.FigureGroup, error)
+	Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Series, error)
+	InnovationPipeline(ctx context.Context, obj *hin.Region, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error)
+	AdoptionSpread(ctx context.Context, obj *hin.Region, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*hin.AdoptionSpread, error)
 	PilotDuplication(ctx context.Context, obj *hin.Region, window *hin.WindowInput, filter *hin.ScaleFilter) (*hin.DuplicationReport, error)
 	PilotConversion(ctx context.Context, obj *hin.Region, window hin.WindowInput, withinMonths *int, statuses []hin.PilotStatus, groupBy []hin.Dimension, filter *hin.ScaleFilter) (*hin.PilotConversion, error)
 	SpreadTargets(ctx context.Context, obj *hin.Region, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) (*hin.SpreadTargets, error)
@@ -9149,7 +9149,7 @@ func (ec *executionContext) fieldContext_AdoptionEdge_node(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _AdoptionSpread_adopters(ctx context.Context, field graphql.CollectedField, obj *model.AdoptionSpread) (ret graphql.Marshaler) {
+func (ec *executionContext) _AdoptionSpread_adopters(ctx context.Context, field graphql.CollectedField, obj *hin.AdoptionSpread) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9172,7 +9172,7 @@ func (ec *executionContext) fieldContext_AdoptionSpread_adopters(_ context.Conte
 	return graphql.NewScalarFieldContext("AdoptionSpread", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _AdoptionSpread_byRegion(ctx context.Context, field graphql.CollectedField, obj *model.AdoptionSpread) (ret graphql.Marshaler) {
+func (ec *executionContext) _AdoptionSpread_byRegion(ctx context.Context, field graphql.CollectedField, obj *hin.AdoptionSpread) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9184,8 +9184,8 @@ func (ec *executionContext) _AdoptionSpread_byRegion(ctx context.Context, field 
 			return obj.ByRegion, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionAdoption) graphql.Marshaler {
-			return ec.marshalNRegionAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionAdoptionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.RegionAdoption) graphql.Marshaler {
+			return ec.marshalNRegionAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionAdoptionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10351,7 +10351,7 @@ func (ec *executionContext) fieldContext_ConversionRate_rate(_ context.Context, 
 	return graphql.NewScalarFieldContext("ConversionRate", field, true, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _Coverage_reportingRegions(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_reportingRegions(ctx context.Context, field graphql.CollectedField, obj *hin.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10383,7 +10383,7 @@ func (ec *executionContext) fieldContext_Coverage_reportingRegions(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _Coverage_missingRegions(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_missingRegions(ctx context.Context, field graphql.CollectedField, obj *hin.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10415,7 +10415,7 @@ func (ec *executionContext) fieldContext_Coverage_missingRegions(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _Coverage_reportingCount(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_reportingCount(ctx context.Context, field graphql.CollectedField, obj *hin.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10438,7 +10438,7 @@ func (ec *executionContext) fieldContext_Coverage_reportingCount(_ context.Conte
 	return graphql.NewScalarFieldContext("Coverage", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Coverage_expectedCount(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_expectedCount(ctx context.Context, field graphql.CollectedField, obj *hin.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10461,7 +10461,7 @@ func (ec *executionContext) fieldContext_Coverage_expectedCount(_ context.Contex
 	return graphql.NewScalarFieldContext("Coverage", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_metrics(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_metrics(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10493,7 +10493,7 @@ func (ec *executionContext) fieldContext_Figure_metrics(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Figure_kind(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_kind(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10516,7 +10516,7 @@ func (ec *executionContext) fieldContext_Figure_kind(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type MetricKind does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_unit(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_unit(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10539,7 +10539,7 @@ func (ec *executionContext) fieldContext_Figure_unit(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_window(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_window(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10571,7 +10571,7 @@ func (ec *executionContext) fieldContext_Figure_window(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Figure_value(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_value(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10594,7 +10594,7 @@ func (ec *executionContext) fieldContext_Figure_value(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_numerator(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_numerator(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10617,7 +10617,7 @@ func (ec *executionContext) fieldContext_Figure_numerator(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_denominator(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_denominator(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10640,7 +10640,7 @@ func (ec *executionContext) fieldContext_Figure_denominator(_ context.Context, f
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10663,7 +10663,7 @@ func (ec *executionContext) fieldContext_Figure_outcomeCount(_ context.Context, 
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_includesDrafts(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_includesDrafts(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10686,7 +10686,7 @@ func (ec *executionContext) fieldContext_Figure_includesDrafts(_ context.Context
 	return graphql.NewScalarFieldContext("Figure", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _Figure_coverage(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_coverage(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10698,8 +10698,8 @@ func (ec *executionContext) _Figure_coverage(ctx context.Context, field graphql.
 			return obj.Coverage, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Coverage) graphql.Marshaler {
-			return ec.marshalNCoverage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐCoverage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Coverage) graphql.Marshaler {
+			return ec.marshalNCoverage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCoverage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10718,7 +10718,7 @@ func (ec *executionContext) fieldContext_Figure_coverage(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Figure_byRegion(ctx context.Context, field graphql.CollectedField, obj *model.Figure) (ret graphql.Marshaler) {
+func (ec *executionContext) _Figure_byRegion(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10730,8 +10730,8 @@ func (ec *executionContext) _Figure_byRegion(ctx context.Context, field graphql.
 			return obj.ByRegion, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionFigure) graphql.Marshaler {
-			return ec.marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigureᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.RegionFigure) graphql.Marshaler {
+			return ec.marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionFigureᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10750,7 +10750,7 @@ func (ec *executionContext) fieldContext_Figure_byRegion(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _FigureGroup_region(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_region(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10782,7 +10782,7 @@ func (ec *executionContext) fieldContext_FigureGroup_region(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _FigureGroup_programme(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_programme(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10814,7 +10814,7 @@ func (ec *executionContext) fieldContext_FigureGroup_programme(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _FigureGroup_innovation(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_innovation(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10846,7 +10846,7 @@ func (ec *executionContext) fieldContext_FigureGroup_innovation(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _FigureGroup_clinicalArea(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_clinicalArea(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10869,7 +10869,7 @@ func (ec *executionContext) fieldContext_FigureGroup_clinicalArea(_ context.Cont
 	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _FigureGroup_innovationStage(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_innovationStage(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10892,7 +10892,7 @@ func (ec *executionContext) fieldContext_FigureGroup_innovationStage(_ context.C
 	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type InnovationStage does not have child fields"))
 }
 
-func (ec *executionContext) _FigureGroup_period(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_period(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10924,7 +10924,7 @@ func (ec *executionContext) fieldContext_FigureGroup_period(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _FigureGroup_value(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_value(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10947,7 +10947,7 @@ func (ec *executionContext) fieldContext_FigureGroup_value(_ context.Context, fi
 	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _FigureGroup_numerator(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_numerator(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10970,7 +10970,7 @@ func (ec *executionContext) fieldContext_FigureGroup_numerator(_ context.Context
 	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _FigureGroup_denominator(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_denominator(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10993,7 +10993,7 @@ func (ec *executionContext) fieldContext_FigureGroup_denominator(_ context.Conte
 	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _FigureGroup_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11016,7 +11016,7 @@ func (ec *executionContext) fieldContext_FigureGroup_outcomeCount(_ context.Cont
 	return graphql.NewScalarFieldContext("FigureGroup", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _FigureGroup_reportingCount(ctx context.Context, field graphql.CollectedField, obj *model.FigureGroup) (ret graphql.Marshaler) {
+func (ec *executionContext) _FigureGroup_reportingCount(ctx context.Context, field graphql.CollectedField, obj *hin.FigureGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11715,7 +11715,7 @@ func (ec *executionContext) fieldContext_InnovationEdge_node(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _KindAdoption_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _KindAdoption_kind(ctx context.Context, field graphql.CollectedField, obj *hin.AdoptionByKind) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11738,7 +11738,7 @@ func (ec *executionContext) fieldContext_KindAdoption_kind(_ context.Context, fi
 	return graphql.NewScalarFieldContext("KindAdoption", field, false, false, errors.New("field of type OrganisationKind does not have child fields"))
 }
 
-func (ec *executionContext) _KindAdoption_adopters(ctx context.Context, field graphql.CollectedField, obj *model.KindAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _KindAdoption_adopters(ctx context.Context, field graphql.CollectedField, obj *hin.AdoptionByKind) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11761,7 +11761,7 @@ func (ec *executionContext) fieldContext_KindAdoption_adopters(_ context.Context
 	return graphql.NewScalarFieldContext("KindAdoption", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _KindAdoption_organisations(ctx context.Context, field graphql.CollectedField, obj *model.KindAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _KindAdoption_organisations(ctx context.Context, field graphql.CollectedField, obj *hin.AdoptionByKind) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11784,7 +11784,7 @@ func (ec *executionContext) fieldContext_KindAdoption_organisations(_ context.Co
 	return graphql.NewScalarFieldContext("KindAdoption", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _KindAdoption_share(ctx context.Context, field graphql.CollectedField, obj *model.KindAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _KindAdoption_share(ctx context.Context, field graphql.CollectedField, obj *hin.AdoptionByKind) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15255,7 +15255,7 @@ func (ec *executionContext) fieldContext_PilotEdge_node(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Pipeline_stages(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
+func (ec *executionContext) _Pipeline_stages(ctx context.Context, field graphql.CollectedField, obj *hin.Pipeline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15287,7 +15287,7 @@ func (ec *executionContext) fieldContext_Pipeline_stages(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Pipeline_byRegion(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
+func (ec *executionContext) _Pipeline_byRegion(ctx context.Context, field graphql.CollectedField, obj *hin.Pipeline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15299,8 +15299,8 @@ func (ec *executionContext) _Pipeline_byRegion(ctx context.Context, field graphq
 			return obj.ByRegion, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionPipeline) graphql.Marshaler {
-			return ec.marshalNRegionPipeline2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipelineᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.RegionPipeline) graphql.Marshaler {
+			return ec.marshalNRegionPipeline2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionPipelineᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15319,7 +15319,7 @@ func (ec *executionContext) fieldContext_Pipeline_byRegion(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Pipeline_moves(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
+func (ec *executionContext) _Pipeline_moves(ctx context.Context, field graphql.CollectedField, obj *hin.Pipeline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16550,8 +16550,8 @@ func (ec *executionContext) _Query_figure(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Figure(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Figure) graphql.Marshaler {
-			return ec.marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Figure) graphql.Marshaler {
+			return ec.marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigure(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16594,8 +16594,8 @@ func (ec *executionContext) _Query_figureBreakdown(ctx context.Context, field gr
 			return ec.Resolvers.Query().FigureBreakdown(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["groupBy"].([]hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.FigureGroup) graphql.Marshaler {
-			return ec.marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroupᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.FigureGroup) graphql.Marshaler {
+			return ec.marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureGroupᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16638,8 +16638,8 @@ func (ec *executionContext) _Query_series(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Series(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["interval"].(hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Series) graphql.Marshaler {
-			return ec.marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeries(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeries(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16682,8 +16682,8 @@ func (ec *executionContext) _Query_regionComparison(ctx context.Context, field g
 			return ec.Resolvers.Query().RegionComparison(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RegionComparison) graphql.Marshaler {
-			return ec.marshalNRegionComparison2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparison(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.RegionComparison) graphql.Marshaler {
+			return ec.marshalNRegionComparison2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionComparison(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16726,8 +16726,8 @@ func (ec *executionContext) _Query_innovationPipeline(ctx context.Context, field
 			return ec.Resolvers.Query().InnovationPipeline(ctx, fc.Args["filter"].(*hin.FigureFilter), fc.Args["movedIn"].(*hin.WindowInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Pipeline) graphql.Marshaler {
-			return ec.marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPipeline(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Pipeline) graphql.Marshaler {
+			return ec.marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPipeline(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16770,8 +16770,8 @@ func (ec *executionContext) _Query_adoptionSpread(ctx context.Context, field gra
 			return ec.Resolvers.Query().AdoptionSpread(ctx, fc.Args["innovationId"].(*string), fc.Args["programmeId"].(*string), fc.Args["kinds"].([]hin.OrganisationKind), fc.Args["on"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AdoptionSpread) graphql.Marshaler {
-			return ec.marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionSpread(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.AdoptionSpread) graphql.Marshaler {
+			return ec.marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionSpread(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17532,8 +17532,8 @@ func (ec *executionContext) _Region_figure(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Region().Figure(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Figure) graphql.Marshaler {
-			return ec.marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Figure) graphql.Marshaler {
+			return ec.marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigure(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17576,8 +17576,8 @@ func (ec *executionContext) _Region_figureBreakdown(ctx context.Context, field g
 			return ec.Resolvers.Region().FigureBreakdown(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["groupBy"].([]hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.FigureGroup) graphql.Marshaler {
-			return ec.marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroupᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.FigureGroup) graphql.Marshaler {
+			return ec.marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureGroupᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17620,8 +17620,8 @@ func (ec *executionContext) _Region_series(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Region().Series(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["interval"].(hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Series) graphql.Marshaler {
-			return ec.marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeries(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeries(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17664,8 +17664,8 @@ func (ec *executionContext) _Region_innovationPipeline(ctx context.Context, fiel
 			return ec.Resolvers.Region().InnovationPipeline(ctx, obj, fc.Args["filter"].(*hin.FigureFilter), fc.Args["movedIn"].(*hin.WindowInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Pipeline) graphql.Marshaler {
-			return ec.marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPipeline(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Pipeline) graphql.Marshaler {
+			return ec.marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPipeline(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17708,8 +17708,8 @@ func (ec *executionContext) _Region_adoptionSpread(ctx context.Context, field gr
 			return ec.Resolvers.Region().AdoptionSpread(ctx, obj, fc.Args["innovationId"].(*string), fc.Args["programmeId"].(*string), fc.Args["kinds"].([]hin.OrganisationKind), fc.Args["on"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AdoptionSpread) graphql.Marshaler {
-			return ec.marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionSpread(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.AdoptionSpread) graphql.Marshaler {
+			return ec.marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionSpread(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17871,7 +17871,7 @@ func (ec *executionContext) fieldContext_Region_spreadTargets(ctx context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionAdoption_region(ctx context.Context, field graphql.CollectedField, obj *model.RegionAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionAdoption_region(ctx context.Context, field graphql.CollectedField, obj *hin.RegionAdoption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17903,7 +17903,7 @@ func (ec *executionContext) fieldContext_RegionAdoption_region(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionAdoption_adopters(ctx context.Context, field graphql.CollectedField, obj *model.RegionAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionAdoption_adopters(ctx context.Context, field graphql.CollectedField, obj *hin.RegionAdoption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17926,7 +17926,7 @@ func (ec *executionContext) fieldContext_RegionAdoption_adopters(_ context.Conte
 	return graphql.NewScalarFieldContext("RegionAdoption", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _RegionAdoption_byKind(ctx context.Context, field graphql.CollectedField, obj *model.RegionAdoption) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionAdoption_byKind(ctx context.Context, field graphql.CollectedField, obj *hin.RegionAdoption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17938,8 +17938,8 @@ func (ec *executionContext) _RegionAdoption_byKind(ctx context.Context, field gr
 			return obj.ByKind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.KindAdoption) graphql.Marshaler {
-			return ec.marshalNKindAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐKindAdoptionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.AdoptionByKind) graphql.Marshaler {
+			return ec.marshalNKindAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionByKindᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17958,7 +17958,7 @@ func (ec *executionContext) fieldContext_RegionAdoption_byKind(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionComparison_metrics(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparison) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionComparison_metrics(ctx context.Context, field graphql.CollectedField, obj *hin.RegionComparison) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17990,7 +17990,7 @@ func (ec *executionContext) fieldContext_RegionComparison_metrics(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionComparison_window(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparison) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionComparison_window(ctx context.Context, field graphql.CollectedField, obj *hin.RegionComparison) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18022,7 +18022,7 @@ func (ec *executionContext) fieldContext_RegionComparison_window(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionComparison_rows(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparison) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionComparison_rows(ctx context.Context, field graphql.CollectedField, obj *hin.RegionComparison) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18034,8 +18034,8 @@ func (ec *executionContext) _RegionComparison_rows(ctx context.Context, field gr
 			return obj.Rows, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionComparisonRow) graphql.Marshaler {
-			return ec.marshalNRegionComparisonRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparisonRowᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.RegionComparisonRow) graphql.Marshaler {
+			return ec.marshalNRegionComparisonRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionComparisonRowᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18054,7 +18054,7 @@ func (ec *executionContext) fieldContext_RegionComparison_rows(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionComparison_national(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparison) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionComparison_national(ctx context.Context, field graphql.CollectedField, obj *hin.RegionComparison) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18066,8 +18066,8 @@ func (ec *executionContext) _RegionComparison_national(ctx context.Context, fiel
 			return obj.National, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.Figure) graphql.Marshaler {
-			return ec.marshalNFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Figure) graphql.Marshaler {
+			return ec.marshalNFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18086,7 +18086,7 @@ func (ec *executionContext) fieldContext_RegionComparison_national(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionComparisonRow_region(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparisonRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionComparisonRow_region(ctx context.Context, field graphql.CollectedField, obj *hin.RegionComparisonRow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18118,7 +18118,7 @@ func (ec *executionContext) fieldContext_RegionComparisonRow_region(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionComparisonRow_cells(ctx context.Context, field graphql.CollectedField, obj *model.RegionComparisonRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionComparisonRow_cells(ctx context.Context, field graphql.CollectedField, obj *hin.RegionComparisonRow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18130,8 +18130,8 @@ func (ec *executionContext) _RegionComparisonRow_cells(ctx context.Context, fiel
 			return obj.Cells, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.RegionFigure) graphql.Marshaler {
-			return ec.marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigureᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.RegionFigure) graphql.Marshaler {
+			return ec.marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionFigureᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18150,7 +18150,7 @@ func (ec *executionContext) fieldContext_RegionComparisonRow_cells(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionFigure_region(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_region(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18182,7 +18182,7 @@ func (ec *executionContext) fieldContext_RegionFigure_region(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionFigure_reported(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_reported(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18205,7 +18205,7 @@ func (ec *executionContext) fieldContext_RegionFigure_reported(_ context.Context
 	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _RegionFigure_value(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_value(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18228,7 +18228,7 @@ func (ec *executionContext) fieldContext_RegionFigure_value(_ context.Context, f
 	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _RegionFigure_numerator(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_numerator(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18251,7 +18251,7 @@ func (ec *executionContext) fieldContext_RegionFigure_numerator(_ context.Contex
 	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _RegionFigure_denominator(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_denominator(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18274,7 +18274,7 @@ func (ec *executionContext) fieldContext_RegionFigure_denominator(_ context.Cont
 	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _RegionFigure_latestPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_latestPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18297,7 +18297,7 @@ func (ec *executionContext) fieldContext_RegionFigure_latestPeriodEnd(_ context.
 	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _RegionFigure_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *model.RegionFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionFigure_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *hin.RegionFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18320,7 +18320,7 @@ func (ec *executionContext) fieldContext_RegionFigure_outcomeCount(_ context.Con
 	return graphql.NewScalarFieldContext("RegionFigure", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _RegionPipeline_region(ctx context.Context, field graphql.CollectedField, obj *model.RegionPipeline) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionPipeline_region(ctx context.Context, field graphql.CollectedField, obj *hin.RegionPipeline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18352,7 +18352,7 @@ func (ec *executionContext) fieldContext_RegionPipeline_region(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionPipeline_stages(ctx context.Context, field graphql.CollectedField, obj *model.RegionPipeline) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionPipeline_stages(ctx context.Context, field graphql.CollectedField, obj *hin.RegionPipeline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18384,7 +18384,7 @@ func (ec *executionContext) fieldContext_RegionPipeline_stages(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _RegionPipeline_moves(ctx context.Context, field graphql.CollectedField, obj *model.RegionPipeline) (ret graphql.Marshaler) {
+func (ec *executionContext) _RegionPipeline_moves(ctx context.Context, field graphql.CollectedField, obj *hin.RegionPipeline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18407,7 +18407,7 @@ func (ec *executionContext) fieldContext_RegionPipeline_moves(_ context.Context,
 	return graphql.NewScalarFieldContext("RegionPipeline", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Series_metrics(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+func (ec *executionContext) _Series_metrics(ctx context.Context, field graphql.CollectedField, obj *hin.Series) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18439,7 +18439,7 @@ func (ec *executionContext) fieldContext_Series_metrics(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Series_kind(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+func (ec *executionContext) _Series_kind(ctx context.Context, field graphql.CollectedField, obj *hin.Series) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18462,7 +18462,7 @@ func (ec *executionContext) fieldContext_Series_kind(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Series", field, false, false, errors.New("field of type MetricKind does not have child fields"))
 }
 
-func (ec *executionContext) _Series_unit(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+func (ec *executionContext) _Series_unit(ctx context.Context, field graphql.CollectedField, obj *hin.Series) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18485,7 +18485,7 @@ func (ec *executionContext) fieldContext_Series_unit(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Series", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Series_window(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+func (ec *executionContext) _Series_window(ctx context.Context, field graphql.CollectedField, obj *hin.Series) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18517,7 +18517,7 @@ func (ec *executionContext) fieldContext_Series_window(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Series_points(ctx context.Context, field graphql.CollectedField, obj *model.Series) (ret graphql.Marshaler) {
+func (ec *executionContext) _Series_points(ctx context.Context, field graphql.CollectedField, obj *hin.Series) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18529,8 +18529,8 @@ func (ec *executionContext) _Series_points(ctx context.Context, field graphql.Co
 			return obj.Points, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.SeriesPoint) graphql.Marshaler {
-			return ec.marshalNSeriesPoint2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeriesPointᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.SeriesPoint) graphql.Marshaler {
+			return ec.marshalNSeriesPoint2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeriesPointᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18549,7 +18549,7 @@ func (ec *executionContext) fieldContext_Series_points(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _SeriesPoint_period(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_period(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18581,7 +18581,7 @@ func (ec *executionContext) fieldContext_SeriesPoint_period(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _SeriesPoint_reported(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_reported(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18604,7 +18604,7 @@ func (ec *executionContext) fieldContext_SeriesPoint_reported(_ context.Context,
 	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _SeriesPoint_value(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_value(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18627,7 +18627,7 @@ func (ec *executionContext) fieldContext_SeriesPoint_value(_ context.Context, fi
 	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _SeriesPoint_numerator(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_numerator(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18650,7 +18650,7 @@ func (ec *executionContext) fieldContext_SeriesPoint_numerator(_ context.Context
 	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _SeriesPoint_denominator(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_denominator(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18673,7 +18673,7 @@ func (ec *executionContext) fieldContext_SeriesPoint_denominator(_ context.Conte
 	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _SeriesPoint_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_outcomeCount(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18696,7 +18696,7 @@ func (ec *executionContext) fieldContext_SeriesPoint_outcomeCount(_ context.Cont
 	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _SeriesPoint_reportingCount(ctx context.Context, field graphql.CollectedField, obj *model.SeriesPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _SeriesPoint_reportingCount(ctx context.Context, field graphql.CollectedField, obj *hin.SeriesPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22497,7 +22497,7 @@ func (ec *executionContext) _AdoptionEdge(ctx context.Context, sel ast.Selection
 
 var adoptionSpreadImplementors = []string{"AdoptionSpread"}
 
-func (ec *executionContext) _AdoptionSpread(ctx context.Context, sel ast.SelectionSet, obj *model.AdoptionSpread) graphql.Marshaler {
+func (ec *executionContext) _AdoptionSpread(ctx context.Context, sel ast.SelectionSet, obj *hin.AdoptionSpread) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, adoptionSpreadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -23321,7 +23321,7 @@ func (ec *executionContext) _ConversionRate(ctx context.Context, sel ast.Selecti
 
 var coverageImplementors = []string{"Coverage"}
 
-func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet, obj *model.Coverage) graphql.Marshaler {
+func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet, obj *hin.Coverage) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -23374,7 +23374,7 @@ func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet,
 
 var figureImplementors = []string{"Figure"}
 
-func (ec *executionContext) _Figure(ctx context.Context, sel ast.SelectionSet, obj *model.Figure) graphql.Marshaler {
+func (ec *executionContext) _Figure(ctx context.Context, sel ast.SelectionSet, obj *hin.Figure) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, figureImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -23462,7 +23462,7 @@ func (ec *executionContext) _Figure(ctx context.Context, sel ast.SelectionSet, o
 
 var figureGroupImplementors = []string{"FigureGroup"}
 
-func (ec *executionContext) _FigureGroup(ctx context.Context, sel ast.SelectionSet, obj *model.FigureGroup) graphql.Marshaler {
+func (ec *executionContext) _FigureGroup(ctx context.Context, sel ast.SelectionSet, obj *hin.FigureGroup) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, figureGroupImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -24028,7 +24028,7 @@ func (ec *executionContext) _InnovationEdge(ctx context.Context, sel ast.Selecti
 
 var kindAdoptionImplementors = []string{"KindAdoption"}
 
-func (ec *executionContext) _KindAdoption(ctx context.Context, sel ast.SelectionSet, obj *model.KindAdoption) graphql.Marshaler {
+func (ec *executionContext) _KindAdoption(ctx context.Context, sel ast.SelectionSet, obj *hin.AdoptionByKind) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, kindAdoptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -25855,7 +25855,7 @@ func (ec *executionContext) _PilotEdge(ctx context.Context, sel ast.SelectionSet
 
 var pipelineImplementors = []string{"Pipeline"}
 
-func (ec *executionContext) _Pipeline(ctx context.Context, sel ast.SelectionSet, obj *model.Pipeline) graphql.Marshaler {
+func (ec *executionContext) _Pipeline(ctx context.Context, sel ast.SelectionSet, obj *hin.Pipeline) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pipelineImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27575,7 +27575,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 
 var regionAdoptionImplementors = []string{"RegionAdoption"}
 
-func (ec *executionContext) _RegionAdoption(ctx context.Context, sel ast.SelectionSet, obj *model.RegionAdoption) graphql.Marshaler {
+func (ec *executionContext) _RegionAdoption(ctx context.Context, sel ast.SelectionSet, obj *hin.RegionAdoption) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionAdoptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27623,7 +27623,7 @@ func (ec *executionContext) _RegionAdoption(ctx context.Context, sel ast.Selecti
 
 var regionComparisonImplementors = []string{"RegionComparison"}
 
-func (ec *executionContext) _RegionComparison(ctx context.Context, sel ast.SelectionSet, obj *model.RegionComparison) graphql.Marshaler {
+func (ec *executionContext) _RegionComparison(ctx context.Context, sel ast.SelectionSet, obj *hin.RegionComparison) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionComparisonImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27676,7 +27676,7 @@ func (ec *executionContext) _RegionComparison(ctx context.Context, sel ast.Selec
 
 var regionComparisonRowImplementors = []string{"RegionComparisonRow"}
 
-func (ec *executionContext) _RegionComparisonRow(ctx context.Context, sel ast.SelectionSet, obj *model.RegionComparisonRow) graphql.Marshaler {
+func (ec *executionContext) _RegionComparisonRow(ctx context.Context, sel ast.SelectionSet, obj *hin.RegionComparisonRow) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionComparisonRowImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27719,7 +27719,7 @@ func (ec *executionContext) _RegionComparisonRow(ctx context.Context, sel ast.Se
 
 var regionFigureImplementors = []string{"RegionFigure"}
 
-func (ec *executionContext) _RegionFigure(ctx context.Context, sel ast.SelectionSet, obj *model.RegionFigure) graphql.Marshaler {
+func (ec *executionContext) _RegionFigure(ctx context.Context, sel ast.SelectionSet, obj *hin.RegionFigure) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionFigureImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27787,7 +27787,7 @@ func (ec *executionContext) _RegionFigure(ctx context.Context, sel ast.Selection
 
 var regionPipelineImplementors = []string{"RegionPipeline"}
 
-func (ec *executionContext) _RegionPipeline(ctx context.Context, sel ast.SelectionSet, obj *model.RegionPipeline) graphql.Marshaler {
+func (ec *executionContext) _RegionPipeline(ctx context.Context, sel ast.SelectionSet, obj *hin.RegionPipeline) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionPipelineImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27835,7 +27835,7 @@ func (ec *executionContext) _RegionPipeline(ctx context.Context, sel ast.Selecti
 
 var seriesImplementors = []string{"Series"}
 
-func (ec *executionContext) _Series(ctx context.Context, sel ast.SelectionSet, obj *model.Series) graphql.Marshaler {
+func (ec *executionContext) _Series(ctx context.Context, sel ast.SelectionSet, obj *hin.Series) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, seriesImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27893,7 +27893,7 @@ func (ec *executionContext) _Series(ctx context.Context, sel ast.SelectionSet, o
 
 var seriesPointImplementors = []string{"SeriesPoint"}
 
-func (ec *executionContext) _SeriesPoint(ctx context.Context, sel ast.SelectionSet, obj *model.SeriesPoint) graphql.Marshaler {
+func (ec *executionContext) _SeriesPoint(ctx context.Context, sel ast.SelectionSet, obj *hin.SeriesPoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, seriesPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28762,7 +28762,7 @@ func (ec *executionContext) marshalNAdoptionOrderField2githubᚗcomᚋhinᚑgrap
 	return v
 }
 
-func (ec *executionContext) marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐAdoptionSpread(ctx context.Context, sel ast.SelectionSet, v *model.AdoptionSpread) graphql.Marshaler {
+func (ec *executionContext) marshalNAdoptionSpread2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionSpread(ctx context.Context, sel ast.SelectionSet, v *hin.AdoptionSpread) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -28922,7 +28922,7 @@ func (ec *executionContext) marshalNConversionRate2githubᚗcomᚋhinᚑgraphᚋ
 	return ec._ConversionRate(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNCoverage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *model.Coverage) graphql.Marshaler {
+func (ec *executionContext) marshalNCoverage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *hin.Coverage) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -28964,15 +28964,15 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
-func (ec *executionContext) marshalNFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx context.Context, sel ast.SelectionSet, v model.Figure) graphql.Marshaler {
+func (ec *executionContext) marshalNFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigure(ctx context.Context, sel ast.SelectionSet, v hin.Figure) graphql.Marshaler {
 	return ec._Figure(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Figure) graphql.Marshaler {
+func (ec *executionContext) marshalNFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.Figure) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx, sel, v[i])
+		return ec.marshalNFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigure(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -28984,7 +28984,7 @@ func (ec *executionContext) marshalNFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhin�
 	return ret
 }
 
-func (ec *executionContext) marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigure(ctx context.Context, sel ast.SelectionSet, v *model.Figure) graphql.Marshaler {
+func (ec *executionContext) marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigure(ctx context.Context, sel ast.SelectionSet, v *hin.Figure) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -29034,15 +29034,15 @@ func (ec *executionContext) marshalNFigureDimension2ᚕgithubᚗcomᚋhinᚑgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNFigureGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroup(ctx context.Context, sel ast.SelectionSet, v model.FigureGroup) graphql.Marshaler {
+func (ec *executionContext) marshalNFigureGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureGroup(ctx context.Context, sel ast.SelectionSet, v hin.FigureGroup) graphql.Marshaler {
 	return ec._FigureGroup(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FigureGroup) graphql.Marshaler {
+func (ec *executionContext) marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.FigureGroup) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFigureGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐFigureGroup(ctx, sel, v[i])
+		return ec.marshalNFigureGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureGroup(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -29216,15 +29216,15 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
-func (ec *executionContext) marshalNKindAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐKindAdoption(ctx context.Context, sel ast.SelectionSet, v model.KindAdoption) graphql.Marshaler {
+func (ec *executionContext) marshalNKindAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionByKind(ctx context.Context, sel ast.SelectionSet, v hin.AdoptionByKind) graphql.Marshaler {
 	return ec._KindAdoption(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNKindAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐKindAdoptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.KindAdoption) graphql.Marshaler {
+func (ec *executionContext) marshalNKindAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionByKindᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.AdoptionByKind) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNKindAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐKindAdoption(ctx, sel, v[i])
+		return ec.marshalNKindAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionByKind(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -29640,7 +29640,7 @@ func (ec *executionContext) marshalNPilotStatus2ᚕgithubᚗcomᚋhinᚑgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPipeline(ctx context.Context, sel ast.SelectionSet, v *model.Pipeline) graphql.Marshaler {
+func (ec *executionContext) marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPipeline(ctx context.Context, sel ast.SelectionSet, v *hin.Pipeline) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -29785,15 +29785,15 @@ func (ec *executionContext) marshalNRegion2ᚖgithubᚗcomᚋhinᚑgraphᚋhin�
 	return ec._Region(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRegionAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionAdoption(ctx context.Context, sel ast.SelectionSet, v model.RegionAdoption) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionAdoption(ctx context.Context, sel ast.SelectionSet, v hin.RegionAdoption) graphql.Marshaler {
 	return ec._RegionAdoption(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRegionAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionAdoptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionAdoption) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionAdoption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionAdoptionᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.RegionAdoption) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRegionAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionAdoption(ctx, sel, v[i])
+		return ec.marshalNRegionAdoption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionAdoption(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -29805,7 +29805,7 @@ func (ec *executionContext) marshalNRegionAdoption2ᚕgithubᚗcomᚋhinᚑgraph
 	return ret
 }
 
-func (ec *executionContext) marshalNRegionComparison2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparison(ctx context.Context, sel ast.SelectionSet, v *model.RegionComparison) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionComparison2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionComparison(ctx context.Context, sel ast.SelectionSet, v *hin.RegionComparison) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -29815,15 +29815,15 @@ func (ec *executionContext) marshalNRegionComparison2ᚖgithubᚗcomᚋhinᚑgra
 	return ec._RegionComparison(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRegionComparisonRow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparisonRow(ctx context.Context, sel ast.SelectionSet, v model.RegionComparisonRow) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionComparisonRow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionComparisonRow(ctx context.Context, sel ast.SelectionSet, v hin.RegionComparisonRow) graphql.Marshaler {
 	return ec._RegionComparisonRow(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRegionComparisonRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparisonRowᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionComparisonRow) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionComparisonRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionComparisonRowᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.RegionComparisonRow) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRegionComparisonRow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionComparisonRow(ctx, sel, v[i])
+		return ec.marshalNRegionComparisonRow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionComparisonRow(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -29835,15 +29835,15 @@ func (ec *executionContext) marshalNRegionComparisonRow2ᚕgithubᚗcomᚋhinᚑ
 	return ret
 }
 
-func (ec *executionContext) marshalNRegionFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigure(ctx context.Context, sel ast.SelectionSet, v model.RegionFigure) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionFigure(ctx context.Context, sel ast.SelectionSet, v hin.RegionFigure) graphql.Marshaler {
 	return ec._RegionFigure(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionFigure) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionFigure2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.RegionFigure) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRegionFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionFigure(ctx, sel, v[i])
+		return ec.marshalNRegionFigure2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionFigure(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -29860,15 +29860,15 @@ func (ec *executionContext) unmarshalNRegionInput2githubᚗcomᚋhinᚑgraphᚋh
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRegionPipeline2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipeline(ctx context.Context, sel ast.SelectionSet, v model.RegionPipeline) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionPipeline2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionPipeline(ctx context.Context, sel ast.SelectionSet, v hin.RegionPipeline) graphql.Marshaler {
 	return ec._RegionPipeline(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRegionPipeline2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipelineᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionPipeline) graphql.Marshaler {
+func (ec *executionContext) marshalNRegionPipeline2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionPipelineᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.RegionPipeline) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRegionPipeline2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐRegionPipeline(ctx, sel, v[i])
+		return ec.marshalNRegionPipeline2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionPipeline(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -29904,7 +29904,7 @@ func (ec *executionContext) unmarshalNReturnRow2ᚕgithubᚗcomᚋhinᚑgraphᚋ
 	return res, nil
 }
 
-func (ec *executionContext) marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeries(ctx context.Context, sel ast.SelectionSet, v *model.Series) graphql.Marshaler {
+func (ec *executionContext) marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeries(ctx context.Context, sel ast.SelectionSet, v *hin.Series) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -29914,15 +29914,15 @@ func (ec *executionContext) marshalNSeries2ᚖgithubᚗcomᚋhinᚑgraphᚋhin�
 	return ec._Series(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNSeriesPoint2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeriesPoint(ctx context.Context, sel ast.SelectionSet, v model.SeriesPoint) graphql.Marshaler {
+func (ec *executionContext) marshalNSeriesPoint2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeriesPoint(ctx context.Context, sel ast.SelectionSet, v hin.SeriesPoint) graphql.Marshaler {
 	return ec._SeriesPoint(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSeriesPoint2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeriesPointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SeriesPoint) graphql.Marshaler {
+func (ec *executionContext) marshalNSeriesPoint2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeriesPointᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.SeriesPoint) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSeriesPoint2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐSeriesPoint(ctx, sel, v[i])
+		return ec.marshalNSeriesPoint2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSeriesPoint(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

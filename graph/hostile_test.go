@@ -281,8 +281,9 @@ type hostileCase struct {
 	data   bool     // a read that may succeed with data (deep queries)
 	store  *stored  // a write an editor may make; must be stored exactly
 	mutate bool     // a write: anonymous callers must be refused
-	// bug names a known bug this case shows; it is skipped until fixed
-	// (bugEditor: only as the editor, whose writes reach the database).
+	// bug names the bug this case was written to show (bugEditor: only as
+	// the editor, whose writes reach the database). It is a label for the
+	// reader: the case always runs, as a check that the bug stays fixed.
 	bug, bugEditor string
 }
 
@@ -303,8 +304,9 @@ func (c hostileCase) request() (*http.Request, []byte) {
 	return r, body
 }
 
-// Known bugs, each reproduced below (see the Test*Bug functions) and by the
-// table cases marked with it.
+// Bugs found by hostile probing, each reproduced below (see the Test*Bug
+// functions) and by the table cases marked with it. They are fixed; the
+// cases run on every test run to keep them so.
 const (
 	bugNUL = "a NUL character (\\u0000) in a text argument reaches PostgreSQL, which cannot hold it: " +
 		"INTERNAL (pq: invalid byte sequence for encoding UTF8: 0x00) instead of INVALID_ARGUMENT"
@@ -698,8 +700,8 @@ func TestHostileBodies(t *testing.T) {
 	runHostile(t, hostileBodies())
 }
 
-// The tests below reproduce the known bugs in the smallest form. Each is
-// skipped so the suite stays green; delete the Skip once the bug is fixed.
+// The tests below reproduce the bugs above in the smallest form. None is
+// skipped: each runs and must pass, so a bug that comes back fails it.
 
 // reproduce sends one document as the caller and checks the answer is a
 // clear error and changed nothing.
@@ -763,7 +765,7 @@ func TestLongSearchTextBug(t *testing.T) {
 }
 
 // cmdLimits are cmd/hingraph's defaults for the query limits.
-var cmdLimits = graph.Limits{MaxTokens: 2000, MaxDepth: 15, MaxAliases: 15, MaxDirectives: 50, MaxCost: 50000}
+var cmdLimits = graph.Limits{MaxTokens: 2000, MaxDepth: 15, MaxAliases: 15, MaxDirectives: 50, MaxCost: 50000, MaxCostAnonymous: 10000, MaxQueryBytes: 64 << 10}
 
 // TestHostileQueriesUnderDefaultLimits: what the server's limits are for.
 // Without them (the handler's zero Options), 10,000 aliases of __typename
@@ -787,6 +789,15 @@ func TestHostileQueriesUnderDefaultLimits(t *testing.T) {
 		{name: "fragment cycle", doc: `{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }`},
 		{name: "wide page", doc: `{ regions { innovations(first: 500) { nodes { pilots(first: 500) { nodes { outcomes(first: 500) { nodes { id } } } } } } } }`},
 		{name: "nested list variable", raw: []byte(`{"query":"query($c: [String!]) { innovations(filter: {regionCodes: $c}) { nodes { id } } }","variables":{"c":` + nestedText("[", "]", 9_000) + `}}`)},
+		// issue 8: each fragment spread twice in the next, 2^26 expansions
+		{name: "doubling fragments", doc: doublingFragments(26, "regions { code }"), codes: []string{"COST_LIMIT_EXCEEDED"}},
+		{name: "Int variable sent as a string", doc: `query($n: Int) { regions { outcomes(first: $n) { nodes { id } } } }`,
+			vars: map[string]any{"n": "500"}, codes: []string{"GRAPHQL_VALIDATION_FAILED"}},
+		{name: "two-level page sent as strings", doc: `query($n: Int, $m: Int) { innovations(first: $n) { nodes { pilots(first: $m) { nodes { id } } } } }`,
+			vars: map[string]any{"n": "500", "m": "500"}, codes: []string{"GRAPHQL_VALIDATION_FAILED"}},
+		{name: "bare MONTH over 50 years", doc: `{ a: figureBreakdown(metrics: ["patients_benefiting"], window: {from: "1975-04-01", to: "2025-03-31"}, groupBy: MONTH) { ...G } b: figureBreakdown(metrics: ["patients_benefiting"], window: {from: "1975-04-01", to: "2025-03-31"}, groupBy: MONTH) { ...G } } fragment G on FigureGroup { value numerator denominator outcomeCount reportingCount period { label start end } }`,
+			codes: []string{"COST_LIMIT_EXCEEDED"}},
+		{name: "monthly series over 50 years, many times", doc: `{ ` + aliasedSeries(4) + ` }`, codes: []string{"COST_LIMIT_EXCEEDED"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r, input := c.request()
@@ -798,8 +809,40 @@ func TestHostileQueriesUnderDefaultLimits(t *testing.T) {
 			checkClean(t, res, input)
 			if len(res.errors) == 0 {
 				t.Errorf("not refused: %.200s", res.body)
+			} else if code, _ := res.errors[0].Extensions["code"].(string); len(c.codes) > 0 && !slices.Contains(c.codes, code) {
+				t.Errorf("code %q, want one of %v: %s", code, c.codes, res.errors[0].Message)
 			}
 		})
+	}
+}
+
+// doublingFragments spreads each fragment twice in the next.
+func doublingFragments(levels int, leaf string) string {
+	var b strings.Builder
+	b.WriteString("{ ...F0 }")
+	for i := range levels {
+		fmt.Fprintf(&b, " fragment F%d on Query { ...F%d ...F%d }", i, i+1, i+1)
+	}
+	fmt.Fprintf(&b, " fragment F%d on Query { %s }", levels, leaf)
+	return b.String()
+}
+
+func aliasedSeries(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, ` s%d: series(metrics: ["patients_benefiting"], window: {from: "1975-04-01", to: "2025-03-31"}, interval: MONTH) { points { value numerator denominator outcomeCount } }`, i)
+	}
+	return b.String()
+}
+
+// TestDoublingFragmentsAreAnsweredAtOnce: 2^30 spreads of a fragment that
+// costs nothing are measured once each and answered.
+func TestDoublingFragmentsAreAnsweredAtOnce(t *testing.T) {
+	t.Parallel()
+	h := graph.NewHandler(testdb.New(t, testdb.Reference), graph.Options{Limits: cmdLimits, RequestTimeout: 15 * time.Second})
+	res := sendAs(h, anonymous, postJSON(gqlBody(doublingFragments(30, "__typename"), nil)))
+	if len(res.errors) > 0 || !strings.Contains(string(res.body), `"__typename":"Query"`) {
+		t.Errorf("not answered: %.300s", res.body)
 	}
 }
 

@@ -202,3 +202,29 @@ func countBatcher[F any](ctx context.Context, name, parent string, f F, count co
 		return count(ctx, parent, ids, f)
 	}, nil)
 }
+
+// requestCache holds what every aggregate of one request needs: the metric
+// catalogue and the regions, each read once.
+type requestCache struct {
+	once    sync.Once
+	metrics map[string]hin.Metric
+	regions []hin.Region
+	err     error
+}
+
+func (l *Loaders) reference(ctx context.Context) (*requestCache, error) {
+	c := &l.cache
+	c.once.Do(func() {
+		ms, err := l.store.Metrics(ctx, hin.MetricFilter{})
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.metrics = map[string]hin.Metric{}
+		for _, m := range ms {
+			c.metrics[m.Code] = m
+		}
+		c.regions, c.err = l.store.Regions(ctx, hin.RegionFilter{})
+	})
+	return c, c.err
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -515,4 +516,113 @@ func deref[T any](p *T) any {
 		return nil
 	}
 	return *p
+}
+
+// A region whose only outcomes in the window are drafts (or withdrawn
+// figures) has not reported: every figure shows it as missing, not as a
+// zero, to anyone who did not ask for drafts, so nobody learns from the
+// figures that it has drafts.
+func TestRegionWithOnlyDraftsHasNotReported(t *testing.T) {
+	t.Parallel()
+	for name, who := range map[string]hin.Principal{"anonymous": anonymous, "editor of HI-EM": editorEM, "analyst": analyst} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := newFigureServer(t, who)
+			var rows []outcomeRow
+			for _, st := range []struct{ region, status string }{{"HI-NENC", "DRAFT"}, {"HI-SW", "PUBLISHED"}} {
+				rows = append(rows,
+					outcomeRow{region: st.region, metric: "patients_benefiting", start: "2023-04-01", end: "2023-04-30", status: st.status, value: 40},
+					outcomeRow{region: st.region, metric: "lipid_treated_to_target", start: "2023-05-01", end: "2023-05-31", status: st.status, num: 1, den: 2},
+					outcomeRow{region: st.region, metric: "sites_live", start: "2023-06-01", end: "2023-06-30", status: st.status, value: 6})
+			}
+			insertOutcomes(t, srv.db, rows)
+			if _, err := srv.db.Exec(`UPDATE outcome SET status = 'WITHDRAWN', withdrawn_reason = 'entered twice', withdrawn_at = now()
+				WHERE region_id = (SELECT id FROM region WHERE code = 'HI-SW')`); err != nil {
+				t.Fatal(err)
+			}
+			silent := []string{"HI-NENC", "HI-SW"}
+			for _, metric := range []string{"patients_benefiting", "lipid_treated_to_target", "sites_live"} {
+				// a financial year is read from the monthly rollups, an
+				// unaligned window from the outcomes themselves
+				for _, window := range []string{`{financialYear: "FY2023-24"}`, `{from: "2023-04-02", to: "2024-03-30"}`} {
+					f := srv.figure(t, fmt.Sprintf(`metrics: [%q], window: %s`, metric, window))
+					for _, code := range silent {
+						if ok, v := f.region(code); ok || v != nil {
+							t.Errorf("%s %s: %s reported %v with value %v, want not reported", metric, window, code, ok, deref(v))
+						}
+						for _, r := range f.Coverage.ReportingRegions {
+							if r.Code == code {
+								t.Errorf("%s %s: %s is among the reporting regions", metric, window, code)
+							}
+						}
+						missing := false
+						for _, r := range f.Coverage.MissingRegions {
+							missing = missing || r.Code == code
+						}
+						if !missing {
+							t.Errorf("%s %s: %s is not among the missing regions", metric, window, code)
+						}
+					}
+					if f.Coverage.ReportingCount != len(f.Coverage.ReportingRegions) || f.IncludesDrafts {
+						t.Errorf("%s %s: reportingCount %d for %d regions, includesDrafts %v", metric, window,
+							f.Coverage.ReportingCount, len(f.Coverage.ReportingRegions), f.IncludesDrafts)
+					}
+				}
+			}
+			// the same through the other figure fields
+			type dashboard struct {
+				Figure struct {
+					Value    *float64
+					Coverage struct{ ReportingCount int }
+					ByRegion []struct{ Reported bool }
+				}
+				Series struct {
+					Points []struct{ ReportingCount int }
+				}
+			}
+			var resp struct {
+				Nenc, Sw         dashboard
+				RegionComparison struct {
+					Rows []struct {
+						Region struct{ Code string }
+						Cells  []struct {
+							Reported bool
+							Value    *float64
+						}
+					}
+				}
+				FigureBreakdown []struct{ Region *struct{ Code string } }
+			}
+			regional := `figure(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}) { value coverage { reportingCount } byRegion { reported } }
+				series(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}, interval: QUARTER) { points { reportingCount } }`
+			srv.query(t, `{ nenc: region(code: "HI-NENC") { `+regional+` } sw: region(code: "HI-SW") { `+regional+` }
+				regionComparison(metrics: ["patients_benefiting", "lipid_treated_to_target", "sites_live"], window: {financialYear: "FY2023-24"}) {
+					rows { region { code } cells { reported value } } }
+				figureBreakdown(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}, groupBy: [REGION]) { region { code } } }`, &resp)
+			for code, r := range map[string]dashboard{"HI-NENC": resp.Nenc, "HI-SW": resp.Sw} {
+				if r.Figure.Value != nil || r.Figure.Coverage.ReportingCount != 0 || len(r.Figure.ByRegion) != 1 || r.Figure.ByRegion[0].Reported {
+					t.Errorf("%s's own figure: %+v (value %v)", code, r.Figure, deref(r.Figure.Value))
+				}
+				for i, p := range r.Series.Points {
+					if p.ReportingCount != 0 {
+						t.Errorf("%s's series point %d: %d regions reporting", code, i, p.ReportingCount)
+					}
+				}
+			}
+			for _, row := range resp.RegionComparison.Rows {
+				if slices.Contains(silent, row.Region.Code) {
+					for i, c := range row.Cells {
+						if c.Reported || c.Value != nil {
+							t.Errorf("comparison: %s cell %d = %+v", row.Region.Code, i, c)
+						}
+					}
+				}
+			}
+			for _, g := range resp.FigureBreakdown {
+				if g.Region != nil && slices.Contains(silent, g.Region.Code) {
+					t.Errorf("breakdown by region has a group for %s", g.Region.Code)
+				}
+			}
+		})
+	}
 }

@@ -195,8 +195,7 @@ func regionalPilotConversion(ctx context.Context, s *store.Store, region *hin.Re
 // spreadQuery resolves the evidence: the outcome metric from the catalogue,
 // its window, and the drafts the caller may include.
 func spreadQuery(ctx context.Context, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) (hin.SpreadQuery, error) {
-	day := spreadArgs{On: on}.date()
-	q, err := hin.NewSpreadQuery(evidence, kinds, day, first, deref(filter))
+	q, err := hin.NewSpreadQuery(evidence, kinds, on, time.Now(), first, deref(filter))
 	if err != nil {
 		return q, err
 	}

@@ -395,33 +395,33 @@ func (r *queryResolver) Outcomes(ctx context.Context, first *int, after *string,
 }
 
 // Figure is the resolver for the figure field.
-func (r *queryResolver) Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*model.Figure, error) {
-	return nationalFigure(ctx, r.Store, figureArgs{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts})
+func (r *queryResolver) Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Figure, error) {
+	return nationalFigure(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts})
 }
 
 // FigureBreakdown is the resolver for the figureBreakdown field.
-func (r *queryResolver) FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]model.FigureGroup, error) {
-	return nationalBreakdown(ctx, r.Store, figureArgs{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, GroupBy: groupBy})
+func (r *queryResolver) FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]hin.FigureGroup, error) {
+	return nationalBreakdown(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, GroupBy: groupBy})
 }
 
 // Series is the resolver for the series field.
-func (r *queryResolver) Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*model.Series, error) {
-	return nationalSeries(ctx, r.Store, figureArgs{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts}, interval)
+func (r *queryResolver) Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Series, error) {
+	return nationalSeries(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, Interval: interval})
 }
 
 // RegionComparison is the resolver for the regionComparison field.
-func (r *queryResolver) RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool) (*model.RegionComparison, error) {
-	return comparison(ctx, r.Store, figureArgs{Metrics: metrics, Window: window, IncludeDrafts: includeDrafts})
+func (r *queryResolver) RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool) (*hin.RegionComparison, error) {
+	return comparison(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, IncludeDrafts: includeDrafts})
 }
 
 // InnovationPipeline is the resolver for the innovationPipeline field.
-func (r *queryResolver) InnovationPipeline(ctx context.Context, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*model.Pipeline, error) {
+func (r *queryResolver) InnovationPipeline(ctx context.Context, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error) {
 	return pipeline(ctx, r.Store, filter, movedIn)
 }
 
 // AdoptionSpread is the resolver for the adoptionSpread field.
-func (r *queryResolver) AdoptionSpread(ctx context.Context, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*model.AdoptionSpread, error) {
-	return adoptionSpread(ctx, r.Store, spreadArgs{InnovationID: innovationID, ProgrammeID: programmeID, Kinds: kinds, On: on})
+func (r *queryResolver) AdoptionSpread(ctx context.Context, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*hin.AdoptionSpread, error) {
+	return adoptionSpread(ctx, r.Store, hin.SpreadRequest{InnovationID: innovationID, ProgrammeID: programmeID, Kinds: kinds, On: on})
 }
 
 // AuditTrail is the resolver for the auditTrail field.
@@ -485,28 +485,28 @@ func (r *regionResolver) Outcomes(ctx context.Context, obj *hin.Region, first *i
 }
 
 // Figure is the resolver for the figure field.
-func (r *regionResolver) Figure(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*model.Figure, error) {
-	return regionalFigure(ctx, r.Store, obj, figureArgs{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts})
+func (r *regionResolver) Figure(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Figure, error) {
+	return regionalFigure(ctx, r.Store, obj, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts})
 }
 
 // FigureBreakdown is the resolver for the figureBreakdown field.
-func (r *regionResolver) FigureBreakdown(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]model.FigureGroup, error) {
-	return regionalBreakdown(ctx, r.Store, obj, figureArgs{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, GroupBy: groupBy})
+func (r *regionResolver) FigureBreakdown(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]hin.FigureGroup, error) {
+	return regionalBreakdown(ctx, r.Store, obj, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, GroupBy: groupBy})
 }
 
 // Series is the resolver for the series field.
-func (r *regionResolver) Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*model.Series, error) {
-	return regionalSeries(ctx, r.Store, obj, figureArgs{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts}, interval)
+func (r *regionResolver) Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Series, error) {
+	return regionalSeries(ctx, r.Store, obj, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, Interval: interval})
 }
 
 // InnovationPipeline is the resolver for the innovationPipeline field.
-func (r *regionResolver) InnovationPipeline(ctx context.Context, obj *hin.Region, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*model.Pipeline, error) {
+func (r *regionResolver) InnovationPipeline(ctx context.Context, obj *hin.Region, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error) {
 	return regionalPipeline(ctx, r.Store, obj, filter, movedIn)
 }
 
 // AdoptionSpread is the resolver for the adoptionSpread field.
-func (r *regionResolver) AdoptionSpread(ctx context.Context, obj *hin.Region, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*model.AdoptionSpread, error) {
-	return regionalAdoptionSpread(ctx, r.Store, obj, spreadArgs{InnovationID: innovationID, ProgrammeID: programmeID, Kinds: kinds, On: on})
+func (r *regionResolver) AdoptionSpread(ctx context.Context, obj *hin.Region, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*hin.AdoptionSpread, error) {
+	return regionalAdoptionSpread(ctx, r.Store, obj, hin.SpreadRequest{InnovationID: innovationID, ProgrammeID: programmeID, Kinds: kinds, On: on})
 }
 
 // PilotDuplication is the resolver for the pilotDuplication field.

@@ -96,7 +96,7 @@ base=http://127.0.0.1:$port
 
 # The default configuration, as a client on the internet meets it: the
 # audits run without a token, ~80 requests in a burst, and use __type.
-"$tmp/hingraph" serve --migrate --addr "127.0.0.1:$port" >"$tmp/server.log" 2>&1 &
+"$tmp/hingraph" serve --migrate --addr "127.0.0.1:$port" --metrics-addr 127.0.0.1:0 >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
 up=0

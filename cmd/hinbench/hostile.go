@@ -3,7 +3,7 @@ package main
 // --hostile: load on one endpoint with hostile queries mixed in; normal
 // requests should keep their latency.
 //
-// The API is served as a default hingraph deployment serves it (limits,
+// The API is served by internal/httpapi with its DefaultConfig (limits,
 // timeouts, body cap, bearer tokens, rate limits: hostile_server.go).
 // Normal traffic is a few dashboards, each signed in with its own ANALYST
 // token and paced like a person's browser; hostile traffic is anonymous,
@@ -32,6 +32,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hin-graph/hin-graph/internal/store"
 )
 
 // defaultHostileQueries is the normal traffic's mix unless --queries says otherwise.
@@ -195,7 +197,7 @@ func newHostileEnv(o *options, api *prodAPI) (*hostileEnv, error) {
 		ht.MaxIdleConns = o.HostileWorkers + 2
 		ht.MaxIdleConnsPerHost = o.HostileWorkers + 2
 		// longer than the request timeout: the server should answer first
-		e.hclient = append(e.hclient, &http.Client{Transport: ht, Timeout: prodRequestTimeout + 5*time.Second})
+		e.hclient = append(e.hclient, &http.Client{Transport: ht, Timeout: prod.RequestTimeout + 5*time.Second})
 	}
 	return e, nil
 }
@@ -531,12 +533,12 @@ func printHostileSetup(w io.Writer, o *options, kinds []*hostileKind) {
 	if o.HostileAddrs > 1 {
 		addrs = fmt.Sprintf("%d addresses, 127.0.0.1-%d", o.HostileAddrs, o.HostileAddrs)
 	}
-	fmt.Fprintf(w, "\nhostile mode: the API as a default hingraph serves it (cmd/hingraph/config.go defaults)\n")
+	fmt.Fprintf(w, "\nhostile mode: the API as a default hingraph serves it (httpapi.DefaultConfig)\n")
 	fmt.Fprintf(w, "  limits:    tokens %d, depth %d, aliases %d, directives %d, cost %d; body %d bytes\n",
-		prodLimits.MaxTokens, prodLimits.MaxDepth, prodLimits.MaxAliases, prodLimits.MaxDirectives, prodLimits.MaxCost, prodMaxBodyBytes)
-	fmt.Fprintf(w, "  timeouts:  request %s, statement %s; pool %d connections\n", prodRequestTimeout, prodStatementTimeout, o.MaxOpenConns)
+		prod.Limits.MaxTokens, prod.Limits.MaxDepth, prod.Limits.MaxAliases, prod.Limits.MaxDirectives, prod.Limits.MaxCost, prod.MaxBodyBytes)
+	fmt.Fprintf(w, "  timeouts:  request %s, statement %s; pool %d connections\n", prod.RequestTimeout, store.DefaultStatementTimeout, o.MaxOpenConns)
 	fmt.Fprintf(w, "  rates:     signed in %g req/s burst %d per subject; anonymous %g req/s burst %d per address (reset at each phase)\n",
-		prodRate, prodBurst, prodAnonRate, prodAnonBurst)
+		prod.Rate.PerSecond, prod.Rate.Burst, prod.AnonymousRate.PerSecond, prod.AnonymousRate.Burst)
 	fmt.Fprintf(w, "  normal:    %d dashboards, each its own ANALYST token, %s, cycling %s\n", o.Concurrency, rate, strings.Join(o.Queries, ", "))
 	fmt.Fprintf(w, "  hostile:   %d workers, anonymous, from %s, %s, cycling %d kinds: %s\n",
 		o.HostileWorkers, addrs, hrate, len(kinds), strings.Join(o.HostileKinds, ", "))

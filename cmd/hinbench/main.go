@@ -32,6 +32,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hin-graph/hin-graph/internal/store"
 )
 
 type options struct {
@@ -89,7 +91,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.BoolVar(&o.Reset, "reset", false, "drop and reseed the bench databases first")
 	fs.IntVar(&o.SeqRequests, "seq-requests", 50, "requests in the sequential (concurrency 1) API pass compared with SQL")
 	fs.IntVar(&o.SQLRuns, "sql-runs", 20, "timed runs of each baseline SQL query (after 2 warm-ups)")
-	fs.IntVar(&o.MaxOpenConns, "max-open-conns", 20, "the API's database pool size (hingraph's default)")
+	fs.IntVar(&o.MaxOpenConns, "max-open-conns", store.DefaultMaxOpenConns, "the API's database pool size (hingraph's default)")
 	fs.BoolVar(&o.Explain, "explain", false, "print EXPLAIN ANALYZE of every statement one request of each query sends")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run (API server included) to this file")
 	var hostileKinds string

@@ -37,6 +37,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/hin-graph/hin-graph/internal/httpapi"
 )
 
 func main() {
@@ -79,7 +81,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.maxAttempts, "max-attempts", 60, "attempts per logical write (with backoff up to 1s) before the client gives up")
 	fs.IntVar(&o.maxRequests, "max-requests", 300000, "bound on HTTP requests, all workers together")
 	fs.BoolVar(&o.shutdown, "shutdown-test", true, "when the server is started here, end by sending it SIGTERM under load and check in-flight requests are answered")
-	fs.DurationVar(&o.shutdownWait, "shutdown-wait", 30*time.Second, "how long the server may take to exit after SIGTERM")
+	// the server's own shutdown timeout, and time to close the pool and exit
+	fs.DurationVar(&o.shutdownWait, "shutdown-wait", httpapi.DefaultConfig().ShutdownTimeout+10*time.Second, "how long the server may take to exit after SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

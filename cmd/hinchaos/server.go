@@ -91,7 +91,9 @@ func startServer(ctx context.Context, bin, dbURL, secret, logPath string) (*serv
 	cmd.Stdout, cmd.Stderr = lf, lf
 	// The load is far above the per-token rate limit, which is not what is
 	// under test; an env var rather than a flag, so an older binary still starts.
-	cmd.Env = append(os.Environ(), "HINGRAPH_RATE=0")
+	// Metrics on a port of the kernel's choosing, so that the default one
+	// being taken (another server on this machine) does not stop the run.
+	cmd.Env = append(os.Environ(), "HINGRAPH_RATE=0", "HINGRAPH_METRICS_ADDR=127.0.0.1:0")
 	cmd.SysProcAttr = serverProcAttr()
 	if err := cmd.Start(); err != nil {
 		_ = lf.Close()

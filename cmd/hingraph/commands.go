@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/seed"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
@@ -16,16 +17,20 @@ func openStore(ctx context.Context, c *config, log *slog.Logger) (*store.Store, 
 	cfg := store.Config{URL: c.DatabaseURL, StatementTimeout: c.StatementTimeout, MaxOpenConns: c.MaxOpenConns, MaxIdleConns: c.MaxOpenConns}
 	if c.LogSQL {
 		cfg.OnStatement = func(ctx context.Context, query string, args []any) {
-			log.DebugContext(ctx, "sql", "request_id", requestIDFrom(ctx), "query", query, "args", len(args))
+			log.DebugContext(ctx, "sql", "request_id", hin.RequestIDFrom(ctx), "query", query, "args", len(args))
 		}
 	}
 	return store.Open(ctx, cfg)
 }
 
-// start parses a command's flags, checks them, and opens the database:
+// start parses a command's flags, then the environment variables of those
+// not given, checks them, and opens the database:
 // the steps every command shares. adjust runs between parsing and checking.
-func start(ctx context.Context, c *config, fs *flag.FlagSet, args []string, stdout io.Writer, adjust func()) (*store.Store, *slog.Logger, error) {
+func start(ctx context.Context, c *config, fs *flag.FlagSet, args []string, getenv func(string) string, stdout io.Writer, adjust func()) (*store.Store, *slog.Logger, error) {
 	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if err := c.applyEnv(fs, getenv); err != nil {
 		return nil, nil, err
 	}
 	if adjust != nil {
@@ -42,8 +47,8 @@ func start(ctx context.Context, c *config, fs *flag.FlagSet, args []string, stdo
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c config
 	fs := newFlagSet("migrate", stderr)
-	c.bindDB(fs, getenv)
-	s, log, err := start(ctx, &c, fs, args, stdout, nil)
+	c.bindDB(fs)
+	s, log, err := start(ctx, &c, fs, args, getenv, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -58,9 +63,9 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 func cmdSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c config
 	fs := newFlagSet("seed", stderr)
-	c.bindDB(fs, getenv)
-	c.bindSeed(fs, getenv)
-	s, log, err := start(ctx, &c, fs, args, stdout, nil)
+	c.bindDB(fs)
+	c.bindSeed(fs)
+	s, log, err := start(ctx, &c, fs, args, getenv, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -108,11 +113,11 @@ func seedDatabase(ctx context.Context, s *store.Store, c *config, log *slog.Logg
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c config
 	fs := newFlagSet("serve", stderr)
-	c.bindDB(fs, getenv)
-	c.bindServe(fs, getenv)
-	c.bindAuth(fs, getenv, "")
+	c.bindDB(fs)
+	c.bindServe(fs)
+	c.bindAuth(fs, "")
 	fs.BoolVar(&c.Migrate, "migrate", false, "apply pending migrations before serving")
-	s, log, err := start(ctx, &c, fs, args, stdout, nil)
+	s, log, err := start(ctx, &c, fs, args, getenv, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -130,14 +135,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c config
 	fs := newFlagSet("dev", stderr)
-	c.bindDB(fs, getenv)
-	c.bindServe(fs, getenv)
-	c.bindAuth(fs, getenv, devJWTSecret)
-	c.bindSeed(fs, getenv)
-	s, log, err := start(ctx, &c, fs, args, stdout, func() {
+	c.bindDB(fs)
+	c.bindServe(fs)
+	c.bindAuth(fs, devJWTSecret)
+	c.bindSeed(fs)
+	s, log, err := start(ctx, &c, fs, args, getenv, stdout, func() {
 		c.Demo, c.Reset = true, true
 		if getenv("HINGRAPH_ANONYMOUS_SUGGESTIONS") == "" && !flagSet(fs, "anonymous-suggestions") {
-			c.AnonSuggest = true // locally, typos in GraphiQL get "did you mean" hints without a token
+			c.HTTP.Limits.AnonymousSuggestions = true // locally, typos in GraphiQL get "did you mean" hints without a token
 		}
 	})
 	if err != nil {

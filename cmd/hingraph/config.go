@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -8,43 +9,25 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hin-graph/hin-graph/internal/httpapi"
+	"github.com/hin-graph/hin-graph/internal/store"
 )
 
 // config is everything the commands can be told. Each flag defaults to an
-// environment variable, and each has a safe default of its own.
+// environment variable, and each has a safe default of its own: the
+// server's come from httpapi.DefaultConfig. A value that does not parse,
+// from a flag or from the environment, stops the command.
 type config struct {
 	DatabaseURL      string
-	Addr             string
 	LogLevel         string
 	LogSQL           bool
 	StatementTimeout time.Duration
-	RequestTimeout   time.Duration
-	ShutdownTimeout  time.Duration
-	MaxBodyBytes     int64
-	Introspection    bool
-	MaxDepth         int
-	MaxAliases       int
-	MaxTokens        int
-	MaxDirectives    int
-	MaxCost          int
-	MaxCostAnon      int
-	MaxQueryBytes    int
-	InFlight         int
-	AnonInFlight     int
-	AnonIntrospect   bool
-	AnonSuggest      bool
-	SimpleGET        bool
-	AllowList        string
-	Rate             float64
-	Burst            int
-	AnonRate         float64
-	AnonBurst        int
-	CORSOrigins      string
 	MaxOpenConns     int
-	// telemetry
+	HTTP             httpapi.Config
+	CORSOrigins      string
+	AllowList        string
 	Metrics          bool
-	OTLPEndpoint     string
-	TraceSampleRatio float64
 	Migrate          bool
 	// bearer tokens
 	JWTSecret   string
@@ -56,59 +39,180 @@ type config struct {
 	Demo  bool
 	Scale int
 	Reset bool
+
+	// env names the environment variable behind each flag.
+	env     map[string]string
+	serving bool // the server flags are bound
 }
 
-func (c *config) bindDB(fs *flag.FlagSet, getenv func(string) string) {
-	fs.StringVar(&c.DatabaseURL, "database-url", getenv("DATABASE_URL"), "PostgreSQL URL (env DATABASE_URL)")
-	fs.DurationVar(&c.StatementTimeout, "statement-timeout", envDuration(getenv, "HINGRAPH_STATEMENT_TIMEOUT", 10*time.Second), "PostgreSQL statement_timeout for every session (env HINGRAPH_STATEMENT_TIMEOUT)")
-	fs.StringVar(&c.LogLevel, "log-level", envString(getenv, "HINGRAPH_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env HINGRAPH_LOG_LEVEL)")
-	fs.BoolVar(&c.LogSQL, "log-sql", envBool(getenv, "HINGRAPH_LOG_SQL", false), "log every SQL statement at debug level (env HINGRAPH_LOG_SQL)")
-	fs.IntVar(&c.MaxOpenConns, "max-open-conns", envInt(getenv, "HINGRAPH_MAX_OPEN_CONNS", 20), "database connection pool size (env HINGRAPH_MAX_OPEN_CONNS)")
+// fromEnv records that flag name defaults to the environment variable
+// env; applyEnv reads it once the command line is parsed.
+func (c *config) fromEnv(name, env string) {
+	if c.env == nil {
+		c.env = map[string]string{}
+	}
+	c.env[name] = env
 }
 
-func (c *config) bindServe(fs *flag.FlagSet, getenv func(string) string) {
-	fs.StringVar(&c.Addr, "addr", envString(getenv, "HINGRAPH_ADDR", "localhost:8080"), "listen address (env HINGRAPH_ADDR)")
-	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration(getenv, "HINGRAPH_REQUEST_TIMEOUT", 15*time.Second), "time limit for one request, SQL included (env HINGRAPH_REQUEST_TIMEOUT)")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "HINGRAPH_SHUTDOWN_TIMEOUT", 20*time.Second), "how long to let in-flight requests finish on shutdown (env HINGRAPH_SHUTDOWN_TIMEOUT)")
-	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", int64(envInt(getenv, "HINGRAPH_MAX_BODY_BYTES", 1<<20)), "largest request body accepted (env HINGRAPH_MAX_BODY_BYTES)")
-	fs.BoolVar(&c.Introspection, "introspection", envBool(getenv, "HINGRAPH_INTROSPECTION", true), "allow schema introspection (env HINGRAPH_INTROSPECTION)")
-	fs.BoolVar(&c.AnonIntrospect, "anonymous-introspection", envBool(getenv, "HINGRAPH_ANONYMOUS_INTROSPECTION", true), "let callers without a token introspect the schema (depth-limited); signed-in callers always may (env HINGRAPH_ANONYMOUS_INTROSPECTION)")
-	fs.BoolVar(&c.SimpleGET, "simple-get", envBool(getenv, "HINGRAPH_SIMPLE_GET", false), "run GET queries that carry no GraphQL-Require-Preflight or X-Requested-With header (off: a cross-site page cannot send them, which prevents CSRF) (env HINGRAPH_SIMPLE_GET)")
-	fs.BoolVar(&c.AnonSuggest, "anonymous-suggestions", envBool(getenv, "HINGRAPH_ANONYMOUS_SUGGESTIONS", false), "show callers without a token 'did you mean' field suggestions in errors; signed-in callers always see them (env HINGRAPH_ANONYMOUS_SUGGESTIONS)")
-	fs.IntVar(&c.MaxDepth, "max-depth", envInt(getenv, "HINGRAPH_MAX_DEPTH", 15), "deepest selection nesting accepted, 0 for none (env HINGRAPH_MAX_DEPTH)")
-	fs.IntVar(&c.MaxAliases, "max-aliases", envInt(getenv, "HINGRAPH_MAX_ALIASES", 15), "most aliases in one operation, 0 for none (env HINGRAPH_MAX_ALIASES)")
-	fs.IntVar(&c.MaxTokens, "max-tokens", envInt(getenv, "HINGRAPH_MAX_TOKENS", 2000), "most lexical tokens in one query, 0 for none (env HINGRAPH_MAX_TOKENS)")
-	fs.IntVar(&c.MaxDirectives, "max-directives", envInt(getenv, "HINGRAPH_MAX_DIRECTIVES", 50), "most directives in one operation, 0 for none (env HINGRAPH_MAX_DIRECTIVES)")
-	fs.IntVar(&c.MaxCost, "max-cost", envInt(getenv, "HINGRAPH_MAX_COST", 50000), "highest estimated cost accepted: 1 per field, times the first of each connection around it, 0 for none (env HINGRAPH_MAX_COST)")
-	fs.IntVar(&c.MaxCostAnon, "max-cost-anonymous", envInt(getenv, "HINGRAPH_MAX_COST_ANONYMOUS", 10000), "highest estimated cost accepted from callers without a token, 0 to use --max-cost (env HINGRAPH_MAX_COST_ANONYMOUS)")
-	fs.IntVar(&c.MaxQueryBytes, "max-query-bytes", envInt(getenv, "HINGRAPH_MAX_QUERY_BYTES", 64<<10), "longest query text accepted, in bytes, 0 for none (env HINGRAPH_MAX_QUERY_BYTES)")
-	fs.IntVar(&c.InFlight, "max-in-flight", envInt(getenv, "HINGRAPH_MAX_IN_FLIGHT", 16), "requests a token subject may have in flight at once, 0 for no cap (env HINGRAPH_MAX_IN_FLIGHT)")
-	fs.IntVar(&c.AnonInFlight, "anonymous-max-in-flight", envInt(getenv, "HINGRAPH_ANONYMOUS_MAX_IN_FLIGHT", 8), "requests a client address without a token may have in flight at once, 0 for no cap (env HINGRAPH_ANONYMOUS_MAX_IN_FLIGHT)")
-	fs.StringVar(&c.AllowList, "allowlist", getenv("HINGRAPH_ALLOWLIST"), "JSON file of registered operations (an array of query texts, or an object of name to text); when set, callers without a token may run only these (env HINGRAPH_ALLOWLIST)")
-	fs.Float64Var(&c.Rate, "rate", envFloat(getenv, "HINGRAPH_RATE", 50), "requests per second allowed per token subject, 0 for no limit (env HINGRAPH_RATE)")
-	fs.IntVar(&c.Burst, "burst", envInt(getenv, "HINGRAPH_BURST", 100), "requests a token subject may send at once above the rate (env HINGRAPH_BURST)")
-	fs.Float64Var(&c.AnonRate, "anonymous-rate", envFloat(getenv, "HINGRAPH_ANONYMOUS_RATE", 20), "requests per second allowed per client address without a token, 0 for no limit (env HINGRAPH_ANONYMOUS_RATE)")
-	fs.IntVar(&c.AnonBurst, "anonymous-burst", envInt(getenv, "HINGRAPH_ANONYMOUS_BURST", 120), "requests a client address may send at once above the rate (env HINGRAPH_ANONYMOUS_BURST)")
-	fs.StringVar(&c.CORSOrigins, "cors-origins", getenv("HINGRAPH_CORS_ORIGINS"), "comma-separated origins allowed by CORS; empty allows same-origin only (env HINGRAPH_CORS_ORIGINS)")
-	fs.BoolVar(&c.Metrics, "metrics", envBool(getenv, "HINGRAPH_METRICS", true), "serve Prometheus metrics at /metrics (env HINGRAPH_METRICS)")
-	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", getenv("HINGRAPH_OTLP_ENDPOINT"), "OTLP/HTTP collector to send traces to, e.g. http://localhost:4318; empty disables tracing (env HINGRAPH_OTLP_ENDPOINT)")
-	fs.Float64Var(&c.TraceSampleRatio, "trace-sample-ratio", envFloat(getenv, "HINGRAPH_TRACE_SAMPLE_RATIO", 1), "share of new traces to record, 0 to 1; a request that arrives with a trace follows its caller's choice (env HINGRAPH_TRACE_SAMPLE_RATIO)")
+// applyEnv sets each flag not given on the command line from its
+// environment variable, parsed exactly as the flag would be, and names the
+// variable and value of any that does not parse.
+func (c *config) applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := c.env[f.Name]
+		if env == "" || flagSet(fs, f.Name) {
+			return
+		}
+		v := getenv(env)
+		if v == "" {
+			return
+		}
+		if g, ok := f.Value.(flag.Getter); ok {
+			if _, isString := g.Get().(string); !isString {
+				v = strings.TrimSpace(v)
+			}
+		}
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("invalid value %q for %s (--%s): %w", v, env, f.Name, unwrapNum(err)))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// unwrapNum turns strconv's "strconv.ParseInt: parsing "abc": invalid
+// syntax" into "invalid syntax": the value is already in the message.
+func unwrapNum(err error) error {
+	var ne *strconv.NumError
+	if errors.As(err, &ne) {
+		return ne.Err
+	}
+	return err
+}
+
+func (c *config) bindDB(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL (env DATABASE_URL)")
+	c.fromEnv("database-url", "DATABASE_URL")
+	fs.DurationVar(&c.StatementTimeout, "statement-timeout", store.DefaultStatementTimeout, "PostgreSQL statement_timeout for every session (env HINGRAPH_STATEMENT_TIMEOUT)")
+	c.fromEnv("statement-timeout", "HINGRAPH_STATEMENT_TIMEOUT")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error (env HINGRAPH_LOG_LEVEL)")
+	c.fromEnv("log-level", "HINGRAPH_LOG_LEVEL")
+	fs.BoolVar(&c.LogSQL, "log-sql", false, "log every SQL statement at debug level (env HINGRAPH_LOG_SQL)")
+	c.fromEnv("log-sql", "HINGRAPH_LOG_SQL")
+	fs.IntVar(&c.MaxOpenConns, "max-open-conns", store.DefaultMaxOpenConns, "database connection pool size (env HINGRAPH_MAX_OPEN_CONNS)")
+	c.fromEnv("max-open-conns", "HINGRAPH_MAX_OPEN_CONNS")
+}
+
+func (c *config) bindServe(fs *flag.FlagSet) {
+	h, d := &c.HTTP, httpapi.DefaultConfig()
+	c.HTTP, c.serving = d, true
+	bind := func(name, env string) { c.fromEnv(name, env) }
+	fs.StringVar(&h.Addr, "addr", d.Addr, "listen address (env HINGRAPH_ADDR)")
+	bind("addr", "HINGRAPH_ADDR")
+	fs.StringVar(&h.MetricsAddr, "metrics-addr", d.MetricsAddr, "listen address of the Prometheus metrics, kept off the public port; empty turns metrics off (env HINGRAPH_METRICS_ADDR)")
+	bind("metrics-addr", "HINGRAPH_METRICS_ADDR")
+	fs.DurationVar(&h.RequestTimeout, "request-timeout", d.RequestTimeout, "time limit for one request, SQL included (env HINGRAPH_REQUEST_TIMEOUT)")
+	bind("request-timeout", "HINGRAPH_REQUEST_TIMEOUT")
+	fs.DurationVar(&h.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long to let in-flight requests finish on shutdown (env HINGRAPH_SHUTDOWN_TIMEOUT)")
+	bind("shutdown-timeout", "HINGRAPH_SHUTDOWN_TIMEOUT")
+	fs.Int64Var(&h.MaxBodyBytes, "max-body-bytes", d.MaxBodyBytes, "largest request body accepted (env HINGRAPH_MAX_BODY_BYTES)")
+	bind("max-body-bytes", "HINGRAPH_MAX_BODY_BYTES")
+	fs.BoolVar(&h.Introspection, "introspection", d.Introspection, "allow schema introspection (env HINGRAPH_INTROSPECTION)")
+	bind("introspection", "HINGRAPH_INTROSPECTION")
+	fs.BoolVar(&h.Limits.AnonymousIntrospection, "anonymous-introspection", d.Limits.AnonymousIntrospection, "let callers without a token introspect the schema (depth-limited); signed-in callers always may (env HINGRAPH_ANONYMOUS_INTROSPECTION)")
+	bind("anonymous-introspection", "HINGRAPH_ANONYMOUS_INTROSPECTION")
+	fs.BoolVar(&h.SimpleGET, "simple-get", d.SimpleGET, "run GET queries that carry no GraphQL-Require-Preflight or X-Requested-With header (off: a cross-site page cannot send them, which prevents CSRF) (env HINGRAPH_SIMPLE_GET)")
+	bind("simple-get", "HINGRAPH_SIMPLE_GET")
+	fs.BoolVar(&h.Limits.AnonymousSuggestions, "anonymous-suggestions", d.Limits.AnonymousSuggestions, "show callers without a token 'did you mean' field suggestions in errors; signed-in callers always see them (env HINGRAPH_ANONYMOUS_SUGGESTIONS)")
+	bind("anonymous-suggestions", "HINGRAPH_ANONYMOUS_SUGGESTIONS")
+	fs.IntVar(&h.Limits.MaxDepth, "max-depth", d.Limits.MaxDepth, "deepest selection nesting accepted, 0 for none (env HINGRAPH_MAX_DEPTH)")
+	bind("max-depth", "HINGRAPH_MAX_DEPTH")
+	fs.IntVar(&h.Limits.MaxAliases, "max-aliases", d.Limits.MaxAliases, "most aliases in one operation, 0 for none (env HINGRAPH_MAX_ALIASES)")
+	bind("max-aliases", "HINGRAPH_MAX_ALIASES")
+	fs.IntVar(&h.Limits.MaxTokens, "max-tokens", d.Limits.MaxTokens, "most lexical tokens in one query, 0 for none (env HINGRAPH_MAX_TOKENS)")
+	bind("max-tokens", "HINGRAPH_MAX_TOKENS")
+	fs.IntVar(&h.Limits.MaxDirectives, "max-directives", d.Limits.MaxDirectives, "most directives in one operation, 0 for none (env HINGRAPH_MAX_DIRECTIVES)")
+	bind("max-directives", "HINGRAPH_MAX_DIRECTIVES")
+	fs.IntVar(&h.Limits.MaxCost, "max-cost", d.Limits.MaxCost, "highest estimated cost accepted: 1 per field, times the first of each connection around it, 0 for none (env HINGRAPH_MAX_COST)")
+	bind("max-cost", "HINGRAPH_MAX_COST")
+	fs.IntVar(&h.Limits.MaxCostAnonymous, "max-cost-anonymous", d.Limits.MaxCostAnonymous, "highest estimated cost accepted from callers without a token, 0 to use --max-cost (env HINGRAPH_MAX_COST_ANONYMOUS)")
+	bind("max-cost-anonymous", "HINGRAPH_MAX_COST_ANONYMOUS")
+	fs.IntVar(&h.Limits.MaxQueryBytes, "max-query-bytes", d.Limits.MaxQueryBytes, "longest query text accepted, in bytes, 0 for none (env HINGRAPH_MAX_QUERY_BYTES)")
+	bind("max-query-bytes", "HINGRAPH_MAX_QUERY_BYTES")
+	fs.IntVar(&h.Rate.InFlight, "max-in-flight", d.Rate.InFlight, "requests a token subject may have in flight at once, 0 for no cap (env HINGRAPH_MAX_IN_FLIGHT)")
+	bind("max-in-flight", "HINGRAPH_MAX_IN_FLIGHT")
+	fs.IntVar(&h.AnonymousRate.InFlight, "anonymous-max-in-flight", d.AnonymousRate.InFlight, "requests a client address without a token may have in flight at once, 0 for no cap (env HINGRAPH_ANONYMOUS_MAX_IN_FLIGHT)")
+	bind("anonymous-max-in-flight", "HINGRAPH_ANONYMOUS_MAX_IN_FLIGHT")
+	fs.StringVar(&c.AllowList, "allowlist", "", "JSON file of registered operations (an array of query texts, or an object of name to text); when set, callers without a token may run only these (env HINGRAPH_ALLOWLIST)")
+	bind("allowlist", "HINGRAPH_ALLOWLIST")
+	fs.Float64Var(&h.Rate.PerSecond, "rate", d.Rate.PerSecond, "requests per second allowed per token subject, 0 for no limit (env HINGRAPH_RATE)")
+	bind("rate", "HINGRAPH_RATE")
+	fs.IntVar(&h.Rate.Burst, "burst", d.Rate.Burst, "requests a token subject may send at once above the rate (env HINGRAPH_BURST)")
+	bind("burst", "HINGRAPH_BURST")
+	fs.Float64Var(&h.AnonymousRate.PerSecond, "anonymous-rate", d.AnonymousRate.PerSecond, "requests per second allowed per client address without a token (and per address for tokens not yet verified), 0 for no limit (env HINGRAPH_ANONYMOUS_RATE)")
+	bind("anonymous-rate", "HINGRAPH_ANONYMOUS_RATE")
+	fs.IntVar(&h.AnonymousRate.Burst, "anonymous-burst", d.AnonymousRate.Burst, "requests a client address may send at once above the rate (env HINGRAPH_ANONYMOUS_BURST)")
+	bind("anonymous-burst", "HINGRAPH_ANONYMOUS_BURST")
+	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins allowed by CORS; empty allows same-origin only (env HINGRAPH_CORS_ORIGINS)")
+	bind("cors-origins", "HINGRAPH_CORS_ORIGINS")
+	fs.BoolVar(&c.Metrics, "metrics", true, "collect Prometheus metrics and serve them on --metrics-addr (env HINGRAPH_METRICS)")
+	bind("metrics", "HINGRAPH_METRICS")
+	fs.StringVar(&h.OTLPEndpoint, "otlp-endpoint", d.OTLPEndpoint, "OTLP/HTTP collector to send traces to, e.g. http://localhost:4318; empty disables tracing (env HINGRAPH_OTLP_ENDPOINT)")
+	bind("otlp-endpoint", "HINGRAPH_OTLP_ENDPOINT")
+	fs.Float64Var(&h.TraceSampleRatio, "trace-sample-ratio", d.TraceSampleRatio, "share of new traces to record, 0 to 1; a request that arrives with a trace follows its caller's choice (env HINGRAPH_TRACE_SAMPLE_RATIO)")
+	bind("trace-sample-ratio", "HINGRAPH_TRACE_SAMPLE_RATIO")
 }
 
 // bindAuth binds the bearer token settings; dev passes the local
 // development secret as its default so `hingraph token` works with it.
-func (c *config) bindAuth(fs *flag.FlagSet, getenv func(string) string, defaultSecret string) {
-	fs.StringVar(&c.JWTSecret, "jwt-secret", envString(getenv, "HINGRAPH_JWT_SECRET", defaultSecret), "HS256 secret for bearer tokens, at least 32 bytes; empty disables HS256 (env HINGRAPH_JWT_SECRET)")
-	fs.StringVar(&c.JWKS, "jwks", getenv("HINGRAPH_JWKS"), "JWKS file or http(s) URL for RS256/ES256 tokens (env HINGRAPH_JWKS)")
-	fs.StringVar(&c.JWTIssuer, "jwt-issuer", getenv("HINGRAPH_JWT_ISSUER"), "required iss claim, if set (env HINGRAPH_JWT_ISSUER)")
-	fs.StringVar(&c.JWTAudience, "jwt-audience", getenv("HINGRAPH_JWT_AUDIENCE"), "required aud claim, if set (env HINGRAPH_JWT_AUDIENCE)")
-	fs.DurationVar(&c.JWTLeeway, "jwt-leeway", envDuration(getenv, "HINGRAPH_JWT_LEEWAY", 30*time.Second), "clock skew allowed on exp/nbf/iat (env HINGRAPH_JWT_LEEWAY)")
+func (c *config) bindAuth(fs *flag.FlagSet, defaultSecret string) {
+	fs.StringVar(&c.JWTSecret, "jwt-secret", defaultSecret, "HS256 secret for bearer tokens, at least 32 bytes; empty disables HS256 (env HINGRAPH_JWT_SECRET)")
+	c.fromEnv("jwt-secret", "HINGRAPH_JWT_SECRET")
+	fs.StringVar(&c.JWKS, "jwks", "", "JWKS file or http(s) URL for RS256/ES256 tokens (env HINGRAPH_JWKS)")
+	c.fromEnv("jwks", "HINGRAPH_JWKS")
+	fs.StringVar(&c.JWTIssuer, "jwt-issuer", "", "required iss claim, if set (env HINGRAPH_JWT_ISSUER)")
+	c.fromEnv("jwt-issuer", "HINGRAPH_JWT_ISSUER")
+	fs.StringVar(&c.JWTAudience, "jwt-audience", "", "required aud claim, if set (env HINGRAPH_JWT_AUDIENCE)")
+	c.fromEnv("jwt-audience", "HINGRAPH_JWT_AUDIENCE")
+	fs.DurationVar(&c.JWTLeeway, "jwt-leeway", httpapi.DefaultConfig().Tokens.Leeway, "clock skew allowed on exp/nbf/iat (env HINGRAPH_JWT_LEEWAY)")
+	c.fromEnv("jwt-leeway", "HINGRAPH_JWT_LEEWAY")
 }
 
-func (c *config) bindSeed(fs *flag.FlagSet, getenv func(string) string) {
-	fs.BoolVar(&c.Demo, "demo", envBool(getenv, "HINGRAPH_DEMO", false), "also load generated demo data (env HINGRAPH_DEMO)")
-	fs.IntVar(&c.Scale, "scale", envInt(getenv, "HINGRAPH_DEMO_SCALE", 2), "demo data size: 1 is about 30 thousand outcomes, 10 about 200 thousand, 100 about 2 million (env HINGRAPH_DEMO_SCALE)")
-	fs.BoolVar(&c.Reset, "reset", envBool(getenv, "HINGRAPH_SEED_RESET", false), "replace existing data that came from a different seed (env HINGRAPH_SEED_RESET)")
+func (c *config) bindSeed(fs *flag.FlagSet) {
+	fs.BoolVar(&c.Demo, "demo", false, "also load generated demo data (env HINGRAPH_DEMO)")
+	c.fromEnv("demo", "HINGRAPH_DEMO")
+	fs.IntVar(&c.Scale, "scale", 2, "demo data size: 1 is about 30 thousand outcomes, 10 about 200 thousand, 100 about 2 million (env HINGRAPH_DEMO_SCALE)")
+	c.fromEnv("scale", "HINGRAPH_DEMO_SCALE")
+	fs.BoolVar(&c.Reset, "reset", false, "replace existing data that came from a different seed (env HINGRAPH_SEED_RESET)")
+	c.fromEnv("reset", "HINGRAPH_SEED_RESET")
+}
+
+// httpConfig completes the server's configuration with what is read or
+// converted rather than bound directly.
+func (c *config) httpConfig() (httpapi.Config, error) {
+	h := c.HTTP
+	h.CORSOrigins = splitList(c.CORSOrigins)
+	if !c.Metrics {
+		h.MetricsAddr = ""
+	}
+	h.Tokens.HMACSecret = []byte(c.JWTSecret)
+	h.Tokens.JWKS, h.Tokens.Issuer, h.Tokens.Audience, h.Tokens.Leeway = c.JWKS, c.JWTIssuer, c.JWTAudience, c.JWTLeeway
+	allowList, err := loadAllowList(c.AllowList)
+	if err != nil {
+		return h, err
+	}
+	h.Limits.AllowList = allowList
+	return h, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (c *config) validate() error {
@@ -118,8 +222,10 @@ func (c *config) validate() error {
 	if c.Scale < 0 || c.Scale > 1000 {
 		return fmt.Errorf("--scale must be between 0 and 1000")
 	}
-	if !(c.TraceSampleRatio >= 0 && c.TraceSampleRatio <= 1) { // NaN too
-		return fmt.Errorf("--trace-sample-ratio must be between 0 and 1")
+	if c.serving {
+		if err := c.HTTP.Validate(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -139,39 +245,4 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("hingraph "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	return fs
-}
-
-func envString(getenv func(string) string, k, def string) string {
-	if v := getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
-func envBool(getenv func(string) string, k string, def bool) bool {
-	if b, err := strconv.ParseBool(getenv(k)); err == nil {
-		return b
-	}
-	return def
-}
-
-func envInt(getenv func(string) string, k string, def int) int {
-	if n, err := strconv.Atoi(strings.TrimSpace(getenv(k))); err == nil {
-		return n
-	}
-	return def
-}
-
-func envFloat(getenv func(string) string, k string, def float64) float64 {
-	if f, err := strconv.ParseFloat(strings.TrimSpace(getenv(k)), 64); err == nil {
-		return f
-	}
-	return def
-}
-
-func envDuration(getenv func(string) string, k string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(getenv(k)); err == nil {
-		return d
-	}
-	return def
 }

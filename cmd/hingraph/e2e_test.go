@@ -144,7 +144,8 @@ func tryStartServer(t *testing.T, dbURL string, flags []string) (*testServer, er
 		cancel: cancel,
 		done:   make(chan error, 1),
 	}
-	args := append([]string{"serve", "--addr", addr}, flags...)
+	// Metrics on a port of the kernel's choosing: tests run side by side.
+	args := append([]string{"serve", "--addr", addr, "--metrics-addr", "127.0.0.1:0"}, flags...)
 	go func() { s.done <- run(ctx, args, getenv, s.stdout, s.stderr) }()
 
 	// Ready means: our server logged "serving" (so the port is ours, not a

@@ -14,9 +14,10 @@ import (
 	"github.com/hin-graph/hin-graph/internal/testdb"
 )
 
-// TestE2ETelemetry runs the server with metrics and tracing on: /metrics
-// shows the requests, operations, statements and pool, and the spans of a
-// request and its statements reach an OTLP collector.
+// TestE2ETelemetry runs the server with metrics and tracing on: /metrics,
+// on its own listener and not on the API's, shows the requests,
+// operations, statements and pool, and the spans of a request and its
+// statements reach an OTLP collector.
 func TestE2ETelemetry(t *testing.T) {
 	var mu sync.Mutex
 	var exported []*coltracepb.ExportTraceServiceRequest
@@ -41,7 +42,14 @@ func TestE2ETelemetry(t *testing.T) {
 		t.Fatalf("big body: %d", big.StatusCode)
 	}
 
-	resp, err := s.client.Get(s.base + "/metrics")
+	if resp, _ := s.get(t, "/metrics"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/metrics on the API port: status %d, want 404", resp.StatusCode)
+	}
+	metricsURL, _ := s.waitLog(t, "the metrics listener", func(l logLine) bool { return l["msg"] == "serving metrics" })["metrics"].(string)
+	if !strings.HasPrefix(metricsURL, "http://127.0.0.1:") {
+		t.Fatalf("no loopback metrics listener logged (got %q)", metricsURL)
+	}
+	resp, err := s.client.Get(metricsURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +59,7 @@ func TestE2ETelemetry(t *testing.T) {
 		`hingraph_graphql_operations_total{operation="Regions",outcome="ok",type="query"} 1`,
 		`hingraph_http_requests_total{method="POST",route="/graphql",status="200"} 1`,
 		`hingraph_http_requests_total{method="POST",route="/graphql",status="413"} 1`,
+		`hingraph_http_requests_total{method="GET",route="other",status="404"} 1`,
 		`hingraph_limit_rejections_total{limit="body_size"} 1`,
 		`hingraph_sql_statements_total{outcome="ok"}`,
 		`hingraph_sql_statement_duration_seconds_count`,
@@ -82,7 +91,7 @@ func TestE2ETelemetry(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"query Regions", "SQL SELECT", "HTTP POST /graphql", "HTTP GET /metrics"} {
+	for _, want := range []string{"query Regions", "SQL SELECT", "HTTP POST /graphql", "HTTP GET /healthz"} {
 		if !names[want] {
 			t.Errorf("no span %q among %v", want, names)
 		}

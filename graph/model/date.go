@@ -10,6 +10,9 @@ import (
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
+// Date is a calendar day for the Date scalar.
+type Date = time.Time
+
 // MarshalDate writes the Date scalar: a calendar day as YYYY-MM-DD.
 func MarshalDate(t time.Time) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(t.Format(time.DateOnly))) })

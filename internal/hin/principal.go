@@ -49,6 +49,20 @@ func (p Principal) DraftScope() DraftScope {
 	return DraftScope{}
 }
 
+// Sees says whether an outcome of a status and region is within the
+// scope: every published or withdrawn one, and the drafts it covers.
+func (s DraftScope) Sees(status OutcomeStatus, regionID string) bool {
+	if status != OutcomeDraft || s.All {
+		return true
+	}
+	for _, id := range s.RegionIDs {
+		if id == regionID {
+			return true
+		}
+	}
+	return false
+}
+
 // DraftsFor decides the drafts an aggregate includes: none unless asked
 // for, and asking without the right to see any is refused.
 func DraftsFor(ctx context.Context, include bool) (DraftScope, error) {

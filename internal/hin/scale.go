@@ -441,10 +441,15 @@ type SpreadQuery struct {
 	First            int
 }
 
-// NewSpreadQuery checks the evidence and limits; the caller resolves the
+// NewSpreadQuery checks the evidence and limits; organisations are
+// counted on the day on, or the UTC day of now. The caller resolves the
 // outcome metric, its window and the drafts.
-func NewSpreadQuery(ev SpreadEvidence, kinds []OrganisationKind, on time.Time, first *int, f ScaleFilter) (SpreadQuery, error) {
-	q := SpreadQuery{Kinds: kinds, On: on, First: DefaultSpreadTargets, Filter: f}
+func NewSpreadQuery(ev SpreadEvidence, kinds []OrganisationKind, on *time.Time, now time.Time, first *int, f ScaleFilter) (SpreadQuery, error) {
+	now = now.UTC()
+	q := SpreadQuery{Kinds: kinds, On: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC), First: DefaultSpreadTargets, Filter: f}
+	if on != nil {
+		q.On = *on
+	}
 	if first != nil {
 		q.First = *first
 	}

@@ -45,12 +45,12 @@ func TestScaleArguments(t *testing.T) {
 			return err
 		},
 		func() error {
-			_, err := hin.NewSpreadQuery(hin.SpreadEvidence{}, nil, w.From, nil, hin.ScaleFilter{})
+			_, err := hin.NewSpreadQuery(hin.SpreadEvidence{}, nil, nil, w.From, nil, hin.ScaleFilter{})
 			return err
 		},
 		func() error {
 			yes, first := true, -1
-			_, err := hin.NewSpreadQuery(hin.SpreadEvidence{PositivePilot: &yes}, nil, w.From, &first, hin.ScaleFilter{})
+			_, err := hin.NewSpreadQuery(hin.SpreadEvidence{PositivePilot: &yes}, nil, nil, w.From, &first, hin.ScaleFilter{})
 			return err
 		},
 	}

@@ -1,18 +1,13 @@
 // Package ratelimit keeps one caller from using the service for everyone:
-// a token bucket per bearer-token subject, and per client address for
-// callers without a token, answered with HTTP 429 and Retry-After.
+// a token bucket and an in-flight count per key (a token subject, a client
+// address). Which key a request has, and how a refusal is answered, is the
+// HTTP edge's business (internal/httpapi).
 package ratelimit
 
 import (
-	"fmt"
 	"math"
-	"net"
-	"net/http"
-	"strconv"
 	"sync"
 	"time"
-
-	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
 // Rate is a sustained rate with a burst on top, and how many requests may
@@ -24,15 +19,12 @@ type Rate struct {
 	InFlight  int // 0: no cap
 }
 
-// Config sets the rates; a zero PerSecond turns that limit off.
+// Config bounds the limiter; the rates come with each call, and a zero
+// PerSecond turns that limit off.
 type Config struct {
-	Authenticated Rate
-	Anonymous     Rate
 	// MaxKeys bounds memory: past it, the least recently seen buckets go.
 	MaxKeys int
-	// OnReject is told of each refused request (for metrics).
-	OnReject func()
-	now      func() time.Time
+	now     func() time.Time
 }
 
 type bucket struct {
@@ -62,6 +54,18 @@ func New(cfg Config) *Limiter {
 // Allow takes a token for key at rate r; when none is left it says how
 // long until one will be.
 func (l *Limiter) Allow(key string, r Rate) (ok bool, retryAfter time.Duration) {
+	return l.take(key, r, true)
+}
+
+// Ready says whether key has a token at rate r without taking it: a
+// request whose cost is known only later (a token not yet verified) is
+// stopped at an empty bucket, and charged with Allow once it turns out
+// to count.
+func (l *Limiter) Ready(key string, r Rate) (ok bool, retryAfter time.Duration) {
+	return l.take(key, r, false)
+}
+
+func (l *Limiter) take(key string, r Rate, spend bool) (ok bool, retryAfter time.Duration) {
 	if r.PerSecond <= 0 {
 		return true, 0
 	}
@@ -70,6 +74,9 @@ func (l *Limiter) Allow(key string, r Rate) (ok bool, retryAfter time.Duration) 
 	defer l.mu.Unlock()
 	b := l.buckets[key]
 	if b == nil {
+		if !spend {
+			return true, 0 // an unseen key has a full bucket
+		}
 		if len(l.buckets) >= l.cfg.MaxKeys {
 			l.evict(now, r)
 		}
@@ -79,15 +86,25 @@ func (l *Limiter) Allow(key string, r Rate) (ok bool, retryAfter time.Duration) 
 	b.tokens = math.Min(float64(r.Burst), b.tokens+now.Sub(b.last).Seconds()*r.PerSecond)
 	b.last = now
 	if b.tokens >= 1 {
-		b.tokens--
+		if spend {
+			b.tokens--
+		}
 		return true, 0
 	}
 	wait := time.Duration((1 - b.tokens) / r.PerSecond * float64(time.Second))
 	return false, wait
 }
 
-// enter takes one of key's in-flight places, or says there is none.
-func (l *Limiter) enter(key string, r Rate) bool {
+// Reset forgets every bucket, so each caller starts with a full burst.
+func (l *Limiter) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buckets = map[string]*bucket{}
+}
+
+// Enter takes one of key's in-flight places at rate r, or says there is
+// none; each successful Enter must be followed by Leave.
+func (l *Limiter) Enter(key string, r Rate) bool {
 	if r.InFlight <= 0 {
 		return true
 	}
@@ -100,7 +117,8 @@ func (l *Limiter) enter(key string, r Rate) bool {
 	return true
 }
 
-func (l *Limiter) leave(key string, r Rate) {
+// Leave gives back the place Enter took.
+func (l *Limiter) Leave(key string, r Rate) {
 	if r.InFlight <= 0 {
 		return
 	}
@@ -128,42 +146,4 @@ func (l *Limiter) evict(now time.Time, r Rate) {
 	if len(l.buckets) >= l.cfg.MaxKeys && oldestKey != "" {
 		delete(l.buckets, oldestKey)
 	}
-}
-
-// Middleware limits each request by its caller: the token's subject when
-// signed in, else the client's address. It runs after authentication.
-func (l *Limiter) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := hin.PrincipalFrom(r.Context())
-		key, rate := "sub:"+p.Subject, l.cfg.Authenticated
-		if p.Role == hin.RoleAnonymous {
-			host, _, err := net.SplitHostPort(r.RemoteAddr)
-			if err != nil {
-				host = r.RemoteAddr
-			}
-			key, rate = "ip:"+host, l.cfg.Anonymous
-		}
-		ok, wait := l.Allow(key, rate)
-		if !ok {
-			l.refuse(w, wait, "too many requests")
-			return
-		}
-		if !l.enter(key, rate) {
-			l.refuse(w, time.Second, fmt.Sprintf("too many requests at once (at most %d in flight)", rate.InFlight))
-			return
-		}
-		defer l.leave(key, rate)
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (l *Limiter) refuse(w http.ResponseWriter, wait time.Duration, why string) {
-	if l.cfg.OnReject != nil {
-		l.cfg.OnReject()
-	}
-	secs := max(1, int(math.Ceil(wait.Seconds())))
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusTooManyRequests)
-	_, _ = fmt.Fprintf(w, `{"errors":[{"message":"%s: retry after %d seconds","extensions":{"code":"RATE_LIMITED"}}]}`, why, secs)
 }

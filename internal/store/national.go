@@ -16,7 +16,8 @@ import (
 // are answered from the rollup tables kept by the outcome triggers
 // (migration 00002), so their cost does not grow with raw outcome rows;
 // other windows read the outcome table with the same query shape, so both
-// paths give the same figures.
+// paths give the same figures. The rules in internal/hin/figure.go turn
+// the rows into the figures clients read; every sum is made here.
 
 // dimension column expressions over the source alias r and innovation i.
 var dimensionExprs = map[hin.Dimension]struct{ col, expr string }{
@@ -49,20 +50,16 @@ func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.Aggr
 
 	needInnovation := q.Filter.ClinicalArea != nil || len(q.Filter.Stages) > 0
 	detail := len(q.Filter.ProgrammeIDs) > 0 || len(q.Filter.InnovationIDs) > 0 || needInnovation
+	// q.GroupBy was checked by hin.FigureRequest.Check (hin.CheckGroupBy).
 	var dimCols, dimExprs []string
-	seenCol := map[string]bool{}
 	for _, d := range q.GroupBy {
 		if d == hin.DimRegion {
 			continue // per-region rows are always returned
 		}
 		de, ok := dimensionExprs[d]
 		if !ok {
-			return nil, hin.Invalid("groupBy", "cannot group by %s", d)
+			return nil, fmt.Errorf("aggregate: no column for dimension %q", d)
 		}
-		if seenCol[de.col] {
-			return nil, hin.Invalid("groupBy", "group by at most one of MONTH, QUARTER and FINANCIAL_YEAR, and each dimension once")
-		}
-		seenCol[de.col] = true
 		dimCols = append(dimCols, de.col)
 		dimExprs = append(dimExprs, de.expr+" AS "+de.col)
 		switch d {
@@ -147,7 +144,8 @@ func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.Aggr
 }
 
 // Pipeline counts innovations per stage, per lead region and nationally, and
-// the stage changes into each stage within the window (when given).
+// the stage changes into each stage within the window (when given), with
+// their sum over the stages of each region and of the nation.
 func (s *Store) Pipeline(ctx context.Context, f hin.FigureFilter, regionIDs []string, moved *hin.Window) ([]hin.StageCount, error) {
 	lq := &listQuery{}
 	lq.inRegionCodes("i.lead_region_id", f.RegionCodes)
@@ -170,7 +168,9 @@ func (s *Store) Pipeline(ctx context.Context, f hin.FigureFilter, regionIDs []st
 	if moved != nil {
 		movedFrom, movedTo = lq.arg(moved.From)+"::date", lq.arg(moved.To)+"::date"
 	}
-	// A move is a stage change after the first recorded stage.
+	// A move is a stage change after the first recorded stage. Innovations
+	// with no lead region count only nationally, so the rows with no region
+	// are the national ones alone.
 	if lq.err != nil {
 		return nil, lq.err
 	}
@@ -179,14 +179,17 @@ func (s *Store) Pipeline(ctx context.Context, f hin.FigureFilter, regionIDs []st
 	at_stage AS (
 		SELECT lead_region_id::text AS region_id, stage, count(*) AS n FROM sel
 		GROUP BY GROUPING SETS ((lead_region_id, stage), (stage))
+		HAVING GROUPING(lead_region_id) = 1 OR lead_region_id IS NOT NULL
 	), moves AS (
 		SELECT sel.lead_region_id::text AS region_id, c.to_stage AS stage, count(*) AS n
 		FROM innovation_stage_change c JOIN sel ON sel.id = c.innovation_id
 		WHERE c.from_stage IS NOT NULL AND c.changed_on BETWEEN %s AND %s
 		GROUP BY GROUPING SETS ((sel.lead_region_id, c.to_stage), (c.to_stage))
+		HAVING GROUPING(sel.lead_region_id) = 1 OR sel.lead_region_id IS NOT NULL
 	)
 	SELECT coalesce(a.region_id, m.region_id) AS region_id, coalesce(a.stage, m.stage) AS stage,
-	       coalesce(a.n, 0) AS innovations, coalesce(m.n, 0) AS moved_in
+	       coalesce(a.n, 0) AS innovations, coalesce(m.n, 0) AS moved_in,
+	       (sum(coalesce(m.n, 0)) OVER (PARTITION BY coalesce(a.region_id, m.region_id)))::int AS all_moves
 	FROM at_stage a FULL JOIN moves m ON a.region_id IS NOT DISTINCT FROM m.region_id AND a.stage = m.stage`,
 		lq.whereSQL(), movedFrom, movedTo)
 	rows := []hin.StageCount{}
@@ -198,7 +201,8 @@ func (s *Store) Pipeline(ctx context.Context, f hin.FigureFilter, regionIDs []st
 
 // AdoptionSpread counts, per region and organisation kind, the organisations
 // that adopted an innovation (or any innovation of a programme) by a date,
-// beside the organisations of that kind in the region valid on that date.
+// beside the organisations of that kind in the region valid on that date,
+// with the adopters summed per region and over every region asked.
 func (s *Store) AdoptionSpread(ctx context.Context, innovationID, programmeID *string, kinds []hin.OrganisationKind, regionIDs []string, on time.Time) ([]hin.AdoptionCount, error) {
 	lq := &listQuery{}
 	switch {
@@ -239,7 +243,9 @@ func (s *Store) AdoptionSpread(ctx context.Context, innovationID, programmeID *s
 		GROUP BY o.region_id, o.kind
 	)
 	SELECT coalesce(o.region_id, a.region_id)::text AS region_id, coalesce(o.kind, a.kind) AS kind,
-	       coalesce(a.n, 0) AS adopters, coalesce(o.n, 0) AS organisations
+	       coalesce(a.n, 0) AS adopters, coalesce(o.n, 0) AS organisations,
+	       (sum(coalesce(a.n, 0)) OVER (PARTITION BY coalesce(o.region_id, a.region_id)))::int AS region_adopters,
+	       (sum(coalesce(a.n, 0)) OVER ())::int AS all_adopters
 	FROM orgs o FULL JOIN adopters a ON a.region_id = o.region_id AND a.kind = o.kind
 	WHERE coalesce(a.n, 0) > 0 OR %[5]t`, lq.whereSQL(), d, kindCond, regionCond, len(kinds) > 0)
 	rows := []hin.AdoptionCount{}

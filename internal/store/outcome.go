@@ -110,6 +110,7 @@ var outcomeRegional = regional[hin.Outcome]{
 	kind: hin.KindOutcome, noun: "outcome", lock: outcomeLock,
 	region:  func(v hin.Outcome) *string { return &v.RegionID },
 	version: func(v hin.Outcome) int { return v.Version },
+	visible: func(v hin.Outcome, scope hin.DraftScope) bool { return scope.Sees(v.Status, v.RegionID) },
 }
 
 // outcomeRefs holds what checking outcomes needs, read once for a whole

@@ -174,6 +174,17 @@ func (s *Store) UpdatePilot(ctx context.Context, id string, version int, in hin.
 			if err := w.who.CanWriteRegion(region, "moving this pilot to a site in another region"); err != nil {
 				return err
 			}
+			// Its outcomes are its region's figures and stay there; a moved
+			// pilot would carry other regions' drafts into the date check
+			// above, where the new region's editors would learn of them.
+			var n int
+			if err := w.get(&n, `SELECT count(*) FROM outcome WHERE pilot_id = $1`, uuid); err != nil {
+				return err
+			}
+			if n > 0 {
+				return &hin.Error{Code: hin.ECONFLICT, Field: "siteId", Message: fmt.Sprintf(
+					"this pilot has %d outcomes recorded in its region, so it cannot move to a site in another region; record a new pilot there", n)}
+			}
 		}
 		const q = `UPDATE pilot AS pl SET innovation_id = $2, site_id = $3, region_id = $4, status = $5, start_date = $6, end_date = $7,
 			evaluation_summary = $8, evaluation_result = coalesce($9, evaluation_result), version = version + 1

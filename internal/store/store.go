@@ -24,6 +24,13 @@ import (
 )
 
 // Config is how to reach the database.
+// Defaults for a deployment that sets nothing (hingraph's flags and the
+// bench tool start from these).
+const (
+	DefaultStatementTimeout = 10 * time.Second
+	DefaultMaxOpenConns     = 20
+)
+
 type Config struct {
 	URL              string
 	StatementTimeout time.Duration // per statement, enforced by PostgreSQL

@@ -64,9 +64,15 @@ func (w *writer) exec(q string, args ...any) error {
 func (w *writer) lock(dest any, q, kind, id string) error {
 	err := w.get(dest, q, id)
 	if hin.ErrorCode(err) == hin.ENOTFOUND {
-		return hin.Errorf(hin.ENOTFOUND, "no %s has the ID %s", kind, hin.GlobalID(kind, id))
+		return notFound(kind, id)
 	}
 	return err
+}
+
+// notFound is the answer for a record that does not exist, and for one the
+// caller may not see.
+func notFound(kind, id string) error {
+	return hin.Errorf(hin.ENOTFOUND, "no %s has the ID %s", kind, hin.GlobalID(kind, id))
 }
 
 // uuidOf decodes a global ID argument of a kind.
@@ -220,6 +226,9 @@ type regional[T any] struct {
 	region   func(T) *string
 	version  func(T) int
 	archived func(T) *time.Time
+	// visible, when set, says whether the caller may see the record (a
+	// draft outcome of another region is hidden from its editors).
+	visible func(T, hin.DraftScope) bool
 }
 
 // lockToChange locks a record and checks, in this order, that the caller
@@ -236,6 +245,11 @@ func lockToChange[T any](w *writer, r regional[T], id string, version int, doing
 	}
 	if err := w.lock(&before, r.lock, r.kind, uuid); err != nil {
 		return "", before, err
+	}
+	if r.visible != nil && !r.visible(before, w.who.DraftScope()) {
+		// answered as if it did not exist: FORBIDDEN would reveal that it does
+		var zero T
+		return "", zero, notFound(r.kind, uuid)
 	}
 	if err := w.who.CanWriteRegion(r.region(before), doing+" this "+r.noun); err != nil {
 		return "", before, err

@@ -2,38 +2,10 @@ package hin
 
 import (
 	"fmt"
-	"io"
 	"regexp"
-	"slices"
 	"strconv"
 	"time"
 )
-
-// Dimension is something a combined figure can be broken down by.
-type Dimension string
-
-const (
-	DimRegion          Dimension = "REGION"
-	DimProgramme       Dimension = "PROGRAMME"
-	DimInnovation      Dimension = "INNOVATION"
-	DimClinicalArea    Dimension = "CLINICAL_AREA"
-	DimInnovationStage Dimension = "INNOVATION_STAGE"
-	DimMonth           Dimension = "MONTH"
-	DimQuarter         Dimension = "QUARTER"
-	DimFinancialYear   Dimension = "FINANCIAL_YEAR"
-	// DimMetric is internal: one figure per metric in a single query.
-	DimMetric Dimension = "METRIC"
-)
-
-// Dimensions lists the dimensions a client may group by.
-var Dimensions = []Dimension{DimRegion, DimProgramme, DimInnovation, DimClinicalArea, DimInnovationStage, DimMonth, DimQuarter, DimFinancialYear}
-
-func (v Dimension) IsValid() bool             { return slices.Contains(Dimensions, v) }
-func (v Dimension) MarshalGQL(w io.Writer)    { writeEnum(w, string(v)) }
-func (v *Dimension) UnmarshalGQL(x any) error { return readEnum(x, v, "FigureDimension") }
-
-// IsPeriod reports whether the dimension buckets time.
-func (v Dimension) IsPeriod() bool { return v == DimMonth || v == DimQuarter || v == DimFinancialYear }
 
 // Window is a closed range of days [From, To]. An outcome is in a window when
 // its whole period is: it starts on or after From and ends on or before To.
@@ -207,106 +179,4 @@ type Period struct {
 	Start time.Time
 	End   time.Time
 	Label string
-}
-
-// DraftScope says whose draft outcomes a figure may include: none, all, or
-// those of some regions. Set from the caller's rights, never from input alone.
-type DraftScope struct {
-	All       bool
-	RegionIDs []string
-}
-
-// FigureFilter restricts the outcomes a combined figure is made of.
-type FigureFilter struct {
-	RegionCodes   []string `json:"regionCodes"`
-	ProgrammeIDs  []string `json:"programmeIds"`
-	InnovationIDs []string `json:"innovationIds"`
-	ClinicalArea  *string  `json:"clinicalArea"`
-	Stages        []Stage  `json:"stages"`
-}
-
-// AggregateQuery asks the store for combined figures.
-type AggregateQuery struct {
-	Metrics   []Metric
-	Window    Window
-	Filter    FigureFilter
-	RegionIDs []string // scope to these regions (a region's own dashboard)
-	Drafts    DraftScope
-	GroupBy   []Dimension
-}
-
-// GroupKey identifies one group of a breakdown; unset parts are nil.
-type GroupKey struct {
-	MetricID     *string    `db:"g_metric"`
-	ProgrammeID  *string    `db:"g_programme"`
-	InnovationID *string    `db:"g_innovation"`
-	ClinicalArea *string    `db:"g_clinical_area"`
-	Stage        *Stage     `db:"g_stage"`
-	PeriodStart  *time.Time `db:"g_period"`
-}
-
-// AggregateRow is one combined figure: for one region of a group, or (Total)
-// for all regions of the group together.
-type AggregateRow struct {
-	GroupKey
-	RegionID    *string    `db:"region_id"`
-	Total       bool       `db:"total"`
-	Outcomes    int64      `db:"n"`
-	Sum         *float64   `db:"v"`
-	Numerator   *float64   `db:"num"`
-	Denominator *float64   `db:"den"`
-	Snapshot    *float64   `db:"snap"`
-	LatestEnd   *time.Time `db:"last_end"`
-	Regions     int        `db:"regions"`
-}
-
-// Combined is the headline value of a row under a metric kind's rule:
-// a sum for counts, sum(numerators)/sum(denominators) for rates, and the
-// sum of each region's latest value for snapshots.
-func (r AggregateRow) Combined(kind MetricKind) *float64 {
-	switch kind {
-	case MetricRate:
-		if r.Numerator == nil || r.Denominator == nil || *r.Denominator == 0 {
-			return nil
-		}
-		v := *r.Numerator / *r.Denominator
-		return &v
-	case MetricSnapshot:
-		return r.Snapshot
-	}
-	return r.Sum
-}
-
-// CheckCombinable refuses to combine metrics whose values do not add up
-// together: different kinds or different units.
-func CheckCombinable(ms []Metric) error {
-	for _, m := range ms[1:] {
-		if m.Kind != ms[0].Kind {
-			return &Error{Code: EINCOMPATIBLE, Field: "metrics", Message: fmt.Sprintf(
-				"cannot combine %s (%s) with %s (%s): metrics combine only with metrics of the same kind", ms[0].Code, ms[0].Kind, m.Code, m.Kind)}
-		}
-		if m.Unit != ms[0].Unit {
-			return &Error{Code: EINCOMPATIBLE, Field: "metrics", Message: fmt.Sprintf(
-				"cannot combine %s (in %s) with %s (in %s): units are never mixed", ms[0].Code, ms[0].Unit, m.Code, m.Unit)}
-		}
-	}
-	return nil
-}
-
-// StageCount is how many innovations sit at a stage (for a region, or
-// nationally when RegionID is nil), and how many moved into it in a window.
-type StageCount struct {
-	RegionID    *string `db:"region_id"`
-	Stage       Stage   `db:"stage"`
-	Innovations int     `db:"innovations"`
-	MovedIn     int     `db:"moved_in"`
-}
-
-// AdoptionCount is how many organisations of a kind in a region adopted
-// something, out of how many organisations of that kind there are.
-type AdoptionCount struct {
-	RegionID      string           `db:"region_id"`
-	Kind          OrganisationKind `db:"kind"`
-	Adopters      int              `db:"adopters"`
-	Organisations int              `db:"organisations"`
 }

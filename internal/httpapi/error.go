@@ -1,0 +1,64 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/hin-graph/hin-graph/internal/hin"
+)
+
+// Codes the edge itself answers with, before a request reaches GraphQL.
+// They share the extensions.code vocabulary with the GraphQL layer.
+const (
+	codeRateLimited = "RATE_LIMITED"
+	codeTooLarge    = "REQUEST_TOO_LARGE"
+	codeBadRequest  = "BAD_REQUEST"
+)
+
+// statusOf maps each code the edge may write to its HTTP status; a code
+// not listed is a server fault.
+var statusOf = map[string]int{
+	hin.EUNAUTHORIZED: http.StatusUnauthorized,
+	hin.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	hin.ETIMEOUT:      http.StatusServiceUnavailable,
+	hin.EINVALID:      http.StatusBadRequest,
+	hin.EFORBIDDEN:    http.StatusForbidden,
+	hin.ENOTFOUND:     http.StatusNotFound,
+	codeBadRequest:    http.StatusBadRequest,
+	codeTooLarge:      http.StatusRequestEntityTooLarge,
+	codeRateLimited:   http.StatusTooManyRequests,
+}
+
+// ErrorStatus is the HTTP status for an error code.
+func ErrorStatus(code string) int {
+	if s, ok := statusOf[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Error answers in the shape of a GraphQL response with one error, so a
+// client handles a refusal at the edge the way it handles any other:
+// the code in extensions.code, its status from the one map above. An
+// UNAUTHENTICATED answer carries the WWW-Authenticate challenge.
+func Error(w http.ResponseWriter, err error) {
+	code := hin.ErrorCode(err)
+	if code == hin.EUNAUTHORIZED {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	}
+	type gqlError struct {
+		Message    string            `json:"message"`
+		Extensions map[string]string `json:"extensions"`
+	}
+	body, _ := json.Marshal(struct {
+		Errors []gqlError `json:"errors"`
+	}{[]gqlError{{Message: hin.ErrorMessage(err), Extensions: map[string]string{"code": code}}}})
+	writeJSON(w, ErrorStatus(code), body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
