@@ -292,6 +292,10 @@ func (m *measure) cost(set ast.SelectionSet) int {
 		m.steps++
 		switch s := sel.(type) {
 		case *ast.Field:
+			if s.Name == "__typename" {
+				total = add(total, 1) // a value of the object, which may stand alone in a list item
+				continue
+			}
 			if strings.HasPrefix(s.Name, "__") {
 				continue // introspection reads the static schema; depth bounds it
 			}

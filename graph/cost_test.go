@@ -29,7 +29,7 @@ func schemaForCost() *executableSchema {
 // measures it.
 func costOf(t testing.TB, es *executableSchema, query string, vars map[string]any) (*measure, int, *ast.OperationDefinition) {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(es.Schema(), query)
+	doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), query, nil)
 	if len(errs) > 0 {
 		t.Fatalf("invalid query: %v\n%s", errs, query)
 	}
@@ -163,7 +163,7 @@ func TestStringsForNumbersAreRefused(t *testing.T) {
 		{nested, map[string]any{"in": outcome(json.Number("1.5"))}, false},
 		{nested, map[string]any{"in": outcome("1.5")}, true},
 	} {
-		doc, errs := gqlparser.LoadQuery(es.Schema(), tc.query)
+		doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), tc.query, nil)
 		if len(errs) > 0 {
 			t.Fatal(errs)
 		}

@@ -20,9 +20,9 @@
 #
 # The cluster is never the one in .data/ that `make test` and `make run`
 # share (restarting that would break whoever is using it), nor a system
-# cluster such as the distribution's on 5432: the run uses a copy of
-# scripts/with-postgres.sh in a temporary directory, so the same code starts
-# a private cluster there, on its own port. As root the cluster runs as the
+# cluster such as the distribution's on 5432: the run points
+# scripts/with-postgres.sh at a temporary directory (HINGRAPH_PG_DIR), so the
+# same code starts a private cluster there, on its own port. As root the cluster runs as the
 # postgres user, as with-postgres.sh arranges.
 #
 # Environment:
@@ -131,9 +131,10 @@ cmd_run() {
 	# The cluster owner (postgres, when we are root) must reach its data dir.
 	chmod 755 "$WORK"
 	mkdir -p "$WORK/scripts" "$WORK/bin" "$WORK/hinchaos"
-	# with-postgres.sh keeps its cluster in <its repo>/.data: a copy in
-	# $WORK makes that a private cluster in $WORK/.data.
-	cp -- "$SCRIPT_DIR/with-postgres.sh" "$WORK/scripts/with-postgres.sh"
+	# A with-postgres.sh whose cluster lives in $WORK/.data: a private
+	# cluster, never the one in .data/ of the checkout.
+	printf '#!/bin/sh\nHINGRAPH_PG_DIR=%q exec %q "$@"\n' "$WORK/.data" "$SCRIPT_DIR/with-postgres.sh" >"$WORK/scripts/with-postgres.sh"
+	chmod +x "$WORK/scripts/with-postgres.sh"
 	CLUSTER_SCRIPT=$WORK/scripts/with-postgres.sh
 
 	log "building hingraph and hinchaos"

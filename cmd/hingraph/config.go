@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hin-graph/hin-graph/internal/auth"
 	"github.com/hin-graph/hin-graph/internal/httpapi"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
@@ -35,6 +36,7 @@ type config struct {
 	JWTIssuer   string
 	JWTAudience string
 	JWTLeeway   time.Duration
+	JWTMaxLife  time.Duration
 	// seed
 	Demo  bool
 	Scale int
@@ -176,6 +178,8 @@ func (c *config) bindAuth(fs *flag.FlagSet, defaultSecret string) {
 	c.fromEnv("jwt-audience", "HINGRAPH_JWT_AUDIENCE")
 	fs.DurationVar(&c.JWTLeeway, "jwt-leeway", httpapi.DefaultConfig().Tokens.Leeway, "clock skew allowed on exp/nbf/iat (env HINGRAPH_JWT_LEEWAY)")
 	c.fromEnv("jwt-leeway", "HINGRAPH_JWT_LEEWAY")
+	fs.DurationVar(&c.JWTMaxLife, "jwt-max-lifetime", auth.DefaultMaxLifetime, "longest token lifetime accepted: exp at most this long after iat and after now (env HINGRAPH_JWT_MAX_LIFETIME)")
+	c.fromEnv("jwt-max-lifetime", "HINGRAPH_JWT_MAX_LIFETIME")
 }
 
 func (c *config) bindSeed(fs *flag.FlagSet) {
@@ -197,6 +201,7 @@ func (c *config) httpConfig() (httpapi.Config, error) {
 	}
 	h.Tokens.HMACSecret = []byte(c.JWTSecret)
 	h.Tokens.JWKS, h.Tokens.Issuer, h.Tokens.Audience, h.Tokens.Leeway = c.JWKS, c.JWTIssuer, c.JWTAudience, c.JWTLeeway
+	h.Tokens.MaxLifetime = c.JWTMaxLife
 	allowList, err := loadAllowList(c.AllowList)
 	if err != nil {
 		return h, err

@@ -23,11 +23,17 @@ func cmdToken(ctx context.Context, args []string, getenv func(string) string, st
 	role := fs.String("role", "", "ANALYST, REGION_EDITOR or NATIONAL_ADMIN (required)")
 	region := fs.String("region", "", "region code of a REGION_EDITOR, e.g. HI-EM")
 	subject := fs.String("subject", "local-developer", "who the token is for (the sub claim)")
-	ttl := fs.Duration("ttl", 12*time.Hour, "how long the token is valid")
+	ttl := fs.Duration("ttl", 12*time.Hour, "how long the token is valid, at most --max-lifetime")
+	maxLife := fs.Duration("max-lifetime", auth.DefaultMaxLifetime, "the server's maximum token lifetime (env HINGRAPH_JWT_MAX_LIFETIME)")
+	var env config
+	env.fromEnv("max-lifetime", "HINGRAPH_JWT_MAX_LIFETIME")
 	secret := fs.String("secret", getenv("HINGRAPH_JWT_SECRET"), "HS256 secret, at least 32 bytes (env HINGRAPH_JWT_SECRET; default: the development secret)")
 	issuer := fs.String("issuer", getenv("HINGRAPH_JWT_ISSUER"), "iss claim, for a server that checks it (env HINGRAPH_JWT_ISSUER)")
 	audience := fs.String("audience", getenv("HINGRAPH_JWT_AUDIENCE"), "aud claim, for a server that checks it (env HINGRAPH_JWT_AUDIENCE)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := env.applyEnv(fs, getenv); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -48,13 +54,14 @@ func cmdToken(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "hingraph: warning: signed with the development secret; only servers using the same default (make run) accept it")
 	}
 	tok, err := auth.Mint(auth.MintConfig{
-		Secret:     []byte(key),
-		Subject:    *subject,
-		Role:       r,
-		RegionCode: code,
-		TTL:        *ttl,
-		Issuer:     *issuer,
-		Audience:   *audience,
+		Secret:      []byte(key),
+		Subject:     *subject,
+		Role:        r,
+		RegionCode:  code,
+		TTL:         *ttl,
+		MaxLifetime: *maxLife,
+		Issuer:      *issuer,
+		Audience:    *audience,
 	})
 	if err != nil {
 		return err

@@ -47,6 +47,8 @@ func TestTokenCommand(t *testing.T) {
 		{name: "region on analyst", args: []string{"--role", "ANALYST", "--region", "HI-EM"}, wantErr: "only REGION_EDITOR"},
 		{name: "short secret", args: []string{"--role", "ANALYST", "--secret", "short"}, wantErr: "at least 32 bytes"},
 		{name: "negative ttl", args: []string{"--role", "ANALYST", "--ttl", "-1h"}, wantErr: "lifetime"},
+		{name: "ttl over the server's limit", args: []string{"--role", "ANALYST", "--ttl", "25h"}, wantErr: "at most 24h"},
+		{name: "ttl over a configured limit", args: []string{"--role", "ANALYST", "--ttl", "3h"}, env: map[string]string{"HINGRAPH_JWT_MAX_LIFETIME": "2h"}, wantErr: "at most 2h"},
 		{name: "stray argument", args: []string{"--role", "ANALYST", "extra"}, wantErr: "unexpected arguments"},
 	}
 	for _, tc := range cases {

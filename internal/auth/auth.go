@@ -6,7 +6,8 @@
 // fail. Every rejected token is an UNAUTHENTICATED *hin.Error whose message
 // is safe to show a client and never repeats the token.
 //
-// Claims: sub (required), exp (required), role (ANALYST, REGION_EDITOR or
+// Claims: sub (required), exp (required, at most MaxLifetime ahead of iat and
+// of now), role (ANALYST, REGION_EDITOR or
 // NATIONAL_ADMIN) and, for REGION_EDITOR, region: a region code such as
 // "HI-EM". A region claim on the other roles is ignored, since they are not
 // scoped to a region.
@@ -39,6 +40,10 @@ const MinHMACSecretLen = 32
 
 const maxSubjectLen = 200
 
+// DefaultMaxLifetime is the longest token lifetime accepted unless configured:
+// a day, so that a leaked token does not stay good for years.
+const DefaultMaxLifetime = 24 * time.Hour
+
 // regionCodePattern is the shape of a region code, e.g. "HI-EM".
 var regionCodePattern = regexp.MustCompile(`^[A-Z][A-Z0-9-]{1,19}$`)
 
@@ -58,10 +63,15 @@ type Config struct {
 	Issuer, Audience string
 	// Leeway absorbs clock skew when checking exp, nbf and iat.
 	Leeway time.Duration
+	// MaxLifetime is the longest a token may be valid: exp may be at most
+	// this far after iat (when present) and after now. 0 means
+	// DefaultMaxLifetime.
+	MaxLifetime time.Duration
 	// HTTPClient fetches a JWKS URL; nil means a client with a 10s timeout.
 	HTTPClient *http.Client
-	// JWKSRefresh is how old the cached key set may get before it is
-	// fetched again in the background; 0 means 10 minutes.
+	// JWKSRefresh is how often the key set is fetched again in the
+	// background; 0 means 10 minutes. The context given to NewVerifier ends
+	// these refreshes.
 	JWKSRefresh time.Duration
 }
 
@@ -78,6 +88,8 @@ type Verifier struct {
 	parser   *jwt.Parser
 	issuer   string
 	audience string
+	leeway   time.Duration
+	maxLife  time.Duration
 	regions  RegionResolver
 	// regionIDs caches resolved codes: regions are reference data, and only
 	// codes from correctly signed tokens get here, so it stays small.
@@ -101,7 +113,13 @@ func NewVerifier(ctx context.Context, cfg Config, regions RegionResolver) (*Veri
 	if cfg.Leeway < 0 {
 		return nil, errors.New("auth: the leeway must not be negative")
 	}
-	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, regions: regions}
+	if cfg.MaxLifetime < 0 {
+		return nil, errors.New("auth: the maximum token lifetime must not be negative")
+	}
+	if cfg.MaxLifetime == 0 {
+		cfg.MaxLifetime = DefaultMaxLifetime
+	}
+	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.Leeway, maxLife: cfg.MaxLifetime, regions: regions}
 	if len(cfg.HMACSecret) > 0 {
 		v.secret = append([]byte(nil), cfg.HMACSecret...) // the caller's slice may change
 		v.methods = append(v.methods, jwt.SigningMethodHS256.Alg())
@@ -170,7 +188,37 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (hin.Principal, error
 	if err != nil {
 		return hin.Principal{}, v.explain(tok, &c, err)
 	}
+	if err := v.checkLifetime(&c, time.Now()); err != nil {
+		return hin.Principal{}, err
+	}
 	return v.principal(ctx, &c)
+}
+
+// checkLifetime refuses tokens valid for longer than the maximum lifetime,
+// counted from iat when the token has one and from now in any case, so that
+// leaving iat out does not help.
+func (v *Verifier) checkLifetime(c *claims, now time.Time) error {
+	exp := c.ExpiresAt.Time
+	tooLong := exp.Sub(now) > v.maxLife+v.leeway
+	if c.IssuedAt != nil {
+		tooLong = tooLong || exp.Sub(c.IssuedAt.Time) > v.maxLife
+	}
+	if tooLong {
+		return unauthenticated(fmt.Sprintf("the token is valid for longer than this server accepts (exp may be at most %s after iat and after now)", formatLifetime(v.maxLife)))
+	}
+	return nil
+}
+
+// formatLifetime writes 24h rather than 24h0m0s.
+func formatLifetime(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // keyfunc picks the key for a token. The algorithm must fit the key: the HMAC

@@ -460,14 +460,18 @@ func TestNewVerifierConfig(t *testing.T) {
 		{"negative leeway", Config{HMACSecret: testSecret, Leeway: -time.Second}, fakeRegions, "leeway"},
 		{"missing file", Config{JWKS: filepath.Join(t.TempDir(), "nope.json")}, fakeRegions, "load JWKS"},
 		{"URL 404", Config{JWKS: notFound.URL}, fakeRegions, "404"},
-		{"not JSON", Config{JWKS: jwksFile(t, []byte("<html>"))}, fakeRegions, "not a JSON Web Key Set"},
+		{"not JSON", Config{JWKS: jwksFile(t, []byte("<html>"))}, fakeRegions, "decode JWK Set"},
 		{"empty set", Config{JWKS: jwksFile(t, []byte(`{"keys":[]}`))}, fakeRegions, "no usable"},
 		{"RSA 1024", Config{JWKS: jwksFile(t, jwksJSON(t, testJWK{kid: "weak", pub: &weak.PublicKey}))}, fakeRegions, "too short"},
 		{"encryption keys only", Config{JWKS: jwksFile(t, jwksJSON(t, testJWK{kid: "e", use: "enc", pub: &k.rsa.PublicKey}))}, fakeRegions, "no usable"},
 		{"RSA key for RS512", Config{JWKS: jwksFile(t, jwksJSON(t, testJWK{kid: "r", alg: "RS512", pub: &k.rsa.PublicKey}))}, fakeRegions, "not supported"},
 		{"P-384", Config{JWKS: jwksFile(t, []byte(`{"keys":[{"kty":"EC","crv":"P-384","x":"`+b64(p384pt[1:49])+`","y":"`+b64(p384pt[49:])+`"}]}`))}, fakeRegions, "not supported"},
-		{"EC point off the curve", Config{JWKS: jwksFile(t, []byte(offCurve))}, fakeRegions, "no usable"},
-		{"unknown kty only", Config{JWKS: jwksFile(t, []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AAAA"}]}`))}, fakeRegions, "no usable"},
+		{"EC point off the curve", Config{JWKS: jwksFile(t, []byte(offCurve))}, fakeRegions, "not on the specified curve"},
+		{"malformed OKP key", Config{JWKS: jwksFile(t, []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AAAA"}]}`))}, fakeRegions, "OKP key"},
+		{"Ed25519 only", Config{JWKS: jwksFile(t, []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"`+b64(make([]byte, 32))+`"}]}`))}, fakeRegions, "no usable"},
+		{"unknown kty only", Config{JWKS: jwksFile(t, []byte(`{"keys":[{"kty":"XYZ"}]}`))}, fakeRegions, "no usable"},
+		{"larger than 1 MiB", Config{JWKS: jwksFile(t, []byte(`{"keys":[],"pad":"`+strings.Repeat("x", 1<<20)+`"}`))}, fakeRegions, "larger than"},
+		{"negative max lifetime", Config{HMACSecret: testSecret, MaxLifetime: -time.Hour}, fakeRegions, "lifetime"},
 		{"weak key beside a good one", Config{JWKS: jwksFile(t, jwksJSON(t,
 			testJWK{kid: "weak", pub: &weak.PublicKey}, testJWK{kid: "ok", pub: &k.rsa.PublicKey}))}, fakeRegions, ""},
 	}
@@ -498,7 +502,7 @@ func TestNewVerifierConfig(t *testing.T) {
 		t.Parallel()
 		v := newTestVerifier(t, Config{JWKS: jwksFile(t, jwksJSON(t,
 			testJWK{kid: "weak", pub: &weak.PublicKey}, testJWK{kid: "ok", pub: &k.rsa.PublicKey}))})
-		v.keys.missEvery = time.Hour // no refetch of the file
+		v.keys.missLimit.SetBurst(0) // no refetch of the file
 		_, err := v.Verify(context.Background(), sign(t, jwt.SigningMethodRS256, weak, "weak", claimsFor("ANALYST", nil)))
 		if hin.ErrorCode(err) != hin.EUNAUTHORIZED {
 			t.Fatalf("a token signed by a 1024-bit key: %v", err)
@@ -543,8 +547,7 @@ func TestJWKSBackgroundRefresh(t *testing.T) {
 	k := testKeys()
 	srv := newJWKSServer(t, jwksJSON(t, testJWK{kid: "rsa-1", pub: &k.rsa.PublicKey}))
 	v := newTestVerifier(t, Config{JWKS: srv.URL, JWKSRefresh: 20 * time.Millisecond})
-	v.keys.missEvery = time.Hour
-	v.keys.lastMiss = time.Now() // only the age-based refresh may fetch
+	v.keys.missLimit.SetBurst(0) // only the age-based refresh may fetch
 	ctx := context.Background()
 	old := sign(t, jwt.SigningMethodRS256, k.rsa, "rsa-1", claimsFor("ANALYST", nil))
 	rotated := sign(t, jwt.SigningMethodRS256, k.rsa2, "rsa-2", claimsFor("ANALYST", nil))
@@ -672,5 +675,78 @@ func TestTokenWithoutKid(t *testing.T) {
 				t.Fatalf("error = %v, want UNAUTHENTICATED %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestMaxLifetime(t *testing.T) {
+	t.Parallel()
+	def := newTestVerifier(t, Config{HMACSecret: testSecret, Leeway: 30 * time.Second})
+	week := newTestVerifier(t, Config{HMACSecret: testSecret, MaxLifetime: 7 * 24 * time.Hour})
+	now := time.Now()
+	hs := func(edits jwt.MapClaims) string {
+		return sign(t, jwt.SigningMethodHS256, testSecret, "", claimsFor("ANALYST", edits))
+	}
+	const tooLong = "the token is valid for longer than this server accepts (exp may be at most 24h after iat and after now)"
+	cases := []struct {
+		name string
+		v    *Verifier
+		tok  string
+		want string // "" for success
+	}{
+		{"one hour", def, hs(nil), ""},
+		{"exactly 24h after iat", def, hs(jwt.MapClaims{"iat": now.Unix(), "exp": now.Add(24 * time.Hour).Unix()}), ""},
+		{"24h and a second after iat", def, hs(jwt.MapClaims{"iat": now.Unix(), "exp": now.Add(24*time.Hour + time.Second).Unix()}), tooLong},
+		{"a thousand years", def, hs(jwt.MapClaims{"exp": now.AddDate(1000, 0, 0).Unix()}), tooLong},
+		{"far exp without iat", def, hs(jwt.MapClaims{"iat": nil, "exp": now.Add(48 * time.Hour).Unix()}), tooLong},
+		{"old iat, exp within a day of now", def, hs(jwt.MapClaims{"iat": now.Add(-47 * time.Hour).Unix(), "exp": now.Add(time.Hour).Unix()}), tooLong},
+		{"no iat, exp within a day", def, hs(jwt.MapClaims{"iat": nil, "exp": now.Add(23 * time.Hour).Unix()}), ""},
+		{"configured a week", week, hs(jwt.MapClaims{"iat": now.Unix(), "exp": now.Add(6 * 24 * time.Hour).Unix()}), ""},
+		{"configured a week, 8 days", week, hs(jwt.MapClaims{"iat": now.Unix(), "exp": now.Add(8 * 24 * time.Hour).Unix()}),
+			"the token is valid for longer than this server accepts (exp may be at most 168h after iat and after now)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := tc.v.Verify(context.Background(), tc.tok)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if hin.ErrorCode(err) != hin.EUNAUTHORIZED || hin.ErrorMessage(err) != tc.want {
+				t.Fatalf("error = %v, want UNAUTHENTICATED %q", err, tc.want)
+			}
+		})
+	}
+
+	t.Run("Mint stays within it", func(t *testing.T) {
+		t.Parallel()
+		if _, err := Mint(MintConfig{Secret: testSecret, Subject: "a", Role: "ANALYST", TTL: 25 * time.Hour}); err == nil || !strings.Contains(err.Error(), "at most 24h") {
+			t.Fatalf("Mint with a 25h TTL: %v", err)
+		}
+		tok, err := Mint(MintConfig{Secret: testSecret, Subject: "a", Role: "ANALYST", TTL: 24 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := def.Verify(context.Background(), tok); err != nil {
+			t.Fatalf("a 24h minted token: %v", err)
+		}
+		if _, err := Mint(MintConfig{Secret: testSecret, Subject: "a", Role: "ANALYST", TTL: 100 * time.Hour, MaxLifetime: week.maxLife}); err != nil {
+			t.Fatalf("Mint within a configured week: %v", err)
+		}
+	})
+}
+
+func TestJWKSFileRotation(t *testing.T) {
+	t.Parallel()
+	k := testKeys()
+	path := jwksFile(t, jwksJSON(t, testJWK{kid: "rsa-1", pub: &k.rsa.PublicKey}))
+	v := newTestVerifier(t, Config{JWKS: path})
+	if err := os.WriteFile(path, jwksJSON(t, testJWK{kid: "rsa-2", pub: &k.rsa2.PublicKey}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(context.Background(), sign(t, jwt.SigningMethodRS256, k.rsa2, "rsa-2", claimsFor("ANALYST", nil))); err != nil {
+		t.Fatalf("a kid added to the file: %v", err)
 	}
 }

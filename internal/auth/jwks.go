@@ -2,22 +2,23 @@ package auth
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
+	"log/slog"
 	"net/http"
-	"os"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/MicahParks/jwkset"
+	"golang.org/x/time/rate"
 )
 
 const (
@@ -31,19 +32,133 @@ const (
 	maxRSABits       = 8192
 )
 
-// jwk is one usable verification key.
-type jwk struct {
-	kid string
-	alg string // "" when the set does not restrict the key
-	key any    // *rsa.PublicKey or *ecdsa.PublicKey
+// keySet is a JWKS from a file or URL, fetched, parsed and refreshed by
+// jwkset: in the background every maxAge, and at once (at most every
+// missRefreshEvery) when a token names a kid the set does not hold. A failed
+// refresh keeps the keys already held. What this package adds is policy:
+// which keys are usable, and which algorithm each key may verify.
+type keySet struct {
+	store jwkset.Storage
+	// missLimit is the unknown-kid refresh budget; tests drain it.
+	missLimit *rate.Limiter
 }
 
-// fits reports whether the key may verify a token signed with alg.
-func (k jwk) fits(alg string) bool {
-	if k.alg != "" && k.alg != alg {
-		return false
+// newKeySet loads source (a file path or an http(s) URL) now, so that a bad
+// set stops the server at start. ctx ends the background refreshes.
+func newKeySet(ctx context.Context, source string, client *http.Client, maxAge time.Duration) (*keySet, error) {
+	if maxAge <= 0 {
+		maxAge = defaultJWKSRefresh
 	}
-	switch k.key.(type) {
+	u := source
+	if !strings.HasPrefix(source, "https://") && !strings.HasPrefix(source, "http://") {
+		// A file goes through the same fetch and refresh as a URL.
+		abs, err := filepath.Abs(source)
+		if err != nil {
+			return nil, fmt.Errorf("auth: load JWKS: %w", err)
+		}
+		u = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+		client = &http.Client{Transport: http.NewFileTransport(http.Dir("/"))}
+	} else if client == nil {
+		client = &http.Client{Timeout: jwksFetchTimeout}
+	}
+	limited := *client
+	limited.Transport = bodyLimit{next: client.Transport}
+
+	remote, err := jwkset.NewStorageFromHTTP(u, jwkset.HTTPClientStorageOptions{
+		Client:          &limited,
+		Ctx:             ctx,
+		HTTPTimeout:     jwksFetchTimeout,
+		RefreshInterval: maxAge,
+		RefreshErrorHandler: func(ctx context.Context, err error) {
+			slog.WarnContext(ctx, "JWKS refresh failed; keeping the keys already held", "source", source, "error", err)
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth: load JWKS %s: %w", source, err)
+	}
+	ks := &keySet{missLimit: rate.NewLimiter(rate.Every(missRefreshEvery), 1)}
+	ks.store, err = jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
+		HTTPURLs:          map[string]jwkset.Storage{u: remote},
+		RefreshUnknownKID: ks.missLimit,
+		// Never queue a request behind the limiter: when the budget is
+		// spent, Wait fails at once because the next token is further off.
+		RateLimitWaitMax: time.Second,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth: JWKS %s: %w", source, err)
+	}
+	if err := ks.checkUsable(ctx); err != nil {
+		return nil, fmt.Errorf("auth: JWKS %s: %w", source, err)
+	}
+	return ks, nil
+}
+
+// checkUsable fails when the set holds no key this server can use, naming
+// why each key was passed over.
+func (ks *keySet) checkUsable(ctx context.Context) error {
+	all, err := ks.store.KeyReadAll(ctx)
+	if err != nil {
+		return err
+	}
+	var skipped []string
+	for i, k := range all {
+		if _, err := usable(k); err != nil {
+			skipped = append(skipped, fmt.Sprintf("key %d (kid %q): %v", i, k.Marshal().KID, err))
+		} else {
+			return nil
+		}
+	}
+	if len(skipped) > 0 {
+		return fmt.Errorf("no usable RS256 or ES256 signature key (%s)", strings.Join(skipped, "; "))
+	}
+	return errors.New("no usable RS256 or ES256 signature key")
+}
+
+// usable returns the public key of a JWK this server accepts for signatures:
+// RSA of 2048 to 8192 bits for RS256, or P-256 for ES256. Providers publish
+// encryption keys and other kinds too; those are passed over, not errors.
+func usable(k jwkset.JWK) (crypto.PublicKey, error) {
+	m := k.Marshal()
+	if m.USE != "" && m.USE != jwkset.UseSig {
+		return nil, fmt.Errorf("use %q is not for signatures", m.USE)
+	}
+	if len(m.KEYOPS) > 0 && !slices.Contains(m.KEYOPS, jwkset.KeyOpsVerify) {
+		return nil, errors.New("key_ops does not include verify")
+	}
+	key := k.Key()
+	if pk, ok := key.(interface{ Public() crypto.PublicKey }); ok {
+		key = pk.Public() // a set that carries private parts too
+	}
+	switch pub := key.(type) {
+	case *rsa.PublicKey:
+		if m.ALG != "" && m.ALG != jwkset.AlgRS256 {
+			return nil, fmt.Errorf("algorithm %q is not supported", m.ALG)
+		}
+		switch bits := pub.N.BitLen(); {
+		case bits < minRSABits:
+			return nil, fmt.Errorf("RSA key of %d bits is too short (at least %d)", bits, minRSABits)
+		case bits > maxRSABits:
+			return nil, fmt.Errorf("RSA key of %d bits is too long (at most %d)", bits, maxRSABits)
+		case pub.N.Bit(0) == 0 || pub.E < 3 || pub.E%2 == 0:
+			return nil, errors.New("RSA key is not valid")
+		}
+		return pub, nil
+	case *ecdsa.PublicKey:
+		if pub.Curve != elliptic.P256() {
+			return nil, fmt.Errorf("curve %q is not supported", m.CRV)
+		}
+		if m.ALG != "" && m.ALG != jwkset.AlgES256 {
+			return nil, fmt.Errorf("algorithm %q is not supported", m.ALG)
+		}
+		return pub, nil // jwkset has checked that the point is on the curve
+	}
+	return nil, fmt.Errorf("key type %q is not supported", m.KTY)
+}
+
+// fits reports whether a usable key may verify a token signed with alg: the
+// algorithm follows from the key type, never from the token alone.
+func fits(key crypto.PublicKey, alg string) bool {
+	switch key.(type) {
 	case *rsa.PublicKey:
 		return alg == "RS256"
 	case *ecdsa.PublicKey:
@@ -52,159 +167,34 @@ func (k jwk) fits(alg string) bool {
 	return false
 }
 
-// keySet is a cached JWKS from a file or URL.
-type keySet struct {
-	source     string
-	client     *http.Client
-	maxAge     time.Duration
-	missEvery  time.Duration
-	refreshing atomic.Bool // a background refresh is running
-	fetchMu    sync.Mutex  // one load at a time
-
-	mu       sync.RWMutex
-	keys     []jwk
-	loadedAt time.Time // of the last attempt, successful or not
-	lastMiss time.Time // of the last refresh for an unknown kid
-}
-
-func newKeySet(ctx context.Context, source string, client *http.Client, maxAge time.Duration) (*keySet, error) {
-	if client == nil {
-		client = &http.Client{Timeout: jwksFetchTimeout}
-	}
-	if maxAge <= 0 {
-		maxAge = defaultJWKSRefresh
-	}
-	ks := &keySet{source: source, client: client, maxAge: maxAge, missEvery: missRefreshEvery}
-	if err := ks.refresh(ctx); err != nil {
-		return nil, err
-	}
-	return ks, nil
-}
-
-func (ks *keySet) isURL() bool {
-	return strings.HasPrefix(ks.source, "https://") || strings.HasPrefix(ks.source, "http://")
-}
-
-// refresh loads the set again. A failure keeps the keys already held, so a
-// key server hiccup does not lock everyone out.
-func (ks *keySet) refresh(ctx context.Context) error {
-	ks.fetchMu.Lock()
-	defer ks.fetchMu.Unlock()
-	keys, err := ks.load(ctx)
-	ks.mu.Lock()
-	defer ks.mu.Unlock()
-	ks.loadedAt = time.Now()
-	if err != nil {
-		return err
-	}
-	ks.keys = keys
-	return nil
-}
-
-func (ks *keySet) load(ctx context.Context) ([]jwk, error) {
-	var data []byte
-	var err error
-	if ks.isURL() {
-		data, err = ks.fetch(ctx)
-	} else {
-		data, err = readLimited(ks.source)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("auth: load JWKS: %w", err)
-	}
-	keys, err := parseJWKS(data)
-	if err != nil {
-		return nil, fmt.Errorf("auth: JWKS %s: %w", ks.source, err)
-	}
-	return keys, nil
-}
-
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readAtMost(f)
-}
-
-func readAtMost(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxJWKSBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxJWKSBytes {
-		return nil, fmt.Errorf("larger than %d bytes", maxJWKSBytes)
-	}
-	return data, nil
-}
-
-func (ks *keySet) fetch(ctx context.Context) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, jwksFetchTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ks.source, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := ks.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", ks.source, resp.Status)
-	}
-	return readAtMost(resp.Body)
-}
-
 // key finds the key for a token with the given kid (maybe "") and alg.
 func (ks *keySet) key(ctx context.Context, kid, alg string) (any, error) {
-	ks.refreshIfStale()
-	k, err := ks.find(kid, alg)
-	if errors.Is(err, errUnknownKid) && ks.mayRefreshForMiss() {
-		// A new kid usually means the issuer rotated its keys since we last
-		// looked. The request waits for this one fetch.
-		if ks.refresh(ctx) == nil {
-			k, err = ks.find(kid, alg)
-		}
-	}
-	switch {
-	case errors.Is(err, errUnknownKid):
-		return nil, unauthenticated("the token's key id (kid) is not known")
-	case err != nil:
-		return nil, err
-	}
-	return k, nil
-}
-
-// errUnknownKid is internal: key() turns it into a fresh *hin.Error.
-var errUnknownKid = errors.New("unknown kid")
-
-func (ks *keySet) find(kid, alg string) (any, error) {
-	ks.mu.RLock()
-	defer ks.mu.RUnlock()
 	if kid != "" {
-		known := false
-		for _, k := range ks.keys {
-			if k.kid == kid {
-				known = true
-				if k.fits(alg) {
-					return k.key, nil
-				}
-			}
+		// An unknown kid makes jwkset refetch the set once (the issuer may
+		// have rotated), within missLimit.
+		k, err := ks.store.KeyRead(ctx, kid)
+		if err != nil {
+			return nil, unauthenticated("the token's key id (kid) is not known")
 		}
-		if known {
+		pub, err := usable(k)
+		if err != nil {
+			return nil, unauthenticated("the token's key id (kid) is not known")
+		}
+		if !fits(pub, alg) {
 			return nil, unauthenticated(msgKeyMismatch)
 		}
-		return nil, errUnknownKid
+		return pub, nil
 	}
 	// Without a kid the key is unambiguous only if it is the one key of its kind.
-	var found any
+	all, err := ks.store.KeyReadAll(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("auth: read JWKS: %w", err)
+	}
+	var found crypto.PublicKey
 	n := 0
-	for _, k := range ks.keys {
-		if k.fits(alg) {
-			found, n = k.key, n+1
+	for _, k := range all {
+		if pub, err := usable(k); err == nil && fits(pub, alg) {
+			found, n = pub, n+1
 		}
 	}
 	switch n {
@@ -216,156 +206,38 @@ func (ks *keySet) find(kid, alg string) (any, error) {
 	return nil, unauthenticated("the token has no key id (kid), and several keys could verify it")
 }
 
-// refreshIfStale starts a background refresh when the set is older than
-// maxAge; requests meanwhile go on with the keys already held.
-func (ks *keySet) refreshIfStale() {
-	ks.mu.RLock()
-	stale := time.Since(ks.loadedAt) > ks.maxAge
-	ks.mu.RUnlock()
-	if !stale || !ks.refreshing.CompareAndSwap(false, true) {
-		return
-	}
-	go func() {
-		defer ks.refreshing.Store(false)
-		// Not the request's context: the refresh outlives the request.
-		_ = ks.refresh(context.Background())
-	}()
-}
+// bodyLimit refuses key sets larger than maxJWKSBytes, which jwkset would
+// otherwise read whole.
+type bodyLimit struct{ next http.RoundTripper }
 
-func (ks *keySet) mayRefreshForMiss() bool {
-	ks.mu.Lock()
-	defer ks.mu.Unlock()
-	if !ks.lastMiss.IsZero() && time.Since(ks.lastMiss) < ks.missEvery {
-		return false
+func (b bodyLimit) RoundTrip(r *http.Request) (*http.Response, error) {
+	next := b.next
+	if next == nil {
+		next = http.DefaultTransport
 	}
-	ks.lastMiss = time.Now()
-	return true
-}
-
-// rawJWK holds the members of a JWK (RFC 7517/7518) this package reads.
-type rawJWK struct {
-	Kty    string   `json:"kty"`
-	Use    string   `json:"use"`
-	KeyOps []string `json:"key_ops"`
-	Kid    string   `json:"kid"`
-	Alg    string   `json:"alg"`
-	N      string   `json:"n"`
-	E      string   `json:"e"`
-	Crv    string   `json:"crv"`
-	X      string   `json:"x"`
-	Y      string   `json:"y"`
-}
-
-// parseJWKS reads the usable signature keys of a set. Keys for other uses,
-// types or algorithms are skipped rather than failing the set, since
-// providers publish such keys too; a set with no usable key is an error.
-func parseJWKS(data []byte) ([]jwk, error) {
-	var set struct {
-		Keys []json.RawMessage `json:"keys"`
-	}
-	if err := json.Unmarshal(data, &set); err != nil {
-		return nil, fmt.Errorf("not a JSON Web Key Set: %w", err)
-	}
-	var keys []jwk
-	var skipped []string
-	for i, m := range set.Keys {
-		var r rawJWK
-		if err := json.Unmarshal(m, &r); err != nil {
-			skipped = append(skipped, fmt.Sprintf("key %d: %v", i, err))
-			continue
-		}
-		if r.Use != "" && r.Use != "sig" {
-			continue
-		}
-		if len(r.KeyOps) > 0 && !slices.Contains(r.KeyOps, "verify") {
-			continue
-		}
-		var key any
-		var err error
-		switch r.Kty {
-		case "RSA":
-			key, err = parseRSA(r)
-		case "EC":
-			key, err = parseEC(r)
-		default:
-			continue
-		}
-		if err != nil {
-			skipped = append(skipped, fmt.Sprintf("key %d (kid %q): %v", i, r.Kid, err))
-			continue
-		}
-		keys = append(keys, jwk{kid: r.Kid, alg: r.Alg, key: key})
-	}
-	if len(keys) == 0 {
-		if len(skipped) > 0 {
-			return nil, fmt.Errorf("no usable RS256 or ES256 signature key (%s)", strings.Join(skipped, "; "))
-		}
-		return nil, errors.New("no usable RS256 or ES256 signature key")
-	}
-	return keys, nil
-}
-
-func parseRSA(r rawJWK) (*rsa.PublicKey, error) {
-	if r.Alg != "" && r.Alg != "RS256" {
-		return nil, fmt.Errorf("algorithm %q is not supported", r.Alg)
-	}
-	n, err := decodeBigInt(r.N)
-	if err != nil {
-		return nil, fmt.Errorf("n: %w", err)
-	}
-	e, err := decodeBigInt(r.E)
-	if err != nil {
-		return nil, fmt.Errorf("e: %w", err)
-	}
-	switch bits := n.BitLen(); {
-	case bits < minRSABits:
-		return nil, fmt.Errorf("RSA key of %d bits is too short (at least %d)", bits, minRSABits)
-	case bits > maxRSABits:
-		return nil, fmt.Errorf("RSA key of %d bits is too long (at most %d)", bits, maxRSABits)
-	case n.Bit(0) == 0:
-		return nil, errors.New("RSA modulus is even")
-	}
-	if !e.IsInt64() || e.Int64() < 3 || e.Int64() > 1<<31-1 || e.Bit(0) == 0 {
-		return nil, errors.New("RSA exponent is not valid")
-	}
-	return &rsa.PublicKey{N: n, E: int(e.Int64())}, nil
-}
-
-func parseEC(r rawJWK) (*ecdsa.PublicKey, error) {
-	if r.Crv != "P-256" {
-		return nil, fmt.Errorf("curve %q is not supported", r.Crv)
-	}
-	if r.Alg != "" && r.Alg != "ES256" {
-		return nil, fmt.Errorf("algorithm %q is not supported", r.Alg)
-	}
-	x, err := decodeB64(r.X)
-	if err != nil {
-		return nil, fmt.Errorf("x: %w", err)
-	}
-	y, err := decodeB64(r.Y)
-	if err != nil {
-		return nil, fmt.Errorf("y: %w", err)
-	}
-	if len(x) != 32 || len(y) != 32 {
-		return nil, errors.New("P-256 coordinates must be 32 bytes")
-	}
-	// The parser rejects points off the curve (invalid-curve attacks).
-	point := append(append([]byte{4}, x...), y...)
-	return ecdsa.ParseUncompressedPublicKey(elliptic.P256(), point)
-}
-
-// decodeB64 reads base64url, tolerating the padding some providers add.
-func decodeB64(s string) ([]byte, error) {
-	if s == "" {
-		return nil, errors.New("missing")
-	}
-	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-}
-
-func decodeBigInt(s string) (*big.Int, error) {
-	b, err := decodeB64(s)
+	resp, err := next.RoundTrip(r)
 	if err != nil {
 		return nil, err
 	}
-	return new(big.Int).SetBytes(b), nil
+	resp.Body = &limitedBody{r: resp.Body, left: maxJWKSBytes}
+	return resp, nil
 }
+
+type limitedBody struct {
+	r    io.ReadCloser
+	left int64
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, fmt.Errorf("the key set is larger than %d bytes", maxJWKSBytes)
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+func (l *limitedBody) Close() error { return l.r.Close() }

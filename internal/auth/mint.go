@@ -17,9 +17,13 @@ type MintConfig struct {
 	Role       string // ANALYST, REGION_EDITOR or NATIONAL_ADMIN
 	RegionCode string // required for REGION_EDITOR, refused for the others
 	TTL        time.Duration
-	Issuer     string // optional
-	Audience   string // optional
-	Now        time.Time
+	// MaxLifetime is the verifying server's maximum token lifetime; 0 means
+	// DefaultMaxLifetime. A longer TTL is refused rather than minting a
+	// token the server would reject.
+	MaxLifetime time.Duration
+	Issuer      string // optional
+	Audience    string // optional
+	Now         time.Time
 }
 
 // Mint signs an HS256 token, for local development and tests; production
@@ -48,6 +52,13 @@ func Mint(cfg MintConfig) (string, error) {
 	}
 	if cfg.TTL <= 0 {
 		return "", errors.New("the lifetime must be positive")
+	}
+	maxLife := cfg.MaxLifetime
+	if maxLife <= 0 {
+		maxLife = DefaultMaxLifetime
+	}
+	if cfg.TTL > maxLife {
+		return "", fmt.Errorf("the lifetime must be at most %s, the longest a server accepts", formatLifetime(maxLife))
 	}
 	now := cfg.Now
 	if now.IsZero() {

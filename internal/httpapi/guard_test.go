@@ -81,6 +81,12 @@ func TestBearerTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	millennium, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "user-1", "role": "ANALYST", "exp": time.Now().AddDate(3000, 0, 0).Unix(),
+	}).SignedString(testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name       string
 		v          *auth.Verifier
@@ -94,6 +100,7 @@ func TestBearerTokens(t *testing.T) {
 		{"good token", v, []string{"Bearer " + good}, 200, "", hin.Principal{Subject: "user-1", Role: hin.RoleRegionEditor, RegionID: "region-em"}},
 		{"lower-case scheme", v, []string{"bearer " + good}, 200, "", hin.Principal{Subject: "user-1", Role: hin.RoleRegionEditor, RegionID: "region-em"}},
 		{"expired token", v, []string{"Bearer " + expired}, 401, "the token has expired", hin.Principal{}},
+		{"valid for 3000 years", v, []string{"Bearer " + millennium}, 401, "the token is valid for longer than this server accepts (exp may be at most 24h after iat and after now)", hin.Principal{}},
 		{"garbage token", v, []string{"Bearer abc"}, 401, "the token is malformed", hin.Principal{}},
 		{"Basic scheme", v, []string{"Basic dXNlcjpwYXNz"}, 401, `the Authorization header must be "Bearer <token>"`, hin.Principal{}},
 		{"scheme only", v, []string{"Bearer"}, 401, `the Authorization header must be "Bearer <token>"`, hin.Principal{}},
