@@ -5161,7 +5161,8 @@ extend type Query {
   Where to spread proven innovations next: for each innovation with evidence, every region and kind of
   organisation where it has been neither piloted nor adopted, ranked by how many organisations of that
   kind there exist on the date and have not adopted it (most first). Ties are broken by region code,
-  then organisation kind in the order of OrganisationKind, then innovation name, then innovation ID.
+  then organisation kind in the order of OrganisationKind, then innovation name, then innovation ID
+  (codes and names compared character by character, by Unicode code point: "Z" before "a").
   """
   spreadTargets(
     "Which innovations count as proven: those meeting any one of the criteria given."

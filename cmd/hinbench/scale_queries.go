@@ -35,6 +35,13 @@ var scaleBenchQueries = []*benchQuery{
   totalCount targets { rank innovation { id } region { code } kind organisations notAdopted } } }`,
 		baseline: &baseline{sql: spreadSQL, api: spreadAPI},
 	},
+	{
+		// evidence from outcomes: reads the outcome table, not the rollups
+		name: "scale_spread_outcome",
+		gql: `query BenchSpreadOutcome { spreadTargets(evidence: {outcome: {metric: "patients_benefiting", above: 1000,
+  window: {financialYear: "` + fyLabel + `"}}}, on: "` + spreadOn + `", first: 100) {
+  totalCount targets { rank innovation { id } region { code } kind notAdopted outcomeValue } } }`,
+	},
 }
 
 func count(n int) cell { return cell{n: int64(n)} }
@@ -220,7 +227,7 @@ func spreadSQL(ctx context.Context, db *sql.DB, ref *reference) (figures, error)
 )
 SELECT innovation_id::text, region_id::text, kind, organisations, not_adopted, count(*) OVER () FROM scored
 WHERE not_adopted > 0
-ORDER BY not_adopted DESC, code, array_position(ARRAY['ICB','NHS_TRUST','PRIMARY_CARE','CARE_HOME','INDUSTRY','ACADEMIA','CHARITY','OTHER'], kind), name, innovation_id
+ORDER BY not_adopted DESC, code COLLATE "C", array_position(ARRAY['ICB','NHS_TRUST','PRIMARY_CARE','CARE_HOME','INDUSTRY','ACADEMIA','CHARITY','OTHER'], kind), name COLLATE "C", innovation_id
 LIMIT 100`
 	rows, err := db.QueryContext(ctx, q, spreadOn)
 	if err != nil {

@@ -490,7 +490,8 @@ type SpreadTarget struct {
 
 // SpreadTargets is a ranked list of targets. Ranking: most organisations
 // not yet adopting first; ties broken by region code, then organisation
-// kind in the order of OrganisationKinds, then innovation name and ID.
+// kind in the order of OrganisationKinds, then innovation name and ID
+// (strings compared by code point).
 type SpreadTargets struct {
 	On         time.Time
 	TotalCount int

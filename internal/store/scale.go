@@ -126,14 +126,15 @@ func (s *Store) PilotConversion(ctx context.Context, q hin.ConversionQuery) ([]h
 		  AND pl.end_date BETWEEN $6::date AND $7::date
 		  AND pl.status = ANY($8::text[])
 	), f AS (
+		-- the first adoption on or after each pilot's start, by index, once
 		SELECT p.id, p.region_id, p.innovation_id, p.clinical_area, p.start_date,
-		       p.end_date + make_interval(months => $9::int) AS deadline,
-		       (SELECT min(a.adopted_on) FROM adoption a WHERE a.innovation_id = p.innovation_id
-		         AND a.archived_at IS NULL AND a.adopted_on >= p.start_date) AS first_anywhere,
-		       (SELECT min(a.adopted_on) FROM adoption a WHERE a.innovation_id = p.innovation_id AND a.region_id = p.region_id
-		         AND a.archived_at IS NULL AND a.adopted_on >= p.start_date) AS first_same_region
+		       p.end_date + make_interval(months => $9::int) AS deadline, fa.adopted_on AS first_anywhere, fs.adopted_on AS first_same_region
 		FROM p
-	), c AS (
+		LEFT JOIN LATERAL (SELECT a.adopted_on FROM adoption a WHERE a.innovation_id = p.innovation_id
+		          AND a.archived_at IS NULL AND a.adopted_on >= p.start_date ORDER BY a.adopted_on LIMIT 1) fa ON true
+		LEFT JOIN LATERAL (SELECT a.adopted_on FROM adoption a WHERE a.innovation_id = p.innovation_id AND a.region_id = p.region_id
+		          AND a.archived_at IS NULL AND a.adopted_on >= p.start_date ORDER BY a.adopted_on LIMIT 1) fs ON true
+	), c AS MATERIALIZED (
 		SELECT f.*, CASE WHEN $4::uuid[] IS NOT NULL THEN f.region_id END AS scope_region_id,
 		       coalesce(f.first_anywhere <= f.deadline, false) AS conv_anywhere,
 		       coalesce(f.first_same_region <= f.deadline, false) AS conv_same_region
@@ -178,7 +179,9 @@ func (s *Store) PilotConversion(ctx context.Context, q hin.ConversionQuery) ([]h
 // $15), above $13. The filter's region codes ($1) and the scope ($4) pick
 // target regions; its programmes, innovations and clinical area pick
 // innovations. Ranks run per scope region when scoped, nationally
-// otherwise; the first $17 of each (at least one) are returned.
+// otherwise; the first $17 of each (at least one) are returned. Names and
+// codes compare by code point (COLLATE "C"): the documented order, the same
+// on every server, and fast to sort.
 func (s *Store) SpreadTargets(ctx context.Context, q hin.SpreadQuery) ([]hin.SpreadTarget, error) {
 	const query = `WITH inn AS (
 		SELECT i.id, i.name FROM innovation i
@@ -220,11 +223,16 @@ func (s *Store) SpreadTargets(ctx context.Context, q hin.SpreadQuery) ([]hin.Spr
 	), cells AS (
 		SELECT region_id, kind, count(*) AS organisations FROM orgs GROUP BY region_id, kind
 	), reached AS (
-		SELECT pl.innovation_id, pl.region_id, site.kind FROM pilot pl JOIN organisation site ON site.id = pl.site_id
-		WHERE pl.archived_at IS NULL AND pl.innovation_id IN (SELECT id FROM proven)
-		UNION
-		SELECT a.innovation_id, a.region_id, o.kind FROM adoption a JOIN organisation o ON o.id = a.organisation_id
-		WHERE a.archived_at IS NULL AND a.innovation_id IN (SELECT id FROM proven)
+		-- where each proven innovation has been, as region/kind keys
+		SELECT innovation_id, array_agg(DISTINCT place) AS places FROM (
+			SELECT pl.innovation_id, pl.region_id::text || '/' || site.kind AS place
+			FROM pilot pl JOIN organisation site ON site.id = pl.site_id
+			WHERE pl.archived_at IS NULL AND pl.innovation_id IN (SELECT id FROM proven)
+			UNION ALL
+			SELECT a.innovation_id, a.region_id::text || '/' || o.kind
+			FROM adoption a JOIN organisation o ON o.id = a.organisation_id
+			WHERE a.archived_at IS NULL AND a.innovation_id IN (SELECT id FROM proven)
+		) x GROUP BY innovation_id
 	), adopters AS (
 		SELECT a.innovation_id, o.region_id, o.kind, count(DISTINCT o.id) AS n
 		FROM adoption a JOIN orgs o ON o.id = a.organisation_id
@@ -236,11 +244,12 @@ func (s *Store) SpreadTargets(ctx context.Context, q hin.SpreadQuery) ([]hin.Spr
 		       CASE WHEN $4::uuid[] IS NOT NULL THEN c.region_id END AS scope_region_id
 		FROM proven p CROSS JOIN cells c JOIN region r ON r.id = c.region_id
 		LEFT JOIN adopters ad ON ad.innovation_id = p.id AND ad.region_id = c.region_id AND ad.kind = c.kind
-		WHERE NOT EXISTS (SELECT 1 FROM reached x WHERE x.innovation_id = p.id AND x.region_id = c.region_id AND x.kind = c.kind)
+		LEFT JOIN reached x ON x.innovation_id = p.id
+		WHERE NOT coalesce(c.region_id::text || '/' || c.kind = ANY(x.places), false)
 	), ranked AS (
 		SELECT t.*, row_number() OVER w AS rank, count(*) OVER (PARTITION BY scope_region_id) AS total_count
 		FROM targets t WHERE t.not_adopted > 0
-		WINDOW w AS (PARTITION BY scope_region_id ORDER BY not_adopted DESC, code, array_position($18::text[], kind::text), name, innovation_id)
+		WINDOW w AS (PARTITION BY scope_region_id ORDER BY not_adopted DESC, code COLLATE "C", array_position($18::text[], kind::text), name COLLATE "C", innovation_id)
 	)
 	SELECT rank, innovation_id::text, region_id::text, kind, organisations, not_adopted, positive_pilots, adoption_regions,
 	       outcome_value, total_count
