@@ -245,10 +245,17 @@ func (s *Store) SpreadTargets(ctx context.Context, q hin.SpreadQuery) ([]hin.Spr
 		FROM proven p CROSS JOIN cells c JOIN region r ON r.id = c.region_id
 		LEFT JOIN adopters ad ON ad.innovation_id = p.id AND ad.region_id = c.region_id AND ad.kind = c.kind
 		LEFT JOIN reached x ON x.innovation_id = p.id
-		WHERE NOT coalesce(c.region_id::text || '/' || c.kind = ANY(x.places), false)
+		WHERE NOT coalesce(c.region_id::text || '/' || c.kind = ANY(x.places), false) AND c.organisations - coalesce(ad.n, 0) > 0
+	), national AS (
+		-- unscoped: the first few by a bounded sort, not a sort of every target
+		SELECT t.* FROM targets t WHERE $4::uuid[] IS NULL
+		ORDER BY not_adopted DESC, code COLLATE "C", array_position($18::text[], kind::text), name COLLATE "C", innovation_id
+		LIMIT greatest($17::int, 1)
 	), ranked AS (
-		SELECT t.*, row_number() OVER w AS rank, count(*) OVER (PARTITION BY scope_region_id) AS total_count
-		FROM targets t WHERE t.not_adopted > 0
+		SELECT n.*, row_number() OVER w AS rank, (SELECT count(*) FROM targets) AS total_count FROM national n
+		WINDOW w AS (ORDER BY not_adopted DESC, code COLLATE "C", array_position($18::text[], kind::text), name COLLATE "C", innovation_id)
+		UNION ALL
+		SELECT t.*, row_number() OVER w, count(*) OVER (PARTITION BY scope_region_id) FROM targets t WHERE $4::uuid[] IS NOT NULL
 		WINDOW w AS (PARTITION BY scope_region_id ORDER BY not_adopted DESC, code COLLATE "C", array_position($18::text[], kind::text), name COLLATE "C", innovation_id)
 	)
 	SELECT rank, innovation_id::text, region_id::text, kind, organisations, not_adopted, positive_pilots, adoption_regions,
