@@ -57,7 +57,8 @@ func add(a, b int) int { return min(costCap, max(a, 0)+max(b, 0)) }
 
 // list costs a field returning up to n items of what it contains.
 func list(n int) func(child int) int {
-	return func(child int) int { return add(1, mul(max(n, 1), child)) }
+	// each item is an object even when only __typename is asked of it
+	return func(child int) int { return add(1, mul(max(n, 1), max(child, 1))) }
 }
 
 // page costs a connection: its page size (default 20) times each item.
@@ -68,7 +69,7 @@ func page[F, O any](child int, first *int, _ *string, _ F, _ O) int {
 	if first != nil {
 		n = min(max(*first, 1), hin.MaxPageSize)
 	}
-	return add(1, mul(n, child))
+	return add(1, mul(n, max(child, 1)))
 }
 
 // periods counts the buckets of a period dimension in a window; a window
@@ -292,10 +293,6 @@ func (m *measure) cost(set ast.SelectionSet) int {
 		m.steps++
 		switch s := sel.(type) {
 		case *ast.Field:
-			if s.Name == "__typename" {
-				total = add(total, 1) // a value of the object, which may stand alone in a list item
-				continue
-			}
 			if strings.HasPrefix(s.Name, "__") {
 				continue // introspection reads the static schema; depth bounds it
 			}
