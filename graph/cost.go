@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -56,7 +57,8 @@ func add(a, b int) int { return min(costCap, max(a, 0)+max(b, 0)) }
 
 // list costs a field returning up to n items of what it contains.
 func list(n int) func(child int) int {
-	return func(child int) int { return add(1, mul(max(n, 1), child)) }
+	// each item is an object even when only __typename is asked of it
+	return func(child int) int { return add(1, mul(max(n, 1), max(child, 1))) }
 }
 
 // page costs a connection: its page size (default 20) times each item.
@@ -67,7 +69,7 @@ func page[F, O any](child int, first *int, _ *string, _ F, _ O) int {
 	if first != nil {
 		n = min(max(*first, 1), hin.MaxPageSize)
 	}
-	return add(1, mul(n, child))
+	return add(1, mul(n, max(child, 1)))
 }
 
 // periods counts the buckets of a period dimension in a window; a window
@@ -169,7 +171,43 @@ func costs() ComplexityRoot {
 	c.AdoptionSpread.ByRegion = list(regionsMax)
 	c.RegionAdoption.ByKind = list(orgKindsMax)
 	c.Innovation.StageHistory = list(stageHistoryMax)
+	scaleCosts(&c)
 	return c
+}
+
+// Scale reports. Duplications have no argument bounding them: generous
+// estimates of what a national answer holds. Conversion groups and spread
+// targets are bounded by their arguments, and costed once around them.
+const (
+	duplicatedInnovationsMax = 100 // innovations piloted in parallel in several regions
+	duplicatePilotsMax       = 30  // pilots of one duplicated innovation
+	areaPilotsMax            = 200 // pilots of one clinical area's duplication
+	areaInnovationsMax       = 50  // innovations of one clinical area's duplication
+)
+
+func scaleCosts(c *ComplexityRoot) {
+	c.PilotDuplicationReport.ByInnovation = list(duplicatedInnovationsMax)
+	c.PilotDuplicationReport.ByClinicalArea = list(dimensionSize[hin.DimClinicalArea])
+	c.PilotDuplication.Regions = list(regionsMax)
+	c.PilotDuplication.Pilots = list(duplicatePilotsMax)
+	c.ClinicalAreaDuplication.Regions = list(regionsMax)
+	c.ClinicalAreaDuplication.Innovations = list(areaInnovationsMax)
+	c.ClinicalAreaDuplication.Pilots = list(areaPilotsMax)
+	conversion := func(child int, window hin.WindowInput, _ *int, _ []hin.PilotStatus, groupBy []hin.Dimension, _ *hin.ScaleFilter) int {
+		return list(mostGroups(window, groupBy))(child)
+	}
+	c.Query.PilotConversion, c.Region.PilotConversion = conversion, conversion
+	c.PilotConversion.Groups = list(1) // counted by the conversion around it
+	c.PilotConversion.Statuses = list(len(hin.PilotStatuses))
+	targets := func(child int, _ hin.SpreadEvidence, _ []hin.OrganisationKind, _ *time.Time, first *int, _ *hin.ScaleFilter) int {
+		n := hin.DefaultSpreadTargets
+		if first != nil {
+			n = min(max(*first, 1), hin.MaxSpreadTargets)
+		}
+		return list(n)(child)
+	}
+	c.Query.SpreadTargets, c.Region.SpreadTargets = targets, targets
+	c.SpreadTargetList.Targets = list(1) // counted by spreadTargets around it
 }
 
 // measure holds what the limits look at in one operation. Every fragment

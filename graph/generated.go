@@ -32,16 +32,20 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Adoption() AdoptionResolver
 	AuditEvent() AuditEventResolver
+	ClinicalAreaDuplication() ClinicalAreaDuplicationResolver
 	Collaborative() CollaborativeResolver
+	ConversionGroup() ConversionGroupResolver
 	Innovation() InnovationResolver
 	Metric() MetricResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
 	Outcome() OutcomeResolver
 	Pilot() PilotResolver
+	PilotDuplication() PilotDuplicationResolver
 	Programme() ProgrammeResolver
 	Query() QueryResolver
 	Region() RegionResolver
+	SpreadTarget() SpreadTargetResolver
 }
 
 type DirectiveRoot struct {
@@ -101,6 +105,15 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ClinicalAreaDuplication struct {
+		ClinicalArea    func(childComplexity int) int
+		InnovationCount func(childComplexity int) int
+		Innovations     func(childComplexity int) int
+		Pilots          func(childComplexity int) int
+		RegionCount     func(childComplexity int) int
+		Regions         func(childComplexity int) int
+	}
+
 	Collaborative struct {
 		Code        func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -109,6 +122,26 @@ type ComplexityRoot struct {
 		Kind        func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Regions     func(childComplexity int) int
+	}
+
+	ConversionGroup struct {
+		Anywhere                              func(childComplexity int) int
+		ClinicalArea                          func(childComplexity int) int
+		Innovation                            func(childComplexity int) int
+		MedianDaysToFirstAdoption             func(childComplexity int) int
+		MedianDaysToFirstAdoptionSameRegion   func(childComplexity int) int
+		MedianMonthsToFirstAdoption           func(childComplexity int) int
+		MedianMonthsToFirstAdoptionSameRegion func(childComplexity int) int
+		Pilots                                func(childComplexity int) int
+		Programme                             func(childComplexity int) int
+		Region                                func(childComplexity int) int
+		SameRegion                            func(childComplexity int) int
+	}
+
+	ConversionRate struct {
+		Denominator func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Rate        func(childComplexity int) int
 	}
 
 	Coverage struct {
@@ -299,6 +332,7 @@ type ComplexityRoot struct {
 	Pilot struct {
 		ArchivedAt        func(childComplexity int) int
 		EndDate           func(childComplexity int) int
+		EvaluationResult  func(childComplexity int) int
 		EvaluationSummary func(childComplexity int) int
 		GlobalID          func(childComplexity int) int
 		Innovation        func(childComplexity int) int
@@ -315,6 +349,29 @@ type ComplexityRoot struct {
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	PilotConversion struct {
+		Groups       func(childComplexity int) int
+		Statuses     func(childComplexity int) int
+		Total        func(childComplexity int) int
+		Window       func(childComplexity int) int
+		WithinMonths func(childComplexity int) int
+	}
+
+	PilotDuplication struct {
+		FirstStart  func(childComplexity int) int
+		Innovation  func(childComplexity int) int
+		LastEnd     func(childComplexity int) int
+		PilotCount  func(childComplexity int) int
+		Pilots      func(childComplexity int) int
+		RegionCount func(childComplexity int) int
+		Regions     func(childComplexity int) int
+	}
+
+	PilotDuplicationReport struct {
+		ByClinicalArea func(childComplexity int) int
+		ByInnovation   func(childComplexity int) int
 	}
 
 	PilotEdge struct {
@@ -376,6 +433,8 @@ type ComplexityRoot struct {
 		Nodes              func(childComplexity int, ids []string) int
 		Organisations      func(childComplexity int, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) int
 		Outcomes           func(childComplexity int, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) int
+		PilotConversion    func(childComplexity int, window hin.WindowInput, withinMonths *int, statuses []hin.PilotStatus, groupBy []hin.Dimension, filter *hin.ScaleFilter) int
+		PilotDuplication   func(childComplexity int, window *hin.WindowInput, filter *hin.ScaleFilter) int
 		Pilots             func(childComplexity int, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) int
 		Programme          func(childComplexity int, code string) int
 		Programmes         func(childComplexity int, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) int
@@ -383,6 +442,7 @@ type ComplexityRoot struct {
 		RegionComparison   func(childComplexity int, metrics []string, window hin.WindowInput, includeDrafts *bool) int
 		Regions            func(childComplexity int, filter *hin.RegionFilter) int
 		Series             func(childComplexity int, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
+		SpreadTargets      func(childComplexity int, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) int
 	}
 
 	Region struct {
@@ -400,9 +460,12 @@ type ComplexityRoot struct {
 		Organisations              func(childComplexity int, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) int
 		Outcomes                   func(childComplexity int, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) int
 		PatientSafetyCollaborative func(childComplexity int) int
+		PilotConversion            func(childComplexity int, window hin.WindowInput, withinMonths *int, statuses []hin.PilotStatus, groupBy []hin.Dimension, filter *hin.ScaleFilter) int
+		PilotDuplication           func(childComplexity int, window *hin.WindowInput, filter *hin.ScaleFilter) int
 		Pilots                     func(childComplexity int, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) int
 		Programmes                 func(childComplexity int, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) int
 		Series                     func(childComplexity int, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
+		SpreadTargets              func(childComplexity int, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) int
 		Summary                    func(childComplexity int) int
 		Version                    func(childComplexity int) int
 	}
@@ -459,6 +522,24 @@ type ComplexityRoot struct {
 		Value          func(childComplexity int) int
 	}
 
+	SpreadTarget struct {
+		AdoptionRegions func(childComplexity int) int
+		Innovation      func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		NotAdopted      func(childComplexity int) int
+		Organisations   func(childComplexity int) int
+		OutcomeValue    func(childComplexity int) int
+		PositivePilots  func(childComplexity int) int
+		Rank            func(childComplexity int) int
+		Region          func(childComplexity int) int
+	}
+
+	SpreadTargetList struct {
+		On         func(childComplexity int) int
+		Targets    func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
 	StageChange struct {
 		ChangedOn func(childComplexity int) int
 		FromStage func(childComplexity int) int
@@ -491,9 +572,20 @@ type AuditEventResolver interface {
 	EntityID(ctx context.Context, obj *hin.AuditEvent) (*string, error)
 	Region(ctx context.Context, obj *hin.AuditEvent) (*hin.Region, error)
 }
+type ClinicalAreaDuplicationResolver interface {
+	Innovations(ctx context.Context, obj *hin.ClinicalAreaDuplication) ([]hin.Innovation, error)
+
+	Regions(ctx context.Context, obj *hin.ClinicalAreaDuplication) ([]hin.Region, error)
+}
 type CollaborativeResolver interface {
 	HostRegion(ctx context.Context, obj *hin.Collaborative) (*hin.Region, error)
 	Regions(ctx context.Context, obj *hin.Collaborative) ([]hin.Region, error)
+}
+type ConversionGroupResolver interface {
+	Region(ctx context.Context, obj *hin.ConversionGroup) (*hin.Region, error)
+	Programme(ctx context.Context, obj *hin.ConversionGroup) (*hin.Programme, error)
+
+	Innovation(ctx context.Context, obj *hin.ConversionGroup) (*hin.Innovation, error)
 }
 type InnovationResolver interface {
 	Innovator(ctx context.Context, obj *hin.Innovation) (*hin.Organisation, error)
@@ -556,6 +648,10 @@ type PilotResolver interface {
 
 	Outcomes(ctx context.Context, obj *hin.Pilot, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error)
 }
+type PilotDuplicationResolver interface {
+	Innovation(ctx context.Context, obj *hin.PilotDuplication) (*hin.Innovation, error)
+	Regions(ctx context.Context, obj *hin.PilotDuplication) ([]hin.Region, error)
+}
 type ProgrammeResolver interface {
 	Parent(ctx context.Context, obj *hin.Programme) (*hin.Programme, error)
 
@@ -585,6 +681,9 @@ type QueryResolver interface {
 	InnovationPipeline(ctx context.Context, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error)
 	AdoptionSpread(ctx context.Context, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*hin.AdoptionSpread, error)
 	AuditTrail(ctx context.Context, first *int, after *string, filter *hin.AuditFilter, orderBy *model.AuditOrder) (*model.Connection[hin.AuditEvent], error)
+	PilotDuplication(ctx context.Context, window *hin.WindowInput, filter *hin.ScaleFilter) (*hin.DuplicationReport, error)
+	PilotConversion(ctx context.Context, window hin.WindowInput, withinMonths *int, statuses []hin.PilotStatus, groupBy []hin.Dimension, filter *hin.ScaleFilter) (*hin.PilotConversion, error)
+	SpreadTargets(ctx context.Context, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) (*hin.SpreadTargets, error)
 }
 type RegionResolver interface {
 	Organisations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error)
@@ -600,6 +699,13 @@ type RegionResolver interface {
 	Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Series, error)
 	InnovationPipeline(ctx context.Context, obj *hin.Region, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error)
 	AdoptionSpread(ctx context.Context, obj *hin.Region, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*hin.AdoptionSpread, error)
+	PilotDuplication(ctx context.Context, obj *hin.Region, window *hin.WindowInput, filter *hin.ScaleFilter) (*hin.DuplicationReport, error)
+	PilotConversion(ctx context.Context, obj *hin.Region, window hin.WindowInput, withinMonths *int, statuses []hin.PilotStatus, groupBy []hin.Dimension, filter *hin.ScaleFilter) (*hin.PilotConversion, error)
+	SpreadTargets(ctx context.Context, obj *hin.Region, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) (*hin.SpreadTargets, error)
+}
+type SpreadTargetResolver interface {
+	Innovation(ctx context.Context, obj *hin.SpreadTarget) (*hin.Innovation, error)
+	Region(ctx context.Context, obj *hin.SpreadTarget) (*hin.Region, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -819,6 +925,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
 
+	case "ClinicalAreaDuplication.clinicalArea":
+		if e.ComplexityRoot.ClinicalAreaDuplication.ClinicalArea == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClinicalAreaDuplication.ClinicalArea(childComplexity), true
+	case "ClinicalAreaDuplication.innovationCount":
+		if e.ComplexityRoot.ClinicalAreaDuplication.InnovationCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClinicalAreaDuplication.InnovationCount(childComplexity), true
+	case "ClinicalAreaDuplication.innovations":
+		if e.ComplexityRoot.ClinicalAreaDuplication.Innovations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClinicalAreaDuplication.Innovations(childComplexity), true
+	case "ClinicalAreaDuplication.pilots":
+		if e.ComplexityRoot.ClinicalAreaDuplication.Pilots == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClinicalAreaDuplication.Pilots(childComplexity), true
+	case "ClinicalAreaDuplication.regionCount":
+		if e.ComplexityRoot.ClinicalAreaDuplication.RegionCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClinicalAreaDuplication.RegionCount(childComplexity), true
+	case "ClinicalAreaDuplication.regions":
+		if e.ComplexityRoot.ClinicalAreaDuplication.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClinicalAreaDuplication.Regions(childComplexity), true
+
 	case "Collaborative.code":
 		if e.ComplexityRoot.Collaborative.Code == nil {
 			break
@@ -861,6 +1004,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Collaborative.Regions(childComplexity), true
+
+	case "ConversionGroup.anywhere":
+		if e.ComplexityRoot.ConversionGroup.Anywhere == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionGroup.Anywhere(childComplexity), true
+	case "ConversionGroup.clinicalArea":
+		if e.ComplexityRoot.ConversionGroup.ClinicalArea == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionGroup.ClinicalArea(childComplexity), true
+	case "ConversionGroup.innovation":
+		if e.ComplexityRoot.ConversionGroup.Innovation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionGroup.Innovation(childComplexity), true
+	case "ConversionGroup.medianDaysToFirstAdoption":
+		if e.ComplexityRoot.ConversionGroup.MedianDaysToFirstAdoption == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionGroup.MedianDaysToFirstAdoption(childComplexity), true
+	case "ConversionGroup.medianDaysToFirstAdoptionSameRegion":
+		if e.ComplexityRoot.ConversionGroup.MedianDaysToFirstAdoptionSameRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionGroup.MedianDaysToFirstAdoptionSameRegion(childComplexity), true
+	case "ConversionGroup.medianMonthsToFirstAdoption":
+		if e.ComplexityRoot.ConversionGroup.MedianMonthsToFirstAdoption == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionGroup.MedianMonthsToFirstAdoption(childComplexity), true
+	case "ConversionGroup.medianMonthsToFirstAdoptionSameRegion":
+		if e.ComplexityRoot.ConversionGroup.MedianMonthsToFirstAdoptionSameRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionGroup.MedianMonthsToFirstAdoptionSameRegion(childComplexity), true
+	case "ConversionGroup.pilots":
+		if e.ComplexityRoot.ConversionGroup.Pilots == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionGroup.Pilots(childComplexity), true
+	case "ConversionGroup.programme":
+		if e.ComplexityRoot.ConversionGroup.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionGroup.Programme(childComplexity), true
+	case "ConversionGroup.region":
+		if e.ComplexityRoot.ConversionGroup.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionGroup.Region(childComplexity), true
+	case "ConversionGroup.sameRegion":
+		if e.ComplexityRoot.ConversionGroup.SameRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionGroup.SameRegion(childComplexity), true
+
+	case "ConversionRate.denominator":
+		if e.ComplexityRoot.ConversionRate.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionRate.Denominator(childComplexity), true
+	case "ConversionRate.numerator":
+		if e.ComplexityRoot.ConversionRate.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionRate.Numerator(childComplexity), true
+	case "ConversionRate.rate":
+		if e.ComplexityRoot.ConversionRate.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionRate.Rate(childComplexity), true
 
 	case "Coverage.expectedCount":
 		if e.ComplexityRoot.Coverage.ExpectedCount == nil {
@@ -1850,6 +2079,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pilot.EndDate(childComplexity), true
+	case "Pilot.evaluationResult":
+		if e.ComplexityRoot.Pilot.EvaluationResult == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pilot.EvaluationResult(childComplexity), true
 	case "Pilot.evaluationSummary":
 		if e.ComplexityRoot.Pilot.EvaluationSummary == nil {
 			break
@@ -1934,6 +2169,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PilotConnection.TotalCount(childComplexity), true
+
+	case "PilotConversion.groups":
+		if e.ComplexityRoot.PilotConversion.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotConversion.Groups(childComplexity), true
+	case "PilotConversion.statuses":
+		if e.ComplexityRoot.PilotConversion.Statuses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotConversion.Statuses(childComplexity), true
+	case "PilotConversion.total":
+		if e.ComplexityRoot.PilotConversion.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotConversion.Total(childComplexity), true
+	case "PilotConversion.window":
+		if e.ComplexityRoot.PilotConversion.Window == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotConversion.Window(childComplexity), true
+	case "PilotConversion.withinMonths":
+		if e.ComplexityRoot.PilotConversion.WithinMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotConversion.WithinMonths(childComplexity), true
+
+	case "PilotDuplication.firstStart":
+		if e.ComplexityRoot.PilotDuplication.FirstStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotDuplication.FirstStart(childComplexity), true
+	case "PilotDuplication.innovation":
+		if e.ComplexityRoot.PilotDuplication.Innovation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotDuplication.Innovation(childComplexity), true
+	case "PilotDuplication.lastEnd":
+		if e.ComplexityRoot.PilotDuplication.LastEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotDuplication.LastEnd(childComplexity), true
+	case "PilotDuplication.pilotCount":
+		if e.ComplexityRoot.PilotDuplication.PilotCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotDuplication.PilotCount(childComplexity), true
+	case "PilotDuplication.pilots":
+		if e.ComplexityRoot.PilotDuplication.Pilots == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotDuplication.Pilots(childComplexity), true
+	case "PilotDuplication.regionCount":
+		if e.ComplexityRoot.PilotDuplication.RegionCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotDuplication.RegionCount(childComplexity), true
+	case "PilotDuplication.regions":
+		if e.ComplexityRoot.PilotDuplication.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotDuplication.Regions(childComplexity), true
+
+	case "PilotDuplicationReport.byClinicalArea":
+		if e.ComplexityRoot.PilotDuplicationReport.ByClinicalArea == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotDuplicationReport.ByClinicalArea(childComplexity), true
+	case "PilotDuplicationReport.byInnovation":
+		if e.ComplexityRoot.PilotDuplicationReport.ByInnovation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PilotDuplicationReport.ByInnovation(childComplexity), true
 
 	case "PilotEdge.cursor":
 		if e.ComplexityRoot.PilotEdge.Cursor == nil {
@@ -2262,6 +2584,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Outcomes(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*hin.OutcomeFilter), args["orderBy"].(*model.OutcomeOrder)), true
+	case "Query.pilotConversion":
+		if e.ComplexityRoot.Query.PilotConversion == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pilotConversion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PilotConversion(childComplexity, args["window"].(hin.WindowInput), args["withinMonths"].(*int), args["statuses"].([]hin.PilotStatus), args["groupBy"].([]hin.Dimension), args["filter"].(*hin.ScaleFilter)), true
+	case "Query.pilotDuplication":
+		if e.ComplexityRoot.Query.PilotDuplication == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pilotDuplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PilotDuplication(childComplexity, args["window"].(*hin.WindowInput), args["filter"].(*hin.ScaleFilter)), true
 	case "Query.pilots":
 		if e.ComplexityRoot.Query.Pilots == nil {
 			break
@@ -2339,6 +2683,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Series(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["interval"].(hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+	case "Query.spreadTargets":
+		if e.ComplexityRoot.Query.SpreadTargets == nil {
+			break
+		}
+
+		args, err := ec.field_Query_spreadTargets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SpreadTargets(childComplexity, args["evidence"].(hin.SpreadEvidence), args["kinds"].([]hin.OrganisationKind), args["on"].(*time.Time), args["first"].(*int), args["filter"].(*hin.ScaleFilter)), true
 
 	case "Region.adoptionSpread":
 		if e.ComplexityRoot.Region.AdoptionSpread == nil {
@@ -2464,6 +2819,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.PatientSafetyCollaborative(childComplexity), true
+	case "Region.pilotConversion":
+		if e.ComplexityRoot.Region.PilotConversion == nil {
+			break
+		}
+
+		args, err := ec.field_Region_pilotConversion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.PilotConversion(childComplexity, args["window"].(hin.WindowInput), args["withinMonths"].(*int), args["statuses"].([]hin.PilotStatus), args["groupBy"].([]hin.Dimension), args["filter"].(*hin.ScaleFilter)), true
+	case "Region.pilotDuplication":
+		if e.ComplexityRoot.Region.PilotDuplication == nil {
+			break
+		}
+
+		args, err := ec.field_Region_pilotDuplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.PilotDuplication(childComplexity, args["window"].(*hin.WindowInput), args["filter"].(*hin.ScaleFilter)), true
 	case "Region.pilots":
 		if e.ComplexityRoot.Region.Pilots == nil {
 			break
@@ -2497,6 +2874,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Series(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["interval"].(hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+	case "Region.spreadTargets":
+		if e.ComplexityRoot.Region.SpreadTargets == nil {
+			break
+		}
+
+		args, err := ec.field_Region_spreadTargets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.SpreadTargets(childComplexity, args["evidence"].(hin.SpreadEvidence), args["kinds"].([]hin.OrganisationKind), args["on"].(*time.Time), args["first"].(*int), args["filter"].(*hin.ScaleFilter)), true
 	case "Region.summary":
 		if e.ComplexityRoot.Region.Summary == nil {
 			break
@@ -2703,6 +3091,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SeriesPoint.Value(childComplexity), true
 
+	case "SpreadTarget.adoptionRegions":
+		if e.ComplexityRoot.SpreadTarget.AdoptionRegions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpreadTarget.AdoptionRegions(childComplexity), true
+	case "SpreadTarget.innovation":
+		if e.ComplexityRoot.SpreadTarget.Innovation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpreadTarget.Innovation(childComplexity), true
+	case "SpreadTarget.kind":
+		if e.ComplexityRoot.SpreadTarget.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpreadTarget.Kind(childComplexity), true
+	case "SpreadTarget.notAdopted":
+		if e.ComplexityRoot.SpreadTarget.NotAdopted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpreadTarget.NotAdopted(childComplexity), true
+	case "SpreadTarget.organisations":
+		if e.ComplexityRoot.SpreadTarget.Organisations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpreadTarget.Organisations(childComplexity), true
+	case "SpreadTarget.outcomeValue":
+		if e.ComplexityRoot.SpreadTarget.OutcomeValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpreadTarget.OutcomeValue(childComplexity), true
+	case "SpreadTarget.positivePilots":
+		if e.ComplexityRoot.SpreadTarget.PositivePilots == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpreadTarget.PositivePilots(childComplexity), true
+	case "SpreadTarget.rank":
+		if e.ComplexityRoot.SpreadTarget.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpreadTarget.Rank(childComplexity), true
+	case "SpreadTarget.region":
+		if e.ComplexityRoot.SpreadTarget.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpreadTarget.Region(childComplexity), true
+
+	case "SpreadTargetList.on":
+		if e.ComplexityRoot.SpreadTargetList.On == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpreadTargetList.On(childComplexity), true
+	case "SpreadTargetList.targets":
+		if e.ComplexityRoot.SpreadTargetList.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpreadTargetList.Targets(childComplexity), true
+	case "SpreadTargetList.totalCount":
+		if e.ComplexityRoot.SpreadTargetList.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpreadTargetList.TotalCount(childComplexity), true
+
 	case "StageChange.changedOn":
 		if e.ComplexityRoot.StageChange.ChangedOn == nil {
 			break
@@ -2784,6 +3246,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputOrganisationFilter,
 		ec.unmarshalInputOrganisationInput,
 		ec.unmarshalInputOrganisationOrder,
+		ec.unmarshalInputOutcomeEvidence,
 		ec.unmarshalInputOutcomeFilter,
 		ec.unmarshalInputOutcomeInput,
 		ec.unmarshalInputOutcomeOrder,
@@ -2797,6 +3260,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputRegionInput,
 		ec.unmarshalInputReturnInput,
 		ec.unmarshalInputReturnRow,
+		ec.unmarshalInputScaleFilter,
+		ec.unmarshalInputSpreadEvidence,
 		ec.unmarshalInputWindowInput,
 	)
 	first := true
@@ -3540,6 +4005,8 @@ type Pilot implements Node {
   endDate: Date
   "What the evaluation found; null until there is one."
   evaluationSummary: String
+  "The evaluation's verdict as data, set by the region that ran the pilot; NOT_YET_EVALUATED until it records one."
+  evaluationResult: PilotEvaluationResult!
   "Version of this record; send it back with an update."
   version: Int!
   "When it was archived (hidden from lists); null while current."
@@ -4412,6 +4879,8 @@ input PilotInput {
   endDate: Date
   "What the evaluation found, up to 5000 characters."
   evaluationSummary: String
+  "The evaluation's verdict. On create, NOT_YET_EVALUATED unless given; on update, unchanged unless given."
+  evaluationResult: PilotEvaluationResult
 }
 
 "An adoption's fields."
@@ -4647,6 +5116,276 @@ type AuditEventEdge {
   "The event."
   node: AuditEvent!
 }
+
+# ---------------------------------------------------------------------------
+# Scale what works
+
+# Three reports for spreading proven innovations instead of piloting them again. Shared rules:
+# archived pilots, adoptions and innovations never count; a pilot belongs to the region it ran in (its
+# site's region) and an adoption to the region recorded on it; two pilots overlap when their dates share
+# at least one day, and a pilot with no end date is still running; an adoption follows a pilot when it is
+# on or after the pilot's start date (an adoption before the pilot does not follow it).
+extend type Query {
+  """
+  Innovations piloted in two or more regions at overlapping dates with no adoption following, and
+  clinical areas where different innovations were piloted in different regions at overlapping dates,
+  none adopted. A pilot takes part when no adoption of its innovation, in any region, is dated on or
+  after its start.
+  """
+  pilotDuplication(
+    "Only pilots whose dates overlap this window; every pilot when null."
+    window: WindowInput
+    "Restricts the pilots considered (regionCodes: the region that ran the pilot)."
+    filter: ScaleFilter
+  ): PilotDuplicationReport!
+
+  """
+  Of the pilots that ended in a window, the share followed by an adoption of the same innovation within
+  a number of months of the pilot's end: in the pilot's own region, and in any region. Shares are
+  numerator / denominator of pilots and combine only by adding numerators and denominators.
+  """
+  pilotConversion(
+    "Pilots whose end date falls in this window."
+    window: WindowInput!
+    "Months after a pilot's end date within which an adoption counts, from 0 to 120; 12 unless given."
+    withinMonths: Int = 12
+    "Pilot statuses that count as ended; COMPLETED unless given (add STOPPED to count pilots ended early)."
+    statuses: [PilotStatus!]
+    "Break the figures down by any of REGION (of the pilot), PROGRAMME, CLINICAL_AREA and INNOVATION."
+    groupBy: [FigureDimension!]
+    "Restricts the pilots counted (regionCodes: the region that ran the pilot)."
+    filter: ScaleFilter
+  ): PilotConversion!
+
+  """
+  Where to spread proven innovations next: for each innovation with evidence, every region and kind of
+  organisation where it has been neither piloted nor adopted, ranked by how many organisations of that
+  kind there exist on the date and have not adopted it (most first). Ties are broken by region code,
+  then organisation kind in the order of OrganisationKind, then innovation name, then innovation ID
+  (codes and names compared character by character, by Unicode code point: "Z" before "a").
+  """
+  spreadTargets(
+    "Which innovations count as proven: those meeting any one of the criteria given."
+    evidence: SpreadEvidence!
+    "Only these kinds of organisation as targets; every kind unless given."
+    kinds: [OrganisationKind!]
+    "Organisations count when they exist on this date (validity dates, so an ICB that merged away does not); today unless given."
+    on: Date
+    "How many targets to return, from 0 to 1000; totalCount says how many there are."
+    first: Int = 100
+    "regionCodes: target regions; programmeIds, innovationIds, clinicalArea: which innovations to consider."
+    filter: ScaleFilter
+  ): SpreadTargetList!
+}
+
+# The same reports for one region, batched over regions.
+extend type Region {
+  "Duplications this region took part in, with the pilots of the other regions involved."
+  pilotDuplication(
+    "Only pilots whose dates overlap this window; every pilot when null."
+    window: WindowInput
+    "Restricts the pilots considered."
+    filter: ScaleFilter
+  ): PilotDuplicationReport!
+  "Conversion of the pilots this region ran; sameRegion counts adoptions in this region."
+  pilotConversion(
+    "Pilots whose end date falls in this window."
+    window: WindowInput!
+    "Months after a pilot's end date within which an adoption counts, from 0 to 120."
+    withinMonths: Int = 12
+    "Pilot statuses that count as ended; COMPLETED unless given."
+    statuses: [PilotStatus!]
+    "Break the figures down by any of REGION, PROGRAMME, CLINICAL_AREA and INNOVATION."
+    groupBy: [FigureDimension!]
+    "Restricts the pilots counted."
+    filter: ScaleFilter
+  ): PilotConversion!
+  "Spread targets in this region, ranked within the region (same order and tie-breaking as Query.spreadTargets)."
+  spreadTargets(
+    "Which innovations count as proven (evidence is national: positive pilots and adoptions anywhere)."
+    evidence: SpreadEvidence!
+    "Only these kinds of organisation as targets; every kind unless given."
+    kinds: [OrganisationKind!]
+    "Organisations count when they exist on this date; today unless given."
+    on: Date
+    "How many targets to return, from 0 to 1000."
+    first: Int = 100
+    "programmeIds, innovationIds, clinicalArea: which innovations to consider."
+    filter: ScaleFilter
+  ): SpreadTargetList!
+}
+
+"The verdict of a pilot's evaluation."
+enum PilotEvaluationResult {
+  "The pilot showed the benefit it was meant to."
+  POSITIVE
+  "Some benefits shown, others not."
+  MIXED
+  "The pilot showed no benefit, or harm."
+  NEGATIVE
+  "The evaluation could not tell."
+  INCONCLUSIVE
+  "No verdict recorded yet (every pilot recorded before results existed starts here)."
+  NOT_YET_EVALUATED
+}
+
+"Restricts the pilots and innovations of a scale report."
+input ScaleFilter {
+  "Only these regions (by code): the region that ran a pilot, or for spread targets the target region."
+  regionCodes: [String!]
+  "Only innovations in these programmes (programme IDs)."
+  programmeIds: [ID!]
+  "Only these innovations (innovation IDs)."
+  innovationIds: [ID!]
+  "Only innovations whose clinical area contains this text (case-insensitive)."
+  clinicalArea: String
+}
+
+"Duplicated pilots, by innovation and by clinical area."
+type PilotDuplicationReport {
+  "Innovations piloted in two or more regions at overlapping dates, no adoption following; most regions first, then most pilots, then by innovation name."
+  byInnovation: [PilotDuplication!]!
+  "Clinical areas where different innovations were piloted in different regions at overlapping dates, none adopted; most innovations first, then most regions, then by name."
+  byClinicalArea: [ClinicalAreaDuplication!]!
+}
+
+"One innovation piloted again and again in parallel."
+type PilotDuplication {
+  "The innovation."
+  innovation: Innovation!
+  "Regions that ran the overlapping pilots, by code."
+  regions: [Region!]!
+  "How many regions ran them."
+  regionCount: Int!
+  "The overlapping pilots with no adoption following, by start date (each with its site, dates and evaluation result)."
+  pilots: [Pilot!]!
+  "How many pilots."
+  pilotCount: Int!
+  "The earliest start date of the pilots."
+  firstStart: Date!
+  "The latest end date of the pilots; null while any is still running."
+  lastEnd: Date
+}
+
+"Several innovations piloted for the same clinical area in different regions at overlapping dates, none adopted."
+type ClinicalAreaDuplication {
+  "The clinical area, as recorded on the innovations."
+  clinicalArea: String!
+  "The innovations piloted."
+  innovations: [Innovation!]!
+  "How many different innovations."
+  innovationCount: Int!
+  "Regions that ran the pilots, by code."
+  regions: [Region!]!
+  "How many regions."
+  regionCount: Int!
+  "The overlapping pilots, by start date."
+  pilots: [Pilot!]!
+}
+
+"How often pilots turned into adoptions."
+type PilotConversion {
+  "Pilots ended within this window."
+  window: Window!
+  "An adoption counted when dated within this many months after the pilot's end."
+  withinMonths: Int!
+  "The pilot statuses counted as ended."
+  statuses: [PilotStatus!]!
+  "Every pilot counted once."
+  total: ConversionGroup!
+  "One group per value of the groupBy dimensions (empty without groupBy). A pilot of an innovation in two programmes counts in both programme groups, so groups may add up to more than the total."
+  groups: [ConversionGroup!]!
+}
+
+"The conversion of one group of pilots. Dimensions not grouped by are null."
+type ConversionGroup {
+  "The region that ran the pilots, when grouped by REGION."
+  region: Region
+  "The programme of the pilots' innovation, when grouped by PROGRAMME (null also for innovations in no programme)."
+  programme: Programme
+  "The innovation's clinical area, when grouped by CLINICAL_AREA."
+  clinicalArea: String
+  "The innovation, when grouped by INNOVATION."
+  innovation: Innovation
+  "Pilots in the group: the denominator of both shares."
+  pilots: Int!
+  "Pilots followed by an adoption in the pilot's own region within the months allowed."
+  sameRegion: ConversionRate!
+  "Pilots followed by an adoption in any region within the months allowed."
+  anywhere: ConversionRate!
+  "Median days from a pilot's start to the first adoption (anywhere) following it, over pilots counted in anywhere; null when none. With an even count, the mean of the middle two."
+  medianDaysToFirstAdoption: Float
+  "The same median in months (days / 30.436875, the mean month)."
+  medianMonthsToFirstAdoption: Float
+  "Median days from a pilot's start to the first adoption in its own region, over pilots counted in sameRegion."
+  medianDaysToFirstAdoptionSameRegion: Float
+  "The same-region median in months of mean length."
+  medianMonthsToFirstAdoptionSameRegion: Float
+}
+
+"A share of pilots. To combine groups that share no pilot, add numerators and add denominators; never average rates."
+type ConversionRate {
+  "Pilots followed by an adoption."
+  numerator: Int!
+  "Pilots counted."
+  denominator: Int!
+  "numerator / denominator, from 0 to 1; null when there are no pilots."
+  rate: Float
+}
+
+"Which innovations count as proven: those meeting any one of the criteria given (at least one)."
+input SpreadEvidence {
+  "True: innovations with at least one pilot evaluated POSITIVE."
+  positivePilot: Boolean
+  "Innovations adopted in at least this many regions (1 or more)."
+  adoptedInRegions: Int
+  "Innovations whose outcomes for a metric, combined under the metric's rule, are above a threshold."
+  outcome: OutcomeEvidence
+}
+
+"The outcome criterion: outcomes about the innovation for one metric, combined across regions and periods under the metric's rule (COUNT summed, RATE sum(numerators)/sum(denominators) as a fraction, SNAPSHOT each region's latest summed), strictly above a threshold."
+input OutcomeEvidence {
+  "The metric's code, e.g. \"patients_benefiting\"."
+  metric: String!
+  "The threshold, in the metric's unit (a fraction from 0 to 1 for RATE); the combined value must be greater."
+  above: Float!
+  "Only outcomes lying wholly inside this window; all periods when null."
+  window: WindowInput
+  "Count draft outcomes too (only for callers allowed to see drafts; others get FORBIDDEN)."
+  includeDrafts: Boolean = false
+}
+
+"Ranked spread targets."
+type SpreadTargetList {
+  "Organisations were counted as they existed on this date."
+  on: Date!
+  "How many targets there are in all, beyond those returned."
+  totalCount: Int!
+  "The first targets, best first."
+  targets: [SpreadTarget!]!
+}
+
+"A region and kind of organisation where a proven innovation has been neither piloted nor adopted."
+type SpreadTarget {
+  "Position in the ranking, from 1; ties in notAdopted are ordered by region code, kind, innovation name and ID."
+  rank: Int!
+  "The innovation to spread."
+  innovation: Innovation!
+  "The region to spread it to."
+  region: Region!
+  "The kind of organisation to spread it to."
+  kind: OrganisationKind!
+  "Organisations of this kind in the region that exist on the date."
+  organisations: Int!
+  "Of those, how many have not adopted the innovation: the ranking key."
+  notAdopted: Int!
+  "The innovation's pilots evaluated POSITIVE, in any region."
+  positivePilots: Int!
+  "Regions where the innovation has been adopted."
+  adoptionRegions: Int!
+  "The innovation's combined outcome value for the evidence metric; null when that criterion was not used or nothing was reported."
+  outcomeValue: Float
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4761,6 +5500,24 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ClinicalAreaDuplication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clinicalArea":
+		return ec.fieldContext_ClinicalAreaDuplication_clinicalArea(ctx, field)
+	case "innovations":
+		return ec.fieldContext_ClinicalAreaDuplication_innovations(ctx, field)
+	case "innovationCount":
+		return ec.fieldContext_ClinicalAreaDuplication_innovationCount(ctx, field)
+	case "regions":
+		return ec.fieldContext_ClinicalAreaDuplication_regions(ctx, field)
+	case "regionCount":
+		return ec.fieldContext_ClinicalAreaDuplication_regionCount(ctx, field)
+	case "pilots":
+		return ec.fieldContext_ClinicalAreaDuplication_pilots(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClinicalAreaDuplication", field.Name)
+}
+
 func (ec *executionContext) childFields_Collaborative(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4779,6 +5536,46 @@ func (ec *executionContext) childFields_Collaborative(ctx context.Context, field
 		return ec.fieldContext_Collaborative_regions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Collaborative", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversionGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_ConversionGroup_region(ctx, field)
+	case "programme":
+		return ec.fieldContext_ConversionGroup_programme(ctx, field)
+	case "clinicalArea":
+		return ec.fieldContext_ConversionGroup_clinicalArea(ctx, field)
+	case "innovation":
+		return ec.fieldContext_ConversionGroup_innovation(ctx, field)
+	case "pilots":
+		return ec.fieldContext_ConversionGroup_pilots(ctx, field)
+	case "sameRegion":
+		return ec.fieldContext_ConversionGroup_sameRegion(ctx, field)
+	case "anywhere":
+		return ec.fieldContext_ConversionGroup_anywhere(ctx, field)
+	case "medianDaysToFirstAdoption":
+		return ec.fieldContext_ConversionGroup_medianDaysToFirstAdoption(ctx, field)
+	case "medianMonthsToFirstAdoption":
+		return ec.fieldContext_ConversionGroup_medianMonthsToFirstAdoption(ctx, field)
+	case "medianDaysToFirstAdoptionSameRegion":
+		return ec.fieldContext_ConversionGroup_medianDaysToFirstAdoptionSameRegion(ctx, field)
+	case "medianMonthsToFirstAdoptionSameRegion":
+		return ec.fieldContext_ConversionGroup_medianMonthsToFirstAdoptionSameRegion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversionGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversionRate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "numerator":
+		return ec.fieldContext_ConversionRate_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_ConversionRate_denominator(ctx, field)
+	case "rate":
+		return ec.fieldContext_ConversionRate_rate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversionRate", field.Name)
 }
 
 func (ec *executionContext) childFields_Coverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5117,6 +5914,8 @@ func (ec *executionContext) childFields_Pilot(ctx context.Context, field graphql
 		return ec.fieldContext_Pilot_endDate(ctx, field)
 	case "evaluationSummary":
 		return ec.fieldContext_Pilot_evaluationSummary(ctx, field)
+	case "evaluationResult":
+		return ec.fieldContext_Pilot_evaluationResult(ctx, field)
 	case "version":
 		return ec.fieldContext_Pilot_version(ctx, field)
 	case "archivedAt":
@@ -5139,6 +5938,52 @@ func (ec *executionContext) childFields_PilotConnection(ctx context.Context, fie
 		return ec.fieldContext_PilotConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PilotConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PilotConversion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "window":
+		return ec.fieldContext_PilotConversion_window(ctx, field)
+	case "withinMonths":
+		return ec.fieldContext_PilotConversion_withinMonths(ctx, field)
+	case "statuses":
+		return ec.fieldContext_PilotConversion_statuses(ctx, field)
+	case "total":
+		return ec.fieldContext_PilotConversion_total(ctx, field)
+	case "groups":
+		return ec.fieldContext_PilotConversion_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PilotConversion", field.Name)
+}
+
+func (ec *executionContext) childFields_PilotDuplication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "innovation":
+		return ec.fieldContext_PilotDuplication_innovation(ctx, field)
+	case "regions":
+		return ec.fieldContext_PilotDuplication_regions(ctx, field)
+	case "regionCount":
+		return ec.fieldContext_PilotDuplication_regionCount(ctx, field)
+	case "pilots":
+		return ec.fieldContext_PilotDuplication_pilots(ctx, field)
+	case "pilotCount":
+		return ec.fieldContext_PilotDuplication_pilotCount(ctx, field)
+	case "firstStart":
+		return ec.fieldContext_PilotDuplication_firstStart(ctx, field)
+	case "lastEnd":
+		return ec.fieldContext_PilotDuplication_lastEnd(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PilotDuplication", field.Name)
+}
+
+func (ec *executionContext) childFields_PilotDuplicationReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "byInnovation":
+		return ec.fieldContext_PilotDuplicationReport_byInnovation(ctx, field)
+	case "byClinicalArea":
+		return ec.fieldContext_PilotDuplicationReport_byClinicalArea(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PilotDuplicationReport", field.Name)
 }
 
 func (ec *executionContext) childFields_PilotEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5271,6 +6116,12 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_innovationPipeline(ctx, field)
 	case "adoptionSpread":
 		return ec.fieldContext_Region_adoptionSpread(ctx, field)
+	case "pilotDuplication":
+		return ec.fieldContext_Region_pilotDuplication(ctx, field)
+	case "pilotConversion":
+		return ec.fieldContext_Region_pilotConversion(ctx, field)
+	case "spreadTargets":
+		return ec.fieldContext_Region_spreadTargets(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
 }
@@ -5377,6 +6228,42 @@ func (ec *executionContext) childFields_SeriesPoint(ctx context.Context, field g
 		return ec.fieldContext_SeriesPoint_reportingCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SeriesPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_SpreadTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rank":
+		return ec.fieldContext_SpreadTarget_rank(ctx, field)
+	case "innovation":
+		return ec.fieldContext_SpreadTarget_innovation(ctx, field)
+	case "region":
+		return ec.fieldContext_SpreadTarget_region(ctx, field)
+	case "kind":
+		return ec.fieldContext_SpreadTarget_kind(ctx, field)
+	case "organisations":
+		return ec.fieldContext_SpreadTarget_organisations(ctx, field)
+	case "notAdopted":
+		return ec.fieldContext_SpreadTarget_notAdopted(ctx, field)
+	case "positivePilots":
+		return ec.fieldContext_SpreadTarget_positivePilots(ctx, field)
+	case "adoptionRegions":
+		return ec.fieldContext_SpreadTarget_adoptionRegions(ctx, field)
+	case "outcomeValue":
+		return ec.fieldContext_SpreadTarget_outcomeValue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpreadTarget", field.Name)
+}
+
+func (ec *executionContext) childFields_SpreadTargetList(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "on":
+		return ec.fieldContext_SpreadTargetList_on(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SpreadTargetList_totalCount(ctx, field)
+	case "targets":
+		return ec.fieldContext_SpreadTargetList_targets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpreadTargetList", field.Name)
 }
 
 func (ec *executionContext) childFields_StageChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7001,6 +7888,74 @@ func (ec *executionContext) field_Query_outcomes_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_pilotConversion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (hin.WindowInput, error) {
+			return ec.unmarshalNWindowInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "withinMonths",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withinMonths"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "statuses",
+		func(ctx context.Context, v any) ([]hin.PilotStatus, error) {
+			return ec.unmarshalOPilotStatus2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["statuses"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]hin.Dimension, error) {
+			return ec.unmarshalOFigureDimension2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimensionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.ScaleFilter, error) {
+			return ec.unmarshalOScaleFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐScaleFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_pilotDuplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (*hin.WindowInput, error) {
+			return ec.unmarshalOWindowInput2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.ScaleFilter, error) {
+			return ec.unmarshalOScaleFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐScaleFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_pilots_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7192,6 +8147,52 @@ func (ec *executionContext) field_Query_series_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["includeDrafts"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_spreadTargets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "evidence",
+		func(ctx context.Context, v any) (hin.SpreadEvidence, error) {
+			return ec.unmarshalNSpreadEvidence2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSpreadEvidence(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["evidence"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]hin.OrganisationKind, error) {
+			return ec.unmarshalOOrganisationKind2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisationKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.ScaleFilter, error) {
+			return ec.unmarshalOScaleFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐScaleFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -7491,6 +8492,74 @@ func (ec *executionContext) field_Region_outcomes_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Region_pilotConversion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (hin.WindowInput, error) {
+			return ec.unmarshalNWindowInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "withinMonths",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withinMonths"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "statuses",
+		func(ctx context.Context, v any) ([]hin.PilotStatus, error) {
+			return ec.unmarshalOPilotStatus2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["statuses"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]hin.Dimension, error) {
+			return ec.unmarshalOFigureDimension2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimensionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.ScaleFilter, error) {
+			return ec.unmarshalOScaleFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐScaleFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_pilotDuplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (*hin.WindowInput, error) {
+			return ec.unmarshalOWindowInput2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.ScaleFilter, error) {
+			return ec.unmarshalOScaleFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐScaleFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Region_pilots_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7610,6 +8679,52 @@ func (ec *executionContext) field_Region_series_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["includeDrafts"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_spreadTargets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "evidence",
+		func(ctx context.Context, v any) (hin.SpreadEvidence, error) {
+			return ec.unmarshalNSpreadEvidence2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSpreadEvidence(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["evidence"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]hin.OrganisationKind, error) {
+			return ec.unmarshalOOrganisationKind2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisationKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.ScaleFilter, error) {
+			return ec.unmarshalOScaleFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐScaleFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -8526,6 +9641,171 @@ func (ec *executionContext) fieldContext_AuditEventEdge_node(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _ClinicalAreaDuplication_clinicalArea(ctx context.Context, field graphql.CollectedField, obj *hin.ClinicalAreaDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClinicalAreaDuplication_clinicalArea(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClinicalArea, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClinicalAreaDuplication_clinicalArea(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClinicalAreaDuplication", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ClinicalAreaDuplication_innovations(ctx context.Context, field graphql.CollectedField, obj *hin.ClinicalAreaDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClinicalAreaDuplication_innovations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClinicalAreaDuplication().Innovations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Innovation) graphql.Marshaler {
+			return ec.marshalNInnovation2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClinicalAreaDuplication_innovations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClinicalAreaDuplication",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Innovation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClinicalAreaDuplication_innovationCount(ctx context.Context, field graphql.CollectedField, obj *hin.ClinicalAreaDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClinicalAreaDuplication_innovationCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InnovationCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClinicalAreaDuplication_innovationCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClinicalAreaDuplication", field, true, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ClinicalAreaDuplication_regions(ctx context.Context, field graphql.CollectedField, obj *hin.ClinicalAreaDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClinicalAreaDuplication_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClinicalAreaDuplication().Regions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClinicalAreaDuplication_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClinicalAreaDuplication",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClinicalAreaDuplication_regionCount(ctx context.Context, field graphql.CollectedField, obj *hin.ClinicalAreaDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClinicalAreaDuplication_regionCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClinicalAreaDuplication_regionCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClinicalAreaDuplication", field, true, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ClinicalAreaDuplication_pilots(ctx context.Context, field graphql.CollectedField, obj *hin.ClinicalAreaDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClinicalAreaDuplication_pilots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pilots, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Pilot) graphql.Marshaler {
+			return ec.marshalNPilot2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClinicalAreaDuplication_pilots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClinicalAreaDuplication",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pilot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Collaborative_id(ctx context.Context, field graphql.CollectedField, obj *hin.Collaborative) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8703,6 +9983,373 @@ func (ec *executionContext) fieldContext_Collaborative_regions(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ConversionGroup_region(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionGroup_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConversionGroup().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionGroup_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionGroup_programme(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionGroup_programme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConversionGroup().Programme(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Programme) graphql.Marshaler {
+			return ec.marshalOProgramme2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgramme(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionGroup_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Programme(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionGroup_clinicalArea(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionGroup_clinicalArea(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClinicalArea, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionGroup_clinicalArea(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionGroup", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ConversionGroup_innovation(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionGroup_innovation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConversionGroup().Innovation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Innovation) graphql.Marshaler {
+			return ec.marshalOInnovation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionGroup_innovation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Innovation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionGroup_pilots(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionGroup_pilots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pilots, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionGroup_pilots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionGroup", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ConversionGroup_sameRegion(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionGroup_sameRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SameRegion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.ConversionRate) graphql.Marshaler {
+			return ec.marshalNConversionRate2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐConversionRate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionGroup_sameRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionRate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionGroup_anywhere(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionGroup_anywhere(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Anywhere, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.ConversionRate) graphql.Marshaler {
+			return ec.marshalNConversionRate2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐConversionRate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionGroup_anywhere(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionRate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionGroup_medianDaysToFirstAdoption(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionGroup_medianDaysToFirstAdoption(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianDaysToFirstAdoption, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionGroup_medianDaysToFirstAdoption(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionGroup", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ConversionGroup_medianMonthsToFirstAdoption(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionGroup_medianMonthsToFirstAdoption(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianMonthsToFirstAdoption(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionGroup_medianMonthsToFirstAdoption(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionGroup", field, true, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ConversionGroup_medianDaysToFirstAdoptionSameRegion(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionGroup_medianDaysToFirstAdoptionSameRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianDaysToFirstAdoptionSameRegion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionGroup_medianDaysToFirstAdoptionSameRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionGroup", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ConversionGroup_medianMonthsToFirstAdoptionSameRegion(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionGroup_medianMonthsToFirstAdoptionSameRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianMonthsToFirstAdoptionSameRegion(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionGroup_medianMonthsToFirstAdoptionSameRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionGroup", field, true, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ConversionRate_numerator(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionRate_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionRate_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionRate", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ConversionRate_denominator(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionRate_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionRate_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionRate", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ConversionRate_rate(ctx context.Context, field graphql.CollectedField, obj *hin.ConversionRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionRate_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionRate_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionRate", field, true, false, errors.New("field of type Float does not have child fields"))
 }
 
 func (ec *executionContext) _Coverage_reportingRegions(ctx context.Context, field graphql.CollectedField, obj *hin.Coverage) (ret graphql.Marshaler) {
@@ -12928,6 +14575,29 @@ func (ec *executionContext) fieldContext_Pilot_evaluationSummary(_ context.Conte
 	return graphql.NewScalarFieldContext("Pilot", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Pilot_evaluationResult(ctx context.Context, field graphql.CollectedField, obj *hin.Pilot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pilot_evaluationResult(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EvaluationResult, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.EvaluationResult) graphql.Marshaler {
+			return ec.marshalNPilotEvaluationResult2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐEvaluationResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pilot_evaluationResult(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pilot", field, false, false, errors.New("field of type PilotEvaluationResult does not have child fields"))
+}
+
 func (ec *executionContext) _Pilot_version(ctx context.Context, field graphql.CollectedField, obj *hin.Pilot) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13135,6 +14805,400 @@ func (ec *executionContext) _PilotConnection_totalCount(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_PilotConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PilotConnection", field, true, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PilotConversion_window(ctx context.Context, field graphql.CollectedField, obj *hin.PilotConversion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotConversion_window(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Window, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.Window) graphql.Marshaler {
+			return ec.marshalNWindow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotConversion_window(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PilotConversion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Window(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PilotConversion_withinMonths(ctx context.Context, field graphql.CollectedField, obj *hin.PilotConversion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotConversion_withinMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WithinMonths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotConversion_withinMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PilotConversion", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PilotConversion_statuses(ctx context.Context, field graphql.CollectedField, obj *hin.PilotConversion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotConversion_statuses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Statuses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.PilotStatus) graphql.Marshaler {
+			return ec.marshalNPilotStatus2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotConversion_statuses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PilotConversion", field, false, false, errors.New("field of type PilotStatus does not have child fields"))
+}
+
+func (ec *executionContext) _PilotConversion_total(ctx context.Context, field graphql.CollectedField, obj *hin.PilotConversion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotConversion_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.ConversionGroup) graphql.Marshaler {
+			return ec.marshalNConversionGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐConversionGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotConversion_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PilotConversion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PilotConversion_groups(ctx context.Context, field graphql.CollectedField, obj *hin.PilotConversion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotConversion_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.ConversionGroup) graphql.Marshaler {
+			return ec.marshalNConversionGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐConversionGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotConversion_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PilotConversion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PilotDuplication_innovation(ctx context.Context, field graphql.CollectedField, obj *hin.PilotDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotDuplication_innovation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PilotDuplication().Innovation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Innovation) graphql.Marshaler {
+			return ec.marshalNInnovation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotDuplication_innovation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PilotDuplication",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Innovation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PilotDuplication_regions(ctx context.Context, field graphql.CollectedField, obj *hin.PilotDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotDuplication_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PilotDuplication().Regions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotDuplication_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PilotDuplication",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PilotDuplication_regionCount(ctx context.Context, field graphql.CollectedField, obj *hin.PilotDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotDuplication_regionCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotDuplication_regionCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PilotDuplication", field, true, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PilotDuplication_pilots(ctx context.Context, field graphql.CollectedField, obj *hin.PilotDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotDuplication_pilots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pilots, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Pilot) graphql.Marshaler {
+			return ec.marshalNPilot2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotDuplication_pilots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PilotDuplication",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pilot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PilotDuplication_pilotCount(ctx context.Context, field graphql.CollectedField, obj *hin.PilotDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotDuplication_pilotCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PilotCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotDuplication_pilotCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PilotDuplication", field, true, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PilotDuplication_firstStart(ctx context.Context, field graphql.CollectedField, obj *hin.PilotDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotDuplication_firstStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotDuplication_firstStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PilotDuplication", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _PilotDuplication_lastEnd(ctx context.Context, field graphql.CollectedField, obj *hin.PilotDuplication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotDuplication_lastEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PilotDuplication_lastEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PilotDuplication", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _PilotDuplicationReport_byInnovation(ctx context.Context, field graphql.CollectedField, obj *hin.DuplicationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotDuplicationReport_byInnovation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByInnovation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.PilotDuplication) graphql.Marshaler {
+			return ec.marshalNPilotDuplication2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotDuplicationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotDuplicationReport_byInnovation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PilotDuplicationReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PilotDuplication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PilotDuplicationReport_byClinicalArea(ctx context.Context, field graphql.CollectedField, obj *hin.DuplicationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PilotDuplicationReport_byClinicalArea(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByClinicalArea, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.ClinicalAreaDuplication) graphql.Marshaler {
+			return ec.marshalNClinicalAreaDuplication2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐClinicalAreaDuplicationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PilotDuplicationReport_byClinicalArea(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PilotDuplicationReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClinicalAreaDuplication(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PilotEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[hin.Pilot]) (ret graphql.Marshaler) {
@@ -14782,6 +16846,138 @@ func (ec *executionContext) fieldContext_Query_auditTrail(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_pilotDuplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pilotDuplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PilotDuplication(ctx, fc.Args["window"].(*hin.WindowInput), fc.Args["filter"].(*hin.ScaleFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.DuplicationReport) graphql.Marshaler {
+			return ec.marshalNPilotDuplicationReport2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDuplicationReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pilotDuplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PilotDuplicationReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pilotDuplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pilotConversion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pilotConversion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PilotConversion(ctx, fc.Args["window"].(hin.WindowInput), fc.Args["withinMonths"].(*int), fc.Args["statuses"].([]hin.PilotStatus), fc.Args["groupBy"].([]hin.Dimension), fc.Args["filter"].(*hin.ScaleFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.PilotConversion) graphql.Marshaler {
+			return ec.marshalNPilotConversion2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotConversion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pilotConversion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PilotConversion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pilotConversion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_spreadTargets(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_spreadTargets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SpreadTargets(ctx, fc.Args["evidence"].(hin.SpreadEvidence), fc.Args["kinds"].([]hin.OrganisationKind), fc.Args["on"].(*time.Time), fc.Args["first"].(*int), fc.Args["filter"].(*hin.ScaleFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.SpreadTargets) graphql.Marshaler {
+			return ec.marshalNSpreadTargetList2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSpreadTargets(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_spreadTargets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpreadTargetList(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_spreadTargets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15538,6 +17734,138 @@ func (ec *executionContext) fieldContext_Region_adoptionSpread(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Region_adoptionSpread_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_pilotDuplication(ctx context.Context, field graphql.CollectedField, obj *hin.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_pilotDuplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().PilotDuplication(ctx, obj, fc.Args["window"].(*hin.WindowInput), fc.Args["filter"].(*hin.ScaleFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.DuplicationReport) graphql.Marshaler {
+			return ec.marshalNPilotDuplicationReport2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDuplicationReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_pilotDuplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PilotDuplicationReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_pilotDuplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_pilotConversion(ctx context.Context, field graphql.CollectedField, obj *hin.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_pilotConversion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().PilotConversion(ctx, obj, fc.Args["window"].(hin.WindowInput), fc.Args["withinMonths"].(*int), fc.Args["statuses"].([]hin.PilotStatus), fc.Args["groupBy"].([]hin.Dimension), fc.Args["filter"].(*hin.ScaleFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.PilotConversion) graphql.Marshaler {
+			return ec.marshalNPilotConversion2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotConversion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_pilotConversion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PilotConversion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_pilotConversion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_spreadTargets(ctx context.Context, field graphql.CollectedField, obj *hin.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_spreadTargets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().SpreadTargets(ctx, obj, fc.Args["evidence"].(hin.SpreadEvidence), fc.Args["kinds"].([]hin.OrganisationKind), fc.Args["on"].(*time.Time), fc.Args["first"].(*int), fc.Args["filter"].(*hin.ScaleFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.SpreadTargets) graphql.Marshaler {
+			return ec.marshalNSpreadTargetList2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSpreadTargets(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_spreadTargets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpreadTargetList(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_spreadTargets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16390,6 +18718,309 @@ func (ec *executionContext) _SeriesPoint_reportingCount(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_SeriesPoint_reportingCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SeriesPoint", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SpreadTarget_rank(ctx context.Context, field graphql.CollectedField, obj *hin.SpreadTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpreadTarget_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpreadTarget_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpreadTarget", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SpreadTarget_innovation(ctx context.Context, field graphql.CollectedField, obj *hin.SpreadTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpreadTarget_innovation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpreadTarget().Innovation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Innovation) graphql.Marshaler {
+			return ec.marshalNInnovation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐInnovation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpreadTarget_innovation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpreadTarget",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Innovation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpreadTarget_region(ctx context.Context, field graphql.CollectedField, obj *hin.SpreadTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpreadTarget_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpreadTarget().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpreadTarget_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpreadTarget",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpreadTarget_kind(ctx context.Context, field graphql.CollectedField, obj *hin.SpreadTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpreadTarget_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.OrganisationKind) graphql.Marshaler {
+			return ec.marshalNOrganisationKind2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisationKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpreadTarget_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpreadTarget", field, false, false, errors.New("field of type OrganisationKind does not have child fields"))
+}
+
+func (ec *executionContext) _SpreadTarget_organisations(ctx context.Context, field graphql.CollectedField, obj *hin.SpreadTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpreadTarget_organisations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organisations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpreadTarget_organisations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpreadTarget", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SpreadTarget_notAdopted(ctx context.Context, field graphql.CollectedField, obj *hin.SpreadTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpreadTarget_notAdopted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotAdopted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpreadTarget_notAdopted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpreadTarget", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SpreadTarget_positivePilots(ctx context.Context, field graphql.CollectedField, obj *hin.SpreadTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpreadTarget_positivePilots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PositivePilots, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpreadTarget_positivePilots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpreadTarget", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SpreadTarget_adoptionRegions(ctx context.Context, field graphql.CollectedField, obj *hin.SpreadTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpreadTarget_adoptionRegions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AdoptionRegions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpreadTarget_adoptionRegions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpreadTarget", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SpreadTarget_outcomeValue(ctx context.Context, field graphql.CollectedField, obj *hin.SpreadTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpreadTarget_outcomeValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutcomeValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpreadTarget_outcomeValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpreadTarget", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _SpreadTargetList_on(ctx context.Context, field graphql.CollectedField, obj *hin.SpreadTargets) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpreadTargetList_on(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.On, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpreadTargetList_on(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpreadTargetList", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _SpreadTargetList_totalCount(ctx context.Context, field graphql.CollectedField, obj *hin.SpreadTargets) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpreadTargetList_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpreadTargetList_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpreadTargetList", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SpreadTargetList_targets(ctx context.Context, field graphql.CollectedField, obj *hin.SpreadTargets) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpreadTargetList_targets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Targets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.SpreadTarget) graphql.Marshaler {
+			return ec.marshalNSpreadTarget2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSpreadTargetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpreadTargetList_targets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpreadTargetList",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpreadTarget(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _StageChange_fromStage(ctx context.Context, field graphql.CollectedField, obj *hin.StageChange) (ret graphql.Marshaler) {
@@ -18455,6 +21086,61 @@ func (ec *executionContext) unmarshalInputOrganisationOrder(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputOutcomeEvidence(ctx context.Context, obj any) (hin.OutcomeEvidence, error) {
+	var it hin.OutcomeEvidence
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["includeDrafts"]; !present {
+		asMap["includeDrafts"] = false
+	}
+
+	fieldsInOrder := [...]string{"metric", "above", "window", "includeDrafts"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "metric":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metric"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metric = data
+		case "above":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("above"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Above = data
+		case "window":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("window"))
+			data, err := ec.unmarshalOWindowInput2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Window = data
+		case "includeDrafts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("includeDrafts"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncludeDrafts = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputOutcomeFilter(ctx context.Context, obj any) (hin.OutcomeFilter, error) {
 	var it hin.OutcomeFilter
 	if obj == nil {
@@ -18758,7 +21444,7 @@ func (ec *executionContext) unmarshalInputPilotInput(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"innovationId", "siteId", "status", "startDate", "endDate", "evaluationSummary"}
+	fieldsInOrder := [...]string{"innovationId", "siteId", "status", "startDate", "endDate", "evaluationSummary", "evaluationResult"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18807,6 +21493,13 @@ func (ec *executionContext) unmarshalInputPilotInput(ctx context.Context, obj an
 				return it, err
 			}
 			it.EvaluationSummary = data
+		case "evaluationResult":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evaluationResult"))
+			data, err := ec.unmarshalOPilotEvaluationResult2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐEvaluationResult(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EvaluationResult = data
 		}
 	}
 	return it, nil
@@ -19265,6 +21958,101 @@ func (ec *executionContext) unmarshalInputReturnRow(ctx context.Context, obj any
 				return it, err
 			}
 			it.ProgrammeID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputScaleFilter(ctx context.Context, obj any) (hin.ScaleFilter, error) {
+	var it hin.ScaleFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regionCodes", "programmeIds", "innovationIds", "clinicalArea"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regionCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodes = data
+		case "programmeIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programmeIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProgrammeIDs = data
+		case "innovationIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("innovationIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InnovationIDs = data
+		case "clinicalArea":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clinicalArea"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClinicalArea = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSpreadEvidence(ctx context.Context, obj any) (hin.SpreadEvidence, error) {
+	var it hin.SpreadEvidence
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"positivePilot", "adoptedInRegions", "outcome"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "positivePilot":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positivePilot"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositivePilot = data
+		case "adoptedInRegions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adoptedInRegions"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdoptedInRegions = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalOOutcomeEvidence2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeEvidence(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcome = data
 		}
 	}
 	return it, nil
@@ -20034,6 +22822,135 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var clinicalAreaDuplicationImplementors = []string{"ClinicalAreaDuplication"}
+
+func (ec *executionContext) _ClinicalAreaDuplication(ctx context.Context, sel ast.SelectionSet, obj *hin.ClinicalAreaDuplication) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clinicalAreaDuplicationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClinicalAreaDuplication")
+		case "clinicalArea":
+			out.Values[i] = ec._ClinicalAreaDuplication_clinicalArea(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "innovations":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ClinicalAreaDuplication_innovations(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "innovationCount":
+			out.Values[i] = ec._ClinicalAreaDuplication_innovationCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ClinicalAreaDuplication_regions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "regionCount":
+			out.Values[i] = ec._ClinicalAreaDuplication_regionCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pilots":
+			out.Values[i] = ec._ClinicalAreaDuplication_pilots(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var collaborativeImplementors = []string{"Collaborative", "Node"}
 
 func (ec *executionContext) _Collaborative(ctx context.Context, sel ast.SelectionSet, obj *hin.Collaborative) graphql.Marshaler {
@@ -20147,6 +23064,241 @@ func (ec *executionContext) _Collaborative(ctx context.Context, sel ast.Selectio
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var conversionGroupImplementors = []string{"ConversionGroup"}
+
+func (ec *executionContext) _ConversionGroup(ctx context.Context, sel ast.SelectionSet, obj *hin.ConversionGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversionGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversionGroup")
+		case "region":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ConversionGroup_region(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "programme":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ConversionGroup_programme(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "clinicalArea":
+			out.Values[i] = ec._ConversionGroup_clinicalArea(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "innovation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ConversionGroup_innovation(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "pilots":
+			out.Values[i] = ec._ConversionGroup_pilots(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sameRegion":
+			out.Values[i] = ec._ConversionGroup_sameRegion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "anywhere":
+			out.Values[i] = ec._ConversionGroup_anywhere(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "medianDaysToFirstAdoption":
+			out.Values[i] = ec._ConversionGroup_medianDaysToFirstAdoption(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "medianMonthsToFirstAdoption":
+			out.Values[i] = ec._ConversionGroup_medianMonthsToFirstAdoption(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "medianDaysToFirstAdoptionSameRegion":
+			out.Values[i] = ec._ConversionGroup_medianDaysToFirstAdoptionSameRegion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "medianMonthsToFirstAdoptionSameRegion":
+			out.Values[i] = ec._ConversionGroup_medianMonthsToFirstAdoptionSameRegion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var conversionRateImplementors = []string{"ConversionRate"}
+
+func (ec *executionContext) _ConversionRate(ctx context.Context, sel ast.SelectionSet, obj *hin.ConversionRate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversionRateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversionRate")
+		case "numerator":
+			out.Values[i] = ec._ConversionRate_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._ConversionRate_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._ConversionRate_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22264,6 +25416,11 @@ func (ec *executionContext) _Pilot(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "evaluationResult":
+			out.Values[i] = ec._Pilot_evaluationResult(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "version":
 			out.Values[i] = ec._Pilot_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22398,6 +25555,241 @@ func (ec *executionContext) _PilotConnection(ctx context.Context, sel ast.Select
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var pilotConversionImplementors = []string{"PilotConversion"}
+
+func (ec *executionContext) _PilotConversion(ctx context.Context, sel ast.SelectionSet, obj *hin.PilotConversion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pilotConversionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PilotConversion")
+		case "window":
+			out.Values[i] = ec._PilotConversion_window(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withinMonths":
+			out.Values[i] = ec._PilotConversion_withinMonths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statuses":
+			out.Values[i] = ec._PilotConversion_statuses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._PilotConversion_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._PilotConversion_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var pilotDuplicationImplementors = []string{"PilotDuplication"}
+
+func (ec *executionContext) _PilotDuplication(ctx context.Context, sel ast.SelectionSet, obj *hin.PilotDuplication) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pilotDuplicationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PilotDuplication")
+		case "innovation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PilotDuplication_innovation(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "regions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PilotDuplication_regions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "regionCount":
+			out.Values[i] = ec._PilotDuplication_regionCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pilots":
+			out.Values[i] = ec._PilotDuplication_pilots(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pilotCount":
+			out.Values[i] = ec._PilotDuplication_pilotCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstStart":
+			out.Values[i] = ec._PilotDuplication_firstStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastEnd":
+			out.Values[i] = ec._PilotDuplication_lastEnd(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var pilotDuplicationReportImplementors = []string{"PilotDuplicationReport"}
+
+func (ec *executionContext) _PilotDuplicationReport(ctx context.Context, sel ast.SelectionSet, obj *hin.DuplicationReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pilotDuplicationReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PilotDuplicationReport")
+		case "byInnovation":
+			out.Values[i] = ec._PilotDuplicationReport_byInnovation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byClinicalArea":
+			out.Values[i] = ec._PilotDuplicationReport_byClinicalArea(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23410,6 +26802,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "pilotDuplication":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_pilotDuplication(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "pilotConversion":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_pilotConversion(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "spreadTargets":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_spreadTargets(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -23981,6 +27439,120 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "pilotDuplication":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Region_pilotDuplication(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "pilotConversion":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Region_pilotConversion(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "spreadTargets":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Region_spreadTargets(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24364,6 +27936,198 @@ func (ec *executionContext) _SeriesPoint(ctx context.Context, sel ast.SelectionS
 			}
 		case "reportingCount":
 			out.Values[i] = ec._SeriesPoint_reportingCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var spreadTargetImplementors = []string{"SpreadTarget"}
+
+func (ec *executionContext) _SpreadTarget(ctx context.Context, sel ast.SelectionSet, obj *hin.SpreadTarget) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spreadTargetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpreadTarget")
+		case "rank":
+			out.Values[i] = ec._SpreadTarget_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "innovation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SpreadTarget_innovation(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "region":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SpreadTarget_region(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "kind":
+			out.Values[i] = ec._SpreadTarget_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organisations":
+			out.Values[i] = ec._SpreadTarget_organisations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notAdopted":
+			out.Values[i] = ec._SpreadTarget_notAdopted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "positivePilots":
+			out.Values[i] = ec._SpreadTarget_positivePilots(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "adoptionRegions":
+			out.Values[i] = ec._SpreadTarget_adoptionRegions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outcomeValue":
+			out.Values[i] = ec._SpreadTarget_outcomeValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var spreadTargetListImplementors = []string{"SpreadTargetList"}
+
+func (ec *executionContext) _SpreadTargetList(ctx context.Context, sel ast.SelectionSet, obj *hin.SpreadTargets) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spreadTargetListImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpreadTargetList")
+		case "on":
+			out.Values[i] = ec._SpreadTargetList_on(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SpreadTargetList_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "targets":
+			out.Values[i] = ec._SpreadTargetList_targets(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -25085,6 +28849,26 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNClinicalAreaDuplication2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐClinicalAreaDuplication(ctx context.Context, sel ast.SelectionSet, v hin.ClinicalAreaDuplication) graphql.Marshaler {
+	return ec._ClinicalAreaDuplication(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNClinicalAreaDuplication2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐClinicalAreaDuplicationᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.ClinicalAreaDuplication) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClinicalAreaDuplication2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐClinicalAreaDuplication(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCollaborative2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollaborative(ctx context.Context, sel ast.SelectionSet, v hin.Collaborative) graphql.Marshaler {
 	return ec._Collaborative(ctx, sel, &v)
 }
@@ -25113,6 +28897,30 @@ func (ec *executionContext) unmarshalNCollaborativeKind2githubᚗcomᚋhinᚑgra
 
 func (ec *executionContext) marshalNCollaborativeKind2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollaborativeKind(ctx context.Context, sel ast.SelectionSet, v hin.CollaborativeKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNConversionGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐConversionGroup(ctx context.Context, sel ast.SelectionSet, v hin.ConversionGroup) graphql.Marshaler {
+	return ec._ConversionGroup(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNConversionGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐConversionGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.ConversionGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConversionGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐConversionGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConversionRate2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐConversionRate(ctx context.Context, sel ast.SelectionSet, v hin.ConversionRate) graphql.Marshaler {
+	return ec._ConversionRate(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNCoverage2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *hin.Coverage) graphql.Marshaler {
@@ -25245,6 +29053,22 @@ func (ec *executionContext) marshalNFigureGroup2ᚕgithubᚗcomᚋhinᚑgraphᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -25692,6 +29516,46 @@ func (ec *executionContext) marshalNPilotConnection2ᚖgithubᚗcomᚋhinᚑgrap
 	return ec._PilotConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPilotConversion2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotConversion(ctx context.Context, sel ast.SelectionSet, v *hin.PilotConversion) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PilotConversion(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPilotDuplication2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotDuplication(ctx context.Context, sel ast.SelectionSet, v hin.PilotDuplication) graphql.Marshaler {
+	return ec._PilotDuplication(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPilotDuplication2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotDuplicationᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.PilotDuplication) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPilotDuplication2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotDuplication(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPilotDuplicationReport2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDuplicationReport(ctx context.Context, sel ast.SelectionSet, v *hin.DuplicationReport) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PilotDuplicationReport(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPilotEdge2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v model.Edge[hin.Pilot]) graphql.Marshaler {
 	return ec._PilotEdge(ctx, sel, &v)
 }
@@ -25710,6 +29574,16 @@ func (ec *executionContext) marshalNPilotEdge2ᚕgithubᚗcomᚋhinᚑgraphᚋhi
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNPilotEvaluationResult2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐEvaluationResult(ctx context.Context, v any) (hin.EvaluationResult, error) {
+	var res hin.EvaluationResult
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPilotEvaluationResult2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐEvaluationResult(ctx context.Context, sel ast.SelectionSet, v hin.EvaluationResult) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNPilotInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotInput(ctx context.Context, v any) (hin.PilotInput, error) {
@@ -25735,6 +29609,36 @@ func (ec *executionContext) unmarshalNPilotStatus2githubᚗcomᚋhinᚑgraphᚋh
 
 func (ec *executionContext) marshalNPilotStatus2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotStatus(ctx context.Context, sel ast.SelectionSet, v hin.PilotStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNPilotStatus2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotStatusᚄ(ctx context.Context, v any) ([]hin.PilotStatus, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hin.PilotStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPilotStatus2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPilotStatus2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.PilotStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPilotStatus2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPipeline(ctx context.Context, sel ast.SelectionSet, v *hin.Pipeline) graphql.Marshaler {
@@ -26029,6 +29933,41 @@ func (ec *executionContext) marshalNSeriesPoint2ᚕgithubᚗcomᚋhinᚑgraphᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSpreadEvidence2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSpreadEvidence(ctx context.Context, v any) (hin.SpreadEvidence, error) {
+	res, err := ec.unmarshalInputSpreadEvidence(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSpreadTarget2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSpreadTarget(ctx context.Context, sel ast.SelectionSet, v hin.SpreadTarget) graphql.Marshaler {
+	return ec._SpreadTarget(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSpreadTarget2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSpreadTargetᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.SpreadTarget) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpreadTarget2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSpreadTarget(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpreadTargetList2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSpreadTargets(ctx context.Context, sel ast.SelectionSet, v *hin.SpreadTargets) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SpreadTargetList(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNStageChange2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐStageChange(ctx context.Context, sel ast.SelectionSet, v hin.StageChange) graphql.Marshaler {
@@ -26422,6 +30361,42 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) unmarshalOFigureDimension2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimensionᚄ(ctx context.Context, v any) ([]hin.Dimension, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hin.Dimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFigureDimension2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOFigureDimension2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.Dimension) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFigureDimension2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOFigureFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureFilter(ctx context.Context, v any) (*hin.FigureFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -26721,6 +30696,14 @@ func (ec *executionContext) unmarshalOOrganisationOrder2ᚖgithubᚗcomᚋhinᚑ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOOutcomeEvidence2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeEvidence(ctx context.Context, v any) (*hin.OutcomeEvidence, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOutcomeEvidence(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOOutcomeFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeFilter(ctx context.Context, v any) (*hin.OutcomeFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -26801,6 +30784,22 @@ func (ec *executionContext) marshalOPilot2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑ
 		return graphql.Null
 	}
 	return ec._Pilot(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPilotEvaluationResult2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐEvaluationResult(ctx context.Context, v any) (*hin.EvaluationResult, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(hin.EvaluationResult)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPilotEvaluationResult2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐEvaluationResult(ctx context.Context, sel ast.SelectionSet, v *hin.EvaluationResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOPilotFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐPilotFilter(ctx context.Context, v any) (*hin.PilotFilter, error) {
@@ -26962,6 +30961,14 @@ func (ec *executionContext) unmarshalORegionFilter2ᚖgithubᚗcomᚋhinᚑgraph
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputRegionFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOScaleFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐScaleFilter(ctx context.Context, v any) (*hin.ScaleFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputScaleFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

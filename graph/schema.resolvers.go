@@ -39,6 +39,16 @@ func (r *auditEventResolver) Region(ctx context.Context, obj *hin.AuditEvent) (*
 	return loadRef(ctx, regionRef, obj.RegionID)
 }
 
+// Innovations is the resolver for the innovations field.
+func (r *clinicalAreaDuplicationResolver) Innovations(ctx context.Context, obj *hin.ClinicalAreaDuplication) ([]hin.Innovation, error) {
+	return loadMany(ctx, innovationRef, obj.InnovationIDs)
+}
+
+// Regions is the resolver for the regions field.
+func (r *clinicalAreaDuplicationResolver) Regions(ctx context.Context, obj *hin.ClinicalAreaDuplication) ([]hin.Region, error) {
+	return regionsByCode(ctx, obj.RegionIDs)
+}
+
 // HostRegion is the resolver for the hostRegion field.
 func (r *collaborativeResolver) HostRegion(ctx context.Context, obj *hin.Collaborative) (*hin.Region, error) {
 	return loadOne(ctx, regionRef, obj.HostRegionID)
@@ -47,6 +57,21 @@ func (r *collaborativeResolver) HostRegion(ctx context.Context, obj *hin.Collabo
 // Regions is the resolver for the regions field.
 func (r *collaborativeResolver) Regions(ctx context.Context, obj *hin.Collaborative) ([]hin.Region, error) {
 	return regionsOf(ctx, "collaborative", r.Store.CollaborativeMembers, obj.ID)
+}
+
+// Region is the resolver for the region field.
+func (r *conversionGroupResolver) Region(ctx context.Context, obj *hin.ConversionGroup) (*hin.Region, error) {
+	return loadRef(ctx, regionRef, obj.RegionID)
+}
+
+// Programme is the resolver for the programme field.
+func (r *conversionGroupResolver) Programme(ctx context.Context, obj *hin.ConversionGroup) (*hin.Programme, error) {
+	return loadRef(ctx, programmeRef, obj.ProgrammeID)
+}
+
+// Innovation is the resolver for the innovation field.
+func (r *conversionGroupResolver) Innovation(ctx context.Context, obj *hin.ConversionGroup) (*hin.Innovation, error) {
+	return loadRef(ctx, innovationRef, obj.InnovationID)
 }
 
 // Innovator is the resolver for the innovator field.
@@ -269,6 +294,16 @@ func (r *pilotResolver) Outcomes(ctx context.Context, obj *hin.Pilot, first *int
 	return nestedConnection(ctx, "outcome", "pilot", obj.ID, filter, orderBy.Order(), first, after, r.Store.Outcomes, r.Store.CountOutcomes)
 }
 
+// Innovation is the resolver for the innovation field.
+func (r *pilotDuplicationResolver) Innovation(ctx context.Context, obj *hin.PilotDuplication) (*hin.Innovation, error) {
+	return loadOne(ctx, innovationRef, obj.InnovationID)
+}
+
+// Regions is the resolver for the regions field.
+func (r *pilotDuplicationResolver) Regions(ctx context.Context, obj *hin.PilotDuplication) ([]hin.Region, error) {
+	return regionsByCode(ctx, obj.RegionIDs)
+}
+
 // Parent is the resolver for the parent field.
 func (r *programmeResolver) Parent(ctx context.Context, obj *hin.Programme) (*hin.Programme, error) {
 	return loadRef(ctx, programmeRef, obj.ParentID)
@@ -394,6 +429,21 @@ func (r *queryResolver) AuditTrail(ctx context.Context, first *int, after *strin
 	return rootConnection(ctx, filter, auditOrder(orderBy), first, after, r.Store.AuditTrail, r.Store.CountAuditTrail)
 }
 
+// PilotDuplication is the resolver for the pilotDuplication field.
+func (r *queryResolver) PilotDuplication(ctx context.Context, window *hin.WindowInput, filter *hin.ScaleFilter) (*hin.DuplicationReport, error) {
+	return pilotDuplication(ctx, r.Store, window, filter)
+}
+
+// PilotConversion is the resolver for the pilotConversion field.
+func (r *queryResolver) PilotConversion(ctx context.Context, window hin.WindowInput, withinMonths *int, statuses []hin.PilotStatus, groupBy []hin.Dimension, filter *hin.ScaleFilter) (*hin.PilotConversion, error) {
+	return pilotConversion(ctx, r.Store, window, withinMonths, statuses, groupBy, filter)
+}
+
+// SpreadTargets is the resolver for the spreadTargets field.
+func (r *queryResolver) SpreadTargets(ctx context.Context, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) (*hin.SpreadTargets, error) {
+	return spreadTargets(ctx, r.Store, evidence, kinds, on, first, filter)
+}
+
 // Organisations is the resolver for the organisations field.
 func (r *regionResolver) Organisations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error) {
 	return nestedConnection(ctx, "organisation", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Organisations, r.Store.CountOrganisations)
@@ -459,14 +509,47 @@ func (r *regionResolver) AdoptionSpread(ctx context.Context, obj *hin.Region, in
 	return regionalAdoptionSpread(ctx, r.Store, obj, hin.SpreadRequest{InnovationID: innovationID, ProgrammeID: programmeID, Kinds: kinds, On: on})
 }
 
+// PilotDuplication is the resolver for the pilotDuplication field.
+func (r *regionResolver) PilotDuplication(ctx context.Context, obj *hin.Region, window *hin.WindowInput, filter *hin.ScaleFilter) (*hin.DuplicationReport, error) {
+	return regionalPilotDuplication(ctx, r.Store, obj, window, filter)
+}
+
+// PilotConversion is the resolver for the pilotConversion field.
+func (r *regionResolver) PilotConversion(ctx context.Context, obj *hin.Region, window hin.WindowInput, withinMonths *int, statuses []hin.PilotStatus, groupBy []hin.Dimension, filter *hin.ScaleFilter) (*hin.PilotConversion, error) {
+	return regionalPilotConversion(ctx, r.Store, obj, window, withinMonths, statuses, groupBy, filter)
+}
+
+// SpreadTargets is the resolver for the spreadTargets field.
+func (r *regionResolver) SpreadTargets(ctx context.Context, obj *hin.Region, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) (*hin.SpreadTargets, error) {
+	return regionalSpreadTargets(ctx, r.Store, obj, evidence, kinds, on, first, filter)
+}
+
+// Innovation is the resolver for the innovation field.
+func (r *spreadTargetResolver) Innovation(ctx context.Context, obj *hin.SpreadTarget) (*hin.Innovation, error) {
+	return loadOne(ctx, innovationRef, obj.InnovationID)
+}
+
+// Region is the resolver for the region field.
+func (r *spreadTargetResolver) Region(ctx context.Context, obj *hin.SpreadTarget) (*hin.Region, error) {
+	return loadOne(ctx, regionRef, obj.RegionID)
+}
+
 // Adoption returns AdoptionResolver implementation.
 func (r *Resolver) Adoption() AdoptionResolver { return &adoptionResolver{r} }
 
 // AuditEvent returns AuditEventResolver implementation.
 func (r *Resolver) AuditEvent() AuditEventResolver { return &auditEventResolver{r} }
 
+// ClinicalAreaDuplication returns ClinicalAreaDuplicationResolver implementation.
+func (r *Resolver) ClinicalAreaDuplication() ClinicalAreaDuplicationResolver {
+	return &clinicalAreaDuplicationResolver{r}
+}
+
 // Collaborative returns CollaborativeResolver implementation.
 func (r *Resolver) Collaborative() CollaborativeResolver { return &collaborativeResolver{r} }
+
+// ConversionGroup returns ConversionGroupResolver implementation.
+func (r *Resolver) ConversionGroup() ConversionGroupResolver { return &conversionGroupResolver{r} }
 
 // Innovation returns InnovationResolver implementation.
 func (r *Resolver) Innovation() InnovationResolver { return &innovationResolver{r} }
@@ -486,6 +569,9 @@ func (r *Resolver) Outcome() OutcomeResolver { return &outcomeResolver{r} }
 // Pilot returns PilotResolver implementation.
 func (r *Resolver) Pilot() PilotResolver { return &pilotResolver{r} }
 
+// PilotDuplication returns PilotDuplicationResolver implementation.
+func (r *Resolver) PilotDuplication() PilotDuplicationResolver { return &pilotDuplicationResolver{r} }
+
 // Programme returns ProgrammeResolver implementation.
 func (r *Resolver) Programme() ProgrammeResolver { return &programmeResolver{r} }
 
@@ -495,17 +581,24 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Region returns RegionResolver implementation.
 func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
+// SpreadTarget returns SpreadTargetResolver implementation.
+func (r *Resolver) SpreadTarget() SpreadTargetResolver { return &spreadTargetResolver{r} }
+
 type (
-	adoptionResolver      struct{ *Resolver }
-	auditEventResolver    struct{ *Resolver }
-	collaborativeResolver struct{ *Resolver }
-	innovationResolver    struct{ *Resolver }
-	metricResolver        struct{ *Resolver }
-	mutationResolver      struct{ *Resolver }
-	organisationResolver  struct{ *Resolver }
-	outcomeResolver       struct{ *Resolver }
-	pilotResolver         struct{ *Resolver }
-	programmeResolver     struct{ *Resolver }
-	queryResolver         struct{ *Resolver }
-	regionResolver        struct{ *Resolver }
+	adoptionResolver                struct{ *Resolver }
+	auditEventResolver              struct{ *Resolver }
+	clinicalAreaDuplicationResolver struct{ *Resolver }
+	collaborativeResolver           struct{ *Resolver }
+	conversionGroupResolver         struct{ *Resolver }
+	innovationResolver              struct{ *Resolver }
+	metricResolver                  struct{ *Resolver }
+	mutationResolver                struct{ *Resolver }
+	organisationResolver            struct{ *Resolver }
+	outcomeResolver                 struct{ *Resolver }
+	pilotResolver                   struct{ *Resolver }
+	pilotDuplicationResolver        struct{ *Resolver }
+	programmeResolver               struct{ *Resolver }
+	queryResolver                   struct{ *Resolver }
+	regionResolver                  struct{ *Resolver }
+	spreadTargetResolver            struct{ *Resolver }
 )

@@ -43,7 +43,7 @@ type baseline struct {
 	api func(data []byte, ref *reference) (figures, error)
 }
 
-var benchQueries = []*benchQuery{
+var benchQueries = append([]*benchQuery{
 	{
 		name: "figure_count",
 		gql: `query BenchFigureCount { figure(metrics: ["patients_benefiting"], window: {financialYear: "` + fyLabel + `"}) {
@@ -82,7 +82,7 @@ var benchQueries = []*benchQuery{
 		gql: `query BenchNestedPage { regions { code innovations(first: 5) { nodes { name pilots(first: 5) { nodes {
   outcomes(first: 10) { totalCount nodes { value periodStart metric { code } } } } } } } } }`,
 	},
-}
+}, scaleBenchQueries...)
 
 func queryNames() []string {
 	names := make([]string, len(benchQueries))

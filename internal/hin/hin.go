@@ -90,8 +90,11 @@ type Pilot struct {
 	StartDate         time.Time   `db:"start_date"`
 	EndDate           *time.Time  `db:"end_date"`
 	EvaluationSummary *string     `db:"evaluation_summary"`
-	Version           int         `db:"version"`
-	ArchivedAt        *time.Time  `db:"archived_at"`
+	// EvaluationResult is the evaluation's verdict as data, set by the
+	// region that ran the pilot.
+	EvaluationResult EvaluationResult `db:"evaluation_result"`
+	Version          int              `db:"version"`
+	ArchivedAt       *time.Time       `db:"archived_at"`
 }
 
 // Adoption records an organisation taking up an innovation for routine use.

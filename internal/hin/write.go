@@ -141,6 +141,9 @@ type PilotInput struct {
 	StartDate         time.Time   `json:"startDate"`
 	EndDate           *time.Time  `json:"endDate"`
 	EvaluationSummary *string     `json:"evaluationSummary"`
+	// EvaluationResult, when nil, is NOT_YET_EVALUATED on create and left
+	// as it was on update.
+	EvaluationResult *EvaluationResult `json:"evaluationResult"`
 }
 
 // Validate checks what can be checked without the database.

@@ -8,7 +8,7 @@ import (
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
-const pilotCols = `pl.id, pl.innovation_id, pl.site_id, pl.region_id, pl.status, pl.start_date, pl.end_date, pl.evaluation_summary, pl.version, pl.archived_at`
+const pilotCols = `pl.id, pl.innovation_id, pl.site_id, pl.region_id, pl.status, pl.start_date, pl.end_date, pl.evaluation_summary, pl.evaluation_result, pl.version, pl.archived_at`
 
 var pilotList = listDef{
 	cols:         pilotCols,
@@ -132,9 +132,9 @@ func (s *Store) CreatePilot(ctx context.Context, in hin.PilotInput, key *string)
 			}
 			return err
 		}
-		const q = `INSERT INTO pilot AS pl (id, innovation_id, site_id, region_id, status, start_date, end_date, evaluation_summary)
-			VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7) RETURNING ` + pilotCols
-		if err := w.get(&out, q, innovation, site, region, string(in.Status), in.StartDate, in.EndDate, in.EvaluationSummary); err != nil {
+		const q = `INSERT INTO pilot AS pl (id, innovation_id, site_id, region_id, status, start_date, end_date, evaluation_summary, evaluation_result)
+			VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, coalesce($8, 'NOT_YET_EVALUATED')) RETURNING ` + pilotCols
+		if err := w.get(&out, q, innovation, site, region, string(in.Status), in.StartDate, in.EndDate, in.EvaluationSummary, evaluationResult(in)); err != nil {
 			return err
 		}
 		if err := w.audit("CREATE", hin.KindPilot, &out.ID, region, nil, out); err != nil {
@@ -187,13 +187,23 @@ func (s *Store) UpdatePilot(ctx context.Context, id string, version int, in hin.
 			}
 		}
 		const q = `UPDATE pilot AS pl SET innovation_id = $2, site_id = $3, region_id = $4, status = $5, start_date = $6, end_date = $7,
-			evaluation_summary = $8, version = version + 1 WHERE pl.id = $1 RETURNING ` + pilotCols
-		if err := w.get(&out, q, uuid, innovation, site, region, string(in.Status), in.StartDate, in.EndDate, in.EvaluationSummary); err != nil {
+			evaluation_summary = $8, evaluation_result = coalesce($9, evaluation_result), version = version + 1
+			WHERE pl.id = $1 RETURNING ` + pilotCols
+		if err := w.get(&out, q, uuid, innovation, site, region, string(in.Status), in.StartDate, in.EndDate, in.EvaluationSummary, evaluationResult(in)); err != nil {
 			return err
 		}
 		return w.audit("UPDATE", hin.KindPilot, &uuid, region, before, out)
 	})
 	return out, err
+}
+
+// evaluationResult is the result to store, nil when the input names none.
+func evaluationResult(in hin.PilotInput) *string {
+	if in.EvaluationResult == nil {
+		return nil
+	}
+	s := string(*in.EvaluationResult)
+	return &s
 }
 
 // ArchivePilot hides the pilot from lists; it stays reachable by ID.
