@@ -225,6 +225,8 @@ type measure struct {
 	fragDepth map[string]int
 	counted   map[string]bool
 	steps     int // selections visited, for tests of linearity
+	// introspects is set when the operation reads __schema or __type.
+	introspects bool
 }
 
 func newMeasure(ctx context.Context, es graphql.ExecutableSchema, doc *ast.QueryDocument, vars map[string]any) *measure {
@@ -240,6 +242,9 @@ func (m *measure) depth(set ast.SelectionSet) int {
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" {
+				m.introspects = true
+			}
 			d = 1 + m.depth(s.SelectionSet)
 		case *ast.InlineFragment:
 			d = m.depth(s.SelectionSet)

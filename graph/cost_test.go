@@ -14,6 +14,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
@@ -177,7 +178,7 @@ func TestStringsForNumbersAreRefused(t *testing.T) {
 		}
 		if got := strictVariables(es.Schema(), op, vars); (got != nil) != tc.bad {
 			t.Errorf("%v: strict check said %v", tc.vars, got)
-		} else if got != nil && got.Extensions["code"] != codeBadVariable {
+		} else if got != nil && got.Extensions["code"] != hin.EVALIDATION {
 			t.Errorf("%v: code %v", tc.vars, got.Extensions["code"])
 		}
 	}
@@ -431,5 +432,52 @@ func TestCostBoundsTheResponse(t *testing.T) {
 		if got := countObjects(resp.Data) - 1; got > cost {
 			t.Errorf("query %d returned %d objects but was costed %d\n%s\n%v", i, got, cost, q, vars)
 		}
+	}
+}
+
+func TestRepeatsCountEachFragmentOncePerSelectionSet(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		query string
+		name  string
+		most  int
+	}{
+		{"{ regions { code code name } }", "code", 2},
+		{fragmentBomb(30, "__typename"), "", 1},
+		{"{ regions { ...A ...A ...B } } fragment A on Region { code code } fragment B on Region { ...A code }", "code", 3},
+		{"{ regions { ... on Region { code } code a: code } }", "code", 2},
+		{"{ a: regions { x: code x: name } }", "x", 2},
+		{"{ ...A } fragment A on Query { ...B } fragment B on Query { ...A regions { code } }", "", 1},
+	} {
+		doc, err := parser.ParseQuery(&ast.Source{Input: tc.query})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name, n := mostRepeated(doc); n != tc.most || (tc.most > 1 && name != tc.name) {
+			t.Errorf("%.60s: %s %d times, want %s %d times", tc.query, name, n, tc.name, tc.most)
+		}
+	}
+}
+
+// BenchmarkHostileShapes times whole requests of the shapes issue 8 found,
+// under the shipped limits: go test -run - -bench HostileShapes ./graph/
+func BenchmarkHostileShapes(b *testing.B) {
+	limits := Limits{MaxTokens: 2000, MaxDepth: 15, MaxAliases: 15, MaxDirectives: 50, MaxCost: 50000, MaxCostAnonymous: 10000, MaxQueryBytes: 64 << 10}
+	h := NewHandler(nil, Options{Limits: limits, Introspection: true})
+	for _, tc := range []struct{ name, query string }{
+		{"fragments doubled 30 times, answered", fragmentBomb(30, "__typename")},
+		{"fragments doubled 30 times, refused for cost", fragmentBomb(30, "regions { code }")},
+		{"one field 1900 times, refused", "{ regions { " + strings.Repeat("code ", 1900) + "} }"},
+		{"32 copies of 32 copies, refused", "{ " + strings.Repeat("regions { "+strings.Repeat("code ", 32)+"} ", 32) + "}"},
+	} {
+		body, _ := json.Marshal(map[string]any{"query": tc.query})
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+			}
+		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -46,11 +45,6 @@ func presentError(log *slog.Logger, maySuggest func(context.Context) bool) graph
 		if errors.As(err, &parsed) && parsed.Extensions["code"] != nil {
 			return gqlErr // parser and validation errors carry their own code
 		}
-		if strings.HasSuffix(err.Error(), "introspection disabled") {
-			gqlErr.Message = "introspection is not available to callers without a token on this server"
-			setExt(gqlErr, "code", "INTROSPECTION_DISABLED")
-			return gqlErr
-		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			gqlErr.Message = "the request took too long and was cancelled"
 			setExt(gqlErr, "code", hin.ETIMEOUT)
@@ -58,7 +52,7 @@ func presentError(log *slog.Logger, maySuggest func(context.Context) bool) graph
 		}
 		if parsed != nil && parsed.Err == nil && parsed.Path == nil {
 			// gqlgen's own messages about the request (bad variables, unknown operation)
-			setExt(gqlErr, "code", "BAD_REQUEST")
+			setExt(gqlErr, "code", hin.EBADREQUEST)
 			return gqlErr
 		}
 		log.ErrorContext(ctx, "request failed", "err", err, "path", gqlErr.Path.String())

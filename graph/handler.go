@@ -43,10 +43,11 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: s}, Complexity: costs()}))
 	addTransports(srv, !opts.SimpleGET)
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
 	limits := opts.Limits
 	// before persisted queries, so the allow-list can turn a hash into its query
-	srv.Use(&limitExtension{l: &limits, introspection: opts.Introspection})
+	srv.Use(&limitExtension{l: &limits, introspection: opts.Introspection, cache: queries})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hin-graph/hin-graph/internal/httpapi"
+
 	"github.com/lib/pq"
 
 	"github.com/hin-graph/hin-graph/graph"
@@ -116,6 +118,9 @@ func checkClean(t testing.TB, res apiResult, input []byte) {
 		code, _ := e.Extensions["code"].(string)
 		if code == "" || code == hin.EINTERNAL {
 			t.Fatalf("error without a useful code (%q): %.300q", code, e.Message)
+		}
+		if !slices.Contains(hin.ErrorCodes, code) {
+			t.Fatalf("code %s is not declared in hin.ErrorCodes", code)
 		}
 		if e.Message == "" {
 			t.Fatalf("error %s without a message", code)
@@ -764,8 +769,8 @@ func TestLongSearchTextBug(t *testing.T) {
 		vars: map[string]any{"s": strings.Repeat("A", 1<<20-100)}, codes: []string{hin.EINVALID}})
 }
 
-// cmdLimits are cmd/hingraph's defaults for the query limits.
-var cmdLimits = graph.Limits{MaxTokens: 2000, MaxDepth: 15, MaxAliases: 15, MaxDirectives: 50, MaxCost: 50000, MaxCostAnonymous: 10000, MaxQueryBytes: 64 << 10}
+// cmdLimits are the shipped defaults for the query limits.
+var cmdLimits = httpapi.DefaultConfig().Limits
 
 // TestHostileQueriesUnderDefaultLimits: what the server's limits are for.
 // Without them (the handler's zero Options), 10,000 aliases of __typename
@@ -791,6 +796,9 @@ func TestHostileQueriesUnderDefaultLimits(t *testing.T) {
 		{name: "nested list variable", raw: []byte(`{"query":"query($c: [String!]) { innovations(filter: {regionCodes: $c}) { nodes { id } } }","variables":{"c":` + nestedText("[", "]", 9_000) + `}}`)},
 		// issue 8: each fragment spread twice in the next, 2^26 expansions
 		{name: "doubling fragments", doc: doublingFragments(26, "regions { code }"), codes: []string{"COST_LIMIT_EXCEEDED"}},
+		{name: "one field 1,900 times", doc: "{ regions { " + strings.Repeat("code ", 1900) + "} }", codes: []string{"FIELD_REPEAT_LIMIT_EXCEEDED"}},
+		{name: "32 copies of 32 copies", doc: "{ " + strings.Repeat("regions { "+strings.Repeat("name ", 32)+"} ", 32) + "}", codes: []string{"FIELD_REPEAT_LIMIT_EXCEEDED"}},
+		{name: "one field across 40 fragments", doc: manyFragmentsOf(40, 30, "code"), codes: []string{"FIELD_REPEAT_LIMIT_EXCEEDED"}},
 		{name: "Int variable sent as a string", doc: `query($n: Int) { regions { outcomes(first: $n) { nodes { id } } } }`,
 			vars: map[string]any{"n": "500"}, codes: []string{"GRAPHQL_VALIDATION_FAILED"}},
 		{name: "two-level page sent as strings", doc: `query($n: Int, $m: Int) { innovations(first: $n) { nodes { pilots(first: $m) { nodes { id } } } } }`,
@@ -814,6 +822,21 @@ func TestHostileQueriesUnderDefaultLimits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyFragmentsOf spreads n fragments into one selection set, each
+// selecting field k times.
+func manyFragmentsOf(n, k int, field string) string {
+	var b strings.Builder
+	b.WriteString("{ regions { ")
+	for i := range n {
+		fmt.Fprintf(&b, "...R%d ", i)
+	}
+	b.WriteString("} }")
+	for i := range n {
+		fmt.Fprintf(&b, " fragment R%d on Region { %s}", i, strings.Repeat(field+" ", k))
+	}
+	return b.String()
 }
 
 // doublingFragments spreads each fragment twice in the next.

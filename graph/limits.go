@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/lexer"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
@@ -43,25 +44,12 @@ type Limits struct {
 	// the SHA-256 of each registered query text mapped to the text.
 	AllowList map[string]string
 	// OnReject is told which limit refused a request (for metrics).
-	OnReject func(limit string)
+	OnReject func(limit hin.Limit)
 }
-
-// Error codes of the limits, in extensions.code.
-const (
-	codeTokenLimit     = "TOKEN_LIMIT_EXCEEDED"
-	codeDepthLimit     = "DEPTH_LIMIT_EXCEEDED"
-	codeAliasLimit     = "ALIAS_LIMIT_EXCEEDED"
-	codeDirectiveLimit = "DIRECTIVE_LIMIT_EXCEEDED"
-	codeCostLimit      = "COST_LIMIT_EXCEEDED"
-	codeNotAllowed     = "PERSISTED_QUERY_NOT_ALLOWED"
-	codeQueryTooLarge  = "QUERY_TOO_LARGE"
-	// codeBadVariable is gqlgen's own code for variables that do not coerce.
-	codeBadVariable = "GRAPHQL_VALIDATION_FAILED"
-)
 
 // limitError is a refused request with a stable code and a message that
 // says how to get under the limit.
-func (l *Limits) reject(limit, code, format string, args ...any) *gqlerror.Error {
+func (l *Limits) reject(limit hin.Limit, code, format string, args ...any) *gqlerror.Error {
 	if l.OnReject != nil {
 		l.OnReject(limit)
 	}
@@ -74,6 +62,7 @@ type limitExtension struct {
 	l             *Limits
 	introspection bool
 	es            graphql.ExecutableSchema
+	cache         graphql.Cache[*ast.QueryDocument] // the server's parsed-query cache
 }
 
 var (
@@ -98,7 +87,7 @@ func (e *limitExtension) MutateOperationParameters(ctx context.Context, p *graph
 		}
 	}
 	if l.MaxQueryBytes > 0 && len(p.Query) > l.MaxQueryBytes {
-		return l.reject("query_size", codeQueryTooLarge, "the query text is %d bytes; the limit is %d", len(p.Query), l.MaxQueryBytes)
+		return l.reject(hin.LimitQuerySize, hin.EQUERYTOOLARGE, "the query text is %d bytes; the limit is %d", len(p.Query), l.MaxQueryBytes)
 	}
 	// every token is at least a byte, so a short query needs no counting
 	if l.MaxTokens > 0 && len(p.Query) > l.MaxTokens {
@@ -110,11 +99,29 @@ func (e *limitExtension) MutateOperationParameters(ctx context.Context, p *graph
 				break // the parser reports lexical errors properly
 			}
 			if n++; n > l.MaxTokens {
-				return l.reject("tokens", codeTokenLimit, "the query has more than %d tokens; split it into smaller queries", l.MaxTokens)
+				return l.reject(hin.LimitTokens, hin.ETOKENLIMIT, "the query has more than %d tokens; split it into smaller queries", l.MaxTokens)
+			}
+		}
+	}
+	// A query in the cache was validated before; any other is parsed here
+	// once more (linear) so that validation never sees a field repeated
+	// enough to make it slow. Each repeat is at least two bytes.
+	if len(p.Query) > 2*maxFieldRepeats && !e.cached(ctx, p.Query) {
+		if doc, err := parser.ParseQuery(&ast.Source{Input: p.Query}); err == nil {
+			if name, n := mostRepeated(doc); n > maxFieldRepeats {
+				return l.reject(hin.LimitRepeats, hin.EREPEATLIMIT, "%s is selected %d times in one selection set; the limit is %d: select it once", hin.Quote(name), n, maxFieldRepeats)
 			}
 		}
 	}
 	return nil
+}
+
+func (e *limitExtension) cached(ctx context.Context, query string) bool {
+	if e.cache == nil {
+		return false
+	}
+	_, ok := e.cache.Get(ctx, query)
+	return ok
 }
 
 // allow lets anonymous callers run only registered operations, sent as the
@@ -129,11 +136,11 @@ func (l *Limits) allow(p *graphql.RawParams) *gqlerror.Error {
 				}
 			}
 		}
-		return l.reject("allowlist", codeNotAllowed, "this endpoint runs only registered operations for callers without a token")
+		return l.reject(hin.LimitAllowList, hin.EPERSISTEDNOTALLOWED, "this endpoint runs only registered operations for callers without a token")
 	}
 	sum := sha256.Sum256([]byte(p.Query))
 	if _, ok := l.AllowList[hex.EncodeToString(sum[:])]; !ok {
-		return l.reject("allowlist", codeNotAllowed, "this endpoint runs only registered operations for callers without a token")
+		return l.reject(hin.LimitAllowList, hin.EPERSISTEDNOTALLOWED, "this endpoint runs only registered operations for callers without a token")
 	}
 	return nil
 }
@@ -146,16 +153,25 @@ func (e *limitExtension) MutateOperationContext(ctx context.Context, oc *graphql
 		return err
 	}
 	m := newMeasure(ctx, e.es, oc.Doc, oc.Variables)
-	if depth := m.depth(oc.Operation.SelectionSet); l.MaxDepth > 0 && depth > l.MaxDepth {
-		return l.reject("depth", codeDepthLimit, "the query is nested %d levels deep; the limit is %d", depth, l.MaxDepth)
+	depth := m.depth(oc.Operation.SelectionSet)
+	if m.introspects && oc.DisableIntrospection {
+		// refused here, with our code, rather than by gqlgen's resolver
+		msg := "introspection is turned off on this server"
+		if e.introspection {
+			msg = "introspection is not available to callers without a token on this server"
+		}
+		return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": hin.EINTROSPECTION}}
+	}
+	if l.MaxDepth > 0 && depth > l.MaxDepth {
+		return l.reject(hin.LimitDepth, hin.EDEPTHLIMIT, "the query is nested %d levels deep; the limit is %d", depth, l.MaxDepth)
 	}
 	m.count(oc.Operation.SelectionSet)
 	m.directives += len(oc.Operation.Directives)
 	if l.MaxAliases > 0 && m.aliases > l.MaxAliases {
-		return l.reject("aliases", codeAliasLimit, "the query uses %d aliases; the limit is %d", m.aliases, l.MaxAliases)
+		return l.reject(hin.LimitAliases, hin.EALIASLIMIT, "the query uses %d aliases; the limit is %d", m.aliases, l.MaxAliases)
 	}
 	if l.MaxDirectives > 0 && m.directives > l.MaxDirectives {
-		return l.reject("directives", codeDirectiveLimit, "the query uses %d directives; the limit is %d", m.directives, l.MaxDirectives)
+		return l.reject(hin.LimitDirectives, hin.EDIRECTIVELIMIT, "the query uses %d directives; the limit is %d", m.directives, l.MaxDirectives)
 	}
 	maxCost := l.MaxCost
 	if anonymous && l.MaxCostAnonymous > 0 {
@@ -167,7 +183,7 @@ func (e *limitExtension) MutateOperationContext(ctx context.Context, oc *graphql
 			if anonymous && l.MaxCostAnonymous > 0 {
 				who = " for callers without a token"
 			}
-			return l.reject("cost", codeCostLimit, "the query could return up to %d values (each field 1, times the most items of every list around it: first for a page, the periods of a series, the groups of a breakdown); the limit%s is %d: ask for fewer items per page, a shorter window or fewer groups", cost, who, maxCost)
+			return l.reject(hin.LimitCost, hin.ECOSTLIMIT, "the query could return up to %d values (each field 1, times the most items of every list around it: first for a page, the periods of a series, the groups of a breakdown); the limit%s is %d: ask for fewer items per page, a shorter window or fewer groups", cost, who, maxCost)
 		}
 	}
 	return nil

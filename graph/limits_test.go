@@ -18,7 +18,8 @@ import (
 	"github.com/hin-graph/hin-graph/internal/testdb"
 )
 
-// defaultLimits are the shipped defaults (cmd/hingraph/config.go).
+// defaultLimits are the shipped limits less anonymous introspection and the
+// anonymous cost limit (see cmdLimits for the shipped ones).
 var defaultLimits = graph.Limits{MaxTokens: 2000, MaxDepth: 15, MaxAliases: 15, MaxDirectives: 50, MaxCost: 50000}
 
 func limitedServer(t *testing.T, l graph.Limits, who hin.Principal) *server {
@@ -106,11 +107,16 @@ func TestLimitsStopHostileQueries(t *testing.T) {
 func TestIntrospectionAndSuggestionsFollowTheCaller(t *testing.T) {
 	t.Parallel()
 	anon := limitedServer(t, defaultLimits, hin.Principal{})
-	errs := anon.queryErr(t, `{ __schema { types { name } } }`)
-	if !strings.Contains(strings.ToLower(errs[0].Message), "introspection") {
-		t.Errorf("anonymous introspection: %+v", errs)
+	for _, q := range []string{
+		`{ __schema { types { name } } }`,
+		`{ ...Q } fragment Q on Query { ... on Query { __type(name: "Region") { name } } }`,
+	} {
+		errs := anon.queryErr(t, q)
+		if codeOf(errs) != hin.EINTROSPECTION || !strings.Contains(errs[0].Message, "introspection") {
+			t.Errorf("anonymous introspection %s: %+v", q, errs)
+		}
 	}
-	errs = anon.queryErr(t, `{ regions { cod } }`)
+	errs := anon.queryErr(t, `{ regions { cod } }`)
 	if strings.Contains(errs[0].Message, "Did you mean") {
 		t.Errorf("suggestions leak the schema to anonymous callers: %q", errs[0].Message)
 	}

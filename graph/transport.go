@@ -15,6 +15,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
 // We serve GraphQL over HTTP as the GraphQL-over-HTTP spec describes it:
@@ -39,14 +41,6 @@ const (
 
 	// allowedMethods is the Allow header for the GraphQL endpoint.
 	allowedMethods = "GET, POST, OPTIONS"
-
-	codeBadRequest        = "BAD_REQUEST"
-	codePreflightRequired = "PREFLIGHT_REQUIRED"
-	codeMethodNotAllowed  = "METHOD_NOT_ALLOWED"
-	codeUnsupportedMedia  = "UNSUPPORTED_MEDIA_TYPE"
-	codeTooLarge          = "REQUEST_TOO_LARGE"
-	// gqlgen's APQ extension marks an unknown query hash with this code.
-	codePersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND"
 )
 
 // addTransports chooses how GraphQL travels over HTTP. The first transport
@@ -77,7 +71,7 @@ func (otherMethods) Supports(r *http.Request) bool {
 func (otherMethods) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	setResponseType(w, responseMedia(r))
 	w.Header().Set("Allow", allowedMethods)
-	refuse(w, r.Context(), exec, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+	refuse(w, r.Context(), exec, http.StatusMethodNotAllowed, hin.EMETHOD,
 		"use GET for queries or POST with an application/json body")
 }
 
@@ -189,7 +183,7 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 
 func refuseNonQuery(w http.ResponseWriter, ctx context.Context, exec graphql.GraphExecutor) {
 	w.Header().Set("Allow", http.MethodPost)
-	refuse(w, ctx, exec, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+	refuse(w, ctx, exec, http.StatusMethodNotAllowed, hin.EMETHOD,
 		"only queries may be sent with GET; send mutations with POST")
 }
 
@@ -217,7 +211,7 @@ func requestErrorStatus(media string, errs gqlerror.List) int {
 		return http.StatusOK
 	}
 	for _, e := range errs {
-		if code, _ := e.Extensions["code"].(string); code != codePersistedQueryNotFound {
+		if code, _ := e.Extensions["code"].(string); code != hin.EPERSISTEDNOTFOUND {
 			return http.StatusBadRequest
 		}
 	}

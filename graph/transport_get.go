@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
 // getTransport runs queries sent as URL parameters: query, operationName,
@@ -44,7 +46,7 @@ func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 	media := responseMedia(r)
 	setResponseType(w, media)
 	bad := func(msg string) {
-		refuse(w, r.Context(), exec, http.StatusBadRequest, codeBadRequest, msg)
+		refuse(w, r.Context(), exec, http.StatusBadRequest, hin.EBADREQUEST, msg)
 	}
 	start := graphql.Now()
 	q, err := url.ParseQuery(r.URL.RawQuery)
@@ -81,7 +83,7 @@ func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 			refuseNonQuery(w, r.Context(), exec)
 			return
 		}
-		refuse(w, r.Context(), exec, http.StatusBadRequest, codePreflightRequired,
+		refuse(w, r.Context(), exec, http.StatusBadRequest, hin.EPREFLIGHT,
 			"a GET request must carry a GraphQL-Require-Preflight (or X-Requested-With) header, so that no other site can send it unnoticed; or use POST")
 		return
 	}

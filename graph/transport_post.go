@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
 // postTransport runs one GraphQL request sent as a JSON object. It takes
@@ -28,22 +30,22 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	if msg := checkContentType(r.Header.Get("Content-Type")); msg != "" {
 		// The body is not read: a form or text/plain POST can come from
 		// any web page without a CORS preflight (CSRF).
-		refuse(w, ctx, exec, http.StatusUnsupportedMediaType, codeUnsupportedMedia, msg)
+		refuse(w, ctx, exec, http.StatusUnsupportedMediaType, hin.EMEDIATYPE, msg)
 		return
 	}
 	start := graphql.Now()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			refuse(w, ctx, exec, http.StatusRequestEntityTooLarge, codeTooLarge, "request body too large")
+			refuse(w, ctx, exec, http.StatusRequestEntityTooLarge, hin.ETOOLARGE, "request body too large")
 		} else {
-			refuse(w, ctx, exec, http.StatusBadRequest, codeBadRequest, "could not read the request body")
+			refuse(w, ctx, exec, http.StatusBadRequest, hin.EBADREQUEST, "could not read the request body")
 		}
 		return
 	}
 	params, msg := decodePostBody(body)
 	if msg != "" {
-		refuse(w, ctx, exec, http.StatusBadRequest, codeBadRequest, msg)
+		refuse(w, ctx, exec, http.StatusBadRequest, hin.EBADREQUEST, msg)
 		return
 	}
 	params.Headers = r.Header

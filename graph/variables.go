@@ -24,7 +24,7 @@ func strictVariables(schema *ast.Schema, op *ast.OperationDefinition, vars map[s
 			if msg := checkValue(schema, def.Type, v); msg != "" {
 				err := gqlerror.ErrorPathf(ast.Path{ast.PathName("variable"), ast.PathName(def.Variable)},
 					"variable $%s: %s", def.Variable, msg)
-				err.Extensions = map[string]any{"code": codeBadVariable}
+				err.Extensions = map[string]any{"code": hin.EVALIDATION}
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hin-graph/hin-graph/internal/auth"
+	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/httpapi"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
@@ -45,8 +46,8 @@ func startProdAPI(ctx context.Context, dsn string, poolSize int) (*prodAPI, erro
 	cfg := prod
 	cfg.Addr, cfg.MetricsAddr = "127.0.0.1:0", ""
 	cfg.Tokens.HMACSecret = a.secret
-	cfg.OnReject = func(limit string) {
-		if limit == "rate" {
+	cfg.OnReject = func(limit hin.Limit) {
+		if limit == hin.LimitRate {
 			a.rejectedRate.Add(1)
 		}
 	}

@@ -5,20 +5,74 @@ import (
 	"fmt"
 )
 
-// Error codes. They are part of the API contract: clients switch on them
-// (extensions.code), so they never change meaning once published.
+// Error codes: every extensions.code the API sends, declared here once.
+// They are part of the API contract: clients switch on them, so they never
+// change meaning once published. The HTTP edge maps each to a status
+// (internal/httpapi), and the metrics export each (internal/telemetry).
 const (
-	ENOTFOUND     = "NOT_FOUND"
-	EINVALID      = "INVALID_ARGUMENT"
-	ECONFLICT     = "CONFLICT"
-	EFORBIDDEN    = "FORBIDDEN"
-	EUNAUTHORIZED = "UNAUTHENTICATED"
-	EUNAVAILABLE  = "UNAVAILABLE"
-	ETIMEOUT      = "TIMEOUT"
-	EINTERNAL     = "INTERNAL"
+	// Outcomes of the domain's rules.
+
+	ENOTFOUND     = "NOT_FOUND"        // no such record, or one the caller may not see
+	EINVALID      = "INVALID_ARGUMENT" // an argument or input field breaks a rule; Field says which
+	ECONFLICT     = "CONFLICT"         // a stale version, or a record that already exists
+	EFORBIDDEN    = "FORBIDDEN"        // the caller's role or region may not do this
+	EUNAUTHORIZED = "UNAUTHENTICATED"  // no token where one is needed, or a token that fails verification
+	EUNAVAILABLE  = "UNAVAILABLE"      // the database cannot be reached; retrying later may succeed
+	ETIMEOUT      = "TIMEOUT"          // the request or one of its statements ran out of time
+	EINTERNAL     = "INTERNAL"         // anything unexpected; details go to the log, never the client
 	// EINCOMPATIBLE: metrics that cannot be combined (different kinds or units).
 	EINCOMPATIBLE = "INCOMPATIBLE_METRICS"
+
+	// Refusals of the request itself, before any resolver runs.
+
+	EBADREQUEST          = "BAD_REQUEST"                 // not a GraphQL request: bad JSON, a batch, an unknown operation
+	EPARSE               = "GRAPHQL_PARSE_FAILED"        // the query text does not parse (gqlgen's code)
+	EVALIDATION          = "GRAPHQL_VALIDATION_FAILED"   // the query or its variables do not fit the schema (gqlgen's code)
+	EPREFLIGHT           = "PREFLIGHT_REQUIRED"          // a GET without the header that forces a CORS preflight
+	EMETHOD              = "METHOD_NOT_ALLOWED"          // a method the endpoint does not serve, or a mutation over GET
+	EMEDIATYPE           = "UNSUPPORTED_MEDIA_TYPE"      // a POST body that is not JSON
+	ETOOLARGE            = "REQUEST_TOO_LARGE"           // a body over the size limit
+	ERATELIMITED         = "RATE_LIMITED"                // over the caller's request rate or requests in flight
+	EPERSISTEDNOTFOUND   = "PERSISTED_QUERY_NOT_FOUND"   // a persisted-query hash the server has not seen (APQ)
+	EPERSISTEDNOTALLOWED = "PERSISTED_QUERY_NOT_ALLOWED" // in allow-list mode, an operation not registered
+	EINTROSPECTION       = "INTROSPECTION_DISABLED"      // introspection by a caller this server does not allow it to
+	EQUERYTOOLARGE       = "QUERY_TOO_LARGE"             // query text over the size limit
+	ETOKENLIMIT          = "TOKEN_LIMIT_EXCEEDED"        // more lexical tokens than the limit
+	EDEPTHLIMIT          = "DEPTH_LIMIT_EXCEEDED"        // nested deeper than the limit
+	EALIASLIMIT          = "ALIAS_LIMIT_EXCEEDED"        // more aliases than the limit
+	EDIRECTIVELIMIT      = "DIRECTIVE_LIMIT_EXCEEDED"    // more directives than the limit
+	ECOSTLIMIT           = "COST_LIMIT_EXCEEDED"         // could return more values than the cost limit
+	EREPEATLIMIT         = "FIELD_REPEAT_LIMIT_EXCEEDED" // one field selected too often in one selection set
 )
+
+// ErrorCodes lists every code above, for the metrics and for tests that
+// check no other code is ever sent.
+var ErrorCodes = []string{
+	ENOTFOUND, EINVALID, ECONFLICT, EFORBIDDEN, EUNAUTHORIZED, EUNAVAILABLE, ETIMEOUT, EINTERNAL, EINCOMPATIBLE,
+	EBADREQUEST, EPARSE, EVALIDATION, EPREFLIGHT, EMETHOD, EMEDIATYPE, ETOOLARGE, ERATELIMITED,
+	EPERSISTEDNOTFOUND, EPERSISTEDNOTALLOWED, EINTROSPECTION, EQUERYTOOLARGE,
+	ETOKENLIMIT, EDEPTHLIMIT, EALIASLIMIT, EDIRECTIVELIMIT, ECOSTLIMIT, EREPEATLIMIT,
+}
+
+// Limit names a limit that refused a request, as the rejection metric
+// labels it.
+type Limit string
+
+const (
+	LimitQuerySize  Limit = "query_size" // EQUERYTOOLARGE
+	LimitTokens     Limit = "tokens"     // ETOKENLIMIT
+	LimitDepth      Limit = "depth"      // EDEPTHLIMIT
+	LimitAliases    Limit = "aliases"    // EALIASLIMIT
+	LimitDirectives Limit = "directives" // EDIRECTIVELIMIT
+	LimitCost       Limit = "cost"       // ECOSTLIMIT
+	LimitRepeats    Limit = "repeats"    // EREPEATLIMIT
+	LimitAllowList  Limit = "allowlist"  // EPERSISTEDNOTALLOWED
+	LimitBodySize   Limit = "body_size"  // ETOOLARGE
+	LimitRate       Limit = "rate"       // ERATELIMITED
+)
+
+// Limits lists every Limit.
+var Limits = []Limit{LimitQuerySize, LimitTokens, LimitDepth, LimitAliases, LimitDirectives, LimitCost, LimitRepeats, LimitAllowList, LimitBodySize, LimitRate}
 
 // Error is an error a client may see: a stable code, a human message and,
 // for validation, the field it is about.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hin-graph/hin-graph/graph"
 	"github.com/hin-graph/hin-graph/internal/auth"
+	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/ratelimit"
 )
 
@@ -57,7 +58,7 @@ type Config struct {
 
 	// OnReject, when set, is told of each request a limit refused, by
 	// limit name, besides the metrics (the bench tool counts them).
-	OnReject func(limit string)
+	OnReject func(limit hin.Limit)
 }
 
 // DefaultConfig is a default deployment: loopback listeners, the query and

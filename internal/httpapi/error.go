@@ -7,14 +7,6 @@ import (
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
-// Codes the edge itself answers with, before a request reaches GraphQL.
-// They share the extensions.code vocabulary with the GraphQL layer.
-const (
-	codeRateLimited = "RATE_LIMITED"
-	codeTooLarge    = "REQUEST_TOO_LARGE"
-	codeBadRequest  = "BAD_REQUEST"
-)
-
 // statusOf maps each code the edge may write to its HTTP status; a code
 // not listed is a server fault.
 var statusOf = map[string]int{
@@ -24,9 +16,9 @@ var statusOf = map[string]int{
 	hin.EINVALID:      http.StatusBadRequest,
 	hin.EFORBIDDEN:    http.StatusForbidden,
 	hin.ENOTFOUND:     http.StatusNotFound,
-	codeBadRequest:    http.StatusBadRequest,
-	codeTooLarge:      http.StatusRequestEntityTooLarge,
-	codeRateLimited:   http.StatusTooManyRequests,
+	hin.EBADREQUEST:   http.StatusBadRequest,
+	hin.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	hin.ERATELIMITED:  http.StatusTooManyRequests,
 }
 
 // ErrorStatus is the HTTP status for an error code.

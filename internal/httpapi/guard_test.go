@@ -68,7 +68,7 @@ func decodeError(t *testing.T, rec *httptest.ResponseRecorder) (code, msg string
 // open is a guard with limits high enough never to refuse.
 func openGuard(v *auth.Verifier, next http.Handler) http.Handler {
 	r := ratelimit.Rate{PerSecond: 1e6, Burst: 1e6}
-	return guard(v, ratelimit.New(ratelimit.Config{}), r, r, func(string) {}, next)
+	return guard(v, ratelimit.New(ratelimit.Config{}), r, r, func(hin.Limit) {}, next)
 }
 
 func TestBearerTokens(t *testing.T) {
@@ -161,7 +161,7 @@ func TestRateLimitAnswers429WithRetryAfter(t *testing.T) {
 	var rejected []string
 	l := ratelimit.New(ratelimit.Config{})
 	h := guard(testVerifier(t), l, ratelimit.Rate{PerSecond: 100, Burst: 100}, ratelimit.Rate{PerSecond: 0.5, Burst: 2},
-		func(limit string) { rejected = append(rejected, limit) },
+		func(limit hin.Limit) { rejected = append(rejected, string(limit)) },
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
 	for i := 0; i < 2; i++ {
 		if rec := send(h, "10.0.0.1:1234", ""); rec.Code != http.StatusOK {
@@ -192,7 +192,7 @@ func TestBadTokensMeetTheAddressLimit(t *testing.T) {
 	v := testVerifier(t)
 	l := ratelimit.New(ratelimit.Config{})
 	address := ratelimit.Rate{PerSecond: 0.001, Burst: 5}
-	h := guard(v, l, ratelimit.Rate{PerSecond: 1000, Burst: 1000}, address, func(string) {},
+	h := guard(v, l, ratelimit.Rate{PerSecond: 1000, Burst: 1000}, address, func(hin.Limit) {},
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
 
 	// Signed-in requests from the address do not use up its budget.
@@ -228,7 +228,7 @@ func TestBadTokensMeetTheAddressLimit(t *testing.T) {
 func TestAnonymousTrafficDoesNotLockOutTokens(t *testing.T) {
 	t.Parallel()
 	h := guard(testVerifier(t), ratelimit.New(ratelimit.Config{}), ratelimit.Rate{PerSecond: 1000, Burst: 1000}, ratelimit.Rate{PerSecond: 0.001, Burst: 2},
-		func(string) {}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+		func(hin.Limit) {}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
 	for i := 0; i < 5; i++ {
 		send(h, "10.0.0.5:1", "")
 	}
@@ -245,7 +245,7 @@ func TestInFlightCap(t *testing.T) {
 	release := make(chan struct{})
 	entered := make(chan struct{}, 4)
 	r := ratelimit.Rate{PerSecond: 1000, Burst: 1000, InFlight: 2}
-	h := guard(nil, ratelimit.New(ratelimit.Config{}), r, r, func(string) {}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := guard(nil, ratelimit.New(ratelimit.Config{}), r, r, func(hin.Limit) {}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		entered <- struct{}{}
 		<-release
 	}))
@@ -276,9 +276,9 @@ func TestErrorWriter(t *testing.T) {
 		code   string
 		msg    string
 	}{
-		{hin.Errorf(codeRateLimited, "slow down"), 429, "RATE_LIMITED", "slow down"},
-		{hin.Errorf(codeTooLarge, "too big"), 413, "REQUEST_TOO_LARGE", "too big"},
-		{hin.Errorf(codeBadRequest, "bad"), 400, "BAD_REQUEST", "bad"},
+		{hin.Errorf(hin.ERATELIMITED, "slow down"), 429, "RATE_LIMITED", "slow down"},
+		{hin.Errorf(hin.ETOOLARGE, "too big"), 413, "REQUEST_TOO_LARGE", "too big"},
+		{hin.Errorf(hin.EBADREQUEST, "bad"), 400, "BAD_REQUEST", "bad"},
 		{hin.Errorf(hin.EUNAUTHORIZED, "who?"), 401, "UNAUTHENTICATED", "who?"},
 		{hin.Errorf(hin.EUNAVAILABLE, "later"), 503, "UNAVAILABLE", "later"},
 		{errors.New("pq: secret detail"), 500, "INTERNAL", "internal error"},
@@ -299,7 +299,7 @@ func TestErrorWriter(t *testing.T) {
 func TestBodyLimit(t *testing.T) {
 	t.Parallel()
 	var rejected []string
-	h := limitBody(10, func(l string) { rejected = append(rejected, l) }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := limitBody(10, func(l hin.Limit) { rejected = append(rejected, string(l)) }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	for _, chunked := range []bool{false, true} {

@@ -25,10 +25,10 @@ import (
 )
 
 // limitBody refuses bodies over n bytes with 413, telling rejected.
-func limitBody(n int64, rejected func(limit string), next http.Handler) http.Handler {
+func limitBody(n int64, rejected func(hin.Limit), next http.Handler) http.Handler {
 	tooLarge := func(w http.ResponseWriter) {
-		rejected("body_size")
-		Error(w, hin.Errorf(codeTooLarge, "request body too large"))
+		rejected(hin.LimitBodySize)
+		Error(w, hin.Errorf(hin.ETOOLARGE, "request body too large"))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > n {
@@ -46,7 +46,7 @@ func limitBody(n int64, rejected func(limit string), next http.Handler) http.Han
 				if errors.As(err, &over) {
 					tooLarge(w)
 				} else {
-					Error(w, hin.Errorf(codeBadRequest, "could not read request body"))
+					Error(w, hin.Errorf(hin.EBADREQUEST, "could not read request body"))
 				}
 				return
 			}
@@ -72,7 +72,7 @@ func limitBody(n int64, rejected func(limit string), next http.Handler) http.Han
 //
 // A bad token is refused with 401 rather than downgraded to anonymous, so
 // a client notices an expired token instead of silently seeing less.
-func guard(tokens *auth.Verifier, limiter *ratelimit.Limiter, subject, address ratelimit.Rate, rejected func(limit string), next http.Handler) http.Handler {
+func guard(tokens *auth.Verifier, limiter *ratelimit.Limiter, subject, address ratelimit.Rate, rejected func(hin.Limit), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := clientHost(r)
 		vals := r.Header.Values("Authorization")
@@ -97,7 +97,7 @@ func guard(tokens *auth.Verifier, limiter *ratelimit.Limiter, subject, address r
 
 // admit takes a token from key's bucket and one of its in-flight places,
 // or answers 429.
-func admit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, key string, rate ratelimit.Rate, rejected func(string), next http.Handler) {
+func admit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, key string, rate ratelimit.Rate, rejected func(hin.Limit), next http.Handler) {
 	if ok, wait := l.Allow(key, rate); !ok {
 		refuse(w, wait, "too many requests", rejected)
 		return
@@ -110,11 +110,11 @@ func admit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, key str
 	next.ServeHTTP(w, r)
 }
 
-func refuse(w http.ResponseWriter, wait time.Duration, why string, rejected func(string)) {
-	rejected("rate")
+func refuse(w http.ResponseWriter, wait time.Duration, why string, rejected func(hin.Limit)) {
+	rejected(hin.LimitRate)
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	Error(w, hin.Errorf(codeRateLimited, "%s: retry after %d seconds", why, secs))
+	Error(w, hin.Errorf(hin.ERATELIMITED, "%s: retry after %d seconds", why, secs))
 }
 
 func clientHost(r *http.Request) string {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hin-graph/hin-graph/graph"
 	"github.com/hin-graph/hin-graph/internal/auth"
+	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/ratelimit"
 	"github.com/hin-graph/hin-graph/internal/store"
 	"github.com/hin-graph/hin-graph/internal/telemetry"
@@ -82,7 +83,7 @@ func New(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*Se
 
 // rejected tells the metrics, and the OnReject hook, which limit refused
 // a request.
-func (srv *Server) rejected(limit string) {
+func (srv *Server) rejected(limit hin.Limit) {
 	srv.metrics.Rejected(limit) // nil-safe when metrics are off
 	if srv.cfg.OnReject != nil {
 		srv.cfg.OnReject(limit)

@@ -22,22 +22,6 @@ import (
 
 const namespace = "hingraph"
 
-// Limits are the names Rejected counts; any other name counts as "other".
-var Limits = []string{
-	"depth", "aliases", "tokens", "directives", "batch", "cost",
-	"page_size", "body_size", "query_size", "rate", "timeout", "allowlist",
-}
-
-// knownErrorCodes are the extensions.code values the API can give today:
-// the domain's, gqlgen's and the HTTP layer's. They are always exported
-// (at zero), so a rate over them is defined before the first error.
-var knownErrorCodes = []string{
-	hin.ENOTFOUND, hin.EINVALID, hin.ECONFLICT, hin.EFORBIDDEN, hin.EUNAUTHORIZED,
-	hin.EUNAVAILABLE, hin.ETIMEOUT, hin.EINTERNAL, hin.EINCOMPATIBLE,
-	"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "PERSISTED_QUERY_NOT_FOUND",
-	"PERSISTED_QUERY_NOT_SUPPORTED", "COMPLEXITY_LIMIT_EXCEEDED", "BAD_REQUEST", "REQUEST_TOO_LARGE",
-}
-
 // Defaults of the label caps; see WithMaxOperationNames and WithMaxErrorCodes.
 const (
 	DefaultMaxOperationNames = 200
@@ -146,10 +130,10 @@ func NewMetrics(reg prometheus.Registerer, db *sql.DB, opts ...MetricsOption) *M
 	m.sqlOK, m.sqlFailed = sqlStatements.WithLabelValues("ok"), sqlStatements.WithLabelValues("error")
 
 	// Export the fixed label values at zero so that rates exist before the first event.
-	for _, l := range slices.Concat(Limits, []string{"other"}) {
-		m.rejections.WithLabelValues(l)
+	for _, l := range slices.Concat(hin.Limits, []hin.Limit{"other"}) {
+		m.rejections.WithLabelValues(string(l))
 	}
-	for _, c := range slices.Concat(knownErrorCodes, o.errorCodes) {
+	for _, c := range slices.Concat(hin.ErrorCodes, o.errorCodes) {
 		m.errorCodes.preset(c)
 		m.errors.WithLabelValues(c)
 	}
@@ -186,17 +170,17 @@ func NewMetrics(reg prometheus.Registerer, db *sql.DB, opts ...MetricsOption) *M
 // Handler serves the metrics in the Prometheus exposition format.
 func (m *Metrics) Handler() http.Handler { return m.handler }
 
-// Rejected counts a request refused by a limit: one of Limits, else
+// Rejected counts a request refused by a limit: one of hin.Limits, else
 // "other". It does nothing on a nil *Metrics, so limit code can call it
 // whether or not metrics are on.
-func (m *Metrics) Rejected(limit string) {
+func (m *Metrics) Rejected(limit hin.Limit) {
 	if m == nil {
 		return
 	}
-	if !slices.Contains(Limits, limit) {
+	if !slices.Contains(hin.Limits, limit) {
 		limit = "other"
 	}
-	m.rejections.WithLabelValues(limit).Inc()
+	m.rejections.WithLabelValues(string(limit)).Inc()
 }
 
 // HTTPMiddleware counts requests and their duration by route, method and
