@@ -57,6 +57,7 @@ type options struct {
 	MaxOpenConns int
 	Explain      bool
 	CPUProfile   string
+	MemProfile   string
 	// --hostile
 	Hostile        bool
 	HostileWorkers int
@@ -107,6 +108,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.MaxOpenConns, "max-open-conns", store.DefaultMaxOpenConns, "the API's database pool size (hingraph's default)")
 	fs.BoolVar(&o.Explain, "explain", false, "print EXPLAIN ANALYZE of every statement one request of each query sends")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run (API server included) to this file")
+	fs.StringVar(&o.MemProfile, "memprofile", "", "write an allocation profile of the whole run (API server included) to this file at the end")
 	var hostileKinds string
 	fs.BoolVar(&o.Hostile, "hostile", false, "instead of the per-query benchmark: normal dashboard traffic alone, then with hostile requests mixed in, "+
 		"against the API wired with hingraph's default limits, timeouts and rate limits; fails if any normal request fails")
@@ -226,6 +228,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return false, err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if o.MemProfile != "" {
+		defer func() {
+			if f, err := os.Create(o.MemProfile); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
 	}
 	fmt.Fprintf(stdout, "hinbench  %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Fprintf(stdout, "machine:     %d cores (GOMAXPROCS %d), %s/%s, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())

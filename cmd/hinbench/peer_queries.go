@@ -29,14 +29,18 @@ type peerParams struct {
 	innovationID string // UUID
 }
 
+// peerNested is also the in-process query deep_page (queries.go), to
+// profile with --cpuprofile.
+const peerNested = `query PeerNested { regions { code name
+  innovations(first: 10) { nodes { id name stage
+    pilots(first: 5) { nodes { id status startDate
+      outcomes(first: 5) { nodes { id periodStart periodEnd value status } } } } } } } }`
+
 var peerShapes = []*peerShape{
 	{
 		name: "nested",
 		what: "15 regions → 10 innovations → 5 pilots → 5 outcomes",
-		hin: fixedBody(`query PeerNested { regions { code name
-  innovations(first: 10) { nodes { id name stage
-    pilots(first: 5) { nodes { id status startDate
-      outcomes(first: 5) { nodes { id periodStart periodEnd value status } } } } } } } }`),
+		hin:  fixedBody(peerNested),
 		pg: fixedBody(`query PeerNested { allRegions(orderBy: CODE_ASC) { nodes { code name
   innovationsByLeadRegionId(first: 10, orderBy: [NAME_ASC, PRIMARY_KEY_ASC]) { nodes { rowId name stage
     pilotsByInnovationId(first: 5, orderBy: [START_DATE_ASC, PRIMARY_KEY_ASC]) { nodes { rowId status startDate
