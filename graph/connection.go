@@ -35,7 +35,8 @@ func deref[F any](f *F) F {
 func rootConnection[T, F any](ctx context.Context, filter *F, order hin.Order, first *int, after *string,
 	list listFetch[T, F], count countFetch[F]) (*model.Connection[T], error) {
 	f := deref(filter)
-	pages, err := list(ctx, store.ListIn{Order: order, Page: pageArgs(first, after), Fields: itemFields(ctx)}, f)
+	in := store.ListIn{Order: order, Page: pageArgs(first, after), Fields: itemFields(ctx), WithTotal: selects(ctx, "totalCount")}
+	pages, err := list(ctx, in, f)
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +47,9 @@ func rootConnection[T, F any](ctx context.Context, filter *F, order hin.Order, f
 	return &model.Connection[T]{
 		Page: page,
 		Count: func(ctx context.Context) (int, error) {
+			if page.Total != nil {
+				return *page.Total, nil
+			}
 			n, err := count(ctx, "", nil, f)
 			return n[""], err
 		},
@@ -102,4 +106,19 @@ func itemFields(ctx context.Context) []string {
 		}
 	}
 	return names
+}
+
+// selects reports whether the query selects a field of the field being
+// resolved.
+func selects(ctx context.Context, name string) bool {
+	fc, op := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
+	if fc == nil || op == nil {
+		return false
+	}
+	for _, f := range graphql.CollectFields(op, fc.Field.Selections, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }

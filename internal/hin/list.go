@@ -46,6 +46,9 @@ type Page[T any] struct {
 	CursorAt    func(i int) string
 	HasNext     bool
 	HasPrevious bool
+	// Total, when known, is the number of rows matching the list's filter
+	// (counted with the page when a root list was asked for it).
+	Total *int
 }
 
 // Cursor is the opaque cursor of item i.

@@ -31,6 +31,9 @@ type ListIn struct {
 	// items; a list that knows which columns they read selects only those
 	// (listDef.fieldCols). Columns left out are zero in the items.
 	Fields []string
+	// WithTotal, for a root list, counts the rows matching the filter in
+	// the page's own statement (Page.Total) rather than in one more.
+	WithTotal bool
 }
 
 // orderSpec is how to sort by one order field.
@@ -217,13 +220,17 @@ func decodeCursor(s, order string) (*cursor, error) {
 type pageRow[T any] interface {
 	item() T
 	keys() (parent, sortKey, id string)
+	total() *int
 }
 
 // rowKeys is embedded in every page row type.
 type rowKeys struct {
-	ParentKey string `db:"parent_key"`
-	SortKey   string `db:"sort_key"`
+	ParentKey  string `db:"parent_key"`
+	SortKey    string `db:"sort_key"`
+	TotalCount *int   `db:"total_count"` // with ListIn.WithTotal
 }
+
+func (k rowKeys) total() *int { return k.TotalCount }
 
 func (s *Store) fetchPages(ctx context.Context, q *listQuery, in ListIn, dest any) (first int, err error) {
 	if err := in.Page.Validate(); err != nil {
@@ -257,8 +264,13 @@ func (s *Store) fetchPages(ctx context.Context, q *listQuery, in ListIn, dest an
 	if q.parentCol != "" {
 		extra = append(extra, q.parentCol+" = p.parent_key")
 	}
+	cols := q.def.columns(in.Fields)
+	if in.WithTotal && q.parentCol == "" {
+		// uncorrelated, so PostgreSQL counts once for the whole page
+		cols += fmt.Sprintf(", (SELECT count(*) FROM %s WHERE %s) AS total_count", q.from, q.whereSQL())
+	}
 	inner := fmt.Sprintf("SELECT %s, (%s)::text AS sort_key FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT %d",
-		q.def.columns(in.Fields), spec.expr, q.from, q.whereSQL(extra...), spec.expr, dir, q.def.idCol, dir, in.Page.First+1)
+		cols, spec.expr, q.from, q.whereSQL(extra...), spec.expr, dir, q.def.idCol, dir, in.Page.First+1)
 	query := inner
 	if q.parentCol != "" {
 		query = fmt.Sprintf("SELECT p.parent_key::text AS parent_key, t.* FROM unnest(%s::uuid[]) AS p(parent_key) CROSS JOIN LATERAL (%s) t",
@@ -312,6 +324,9 @@ func pages[R pageRow[T], T any](rows []R, in ListIn, first int) map[string]*hin.
 		b, ok := out[parent]
 		if !ok {
 			continue
+		}
+		if t := r.total(); t != nil {
+			b.page.Total = t
 		}
 		if len(b.page.Items) == first {
 			b.page.HasNext = true
