@@ -108,8 +108,8 @@ func pathKeyOf(ctx context.Context, loader, rel string) (pathKey, bool) {
 }
 
 // cachedBatcher finds the batcher of the field being resolved by its
-// pathKey, and asks make (which builds the full key) only on a miss.
-func cachedBatcher[K comparable, V any](ctx context.Context, loader, rel string, make func() *batcher[K, V]) *batcher[K, V] {
+// pathKey, and calls build (which makes the full key) only on a miss.
+func cachedBatcher[K comparable, V any](ctx context.Context, loader, rel string, build func() *batcher[K, V]) *batcher[K, V] {
 	l := loadersFrom(ctx)
 	key, ok := pathKeyOf(ctx, loader, rel)
 	if ok {
@@ -120,7 +120,7 @@ func cachedBatcher[K comparable, V any](ctx context.Context, loader, rel string,
 			return b.(*batcher[K, V])
 		}
 	}
-	b := make()
+	b := build()
 	if ok {
 		l.mu.Lock()
 		l.byPath[key] = b

@@ -69,6 +69,7 @@ type options struct {
 	// --peer
 	Peer         bool
 	PeerRounds   int
+	PeerWarmup   time.Duration
 	PeerDir      string
 	PeerHingraph string
 	PeerShapes   []string
@@ -123,6 +124,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.BoolVar(&o.Peer, "peer", false, "instead of the per-query benchmark: hin-graph against PostGraphile V5 over the same database, "+
 		"answers checked equal, then interleaved rounds of closed-loop load (defaults: scale 10, 5s per phase)")
 	fs.IntVar(&o.PeerRounds, "peer-rounds", 3, "--peer: interleaved rounds")
+	fs.DurationVar(&o.PeerWarmup, "peer-warmup", 5*time.Second, "--peer: load per shape and server before the first round, so that Node's JIT (and both servers' caches) are warm")
 	fs.StringVar(&o.PeerDir, "peer-dir", "bench/postgraphile", "--peer: directory of server.mjs and the installed postgraphile package")
 	fs.StringVar(&o.PeerHingraph, "peer-hingraph", "", "--peer: hingraph binary to run (default: go build ./cmd/hingraph into a temporary directory)")
 	fs.StringVar(&peerShapesFlag, "peer-shapes", "", "--peer: comma-separated shapes: "+strings.Join(peerShapeNames(), ", ")+" (default all)")

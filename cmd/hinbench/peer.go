@@ -304,6 +304,13 @@ func measurePeer(ctx context.Context, o *options, dsn string, out, progress io.W
 	}
 	fmt.Fprintf(out, "rows:        each shape's answers are equal on both servers (objects compared: %s)\n", rowCounts(results))
 
+	// PostGraphile runs on V8, whose JIT needs a while to settle; measure
+	// both servers warm
+	fmt.Fprintf(progress, "hinbench: peer warm-up, %s per shape and server\n", o.PeerWarmup)
+	for _, r := range results {
+		load(ctx, hc, r.shape.hin(params), "warmup", o.Concurrency, o.PeerWarmup)
+		load(ctx, pc, r.shape.pg(params), "warmup", o.Concurrency, o.PeerWarmup)
+	}
 	for round := 1; round <= o.PeerRounds; round++ {
 		fmt.Fprintf(progress, "hinbench: peer round %d of %d\n", round, o.PeerRounds)
 		for _, r := range results {
@@ -400,8 +407,8 @@ func fmtRange(xs []float64, format string) string {
 }
 
 func printPeer(w io.Writer, o *options, rs []*peerResult, peakKB [2]int64) {
-	fmt.Fprintf(w, "\n%d interleaved rounds; each: %s warm-up then %s closed-loop at concurrency %d, per shape and server\n",
-		o.PeerRounds, o.Warmup, o.Duration, o.Concurrency)
+	fmt.Fprintf(w, "\nafter %s of warm-up per shape and server, %d interleaved rounds; each: %s warm-up then %s closed-loop at concurrency %d, per shape and server\n",
+		o.PeerWarmup, o.PeerRounds, o.Warmup, o.Duration, o.Concurrency)
 	t := &table{head: []string{"shape", "hin-graph req/s", "V5 req/s", "hin/V5 (median, range)", "hin p50/p99", "V5 p50/p99", "single hin/V5 p50", "allocs/req (hin)", "KB hin/V5"}}
 	for _, r := range rs {
 		h, hrps := merged(r.hin)
