@@ -10,7 +10,7 @@ GOFILES_DIRS = cmd graph internal
 # demo data size for make run: 1 is about 30 thousand outcomes, 100 about 2 million
 SCALE       ?= 2
 
-.PHONY: run test check fmt-check vet lint unit audit resilience generate build bench db-stop db-status help
+.PHONY: run test check fmt-check vet lint unit audit resilience generate build bench bench-peer db-stop db-status help
 
 run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
 	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
@@ -52,6 +52,10 @@ build: ## build bin/hingraph
 
 bench: ## dashboard queries through HTTP at ~200k and ~2M outcomes, against plain SQL (BENCHFLAGS to change)
 	@scripts/with-postgres.sh $(GO) run ./cmd/hinbench $(BENCHFLAGS)
+
+bench-peer: ## hin-graph against PostGraphile V5 (pinned in bench/postgraphile) over the same scale-10 database (BENCHFLAGS to change)
+	@cd bench/postgraphile && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
+	@scripts/with-postgres.sh $(GO) run ./cmd/hinbench --peer $(BENCHFLAGS)
 
 db-stop: ## stop the local throwaway PostgreSQL if it is running
 	@scripts/with-postgres.sh --stop

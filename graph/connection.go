@@ -3,6 +3,9 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/hin-graph/hin-graph/graph/model"
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
@@ -32,7 +35,8 @@ func deref[F any](f *F) F {
 func rootConnection[T, F any](ctx context.Context, filter *F, order hin.Order, first *int, after *string,
 	list listFetch[T, F], count countFetch[F]) (*model.Connection[T], error) {
 	f := deref(filter)
-	pages, err := list(ctx, store.ListIn{Order: order, Page: pageArgs(first, after)}, f)
+	in := store.ListIn{Order: order, Page: pageArgs(first, after), Fields: itemFields(ctx), WithTotal: selects(ctx, "totalCount")}
+	pages, err := list(ctx, in, f)
 	if err != nil {
 		return nil, err
 	}
@@ -43,6 +47,9 @@ func rootConnection[T, F any](ctx context.Context, filter *F, order hin.Order, f
 	return &model.Connection[T]{
 		Page: page,
 		Count: func(ctx context.Context) (int, error) {
+			if page.Total != nil {
+				return *page.Total, nil
+			}
 			n, err := count(ctx, "", nil, f)
 			return n[""], err
 		},
@@ -69,4 +76,49 @@ func nestedConnection[T, F any](ctx context.Context, name, parent, parentID stri
 			return n, err
 		},
 	}, nil
+}
+
+// itemFields names the fields the query selects on the items of the
+// connection being resolved (under nodes and edges.node, fragments
+// included), so that the store reads only their columns.
+func itemFields(ctx context.Context) []string {
+	fc, op := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
+	if fc == nil || op == nil {
+		return nil
+	}
+	names := []string{}
+	add := func(sel ast.SelectionSet) {
+		// no type filter: every fragment counts, which can only add columns
+		for _, f := range graphql.CollectFields(op, sel, nil) {
+			names = append(names, f.Name)
+		}
+	}
+	for _, f := range graphql.CollectFields(op, fc.Field.Selections, nil) {
+		switch f.Name {
+		case "nodes":
+			add(f.Selections)
+		case "edges":
+			for _, e := range graphql.CollectFields(op, f.Selections, nil) {
+				if e.Name == "node" {
+					add(e.Selections)
+				}
+			}
+		}
+	}
+	return names
+}
+
+// selects reports whether the query selects a field of the field being
+// resolved.
+func selects(ctx context.Context, name string) bool {
+	fc, op := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
+	if fc == nil || op == nil {
+		return false
+	}
+	for _, f := range graphql.CollectFields(op, fc.Field.Selections, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }

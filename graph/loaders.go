@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
@@ -20,13 +23,14 @@ type Loaders struct {
 
 	mu       sync.Mutex
 	batchers map[string]any
+	byPath   map[pathKey]any // the same batchers, found without building their key
 
 	cache requestCache
 }
 
 // NewLoaders makes the loaders for one request.
 func NewLoaders(s *store.Store) *Loaders {
-	return &Loaders{store: s, objs: &objects{n: map[string]int{}}, batchers: map[string]any{}}
+	return &Loaders{store: s, objs: &objects{n: map[string]int{}}, batchers: map[string]any{}, byPath: map[pathKey]any{}}
 }
 
 type loadersKey struct{}
@@ -65,6 +69,63 @@ func batcherFor[K comparable, V any](ctx context.Context, name string, fetch fun
 	}
 	b := newBatcher(l.objs, pattern, fetch, register)
 	l.batchers[key] = b
+	return b
+}
+
+// maxPathKeyDepth bounds the fields a pathKey holds; deeper fields (beyond
+// the default depth limit) take the slower way to their batcher.
+const maxPathKeyDepth = 16
+
+// pathKey names the batcher of the field being resolved by the query's own
+// field nodes from the root, list indexes left out. Every sibling has the
+// same nodes, and within one request the nodes also fix the arguments, so
+// the key stands for the pattern and argument key that batcherFor builds,
+// yet costs no allocation: each nested field looks its batcher up once per
+// parent object, and building strings there showed in profiles.
+type pathKey struct {
+	fields      [maxPathKeyDepth]*ast.Field
+	loader, rel string // which of the field's loaders, e.g. "outcome", "pilot"
+}
+
+func pathKeyOf(ctx context.Context, loader, rel string) (pathKey, bool) {
+	k := pathKey{loader: loader, rel: rel}
+	var rev [maxPathKeyDepth]*ast.Field
+	n := 0
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if fc.Field.Field == nil {
+			continue // a list element
+		}
+		if n == maxPathKeyDepth {
+			return k, false
+		}
+		rev[n] = fc.Field.Field
+		n++
+	}
+	for i := range n {
+		k.fields[i] = rev[n-1-i]
+	}
+	return k, true
+}
+
+// cachedBatcher finds the batcher of the field being resolved by its
+// pathKey, and calls build (which makes the full key) only on a miss.
+func cachedBatcher[K comparable, V any](ctx context.Context, loader, rel string, build func() *batcher[K, V]) *batcher[K, V] {
+	l := loadersFrom(ctx)
+	key, ok := pathKeyOf(ctx, loader, rel)
+	if ok {
+		l.mu.Lock()
+		b, found := l.byPath[key]
+		l.mu.Unlock()
+		if found {
+			return b.(*batcher[K, V])
+		}
+	}
+	b := build()
+	if ok {
+		l.mu.Lock()
+		l.byPath[key] = b
+		l.mu.Unlock()
+	}
 	return b
 }
 
@@ -117,10 +178,12 @@ func countItems[K comparable, V any](objs *objects, pattern string, calls []K, r
 }
 
 func (r ref[T]) batcher(ctx context.Context) *batcher[string, T] {
-	s := loadersFrom(ctx).store
-	return batcherFor(ctx, r.name, func(ctx context.Context, ids []string) (map[string]T, error) {
-		return r.fetch(s, ctx, ids)
-	}, countFound[string, T])
+	return cachedBatcher(ctx, r.name, "ref", func() *batcher[string, T] {
+		s := loadersFrom(ctx).store
+		return batcherFor(ctx, r.name, func(ctx context.Context, ids []string) (map[string]T, error) {
+			return r.fetch(s, ctx, ids)
+		}, countFound[string, T])
+	})
 }
 
 // loadOne loads a record by id; a missing record is null, not an error.
@@ -148,10 +211,12 @@ func loadMany[T any](ctx context.Context, r ref[T], ids []string) ([]T, error) {
 
 // loadList loads a per-record list (stage history, collaboratives).
 func loadList[V any](ctx context.Context, name string, fetch func(s *store.Store, ctx context.Context, ids []string) (map[string][]V, error), id string) ([]V, error) {
-	s := loadersFrom(ctx).store
-	b := batcherFor(ctx, name, func(ctx context.Context, ids []string) (map[string][]V, error) {
-		return fetch(s, ctx, ids)
-	}, countItems[string, V])
+	b := cachedBatcher(ctx, name, "list", func() *batcher[string, []V] {
+		s := loadersFrom(ctx).store
+		return batcherFor(ctx, name, func(ctx context.Context, ids []string) (map[string][]V, error) {
+			return fetch(s, ctx, ids)
+		}, countItems[string, V])
+	})
 	v, _, err := b.Load(ctx, id)
 	if v == nil {
 		v = []V{}
@@ -190,17 +255,22 @@ func registerPages[T any](objs *objects, pattern string, calls []string, res map
 }
 
 func pageBatcher[T, F any](ctx context.Context, name, parent string, f F, in store.ListIn, fetch listFetch[T, F]) *batcher[string, *hin.Page[T]] {
-	return batcherFor(ctx, argsKey(name, parent, f, in), func(ctx context.Context, ids []string) (map[string]*hin.Page[T], error) {
-		in := in
-		in.Parent, in.ParentIDs = parent, ids
-		return fetch(ctx, in, f)
-	}, registerPages[T])
+	return cachedBatcher(ctx, name, parent, func() *batcher[string, *hin.Page[T]] {
+		fields := itemFields(ctx)
+		return batcherFor(ctx, argsKey(name, parent, f, in), func(ctx context.Context, ids []string) (map[string]*hin.Page[T], error) {
+			in := in
+			in.Parent, in.ParentIDs, in.Fields = parent, ids, fields
+			return fetch(ctx, in, f)
+		}, registerPages[T])
+	})
 }
 
 func countBatcher[F any](ctx context.Context, name, parent string, f F, count countFetch[F]) *batcher[string, int] {
-	return batcherFor(ctx, argsKey(name+"#count", parent, f, store.ListIn{}), func(ctx context.Context, ids []string) (map[string]int, error) {
-		return count(ctx, parent, ids, f)
-	}, nil)
+	return cachedBatcher(ctx, name+"#count", parent, func() *batcher[string, int] {
+		return batcherFor(ctx, argsKey(name+"#count", parent, f, store.ListIn{}), func(ctx context.Context, ids []string) (map[string]int, error) {
+			return count(ctx, parent, ids, f)
+		}, nil)
+	})
 }
 
 // requestCache holds what every aggregate of one request needs: the metric

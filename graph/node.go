@@ -13,9 +13,11 @@ const maxNodes = hin.MaxPageSize
 // nodeLoader loads nodes of one kind by UUID, keyed by UUID.
 type nodeLoader func(ctx context.Context, uuids []string) (map[string]model.Node, error)
 
-// Nodes are not registered as response objects: a fragment on one type
-// makes only some of them ask for a nested field, so their children batch
-// by idle time instead of by count.
+// Nodes of several kinds are not registered as response objects: a
+// fragment on one type makes only some of them ask for a nested field, so
+// their children batch by idle time instead of by count. Nodes of one kind
+// are all of one type, so each asks for the same fields; loadNodes
+// registers them, and a lookup by id does not wait out the idle time.
 func nodesOf[T model.Node](r ref[T]) nodeLoader {
 	return func(ctx context.Context, uuids []string) (map[string]model.Node, error) {
 		s := loadersFrom(ctx).store
@@ -85,8 +87,15 @@ func loadNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 		}
 	}
 	out := make([]model.Node, len(ids))
+	n := 0
 	for i, w := range want {
 		out[i] = found[w]
+		if out[i] != nil {
+			n++
+		}
+	}
+	if len(byKind) == 1 {
+		produced(ctx, "", n)
 	}
 	return out, nil
 }

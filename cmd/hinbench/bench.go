@@ -82,7 +82,13 @@ func benchScale(ctx context.Context, o *options, scale int, out, progress io.Wri
 	}
 	fmt.Fprintf(out, "outcomes:    %d rows\n", res.outcomes)
 
-	if o.Hostile {
+	if o.Peer {
+		ok, err := measurePeer(ctx, o, dsn, out, progress)
+		if err != nil {
+			return nil, err
+		}
+		res.failed = !ok
+	} else if o.Hostile {
 		ok, err := measureHostile(ctx, o, dsn, out, progress)
 		if err != nil {
 			return nil, err

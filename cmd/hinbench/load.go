@@ -14,8 +14,9 @@ import (
 
 // client posts GraphQL requests to the API.
 type client struct {
-	url  string
-	http *http.Client
+	url           string
+	http          *http.Client
+	authorization string // sent as the Authorization header when set
 }
 
 func newClient(url string, concurrency int) *client {
@@ -40,6 +41,9 @@ func (c *client) post(ctx context.Context, body []byte, tag string, capture bool
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(tagHeader, tag)
+	if c.authorization != "" {
+		req.Header.Set("Authorization", c.authorization)
+	}
 	if capture {
 		req.Header.Set(captureHeader, "1")
 	}

@@ -16,6 +16,13 @@
 // non-zero when any normal request fails.
 //
 //	DATABASE_URL=postgres://... go run ./cmd/hinbench --scales 10 --hostile --duration 10s
+//
+// With --peer it instead runs the built hingraph and PostGraphile V5 (from
+// bench/postgraphile, installed with npm ci) over the same database, checks
+// that they answer a nested page, a list page and a lookup with the same
+// rows, and loads them in interleaved rounds (peer.go); make bench-peer.
+//
+//	DATABASE_URL=postgres://... go run ./cmd/hinbench --scales 10 --peer
 package main
 
 import (
@@ -50,6 +57,7 @@ type options struct {
 	MaxOpenConns int
 	Explain      bool
 	CPUProfile   string
+	MemProfile   string
 	// --hostile
 	Hostile        bool
 	HostileWorkers int
@@ -58,6 +66,13 @@ type options struct {
 	HostileRate    float64
 	HostileIsolate bool
 	NormalRate     float64
+	// --peer
+	Peer         bool
+	PeerRounds   int
+	PeerWarmup   time.Duration
+	PeerDir      string
+	PeerHingraph string
+	PeerShapes   []string
 }
 
 func main() {
@@ -94,6 +109,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.MaxOpenConns, "max-open-conns", store.DefaultMaxOpenConns, "the API's database pool size (hingraph's default)")
 	fs.BoolVar(&o.Explain, "explain", false, "print EXPLAIN ANALYZE of every statement one request of each query sends")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run (API server included) to this file")
+	fs.StringVar(&o.MemProfile, "memprofile", "", "write an allocation profile of the whole run (API server included) to this file at the end")
 	var hostileKinds string
 	fs.BoolVar(&o.Hostile, "hostile", false, "instead of the per-query benchmark: normal dashboard traffic alone, then with hostile requests mixed in, "+
 		"against the API wired with hingraph's default limits, timeouts and rate limits; fails if any normal request fails")
@@ -104,6 +120,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.Float64Var(&o.HostileRate, "hostile-rate", 0, "--hostile: cap on all hostile requests per second (0: no pause between requests)")
 	fs.BoolVar(&o.HostileIsolate, "hostile-isolate", false, "--hostile: also run the normal traffic with each hostile kind alone, one phase each")
 	fs.Float64Var(&o.NormalRate, "normal-rate", 5, "--hostile: requests per second of each dashboard (0: back to back; above 50 meets the signed-in rate limit)")
+	var peerShapesFlag string
+	fs.BoolVar(&o.Peer, "peer", false, "instead of the per-query benchmark: hin-graph against PostGraphile V5 over the same database, "+
+		"answers checked equal, then interleaved rounds of closed-loop load (defaults: scale 10, 5s per phase)")
+	fs.IntVar(&o.PeerRounds, "peer-rounds", 3, "--peer: interleaved rounds")
+	fs.DurationVar(&o.PeerWarmup, "peer-warmup", 5*time.Second, "--peer: load per shape and server before the first round, so that Node's JIT (and both servers' caches) are warm")
+	fs.StringVar(&o.PeerDir, "peer-dir", "bench/postgraphile", "--peer: directory of server.mjs and the installed postgraphile package")
+	fs.StringVar(&o.PeerHingraph, "peer-hingraph", "", "--peer: hingraph binary to run (default: go build ./cmd/hingraph into a temporary directory)")
+	fs.StringVar(&peerShapesFlag, "peer-shapes", "", "--peer: comma-separated shapes: "+strings.Join(peerShapeNames(), ", ")+" (default all)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -126,6 +150,29 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		return nil, errors.New("--scales: give at least one scale")
 	}
 	o.Queries = splitList(queries)
+	if o.Peer {
+		if !set["scales"] {
+			o.Scales = []int{10}
+		}
+		if !set["duration"] {
+			o.Duration = 5 * time.Second
+		}
+		if !set["seq-requests"] {
+			o.SeqRequests = 20
+		}
+		o.PeerShapes = splitList(peerShapesFlag)
+		for _, s := range o.PeerShapes {
+			if findPeerShape(s) == nil {
+				return nil, fmt.Errorf("--peer-shapes: unknown shape %q; known: %s", s, strings.Join(peerShapeNames(), ", "))
+			}
+		}
+		if len(o.PeerShapes) == 0 {
+			o.PeerShapes = peerShapeNames()
+		}
+		if o.PeerRounds < 1 {
+			return nil, errors.New("--peer-rounds must be positive")
+		}
+	}
 	if o.Hostile {
 		// a modest dashboard load, unless told otherwise
 		if !set["concurrency"] {
@@ -184,6 +231,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if o.MemProfile != "" {
+		defer func() {
+			if f, err := os.Create(o.MemProfile); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	fmt.Fprintf(stdout, "hinbench  %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Fprintf(stdout, "machine:     %d cores (GOMAXPROCS %d), %s/%s, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	fmt.Fprintf(stdout, "postgres:    %s\n", pgVersion)
@@ -191,11 +246,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// other work on the machine skews every number below; say how busy it was
 		fmt.Fprintf(stdout, "load avg:    %s at start (1, 5, 15 min)\n", la)
 	}
-	if !o.Hostile {
+	if !o.Hostile && !o.Peer {
 		fmt.Fprintf(stdout, "load:        concurrency %d, %s per query after %s warm-up; API, client and PostgreSQL share this machine\n", o.Concurrency, o.Duration, o.Warmup)
 		fmt.Fprintf(stdout, "baseline:    API %d sequential requests vs plain SQL %d runs (after 2 warm-ups), p50 of each\n", o.SeqRequests, o.SQLRuns)
 	}
-	fmt.Fprintf(stdout, "scales:      %s; queries: %s\n", joinInts(o.Scales), strings.Join(o.Queries, ", "))
+	if o.Peer {
+		fmt.Fprintf(stdout, "scales:      %s; shapes: %s\n", joinInts(o.Scales), strings.Join(o.PeerShapes, ", "))
+	} else {
+		fmt.Fprintf(stdout, "scales:      %s; queries: %s\n", joinInts(o.Scales), strings.Join(o.Queries, ", "))
+	}
 
 	ok := true
 	var all []*scaleResult
@@ -211,6 +270,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		all = append(all, res)
 	}
 	switch {
+	case o.Peer && ok:
+		fmt.Fprintln(stdout, "\nresult: OK (same rows from both servers, no failed requests)")
+		return true, nil
+	case o.Peer:
+		fmt.Fprintln(stdout, "\nresult: FAILED (see MISMATCH or ERRORS above)")
+		return false, nil
 	case o.Hostile && ok:
 		fmt.Fprintln(stdout, "\nresult: OK (no normal request failed)")
 	case o.Hostile:

@@ -82,6 +82,7 @@ var benchQueries = append([]*benchQuery{
 		gql: `query BenchNestedPage { regions { code innovations(first: 5) { nodes { name pilots(first: 5) { nodes {
   outcomes(first: 10) { totalCount nodes { value periodStart metric { code } } } } } } } } }`,
 	},
+	{name: "deep_page", gql: peerNested},
 }, scaleBenchQueries...)
 
 func queryNames() []string {

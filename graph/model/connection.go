@@ -38,7 +38,7 @@ func (c *Connection[T]) Edges() []Edge[T] {
 	c.once.Do(func() {
 		c.edges = make([]Edge[T], len(c.Page.Items))
 		for i, it := range c.Page.Items {
-			c.edges[i] = Edge[T]{Cursor: c.Page.Cursors[i], Node: it}
+			c.edges[i] = Edge[T]{Cursor: c.Page.Cursor(i), Node: it}
 		}
 	})
 	return c.edges
@@ -50,8 +50,9 @@ func (c *Connection[T]) Nodes() []T { return c.Page.Items }
 // PageInfo says where the page sits.
 func (c *Connection[T]) PageInfo() *PageInfo {
 	pi := &PageInfo{HasNextPage: c.Page.HasNext, HasPreviousPage: c.Page.HasPrevious}
-	if n := len(c.Page.Cursors); n > 0 {
-		pi.StartCursor, pi.EndCursor = &c.Page.Cursors[0], &c.Page.Cursors[n-1]
+	if n := len(c.Page.Items); n > 0 {
+		start, end := c.Page.Cursor(0), c.Page.Cursor(n-1)
+		pi.StartCursor, pi.EndCursor = &start, &end
 	}
 	return pi
 }

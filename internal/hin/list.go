@@ -39,10 +39,24 @@ type Order struct {
 
 // Page is one page of a list.
 type Page[T any] struct {
-	Items       []T
+	Items []T
+	// Cursors holds each item's cursor; when it is nil, CursorAt makes
+	// them on demand, since most clients never ask for one.
 	Cursors     []string
+	CursorAt    func(i int) string
 	HasNext     bool
 	HasPrevious bool
+	// Total, when known, is the number of rows matching the list's filter
+	// (counted with the page when a root list was asked for it).
+	Total *int
+}
+
+// Cursor is the opaque cursor of item i.
+func (p *Page[T]) Cursor(i int) string {
+	if p.Cursors != nil || p.CursorAt == nil {
+		return p.Cursors[i]
+	}
+	return p.CursorAt(i)
 }
 
 // DateRange selects records overlapping [From, To]; either end may be open.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -26,6 +27,13 @@ type ListIn struct {
 	ParentIDs []string // parent UUIDs, when Parent is set
 	Order     hin.Order
 	Page      hin.PageArgs
+	// Fields, when set, names the GraphQL fields the query selects on the
+	// items; a list that knows which columns they read selects only those
+	// (listDef.fieldCols). Columns left out are zero in the items.
+	Fields []string
+	// WithTotal, for a root list, counts the rows matching the filter in
+	// the page's own statement (Page.Total) rather than in one more.
+	WithTotal bool
 }
 
 // orderSpec is how to sort by one order field.
@@ -49,6 +57,33 @@ type listDef struct {
 	orders       map[string]orderSpec
 	defaultOrder string
 	parents      map[string]parentSpec
+	// fieldCols, when set, gives the columns each GraphQL field of the
+	// type reads ("" for none beyond the id), so that a page reads only
+	// the columns its query asks for: a deep page scans thousands of rows,
+	// and decoding columns nobody asked for was much of its cost.
+	fieldCols map[string]string
+}
+
+// columns is the select list for a page whose items need fields: the id
+// and the columns of those fields, or every column when a field is not
+// in fieldCols (or the fields are not known).
+func (d *listDef) columns(fields []string) string {
+	if fields == nil || d.fieldCols == nil {
+		return d.cols
+	}
+	cols := []string{d.idCol}
+	for _, f := range fields {
+		c, ok := d.fieldCols[f]
+		if !ok {
+			return d.cols
+		}
+		for _, col := range strings.Split(c, ",") {
+			if col = strings.TrimSpace(col); col != "" && !slices.Contains(cols, col) {
+				cols = append(cols, col)
+			}
+		}
+	}
+	return strings.Join(cols, ", ")
 }
 
 // listQuery is a listDef with its filters applied.
@@ -185,13 +220,17 @@ func decodeCursor(s, order string) (*cursor, error) {
 type pageRow[T any] interface {
 	item() T
 	keys() (parent, sortKey, id string)
+	total() *int
 }
 
 // rowKeys is embedded in every page row type.
 type rowKeys struct {
-	ParentKey string `db:"parent_key"`
-	SortKey   string `db:"sort_key"`
+	ParentKey  string `db:"parent_key"`
+	SortKey    string `db:"sort_key"`
+	TotalCount *int   `db:"total_count"` // with ListIn.WithTotal
 }
+
+func (k rowKeys) total() *int { return k.TotalCount }
 
 func (s *Store) fetchPages(ctx context.Context, q *listQuery, in ListIn, dest any) (first int, err error) {
 	if err := in.Page.Validate(); err != nil {
@@ -225,8 +264,13 @@ func (s *Store) fetchPages(ctx context.Context, q *listQuery, in ListIn, dest an
 	if q.parentCol != "" {
 		extra = append(extra, q.parentCol+" = p.parent_key")
 	}
+	cols := q.def.columns(in.Fields)
+	if in.WithTotal && q.parentCol == "" {
+		// uncorrelated, so PostgreSQL counts once for the whole page
+		cols += fmt.Sprintf(", (SELECT count(*) FROM %s WHERE %s) AS total_count", q.from, q.whereSQL())
+	}
 	inner := fmt.Sprintf("SELECT %s, (%s)::text AS sort_key FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT %d",
-		q.def.cols, spec.expr, q.from, q.whereSQL(extra...), spec.expr, dir, q.def.idCol, dir, in.Page.First+1)
+		cols, spec.expr, q.from, q.whereSQL(extra...), spec.expr, dir, q.def.idCol, dir, in.Page.First+1)
 	query := inner
 	if q.parentCol != "" {
 		query = fmt.Sprintf("SELECT p.parent_key::text AS parent_key, t.* FROM unnest(%s::uuid[]) AS p(parent_key) CROSS JOIN LATERAL (%s) t",
@@ -238,13 +282,36 @@ func (s *Store) fetchPages(ctx context.Context, q *listQuery, in ListIn, dest an
 	return in.Page.First, nil
 }
 
-// pages splits rows into one page per parent ("" for a root list) and fills
-// in cursors and next/previous flags. Every requested parent gets a page,
-// empty when it has no rows.
+// pageKeys is what a page's cursors are made of, kept so that they are
+// encoded only when a client asks for one (edges.cursor, pageInfo).
+type pageKeys struct {
+	order string
+	keys  []cursor
+}
+
+func (k *pageKeys) cursor(i int) string {
+	c := k.keys[i]
+	c.Order = k.order
+	return encodeCursor(c)
+}
+
+// pages splits rows into one page per parent ("" for a root list) and sets
+// next/previous flags and the makings of cursors. Every requested parent
+// gets a page, empty when it has no rows.
 func pages[R pageRow[T], T any](rows []R, in ListIn, first int) map[string]*hin.Page[T] {
-	out := make(map[string]*hin.Page[T], max(1, len(in.ParentIDs)))
-	newPage := func() *hin.Page[T] {
-		return &hin.Page[T]{Items: []T{}, Cursors: []string{}, HasPrevious: in.Page.After != ""}
+	order := in.Order.Field
+	if in.Order.Direction == hin.Desc {
+		order += ":desc"
+	}
+	type building struct {
+		page *hin.Page[T]
+		keys *pageKeys
+	}
+	out := make(map[string]building, max(1, len(in.ParentIDs)))
+	newPage := func() building {
+		b := building{page: &hin.Page[T]{Items: []T{}, HasPrevious: in.Page.After != ""}, keys: &pageKeys{order: order}}
+		b.page.CursorAt = b.keys.cursor
+		return b
 	}
 	if in.Parent == "" {
 		out[""] = newPage()
@@ -252,24 +319,27 @@ func pages[R pageRow[T], T any](rows []R, in ListIn, first int) map[string]*hin.
 	for _, id := range in.ParentIDs {
 		out[id] = newPage()
 	}
-	order := in.Order.Field
-	if in.Order.Direction == hin.Desc {
-		order += ":desc"
-	}
 	for _, r := range rows {
 		parent, key, id := r.keys()
-		p := out[parent]
-		if p == nil {
+		b, ok := out[parent]
+		if !ok {
 			continue
 		}
-		if len(p.Items) == first {
-			p.HasNext = true
+		if t := r.total(); t != nil {
+			b.page.Total = t
+		}
+		if len(b.page.Items) == first {
+			b.page.HasNext = true
 			continue
 		}
-		p.Items = append(p.Items, r.item())
-		p.Cursors = append(p.Cursors, encodeCursor(cursor{Order: order, Key: key, ID: id}))
+		b.page.Items = append(b.page.Items, r.item())
+		b.keys.keys = append(b.keys.keys, cursor{Key: key, ID: id})
 	}
-	return out
+	pages := make(map[string]*hin.Page[T], len(out))
+	for k, b := range out {
+		pages[k] = b.page
+	}
+	return pages
 }
 
 // list runs a page query and splits the result per parent.

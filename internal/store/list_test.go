@@ -110,8 +110,10 @@ func walk(t *testing.T, s *store.Store, order hin.Order, first int) []string {
 		if p == nil {
 			t.Fatal("no root page")
 		}
-		if len(p.Cursors) != len(p.Items) {
-			t.Fatalf("%d cursors for %d items", len(p.Cursors), len(p.Items))
+		for i := range p.Items {
+			if p.Cursor(i) == "" {
+				t.Fatalf("item %d of %d has no cursor", i, len(p.Items))
+			}
 		}
 		if p.HasPrevious != (after != "") {
 			t.Errorf("HasPrevious = %v after %q", p.HasPrevious, after)
@@ -126,7 +128,7 @@ func walk(t *testing.T, s *store.Store, order hin.Order, first int) []string {
 		if len(p.Items) < first {
 			t.Fatalf("a short page (%d of %d) says there is more", len(p.Items), first)
 		}
-		after = p.Cursors[len(p.Cursors)-1]
+		after = p.Cursor(len(p.Items) - 1)
 	}
 	t.Fatal("paging did not end")
 	return nil
@@ -201,7 +203,7 @@ func TestListPageEdges(t *testing.T) {
 		}
 	})
 	t.Run("after the last item", func(t *testing.T) {
-		p, err := get(t, hin.PageArgs{First: 10, After: all.Cursors[2]}, asc)
+		p, err := get(t, hin.PageArgs{First: 10, After: all.Cursor(2)}, asc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +212,7 @@ func TestListPageEdges(t *testing.T) {
 		}
 	})
 	t.Run("after the last but one, exactly one left", func(t *testing.T) {
-		p, err := get(t, hin.PageArgs{First: 1, After: all.Cursors[1]}, asc)
+		p, err := get(t, hin.PageArgs{First: 1, After: all.Cursor(1)}, asc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,7 +224,7 @@ func TestListPageEdges(t *testing.T) {
 		if _, err := f.db.Exec(`DELETE FROM outcome WHERE id = $1`, all.Items[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		p, err := get(t, hin.PageArgs{First: 10, After: all.Cursors[0]}, asc)
+		p, err := get(t, hin.PageArgs{First: 10, After: all.Cursor(0)}, asc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +241,7 @@ func TestListPageEdges(t *testing.T) {
 	}{
 		{"negative first", hin.PageArgs{First: -1}, asc, "first"},
 		{"first over the maximum", hin.PageArgs{First: 501}, asc, "first"},
-		{"cursor of another direction", hin.PageArgs{First: 1, After: all.Cursors[0]}, hin.Order{Field: "PERIOD_START", Direction: hin.Desc}, "after"},
+		{"cursor of another direction", hin.PageArgs{First: 1, After: all.Cursor(0)}, hin.Order{Field: "PERIOD_START", Direction: hin.Desc}, "after"},
 		{"not base64", hin.PageArgs{First: 1, After: "!!!"}, asc, "after"},
 		{"base64 of junk", hin.PageArgs{First: 1, After: "e30"}, asc, "after"}, // {}
 		{"id not a uuid", hin.PageArgs{First: 1, After: "eyJvIjoiUEVSSU9EX1NUQVJUIiwiayI6IjIwMjQtMDEtMDEiLCJpIjoieCJ9"}, asc, "after"},
@@ -308,7 +310,7 @@ func TestListNestedPages(t *testing.T) {
 
 	// The rest of a's list, page by page, through the nested form.
 	got := ids(pages[a])
-	after := pages[a].Cursors[1]
+	after := pages[a].Cursor(1)
 	for {
 		in := store.ListIn{Parent: "region", ParentIDs: []string{a}, Order: hin.Order{Field: "PERIOD_START"}, Page: hin.PageArgs{First: 2, After: after}}
 		pages, err := f.s.Outcomes(context.Background(), in, hin.OutcomeFilter{})
@@ -320,7 +322,7 @@ func TestListNestedPages(t *testing.T) {
 		if !p.HasNext {
 			break
 		}
-		after = p.Cursors[len(p.Cursors)-1]
+		after = p.Cursor(len(p.Items) - 1)
 	}
 	if !slices.Equal(got, wantA) {
 		t.Errorf("parent a paged\n got %v\nwant %v", got, wantA)
@@ -340,4 +342,41 @@ func TestListNestedPages(t *testing.T) {
 			t.Fatal("no error for an unknown parent relation")
 		}
 	})
+}
+
+// A page whose query names its fields reads only their columns; a field the
+// list does not know reads every column, as does a page without fields.
+func TestListReadsTheColumnsOfTheFieldsAsked(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	id := f.outcome(t, f.regions[0], "2024-01-01", "2024-01-31", 42)
+	get := func(fields []string) hin.Outcome {
+		t.Helper()
+		pages, err := f.s.Outcomes(context.Background(), store.ListIn{Page: hin.PageArgs{First: 5}, Fields: fields}, hin.OutcomeFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := pages[""]
+		if len(p.Items) != 1 || p.Items[0].ID != id {
+			t.Fatalf("page %+v, want the one outcome %s", p.Items, id)
+		}
+		if p.Cursor(0) == "" {
+			t.Error("no cursor")
+		}
+		return p.Items[0]
+	}
+	o := get([]string{"periodStart", "__typename"})
+	if o.PeriodStart.Format("2006-01-02") != "2024-01-01" || o.Value != nil || o.RegionID != "" || o.Status != "" {
+		t.Errorf("periodStart only: %+v", o)
+	}
+	o = get([]string{"value", "region"})
+	if o.Value == nil || *o.Value != 42 || o.RegionID != f.regions[0] || !o.PeriodStart.IsZero() {
+		t.Errorf("value and region: %+v", o)
+	}
+	for _, fields := range [][]string{nil, {"value", "noSuchField"}} {
+		o = get(fields)
+		if o.Value == nil || o.RegionID == "" || o.Status != hin.OutcomePublished || o.PeriodEnd.IsZero() || o.Version == 0 {
+			t.Errorf("fields %v should read every column: %+v", fields, o)
+		}
+	}
 }
