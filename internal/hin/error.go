@@ -18,6 +18,11 @@ const (
 	EINTERNAL     = "INTERNAL"
 	// EINCOMPATIBLE: metrics that cannot be combined (different kinds or units).
 	EINCOMPATIBLE = "INCOMPATIBLE_METRICS"
+	// EOVERLAP: an outcome whose period overlaps, without equalling, the
+	// period of a current outcome with the same metric, region, innovation,
+	// pilot and programme. Both would count in one figure, so the second is
+	// refused; the error names the existing outcome (extensions.outcomeId).
+	EOVERLAP = "OVERLAPPING_PERIOD"
 )
 
 // Error is an error a client may see: a stable code, a human message and,

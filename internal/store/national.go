@@ -39,6 +39,17 @@ const rawOutcomes = `(SELECT metric_id, region_id, programme_id, innovation_id, 
 	period_start AS start_month, period_end AS end_month, 1::bigint AS n, value AS sum_value,
 	numerator AS sum_num, denominator AS sum_den, period_end AS last_end, value AS last_sum FROM outcome)`
 
+// asOfOutcomes presents, like rawOutcomes, the outcomes as they stood at a
+// moment: the current rows whose state began by then, and the states in
+// outcome_history that were current then (see migration 00006).
+func asOfOutcomes(at string) string {
+	const cols = `metric_id, region_id, programme_id, innovation_id, status,
+	period_start AS start_month, period_end AS end_month, 1::bigint AS n, value AS sum_value,
+	numerator AS sum_num, denominator AS sum_den, period_end AS last_end, value AS last_sum`
+	return `(SELECT ` + cols + ` FROM outcome WHERE valid_from <= ` + at + `
+	UNION ALL SELECT ` + cols + ` FROM outcome_history WHERE valid_from <= ` + at + ` AND valid_to > ` + at + `)`
+}
+
 // Aggregate computes combined figures for every group of q.GroupBy: one row
 // per region that reported in the group, and one total row per group.
 func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.AggregateRow, error) {
@@ -74,9 +85,13 @@ func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.Aggr
 	if detail {
 		source = "outcome_detail_month"
 	}
-	if q.Window.MonthAligned() {
+	switch {
+	case q.AsOf != nil:
+		// the values current then: the rollups hold only today's
+		source = asOfOutcomes(lq.arg(*q.AsOf) + "::timestamptz")
+	case q.Window.MonthAligned():
 		toKey = time.Date(q.Window.To.Year(), q.Window.To.Month(), 1, 0, 0, 0, 0, time.UTC)
-	} else {
+	default:
 		source = rawOutcomes
 	}
 	from := source + " r"
