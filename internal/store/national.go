@@ -39,15 +39,47 @@ const rawOutcomes = `(SELECT metric_id, region_id, programme_id, innovation_id, 
 	period_start AS start_month, period_end AS end_month, 1::bigint AS n, value AS sum_value,
 	numerator AS sum_num, denominator AS sum_den, period_end AS last_end, value AS last_sum FROM outcome)`
 
-// asOfOutcomes presents, like rawOutcomes, the outcomes as they stood at a
-// moment: the current rows whose state began by then, and the states in
-// outcome_history that were current then (see migration 00006).
-func asOfOutcomes(at string) string {
-	const cols = `metric_id, region_id, programme_id, innovation_id, status,
-	period_start AS start_month, period_end AS end_month, 1::bigint AS n, value AS sum_value,
-	numerator AS sum_num, denominator AS sum_den, period_end AS last_end, value AS last_sum`
-	return `(SELECT ` + cols + ` FROM outcome WHERE valid_from <= ` + at + `
-	UNION ALL SELECT ` + cols + ` FROM outcome_history WHERE valid_from <= ` + at + ` AND valid_to > ` + at + `)`
+// asOfOutcomes presents, like rawOutcomes, the outcomes of some metrics as
+// they stood at a moment: the current rows whose state began by then, and
+// the states in outcome_history that were current then (migration 00006).
+// With drafts, each published figure whose key had a draft then is taken
+// back out (see shadowRows).
+func asOfOutcomes(at, metrics string, drafts bool) string {
+	const keyCols = `metric_id, region_id, programme_id, innovation_id, pilot_id, status, period_start, period_end, value, numerator, denominator`
+	base := `SELECT ` + keyCols + ` FROM outcome WHERE valid_from <= ` + at + ` AND metric_id = ANY(` + metrics + `::uuid[])
+	UNION ALL SELECT ` + keyCols + ` FROM outcome_history WHERE valid_from <= ` + at + ` AND valid_to > ` + at + `
+		AND metric_id = ANY(` + metrics + `::uuid[])`
+	out := `(WITH s AS MATERIALIZED (` + base + `)
+	SELECT metric_id, region_id, programme_id, innovation_id, status, period_start AS start_month, period_end AS end_month,
+		1::bigint AS n, value AS sum_value, numerator AS sum_num, denominator AS sum_den, period_end AS last_end, value AS last_sum FROM s`
+	if drafts {
+		out += ` UNION ALL ` + shadowRows("s", false, "TRUE", true)
+	}
+	return out + `)`
+}
+
+// shadowRows takes back out of a figure with drafts the published figures
+// whose key has a current draft: the draft stands in for the figure it
+// would restate, so one key never counts twice. Each such figure gives a
+// row of negated sums with status DRAFT, which the draft filter then keeps
+// exactly where it keeps the draft itself. Sums, counts and, for snapshots,
+// the sum at the latest period end (the negated row shares the figure's
+// period end) all cancel. month says whether the periods are the rollups'
+// months; withProgramme whether the source has the detail columns.
+func shadowRows(from string, month bool, metricCond string, withProgramme bool) string {
+	start, end := "p.period_start", "p.period_end"
+	if month {
+		start, end = "date_trunc('month', p.period_start)::date", "date_trunc('month', p.period_end)::date"
+	}
+	detail := ""
+	if withProgramme {
+		detail = "p.programme_id, p.innovation_id, "
+	}
+	return `SELECT p.metric_id, p.region_id, ` + detail + `'DRAFT' AS status, ` + start + ` AS start_month, ` + end + ` AS end_month,
+		-1::bigint AS n, -p.value AS sum_value, -p.numerator AS sum_num, -p.denominator AS sum_den, p.period_end AS last_end, -p.value AS last_sum
+	FROM ` + from + ` p JOIN ` + from + ` d ON d.status = 'DRAFT' AND ` + keyEquals("d", "p") + `
+		AND d.period_start = p.period_start AND d.period_end = p.period_end
+	WHERE p.status = 'PUBLISHED' AND ` + metricCond
 }
 
 // Aggregate computes combined figures for every group of q.GroupBy: one row
@@ -85,21 +117,35 @@ func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.Aggr
 	if detail {
 		source = "outcome_detail_month"
 	}
+	drafts := q.Drafts.All || len(q.Drafts.RegionIDs) > 0
+	metricsArg := lq.arg(pq.Array(metricIDs))
 	switch {
 	case q.AsOf != nil:
 		// the values current then: the rollups hold only today's
-		source = asOfOutcomes(lq.arg(*q.AsOf) + "::timestamptz")
+		source = asOfOutcomes(lq.arg(*q.AsOf)+"::timestamptz", metricsArg, drafts)
 	case q.Window.MonthAligned():
 		toKey = time.Date(q.Window.To.Year(), q.Window.To.Month(), 1, 0, 0, 0, 0, time.UTC)
+		if drafts {
+			cols := "metric_id, region_id, status, start_month, end_month, n, sum_value, sum_num, sum_den, last_end, last_sum"
+			if detail {
+				cols = "metric_id, region_id, programme_id, innovation_id, status, start_month, end_month, n, sum_value, sum_num, sum_den, last_end, last_sum"
+			}
+			source = "(SELECT " + cols + " FROM " + source + " UNION ALL " +
+				shadowRows("outcome", true, "p.metric_id = ANY("+metricsArg+"::uuid[])", detail) + ")"
+		}
 	default:
 		source = rawOutcomes
+		if drafts {
+			source = "(SELECT * FROM " + rawOutcomes + " o UNION ALL " +
+				shadowRows("outcome", false, "p.metric_id = ANY("+metricsArg+"::uuid[])", true) + ")"
+		}
 	}
 	from := source + " r"
 	if needInnovation {
 		from += " LEFT JOIN innovation i ON i.id = r.innovation_id"
 	}
 
-	lq.and("r.metric_id = ANY(" + lq.arg(pq.Array(metricIDs)) + "::uuid[])")
+	lq.and("r.metric_id = ANY(" + metricsArg + "::uuid[])")
 	lq.and("r.start_month >= " + lq.arg(q.Window.From) + "::date")
 	lq.and("r.end_month <= " + lq.arg(toKey) + "::date")
 	// drafts only where the caller may see them

@@ -72,16 +72,34 @@ func (w *writer) clashes(regionID string, rows []resolvedOutcome, except *string
 		starts[i], ends[i] = r.in.PeriodStart.Format(time.DateOnly), r.in.PeriodEnd.Format(time.DateOnly)
 		inns[i], pilots[i], progs[i] = nullStr(r.innovationID), nullStr(r.pilotID), nullStr(r.programmeID)
 	}
-	const q = `SELECT x.i - 1 AS row, ` + outcomeCols + `
+	// An equality join on the key up to the period, so the planner may hash
+	// it (one pass over the region's outcomes of these metrics) or probe the
+	// unique indexes per row; neither degrades with stale statistics the way
+	// a forced per-row probe does. No period spans more than five years
+	// (hin.ValidateOutcome), which bounds the starts to read.
+	q := `SELECT x.i - 1 AS row, ` + outcomeCols + `
 		FROM unnest($2::uuid[], $3::date[], $4::date[], $5::uuid[], $6::uuid[], $7::uuid[]) WITH ORDINALITY AS x(m, ps, pe, inn, pil, pro, i)
-		JOIN outcome oc ON oc.metric_id = x.m AND oc.region_id = $1 AND oc.status IN ('DRAFT', 'PUBLISHED')
-			AND oc.period_start <= x.pe AND oc.period_end >= x.ps
-			AND oc.innovation_id IS NOT DISTINCT FROM x.inn AND oc.pilot_id IS NOT DISTINCT FROM x.pil
-			AND oc.programme_id IS NOT DISTINCT FROM x.pro
-		WHERE $8::uuid IS NULL OR oc.id <> $8::uuid`
+		JOIN outcome oc ON ` + keyEquals("oc", "x") + `
+			AND oc.period_start <= x.pe AND oc.period_start >= x.ps - 1830 AND oc.period_end >= x.ps
+		WHERE oc.status IN ('DRAFT', 'PUBLISHED') AND ($8::uuid IS NULL OR oc.id <> $8::uuid)`
 	var out []clash
 	err := w.all(&out, q, regionID, pqArray(metric), pqArray(starts), pqArray(ends), pqArray(inns), pqArray(pilots), pqArray(progs), except)
 	return out, err
+}
+
+// keyEquals matches an outcome's key up to its period with the columns
+// m, inn, pil, pro of b (or, when b is an outcome alias, its own columns),
+// in the form the unique indexes of migration 00006 can answer.
+func keyEquals(a, b string) string {
+	const zero = `'00000000-0000-0000-0000-000000000000'::uuid`
+	if b == "x" {
+		return a + `.metric_id = x.m AND ` + a + `.region_id = $1 AND coalesce(` + a + `.innovation_id, ` + zero + `) = coalesce(x.inn, ` + zero + `)
+			AND coalesce(` + a + `.pilot_id, ` + zero + `) = coalesce(x.pil, ` + zero + `) AND coalesce(` + a + `.programme_id, ` + zero + `) = coalesce(x.pro, ` + zero + `)`
+	}
+	return a + `.metric_id = ` + b + `.metric_id AND ` + a + `.region_id = ` + b + `.region_id
+		AND coalesce(` + a + `.innovation_id, ` + zero + `) = coalesce(` + b + `.innovation_id, ` + zero + `)
+		AND coalesce(` + a + `.pilot_id, ` + zero + `) = coalesce(` + b + `.pilot_id, ` + zero + `)
+		AND coalesce(` + a + `.programme_id, ` + zero + `) = coalesce(` + b + `.programme_id, ` + zero + `)`
 }
 
 func nullStr(v *string) sql.NullString {
@@ -141,11 +159,26 @@ func plan(rows []resolvedOutcome, found []clash, add func(i int, pr hin.Problem)
 		return ra.in.PeriodStart.Before(rb.in.PeriodStart)
 	})
 	bad := make([]bool, len(rows))
+	// exact repeats first, named by the row they repeat
+	firstOf := map[string]int{}
+	for i, r := range rows {
+		k := fullKey(r.metricID, r.in.PeriodStart, r.in.PeriodEnd, r.innovationID, r.pilotID, r.programmeID, "")
+		if j, ok := firstOf[k]; ok {
+			bad[i] = true
+			add(i, hin.Problem{Field: "metricCode", Message: fmt.Sprintf(
+				"repeats row %d: the same metric, period, innovation, pilot and programme may appear once in a return", j)})
+			continue
+		}
+		firstOf[k] = i
+	}
 	for j := 1; j < len(order); j++ {
+		if bad[order[j]] {
+			continue
+		}
 		// compare with every earlier row of the key that is still open
 		for k := j - 1; k >= 0 && keys[order[k]] == keys[order[j]]; k-- {
 			a, b := rows[order[k]], rows[order[j]]
-			if a.in.PeriodEnd.Before(b.in.PeriodStart) {
+			if bad[order[k]] || a.in.PeriodEnd.Before(b.in.PeriodStart) {
 				continue
 			}
 			first, second := order[k], order[j]
@@ -156,14 +189,9 @@ func plan(rows []resolvedOutcome, found []clash, add func(i int, pr hin.Problem)
 				break
 			}
 			bad[second] = true
-			if a.in.PeriodStart.Equal(b.in.PeriodStart) && a.in.PeriodEnd.Equal(b.in.PeriodEnd) {
-				add(second, hin.Problem{Field: "metricCode", Message: fmt.Sprintf(
-					"repeats row %d: the same metric, period, innovation, pilot and programme may appear once in a return", first)})
-			} else {
-				add(second, hin.Problem{Field: "periodStart", Code: hin.EOVERLAP, Message: fmt.Sprintf(
-					"the period %s overlaps row %d's (%s) for the same metric, innovation, pilot and programme",
-					period(rows[second].in.PeriodStart, rows[second].in.PeriodEnd), first, period(rows[first].in.PeriodStart, rows[first].in.PeriodEnd))})
-			}
+			add(second, hin.Problem{Field: "periodStart", Code: hin.EOVERLAP, Message: fmt.Sprintf(
+				"the period %s overlaps row %d's (%s) for the same metric, innovation, pilot and programme",
+				period(rows[second].in.PeriodStart, rows[second].in.PeriodEnd), first, period(rows[first].in.PeriodStart, rows[first].in.PeriodEnd))})
 			break
 		}
 	}
@@ -391,12 +419,11 @@ func (w *writer) publishDrafts(drafts []hin.Outcome, reason *string) (map[string
 		Published string `db:"published"`
 		Same      bool   `db:"same"`
 	}
-	const q = `SELECT d.id AS draft, p.id AS published,
+	q := `SELECT d.id AS draft, p.id AS published,
 			(p.value IS NOT DISTINCT FROM d.value AND p.numerator IS NOT DISTINCT FROM d.numerator
 			 AND p.denominator IS NOT DISTINCT FROM d.denominator) AS same
-		FROM outcome d JOIN outcome p ON p.status = 'PUBLISHED' AND p.metric_id = d.metric_id AND p.region_id = d.region_id
-			AND p.period_start = d.period_start AND p.period_end = d.period_end AND p.innovation_id IS NOT DISTINCT FROM d.innovation_id
-			AND p.pilot_id IS NOT DISTINCT FROM d.pilot_id AND p.programme_id IS NOT DISTINCT FROM d.programme_id
+		FROM outcome d JOIN outcome p ON p.status = 'PUBLISHED' AND ` + keyEquals("p", "d") + `
+			AND p.period_start = d.period_start AND p.period_end = d.period_end
 		WHERE d.id = ANY($1::uuid[]) AND d.status = 'DRAFT'`
 	if err := w.all(&pairs, q, pqArray(ids)); err != nil {
 		return nil, err

@@ -90,11 +90,19 @@ END
 $$;
 -- +goose StatementEnd
 
-CREATE UNIQUE INDEX outcome_current_published ON outcome
-    (metric_id, region_id, period_start, period_end, innovation_id, pilot_id, programme_id) NULLS NOT DISTINCT
+-- The unique indexes also serve the store's look-ups of a key and of the
+-- periods near it (equality up to the period, then a range on its start),
+-- so the optional references are compared through coalesce: an absent
+-- reference is equal to another absent one.
+CREATE UNIQUE INDEX outcome_current_published ON outcome (metric_id, region_id,
+    coalesce(innovation_id, '00000000-0000-0000-0000-000000000000'::uuid),
+    coalesce(pilot_id, '00000000-0000-0000-0000-000000000000'::uuid),
+    coalesce(programme_id, '00000000-0000-0000-0000-000000000000'::uuid), period_start, period_end)
     WHERE status = 'PUBLISHED';
-CREATE UNIQUE INDEX outcome_current_draft ON outcome
-    (metric_id, region_id, period_start, period_end, innovation_id, pilot_id, programme_id) NULLS NOT DISTINCT
+CREATE UNIQUE INDEX outcome_current_draft ON outcome (metric_id, region_id,
+    coalesce(innovation_id, '00000000-0000-0000-0000-000000000000'::uuid),
+    coalesce(pilot_id, '00000000-0000-0000-0000-000000000000'::uuid),
+    coalesce(programme_id, '00000000-0000-0000-0000-000000000000'::uuid), period_start, period_end)
     WHERE status = 'DRAFT';
 
 -- A seed load empties outcome with TRUNCATE: its history goes with it.
