@@ -547,3 +547,48 @@ func (w *writer) lockOutcomeKey(id string) error {
 	_, err = w.lockKeys([]string{k[0].Metric}, []string{k[0].Region})
 	return err
 }
+
+// OutcomeExportRow is an outcome with the codes a spreadsheet reader needs.
+type OutcomeExportRow struct {
+	hin.Outcome
+	MetricCode string `db:"metric_code"`
+	RegionCode string `db:"region_code"`
+}
+
+// ExportOutcomes streams the outcomes a list with filter f would page
+// through (the same drafts rule), ordered by period and ID, to emit one at
+// a time, so an export of any size holds one row in memory.
+func (s *Store) ExportOutcomes(ctx context.Context, f hin.OutcomeFilter, emit func(OutcomeExportRow) error) error {
+	q, err := outcomeQuery(ctx, "", f)
+	if err != nil {
+		return err
+	}
+	if q.err != nil {
+		return q.err
+	}
+	query := `SELECT ` + outcomeCols + `, m.code AS metric_code, r.code AS region_code
+		FROM outcome oc JOIN metric m ON m.id = oc.metric_id JOIN region r ON r.id = oc.region_id
+		WHERE ` + q.whereSQL() + ` ORDER BY oc.period_start, oc.id`
+	ctx, end := s.observe(ctx, query, q.args)
+	rows, err := s.db.QueryxContext(ctx, query, q.args...)
+	if err != nil {
+		err = mapError(err)
+		end(err)
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		var r OutcomeExportRow
+		if err := rows.StructScan(&r); err != nil {
+			end(err)
+			return mapError(err)
+		}
+		if err := emit(r); err != nil {
+			end(nil)
+			return err
+		}
+	}
+	err = mapError(rows.Err())
+	end(err)
+	return err
+}
