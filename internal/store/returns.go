@@ -81,7 +81,8 @@ func (w *writer) clashes(regionID string, rows []resolvedOutcome, except *string
 		FROM unnest($2::uuid[], $3::date[], $4::date[], $5::uuid[], $6::uuid[], $7::uuid[]) WITH ORDINALITY AS x(m, ps, pe, inn, pil, pro, i)
 		JOIN outcome oc ON ` + keyEquals("oc", "x") + `
 			AND oc.period_start <= x.pe AND oc.period_start >= x.ps - 1830 AND oc.period_end >= x.ps
-		WHERE oc.status IN ('DRAFT', 'PUBLISHED') AND ($8::uuid IS NULL OR oc.id <> $8::uuid)`
+		WHERE oc.status IN ('DRAFT', 'PUBLISHED') AND ($8::uuid IS NULL OR oc.id <> $8::uuid)
+		ORDER BY x.i, oc.period_start, oc.status DESC`
 	var out []clash
 	err := w.all(&out, q, regionID, pqArray(metric), pqArray(starts), pqArray(ends), pqArray(inns), pqArray(pilots), pqArray(progs), except)
 	return out, err
