@@ -160,3 +160,66 @@ func TestCSVUploadAndExport(t *testing.T) {
 		t.Errorf("anonymous drafts: %d", code)
 	}
 }
+
+// TestCSVTenThousandRowsOverHTTP times a 10,000-row return uploaded and
+// exported over HTTP (go test -run TenThousand -v ./internal/httpapi/
+// prints the times).
+func TestCSVTenThousandRowsOverHTTP(t *testing.T) {
+	t.Parallel()
+	ts, token := csvServer(t)
+	admin := token("NATIONAL_ADMIN", "")
+	// four years of months for every count metric and innovation, as a data team sends them
+	req, _ := http.NewRequest("POST", ts.URL+"/graphql", strings.NewReader(`{"query":"{ innovations(first: 100) { nodes { id } } metrics { code kind } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		Data struct {
+			Innovations struct{ Nodes []struct{ ID string } }
+			Metrics     []struct{ Code, Kind string }
+		}
+	}
+	err = json.NewDecoder(resp.Body).Decode(&ref)
+	_ = resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("region_code,metric_code,period_start,period_end,value,innovation_id,status\n")
+	n := 0
+	for _, m := range ref.Data.Metrics {
+		for _, inn := range ref.Data.Innovations.Nodes {
+			for mo := 0; mo < 48 && n < 10000 && m.Kind == "COUNT"; mo++ {
+				start := time.Date(2021, time.Month(4+mo), 1, 0, 0, 0, 0, time.UTC)
+				fmt.Fprintf(&b, "HI-EM,%s,%s,%s,%d,%s,PUBLISHED\n", m.Code, start.Format(time.DateOnly),
+					start.AddDate(0, 1, -1).Format(time.DateOnly), n%97, inn.ID)
+				n++
+			}
+		}
+	}
+	if n != 10000 {
+		t.Fatalf("the reference data gives %d rows", n)
+	}
+	start := time.Now()
+	code, body, _ := send(t, "POST", ts.URL+"/returns.csv", admin, b.String())
+	load := time.Since(start)
+	var res httpapi.ReturnUploadResult
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &res) != nil || res.Created != 10000 {
+		t.Fatalf("upload: %d %.300s", code, body)
+	}
+	start = time.Now()
+	code, body, _ = send(t, "POST", ts.URL+"/returns.csv", admin, b.String())
+	again := time.Since(start)
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &res) != nil || res.Unchanged != 10000 {
+		t.Fatalf("upload again: %d %.300s", code, body)
+	}
+	start = time.Now()
+	code, body, _ = send(t, "GET", ts.URL+"/outcomes.csv?regionCodes=HI-EM", admin, "")
+	export := time.Since(start)
+	if lines := strings.Count(body, "\n"); code != http.StatusOK || lines != 10001 {
+		t.Fatalf("export: %d, %d lines", code, lines)
+	}
+	t.Logf("10,000-row CSV return: load %v, the same file again %v, export %v (%d bytes)", load, again, export, len(body))
+}

@@ -377,6 +377,13 @@ func (s *Store) submitReturn(ctx context.Context, in hin.ReturnInput, key *strin
 		if err != nil {
 			return err
 		}
+		if maxRows > hin.MaxReturnRows {
+			// a CSV upload of tens of thousands of rows is one statement per step:
+			// give it the upload's own time, not a query's
+			if err := w.exec(`SET LOCAL statement_timeout = '120s'`); err != nil {
+				return err
+			}
+		}
 		var p hin.Problems
 		if len(in.Rows) == 0 || len(in.Rows) > maxRows {
 			p.Add("rows", "a return holds from 1 to %d rows, got %d", maxRows, len(in.Rows))
