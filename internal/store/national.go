@@ -44,11 +44,12 @@ const rawOutcomes = `(SELECT metric_id, region_id, programme_id, innovation_id, 
 // the states in outcome_history that were current then (migration 00006).
 // With drafts, each published figure whose key had a draft then is taken
 // back out (see shadowRows).
-func asOfOutcomes(at, metrics string, drafts bool) string {
+func asOfOutcomes(at, metrics, from, to string, drafts bool) string {
 	const keyCols = `metric_id, region_id, programme_id, innovation_id, pilot_id, status, period_start, period_end, value, numerator, denominator`
-	base := `SELECT ` + keyCols + ` FROM outcome WHERE valid_from <= ` + at + ` AND metric_id = ANY(` + metrics + `::uuid[])
-	UNION ALL SELECT ` + keyCols + ` FROM outcome_history WHERE valid_from <= ` + at + ` AND valid_to > ` + at + `
-		AND metric_id = ANY(` + metrics + `::uuid[])`
+	// the metrics and the window inside, so each branch reads its index range
+	within := ` AND metric_id = ANY(` + metrics + `::uuid[]) AND period_start >= ` + from + `::date AND period_end <= ` + to + `::date`
+	base := `SELECT ` + keyCols + ` FROM outcome WHERE valid_from <= ` + at + within + `
+	UNION ALL SELECT ` + keyCols + ` FROM outcome_history WHERE valid_from <= ` + at + ` AND valid_to > ` + at + within
 	out := `(WITH s AS MATERIALIZED (` + base + `)
 	SELECT metric_id, region_id, programme_id, innovation_id, status, period_start AS start_month, period_end AS end_month,
 		1::bigint AS n, value AS sum_value, numerator AS sum_num, denominator AS sum_den, period_end AS last_end, value AS last_sum FROM s`
@@ -122,7 +123,7 @@ func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.Aggr
 	switch {
 	case q.AsOf != nil:
 		// the values current then: the rollups hold only today's
-		source = asOfOutcomes(lq.arg(*q.AsOf)+"::timestamptz", metricsArg, drafts)
+		source = asOfOutcomes(lq.arg(*q.AsOf)+"::timestamptz", metricsArg, lq.arg(q.Window.From), lq.arg(q.Window.To), drafts)
 	case q.Window.MonthAligned():
 		toKey = time.Date(q.Window.To.Year(), q.Window.To.Month(), 1, 0, 0, 0, 0, time.UTC)
 		if drafts {
