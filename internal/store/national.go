@@ -50,7 +50,11 @@ func asOfOutcomes(at, metrics, from, to string, drafts bool) string {
 	within := ` AND metric_id = ANY(` + metrics + `::uuid[]) AND period_start >= ` + from + `::date AND period_end <= ` + to + `::date`
 	base := `SELECT ` + keyCols + ` FROM outcome WHERE valid_from <= ` + at + within + `
 	UNION ALL SELECT ` + keyCols + ` FROM outcome_history WHERE valid_from <= ` + at + ` AND valid_to > ` + at + within
-	out := `(WITH s AS MATERIALIZED (` + base + `)
+	mat := "" // referenced once: inlined, so filters reach the scans
+	if drafts {
+		mat = "MATERIALIZED " // read once for both the rows and the drafts' pairs
+	}
+	out := `(WITH s AS ` + mat + `(` + base + `)
 	SELECT metric_id, region_id, programme_id, innovation_id, status, period_start AS start_month, period_end AS end_month,
 		1::bigint AS n, value AS sum_value, numerator AS sum_num, denominator AS sum_den, period_end AS last_end, value AS last_sum FROM s`
 	if drafts {
