@@ -47,20 +47,56 @@ const rawOutcomes = `(SELECT metric_id, region_id, programme_id, innovation_id, 
 func asOfOutcomes(at, metrics, from, to string, drafts bool) string {
 	const keyCols = `metric_id, region_id, programme_id, innovation_id, pilot_id, status, period_start, period_end, value, numerator, denominator`
 	// the metrics and the window inside, so each branch reads its index range
-	within := ` AND metric_id = ANY(` + metrics + `::uuid[]) AND period_start >= ` + from + `::date AND period_end <= ` + to + `::date`
+	within := ` AND metric_id = ANY(` + metrics + `::uuid[]) AND period_start >= ` + from + `::date AND period_start <= ` + to + `::date
+		AND period_end <= ` + to + `::date`
 	base := `SELECT ` + keyCols + ` FROM outcome WHERE valid_from <= ` + at + within + `
 	UNION ALL SELECT ` + keyCols + ` FROM outcome_history WHERE valid_from <= ` + at + ` AND valid_to > ` + at + within
-	mat := "" // referenced once: inlined, so filters reach the scans
-	if drafts {
-		mat = "MATERIALIZED " // read once for both the rows and the drafts' pairs
+	const sums = `metric_id, region_id, programme_id, innovation_id, status, period_start AS start_month, period_end AS end_month,
+		1::bigint AS n, value AS sum_value, numerator AS sum_num, denominator AS sum_den, period_end AS last_end, value AS last_sum`
+	if !drafts {
+		return `(SELECT ` + sums + ` FROM (` + base + `) s)`
 	}
-	out := `(WITH s AS ` + mat + `(` + base + `)
-	SELECT metric_id, region_id, programme_id, innovation_id, status, period_start AS start_month, period_end AS end_month,
-		1::bigint AS n, value AS sum_value, numerator AS sum_num, denominator AS sum_den, period_end AS last_end, value AS last_sum FROM s`
-	if drafts {
-		out += ` UNION ALL ` + shadowRows("s", false, "TRUE", true)
+	// with drafts, a published figure whose key had a draft then is taken
+	// back out, as shadowRows does for current figures; the pairs are found
+	// by a window over the key rather than a join
+	return `(WITH k AS (SELECT s.*, bool_or(status = 'DRAFT') OVER (PARTITION BY metric_id, region_id, innovation_id, pilot_id,
+			programme_id, period_start, period_end) AS drafted FROM (` + base + `) s)
+	SELECT ` + sums + ` FROM k
+	UNION ALL SELECT metric_id, region_id, programme_id, innovation_id, 'DRAFT', period_start, period_end, -1::bigint, -value, -numerator,
+		-denominator, period_end, -value FROM k WHERE status = 'PUBLISHED' AND drafted)`
+}
+
+// hasSnapshot says whether any metric is a snapshot, whose figure (the
+// latest value in the window) cannot be corrected by adding and taking
+// away rows the way sums can.
+func hasSnapshot(ms []hin.Metric) bool {
+	for _, m := range ms {
+		if m.Kind == hin.MetricSnapshot {
+			return true
+		}
 	}
-	return out + `)`
+	return false
+}
+
+// asOfDelta turns today's rollups into the sums as they stood at a moment:
+// every current outcome whose state began after it is taken back out (its
+// negation, under its present status, cancels its rollup contribution),
+// and every state in outcome_history current then is added. Its cost
+// grows with the changes made since the moment, not with the outcomes.
+// Periods are the rollups' months; only for sums (see hasSnapshot).
+func asOfDelta(at, metrics, from, to string, detail bool) string {
+	cols := func(sign string) string {
+		d := ""
+		if detail {
+			d = "programme_id, innovation_id, "
+		}
+		return `metric_id, region_id, ` + d + `status, date_trunc('month', period_start)::date AS start_month,
+		date_trunc('month', period_end)::date AS end_month, ` + sign + `1::bigint AS n, ` + sign + `value AS sum_value,
+		` + sign + `numerator AS sum_num, ` + sign + `denominator AS sum_den, period_end AS last_end, ` + sign + `value AS last_sum`
+	}
+	within := ` AND metric_id = ANY(` + metrics + `::uuid[]) AND period_start >= ` + from + `::date AND period_end <= ` + to + `::date`
+	return `SELECT ` + cols("-") + ` FROM outcome WHERE valid_from > ` + at + within + `
+	UNION ALL SELECT ` + cols("") + ` FROM outcome_history WHERE valid_from <= ` + at + ` AND valid_to > ` + at + within
 }
 
 // shadowRows takes back out of a figure with drafts the published figures
@@ -125,6 +161,16 @@ func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.Aggr
 	drafts := q.Drafts.All || len(q.Drafts.RegionIDs) > 0
 	metricsArg := lq.arg(pq.Array(metricIDs))
 	switch {
+	case q.AsOf != nil && !drafts && q.Window.MonthAligned() && !hasSnapshot(q.Metrics):
+		// counts and rates as of a moment: today's rollups, less what changed
+		// since then, plus what was current then
+		toKey = time.Date(q.Window.To.Year(), q.Window.To.Month(), 1, 0, 0, 0, 0, time.UTC)
+		cols := "metric_id, region_id, status, start_month, end_month, n, sum_value, sum_num, sum_den, last_end, last_sum"
+		if detail {
+			cols = "metric_id, region_id, programme_id, innovation_id, status, start_month, end_month, n, sum_value, sum_num, sum_den, last_end, last_sum"
+		}
+		source = "(SELECT " + cols + " FROM " + source + " UNION ALL " +
+			asOfDelta(lq.arg(*q.AsOf)+"::timestamptz", metricsArg, lq.arg(q.Window.From), lq.arg(q.Window.To), detail) + ")"
 	case q.AsOf != nil:
 		// the values current then: the rollups hold only today's
 		source = asOfOutcomes(lq.arg(*q.AsOf)+"::timestamptz", metricsArg, lq.arg(q.Window.From), lq.arg(q.Window.To), drafts)

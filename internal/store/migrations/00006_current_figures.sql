@@ -16,6 +16,8 @@ UPDATE outcome SET valid_from = CASE
     WHEN status = 'WITHDRAWN' THEN coalesce(withdrawn_at, updated_at)
     ELSE created_at END;
 ALTER TABLE outcome ALTER COLUMN valid_from SET NOT NULL, ALTER COLUMN valid_from SET DEFAULT now();
+-- as-of figures take back what changed since the moment asked about
+CREATE INDEX outcome_by_valid_from ON outcome (valid_from);
 
 CREATE TABLE outcome_history (
     id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -46,6 +48,7 @@ CREATE TABLE outcome_history (
 );
 CREATE INDEX outcome_history_by_outcome ON outcome_history (outcome_id, valid_to DESC);
 CREATE INDEX outcome_history_by_metric ON outcome_history (metric_id, period_start);
+CREATE INDEX outcome_history_by_valid_to ON outcome_history (valid_to);
 
 -- States that existed before this migration and are known from the row:
 -- a withdrawn figure was published until withdrawn, and a figure published
