@@ -140,14 +140,22 @@ func costs() ComplexityRoot {
 	c.Query.Metrics = func(child int, _ *hin.MetricFilter) int { return list(catalogueMax)(child) }
 	c.Query.Collaboratives = func(child int, _ *hin.CollaborativeFilter) int { return list(catalogueMax)(child) }
 	c.Mutation.SubmitReturn = func(child int, in hin.ReturnInput, _ *string) int { return list(len(in.Rows))(child) }
+	// an outcome's earlier states: first of them (20 unless given, at most hin.MaxHistory)
+	c.Outcome.History = func(child int, first *int) int {
+		n := 20
+		if first != nil {
+			n = min(max(*first, 1), hin.MaxHistory)
+		}
+		return list(n)(child)
+	}
 
 	// A series holds one point per period of its window: the whole series
 	// is costed as that many copies of what it contains.
-	series := func(child int, _ []string, window hin.WindowInput, interval hin.Dimension, _ *hin.FigureFilter, _ *bool) int {
+	series := func(child int, _ []string, window hin.WindowInput, interval hin.Dimension, _ *hin.FigureFilter, _ *bool, _ *time.Time) int {
 		return list(periods(window, interval))(child)
 	}
 	c.Query.Series, c.Region.Series = series, series
-	breakdown := func(child int, _ []string, window hin.WindowInput, groupBy []hin.Dimension, _ *hin.FigureFilter, _ *bool) int {
+	breakdown := func(child int, _ []string, window hin.WindowInput, groupBy []hin.Dimension, _ *hin.FigureFilter, _ *bool, _ *time.Time) int {
 		return list(mostGroups(window, groupBy))(child)
 	}
 	c.Query.FigureBreakdown, c.Region.FigureBreakdown = breakdown, breakdown

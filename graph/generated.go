@@ -241,7 +241,7 @@ type ComplexityRoot struct {
 		CreatePilot         func(childComplexity int, input hin.PilotInput, idempotencyKey *string) int
 		CreateProgramme     func(childComplexity int, input hin.ProgrammeInput, idempotencyKey *string) int
 		MoveInnovationStage func(childComplexity int, id string, version int, stage hin.Stage, on *time.Time) int
-		PublishOutcomes     func(childComplexity int, regionCode string, window hin.WindowInput) int
+		PublishOutcomes     func(childComplexity int, regionCode string, window hin.WindowInput, reason *string) int
 		RecordOutcome       func(childComplexity int, input hin.OutcomeInput, idempotencyKey *string) int
 		SubmitReturn        func(childComplexity int, input hin.ReturnInput, idempotencyKey *string) int
 		UpdateAdoption      func(childComplexity int, id string, version int, input hin.AdoptionInput) int
@@ -285,6 +285,7 @@ type ComplexityRoot struct {
 		CreatedAt       func(childComplexity int) int
 		Denominator     func(childComplexity int) int
 		GlobalID        func(childComplexity int) int
+		History         func(childComplexity int, first *int) int
 		Innovation      func(childComplexity int) int
 		Metric          func(childComplexity int) int
 		Numerator       func(childComplexity int) int
@@ -314,6 +315,19 @@ type ComplexityRoot struct {
 	OutcomeEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OutcomeRevision struct {
+		Change      func(childComplexity int) int
+		ChangedBy   func(childComplexity int) int
+		Denominator func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		Source      func(childComplexity int) int
+		Status      func(childComplexity int) int
+		ValidFrom   func(childComplexity int) int
+		ValidTo     func(childComplexity int) int
+		Value       func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -424,8 +438,8 @@ type ComplexityRoot struct {
 		Adoptions          func(childComplexity int, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) int
 		AuditTrail         func(childComplexity int, first *int, after *string, filter *hin.AuditFilter, orderBy *model.AuditOrder) int
 		Collaboratives     func(childComplexity int, filter *hin.CollaborativeFilter) int
-		Figure             func(childComplexity int, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) int
-		FigureBreakdown    func(childComplexity int, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
+		Figure             func(childComplexity int, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) int
+		FigureBreakdown    func(childComplexity int, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) int
 		InnovationPipeline func(childComplexity int, filter *hin.FigureFilter, movedIn *hin.WindowInput) int
 		Innovations        func(childComplexity int, first *int, after *string, filter *hin.InnovationFilter, orderBy *model.InnovationOrder) int
 		Metrics            func(childComplexity int, filter *hin.MetricFilter) int
@@ -439,9 +453,9 @@ type ComplexityRoot struct {
 		Programme          func(childComplexity int, code string) int
 		Programmes         func(childComplexity int, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) int
 		Region             func(childComplexity int, code string) int
-		RegionComparison   func(childComplexity int, metrics []string, window hin.WindowInput, includeDrafts *bool) int
+		RegionComparison   func(childComplexity int, metrics []string, window hin.WindowInput, includeDrafts *bool, asOf *time.Time) int
 		Regions            func(childComplexity int, filter *hin.RegionFilter) int
-		Series             func(childComplexity int, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
+		Series             func(childComplexity int, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) int
 		SpreadTargets      func(childComplexity int, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) int
 	}
 
@@ -450,8 +464,8 @@ type ComplexityRoot struct {
 		Adoptions                  func(childComplexity int, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) int
 		Code                       func(childComplexity int) int
 		Collaboratives             func(childComplexity int) int
-		Figure                     func(childComplexity int, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) int
-		FigureBreakdown            func(childComplexity int, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
+		Figure                     func(childComplexity int, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) int
+		FigureBreakdown            func(childComplexity int, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) int
 		FormerName                 func(childComplexity int) int
 		GlobalID                   func(childComplexity int) int
 		InnovationPipeline         func(childComplexity int, filter *hin.FigureFilter, movedIn *hin.WindowInput) int
@@ -464,7 +478,7 @@ type ComplexityRoot struct {
 		PilotDuplication           func(childComplexity int, window *hin.WindowInput, filter *hin.ScaleFilter) int
 		Pilots                     func(childComplexity int, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) int
 		Programmes                 func(childComplexity int, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) int
-		Series                     func(childComplexity int, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
+		Series                     func(childComplexity int, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) int
 		SpreadTargets              func(childComplexity int, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) int
 		Summary                    func(childComplexity int) int
 		Version                    func(childComplexity int) int
@@ -623,7 +637,7 @@ type MutationResolver interface {
 	RecordOutcome(ctx context.Context, input hin.OutcomeInput, idempotencyKey *string) (*hin.Outcome, error)
 	UpdateOutcome(ctx context.Context, id string, version int, input hin.OutcomeInput) (*hin.Outcome, error)
 	SubmitReturn(ctx context.Context, input hin.ReturnInput, idempotencyKey *string) ([]hin.Outcome, error)
-	PublishOutcomes(ctx context.Context, regionCode string, window hin.WindowInput) (*model.PublishResult, error)
+	PublishOutcomes(ctx context.Context, regionCode string, window hin.WindowInput, reason *string) (*model.PublishResult, error)
 	WithdrawOutcome(ctx context.Context, id string, version int, reason string) (*hin.Outcome, error)
 }
 type OrganisationResolver interface {
@@ -640,6 +654,8 @@ type OutcomeResolver interface {
 	Innovation(ctx context.Context, obj *hin.Outcome) (*hin.Innovation, error)
 	Pilot(ctx context.Context, obj *hin.Outcome) (*hin.Pilot, error)
 	Programme(ctx context.Context, obj *hin.Outcome) (*hin.Programme, error)
+
+	History(ctx context.Context, obj *hin.Outcome, first *int) ([]hin.OutcomeRevision, error)
 }
 type PilotResolver interface {
 	Innovation(ctx context.Context, obj *hin.Pilot) (*hin.Innovation, error)
@@ -674,10 +690,10 @@ type QueryResolver interface {
 	Adoptions(ctx context.Context, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) (*model.Connection[hin.Adoption], error)
 	Metrics(ctx context.Context, filter *hin.MetricFilter) ([]hin.Metric, error)
 	Outcomes(ctx context.Context, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error)
-	Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Figure, error)
-	FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]hin.FigureGroup, error)
-	Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Series, error)
-	RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool) (*hin.RegionComparison, error)
+	Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) (*hin.Figure, error)
+	FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) ([]hin.FigureGroup, error)
+	Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) (*hin.Series, error)
+	RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool, asOf *time.Time) (*hin.RegionComparison, error)
 	InnovationPipeline(ctx context.Context, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error)
 	AdoptionSpread(ctx context.Context, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*hin.AdoptionSpread, error)
 	AuditTrail(ctx context.Context, first *int, after *string, filter *hin.AuditFilter, orderBy *model.AuditOrder) (*model.Connection[hin.AuditEvent], error)
@@ -694,9 +710,9 @@ type RegionResolver interface {
 	Pilots(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) (*model.Connection[hin.Pilot], error)
 	Adoptions(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) (*model.Connection[hin.Adoption], error)
 	Outcomes(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error)
-	Figure(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Figure, error)
-	FigureBreakdown(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]hin.FigureGroup, error)
-	Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Series, error)
+	Figure(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) (*hin.Figure, error)
+	FigureBreakdown(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) ([]hin.FigureGroup, error)
+	Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) (*hin.Series, error)
 	InnovationPipeline(ctx context.Context, obj *hin.Region, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error)
 	AdoptionSpread(ctx context.Context, obj *hin.Region, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*hin.AdoptionSpread, error)
 	PilotDuplication(ctx context.Context, obj *hin.Region, window *hin.WindowInput, filter *hin.ScaleFilter) (*hin.DuplicationReport, error)
@@ -1621,7 +1637,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.PublishOutcomes(childComplexity, args["regionCode"].(string), args["window"].(hin.WindowInput)), true
+		return e.ComplexityRoot.Mutation.PublishOutcomes(childComplexity, args["regionCode"].(string), args["window"].(hin.WindowInput), args["reason"].(*string)), true
 	case "Mutation.recordOutcome":
 		if e.ComplexityRoot.Mutation.RecordOutcome == nil {
 			break
@@ -1882,6 +1898,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Outcome.GlobalID(childComplexity), true
+	case "Outcome.history":
+		if e.ComplexityRoot.Outcome.History == nil {
+			break
+		}
+
+		args, err := ec.field_Outcome_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Outcome.History(childComplexity, args["first"].(*int)), true
 	case "Outcome.innovation":
 		if e.ComplexityRoot.Outcome.Innovation == nil {
 			break
@@ -2022,6 +2049,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OutcomeEdge.Node(childComplexity), true
+
+	case "OutcomeRevision.change":
+		if e.ComplexityRoot.OutcomeRevision.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeRevision.Change(childComplexity), true
+	case "OutcomeRevision.changedBy":
+		if e.ComplexityRoot.OutcomeRevision.ChangedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeRevision.ChangedBy(childComplexity), true
+	case "OutcomeRevision.denominator":
+		if e.ComplexityRoot.OutcomeRevision.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeRevision.Denominator(childComplexity), true
+	case "OutcomeRevision.numerator":
+		if e.ComplexityRoot.OutcomeRevision.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeRevision.Numerator(childComplexity), true
+	case "OutcomeRevision.reason":
+		if e.ComplexityRoot.OutcomeRevision.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeRevision.Reason(childComplexity), true
+	case "OutcomeRevision.source":
+		if e.ComplexityRoot.OutcomeRevision.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeRevision.Source(childComplexity), true
+	case "OutcomeRevision.status":
+		if e.ComplexityRoot.OutcomeRevision.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeRevision.Status(childComplexity), true
+	case "OutcomeRevision.validFrom":
+		if e.ComplexityRoot.OutcomeRevision.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeRevision.ValidFrom(childComplexity), true
+	case "OutcomeRevision.validTo":
+		if e.ComplexityRoot.OutcomeRevision.ValidTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeRevision.ValidTo(childComplexity), true
+	case "OutcomeRevision.value":
+		if e.ComplexityRoot.OutcomeRevision.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeRevision.Value(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2494,7 +2582,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Figure(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+		return e.ComplexityRoot.Query.Figure(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool), args["asOf"].(*time.Time)), true
 	case "Query.figureBreakdown":
 		if e.ComplexityRoot.Query.FigureBreakdown == nil {
 			break
@@ -2505,7 +2593,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.FigureBreakdown(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["groupBy"].([]hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+		return e.ComplexityRoot.Query.FigureBreakdown(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["groupBy"].([]hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool), args["asOf"].(*time.Time)), true
 	case "Query.innovationPipeline":
 		if e.ComplexityRoot.Query.InnovationPipeline == nil {
 			break
@@ -2660,7 +2748,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.RegionComparison(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["includeDrafts"].(*bool)), true
+		return e.ComplexityRoot.Query.RegionComparison(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["includeDrafts"].(*bool), args["asOf"].(*time.Time)), true
 	case "Query.regions":
 		if e.ComplexityRoot.Query.Regions == nil {
 			break
@@ -2682,7 +2770,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Series(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["interval"].(hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+		return e.ComplexityRoot.Query.Series(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["interval"].(hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool), args["asOf"].(*time.Time)), true
 	case "Query.spreadTargets":
 		if e.ComplexityRoot.Query.SpreadTargets == nil {
 			break
@@ -2739,7 +2827,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Region.Figure(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+		return e.ComplexityRoot.Region.Figure(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool), args["asOf"].(*time.Time)), true
 	case "Region.figureBreakdown":
 		if e.ComplexityRoot.Region.FigureBreakdown == nil {
 			break
@@ -2750,7 +2838,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Region.FigureBreakdown(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["groupBy"].([]hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+		return e.ComplexityRoot.Region.FigureBreakdown(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["groupBy"].([]hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool), args["asOf"].(*time.Time)), true
 	case "Region.formerName":
 		if e.ComplexityRoot.Region.FormerName == nil {
 			break
@@ -2873,7 +2961,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Region.Series(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["interval"].(hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+		return e.ComplexityRoot.Region.Series(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["interval"].(hin.Dimension), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool), args["asOf"].(*time.Time)), true
 	case "Region.spreadTargets":
 		if e.ComplexityRoot.Region.SpreadTargets == nil {
 			break
@@ -4211,6 +4299,8 @@ type Outcome implements Node {
   withdrawnReason: String
   "Version of this record; send it back with an update."
   version: Int!
+  "This figure's earlier states, newest first: each value it had, from when until when, and who replaced it and why. Drafts are listed only for those who may see them."
+  history("How many states to return, from 0 to 100." first: Int = 20): [OutcomeRevision!]!
 }
 
 "Restricts a list of outcomes."
@@ -4380,6 +4470,8 @@ extend type Query {
     filter: FigureFilter
     "Include draft outcomes (only for callers allowed to see drafts; others get FORBIDDEN)."
     includeDrafts: Boolean = false
+    "Answer with the values that were current at this moment (restated and withdrawn values as they stood then); now when not given. Read from the outcomes and their history rather than the rollups."
+    asOf: DateTime
   ): Figure!
 
   "Combined figures broken down by any mix of dimensions (region, programme, innovation, clinical area, innovation stage, and one period size)."
@@ -4394,6 +4486,8 @@ extend type Query {
     filter: FigureFilter
     "Include draft outcomes (only for callers allowed to see drafts)."
     includeDrafts: Boolean = false
+    "Answer with the values that were current at this moment (restated and withdrawn values as they stood then); now when not given. Read from the outcomes and their history rather than the rollups."
+    asOf: DateTime
   ): [FigureGroup!]!
 
   "A time series for charts: one point per month, NHS quarter or financial year of the window, with gaps reported as gaps."
@@ -4408,6 +4502,8 @@ extend type Query {
     filter: FigureFilter
     "Include draft outcomes (only for callers allowed to see drafts)."
     includeDrafts: Boolean = false
+    "Answer with the values that were current at this moment (restated and withdrawn values as they stood then); now when not given. Read from the outcomes and their history rather than the rollups."
+    asOf: DateTime
   ): Series!
 
   "All 15 regions side by side against a set of metrics for one window, with the national figure of each metric."
@@ -4418,6 +4514,8 @@ extend type Query {
     window: WindowInput!
     "Include draft outcomes (only for callers allowed to see drafts)."
     includeDrafts: Boolean = false
+    "Answer with the values that were current at this moment (restated and withdrawn values as they stood then); now when not given. Read from the outcomes and their history rather than the rollups."
+    asOf: DateTime
   ): RegionComparison!
 
   "How many innovations sit at each stage of the journey, nationally and per lead region, and how many moved stage in a window."
@@ -4453,6 +4551,8 @@ extend type Region {
     filter: FigureFilter
     "Include draft outcomes (only for callers allowed to see this region's drafts)."
     includeDrafts: Boolean = false
+    "Answer with the values that were current at this moment (restated and withdrawn values as they stood then); now when not given. Read from the outcomes and their history rather than the rollups."
+    asOf: DateTime
   ): Figure!
   "This region's figures broken down by dimensions."
   figureBreakdown(
@@ -4466,6 +4566,8 @@ extend type Region {
     filter: FigureFilter
     "Include draft outcomes (only for callers allowed to see this region's drafts)."
     includeDrafts: Boolean = false
+    "Answer with the values that were current at this moment (restated and withdrawn values as they stood then); now when not given. Read from the outcomes and their history rather than the rollups."
+    asOf: DateTime
   ): [FigureGroup!]!
   "This region's time series."
   series(
@@ -4479,6 +4581,8 @@ extend type Region {
     filter: FigureFilter
     "Include draft outcomes (only for callers allowed to see this region's drafts)."
     includeDrafts: Boolean = false
+    "Answer with the values that were current at this moment (restated and withdrawn values as they stood then); now when not given. Read from the outcomes and their history rather than the rollups."
+    asOf: DateTime
   ): Series!
   "The pipeline of innovations this region leads."
   innovationPipeline(
@@ -4840,11 +4944,11 @@ type Mutation {
   "Records one measured value for a region, as a DRAFT unless status PUBLISHED is given; publish drafts with publishOutcomes."
   recordOutcome("The outcome." input: OutcomeInput!, "Makes retries safe." idempotencyKey: String): Outcome!
   "Changes a draft outcome. Published figures are never edited: withdraw them and record a new one."
-  updateOutcome("The outcome." id: ID!, "The version last read." version: Int!, "The new fields." input: OutcomeInput!): Outcome!
+  updateOutcome("The outcome." id: ID!, "The version last read." version: Int!, "The new fields; reason is needed when publishing the draft restates a published figure." input: OutcomeInput!): Outcome!
   "Records a region's figures for one period as drafts, all or nothing: one bad row rejects the whole return, and the error lists every problem with its row (extensions.problems)."
   submitReturn("The return." input: ReturnInput!, "Makes retries safe: the same key returns the first submission's outcomes." idempotencyKey: String): [Outcome!]!
   "Publishes a region's draft outcomes whose periods lie in the window, and says how many."
-  publishOutcomes("The region's code." regionCode: String!, "The window." window: WindowInput!): PublishResult!
+  publishOutcomes("The region's code." regionCode: String!, "The window." window: WindowInput!, "Why, when a draft restates a published figure of the same key (3 to 1000 characters); required then." reason: String): PublishResult!
   "Withdraws a published outcome with a reason: it stays listed as WITHDRAWN and is never counted again."
   withdrawOutcome("The outcome." id: ID!, "The version last read." version: Int!, "Why it is withdrawn (3 to 1000 characters)." reason: String!): Outcome!
 }
@@ -4985,21 +5089,25 @@ input OutcomeInput {
   source: String
   "DRAFT (the default) to check before publishing, or PUBLISHED to count at once; on update, PUBLISHED publishes the draft."
   status: OutcomeStatus
+  "Why the figure is restated (3 to 1000 characters); required when this replaces a published figure's value."
+  reason: String
 }
 
-"A region's return: its figures for one period."
+"A region's return: its figures for one period or many (a whole year of months, say), recorded all or nothing."
 input ReturnInput {
   "The reporting region's code."
   regionCode: String!
-  "First day of the period every row measures."
-  periodStart: Date!
-  "Last day of that period, inclusive."
-  periodEnd: Date!
-  "Where the figures come from."
+  "First day of the period of every row that gives none of its own. Once required; give it here or on each row."
+  periodStart: Date
+  "Last day of that period, inclusive, for every row that gives none of its own."
+  periodEnd: Date
+  "Where the figures come from, for every row that does not say."
   source: String
-  "DRAFT (the default) or PUBLISHED, for every row."
+  "DRAFT (the default) or PUBLISHED, for every row that does not say."
   status: OutcomeStatus
-  "The figures, 1 to 5000 rows."
+  "Why figures are restated, for every row that does not say; required for rows that replace a published value."
+  reason: String
+  "The figures, 1 to 5000 rows. A metric, period, innovation, pilot and programme may appear once."
   rows: [ReturnRow!]!
 }
 
@@ -5019,6 +5127,16 @@ input ReturnRow {
   pilotId: ID
   "The programme it is reported under."
   programmeId: ID
+  "First day of the period this row measures; the return's when not given."
+  periodStart: Date
+  "Last day of the period this row measures, inclusive; the return's when not given."
+  periodEnd: Date
+  "Where this figure comes from; the return's when not given."
+  source: String
+  "DRAFT or PUBLISHED for this row; the return's when not given."
+  status: OutcomeStatus
+  "Why this row restates a figure; the return's when not given."
+  reason: String
 }
 
 "What publishOutcomes did."
@@ -5385,6 +5503,36 @@ type SpreadTarget {
   adoptionRegions: Int!
   "The innovation's combined outcome value for the evidence metric; null when that criterion was not used or nothing was reported."
   outcomeValue: Float
+}
+
+# Returns: one current figure per key, with history
+
+"""
+An earlier state of an outcome: the value it had while it was current, and what ended it. A figure's
+key is its metric, region, period, innovation, pilot and programme; each key has at most one current
+published value and one current draft, and sending a key again restates it.
+"""
+type OutcomeRevision {
+  "The value then, for count and snapshot metrics."
+  value: Float
+  "The numerator then, for rate metrics."
+  numerator: Float
+  "The denominator then, for rate metrics."
+  denominator: Float
+  "Where that value came from."
+  source: String!
+  "DRAFT or PUBLISHED: the status the outcome had then."
+  status: OutcomeStatus!
+  "When this state became current."
+  validFrom: DateTime!
+  "When it stopped being current."
+  validTo: DateTime!
+  "What ended it: RESTATED (a new value), PUBLISHED (a draft published), UPDATED (a draft edited), WITHDRAWN, or MIGRATED (a duplicate found when keys became unique)."
+  change: String!
+  "Who made the change (the token's subject)."
+  changedBy: String!
+  "Why, as given with the change; null when none was needed."
+  reason: String
 }
 `, BuiltIn: false},
 }
@@ -5842,6 +5990,8 @@ func (ec *executionContext) childFields_Outcome(ctx context.Context, field graph
 		return ec.fieldContext_Outcome_withdrawnReason(ctx, field)
 	case "version":
 		return ec.fieldContext_Outcome_version(ctx, field)
+	case "history":
+		return ec.fieldContext_Outcome_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Outcome", field.Name)
 }
@@ -5868,6 +6018,32 @@ func (ec *executionContext) childFields_OutcomeEdge(ctx context.Context, field g
 		return ec.fieldContext_OutcomeEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OutcomeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OutcomeRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_OutcomeRevision_value(ctx, field)
+	case "numerator":
+		return ec.fieldContext_OutcomeRevision_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_OutcomeRevision_denominator(ctx, field)
+	case "source":
+		return ec.fieldContext_OutcomeRevision_source(ctx, field)
+	case "status":
+		return ec.fieldContext_OutcomeRevision_status(ctx, field)
+	case "validFrom":
+		return ec.fieldContext_OutcomeRevision_validFrom(ctx, field)
+	case "validTo":
+		return ec.fieldContext_OutcomeRevision_validTo(ctx, field)
+	case "change":
+		return ec.fieldContext_OutcomeRevision_change(ctx, field)
+	case "changedBy":
+		return ec.fieldContext_OutcomeRevision_changedBy(ctx, field)
+	case "reason":
+		return ec.fieldContext_OutcomeRevision_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OutcomeRevision", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6901,6 +7077,14 @@ func (ec *executionContext) field_Mutation_publishOutcomes_args(ctx context.Cont
 		return nil, err
 	}
 	args["window"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
 	return args, nil
 }
 
@@ -7332,6 +7516,20 @@ func (ec *executionContext) field_Organisation_pilots_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Outcome_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Pilot_outcomes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7669,6 +7867,14 @@ func (ec *executionContext) field_Query_figureBreakdown_args(ctx context.Context
 		return nil, err
 	}
 	args["includeDrafts"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg5
 	return args, nil
 }
 
@@ -7707,6 +7913,14 @@ func (ec *executionContext) field_Query_figure_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["includeDrafts"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg4
 	return args, nil
 }
 
@@ -8073,6 +8287,14 @@ func (ec *executionContext) field_Query_regionComparison_args(ctx context.Contex
 		return nil, err
 	}
 	args["includeDrafts"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
 	return args, nil
 }
 
@@ -8147,6 +8369,14 @@ func (ec *executionContext) field_Query_series_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["includeDrafts"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg5
 	return args, nil
 }
 
@@ -8315,6 +8545,14 @@ func (ec *executionContext) field_Region_figureBreakdown_args(ctx context.Contex
 		return nil, err
 	}
 	args["includeDrafts"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg5
 	return args, nil
 }
 
@@ -8353,6 +8591,14 @@ func (ec *executionContext) field_Region_figure_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["includeDrafts"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg4
 	return args, nil
 }
 
@@ -8679,6 +8925,14 @@ func (ec *executionContext) field_Region_series_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["includeDrafts"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg5
 	return args, nil
 }
 
@@ -12947,7 +13201,7 @@ func (ec *executionContext) _Mutation_publishOutcomes(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().PublishOutcomes(ctx, fc.Args["regionCode"].(string), fc.Args["window"].(hin.WindowInput))
+			return ec.Resolvers.Mutation().PublishOutcomes(ctx, fc.Args["regionCode"].(string), fc.Args["window"].(hin.WindowInput), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PublishResult) graphql.Marshaler {
@@ -14029,6 +14283,50 @@ func (ec *executionContext) fieldContext_Outcome_version(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Outcome", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _Outcome_history(ctx context.Context, field graphql.CollectedField, obj *hin.Outcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outcome_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Outcome().History(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.OutcomeRevision) graphql.Marshaler {
+			return ec.marshalNOutcomeRevision2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeRevisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outcome_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Outcome",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OutcomeRevision(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Outcome_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OutcomeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[hin.Outcome]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14201,6 +14499,236 @@ func (ec *executionContext) fieldContext_OutcomeEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _OutcomeRevision_value(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeRevision_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeRevision_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeRevision", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeRevision_numerator(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeRevision_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeRevision_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeRevision", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeRevision_denominator(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeRevision_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeRevision_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeRevision", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeRevision_source(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeRevision_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeRevision_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeRevision", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeRevision_status(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeRevision_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.OutcomeStatus) graphql.Marshaler {
+			return ec.marshalNOutcomeStatus2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeRevision_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeRevision", field, false, false, errors.New("field of type OutcomeStatus does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeRevision_validFrom(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeRevision_validFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeRevision_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeRevision", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeRevision_validTo(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeRevision_validTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeRevision_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeRevision", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeRevision_change(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeRevision_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeRevision_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeRevision", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeRevision_changedBy(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeRevision_changedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeRevision_changedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeRevision", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeRevision_reason(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeRevision_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeRevision_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeRevision", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -16548,7 +17076,7 @@ func (ec *executionContext) _Query_figure(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Figure(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+			return ec.Resolvers.Query().Figure(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hin.Figure) graphql.Marshaler {
@@ -16592,7 +17120,7 @@ func (ec *executionContext) _Query_figureBreakdown(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().FigureBreakdown(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["groupBy"].([]hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+			return ec.Resolvers.Query().FigureBreakdown(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["groupBy"].([]hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []hin.FigureGroup) graphql.Marshaler {
@@ -16636,7 +17164,7 @@ func (ec *executionContext) _Query_series(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Series(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["interval"].(hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+			return ec.Resolvers.Query().Series(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["interval"].(hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hin.Series) graphql.Marshaler {
@@ -16680,7 +17208,7 @@ func (ec *executionContext) _Query_regionComparison(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().RegionComparison(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["includeDrafts"].(*bool))
+			return ec.Resolvers.Query().RegionComparison(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["includeDrafts"].(*bool), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hin.RegionComparison) graphql.Marshaler {
@@ -17530,7 +18058,7 @@ func (ec *executionContext) _Region_figure(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Region().Figure(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+			return ec.Resolvers.Region().Figure(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hin.Figure) graphql.Marshaler {
@@ -17574,7 +18102,7 @@ func (ec *executionContext) _Region_figureBreakdown(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Region().FigureBreakdown(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["groupBy"].([]hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+			return ec.Resolvers.Region().FigureBreakdown(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["groupBy"].([]hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []hin.FigureGroup) graphql.Marshaler {
@@ -17618,7 +18146,7 @@ func (ec *executionContext) _Region_series(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Region().Series(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["interval"].(hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+			return ec.Resolvers.Region().Series(ctx, obj, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["interval"].(hin.Dimension), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hin.Series) graphql.Marshaler {
@@ -21231,7 +21759,7 @@ func (ec *executionContext) unmarshalInputOutcomeInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"metricCode", "regionCode", "periodStart", "periodEnd", "value", "numerator", "denominator", "innovationId", "pilotId", "programmeId", "source", "status"}
+	fieldsInOrder := [...]string{"metricCode", "regionCode", "periodStart", "periodEnd", "value", "numerator", "denominator", "innovationId", "pilotId", "programmeId", "source", "status", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21322,6 +21850,13 @@ func (ec *executionContext) unmarshalInputOutcomeInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.Status = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
 		}
 	}
 	return it, nil
@@ -21837,7 +22372,7 @@ func (ec *executionContext) unmarshalInputReturnInput(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"regionCode", "periodStart", "periodEnd", "source", "status", "rows"}
+	fieldsInOrder := [...]string{"regionCode", "periodStart", "periodEnd", "source", "status", "reason", "rows"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21853,14 +22388,14 @@ func (ec *executionContext) unmarshalInputReturnInput(ctx context.Context, obj a
 			it.RegionCode = data
 		case "periodStart":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
-			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PeriodStart = data
 		case "periodEnd":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
-			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -21879,6 +22414,13 @@ func (ec *executionContext) unmarshalInputReturnInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.Status = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
 		case "rows":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rows"))
 			data, err := ec.unmarshalNReturnRow2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐReturnRowᚄ(ctx, v)
@@ -21902,7 +22444,7 @@ func (ec *executionContext) unmarshalInputReturnRow(ctx context.Context, obj any
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"metricCode", "value", "numerator", "denominator", "innovationId", "pilotId", "programmeId"}
+	fieldsInOrder := [...]string{"metricCode", "value", "numerator", "denominator", "innovationId", "pilotId", "programmeId", "periodStart", "periodEnd", "source", "status", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21958,6 +22500,41 @@ func (ec *executionContext) unmarshalInputReturnRow(ctx context.Context, obj any
 				return it, err
 			}
 			it.ProgrammeID = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOOutcomeStatus2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
 		}
 	}
 	return it, nil
@@ -25014,6 +25591,44 @@ func (ec *executionContext) _Outcome(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "history":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Outcome_history(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25141,6 +25756,89 @@ func (ec *executionContext) _OutcomeEdge(ctx context.Context, sel ast.SelectionS
 		case "node":
 			out.Values[i] = ec._OutcomeEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var outcomeRevisionImplementors = []string{"OutcomeRevision"}
+
+func (ec *executionContext) _OutcomeRevision(ctx context.Context, sel ast.SelectionSet, obj *hin.OutcomeRevision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outcomeRevisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OutcomeRevision")
+		case "value":
+			out.Values[i] = ec._OutcomeRevision_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "numerator":
+			out.Values[i] = ec._OutcomeRevision_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._OutcomeRevision_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._OutcomeRevision_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._OutcomeRevision_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validFrom":
+			out.Values[i] = ec._OutcomeRevision_validFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validTo":
+			out.Values[i] = ec._OutcomeRevision_validTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._OutcomeRevision_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changedBy":
+			out.Values[i] = ec._OutcomeRevision_changedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._OutcomeRevision_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -29450,6 +30148,26 @@ func (ec *executionContext) unmarshalNOutcomeOrderField2githubᚗcomᚋhinᚑgra
 
 func (ec *executionContext) marshalNOutcomeOrderField2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrderField(ctx context.Context, sel ast.SelectionSet, v hin.OrderField) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNOutcomeRevision2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeRevision(ctx context.Context, sel ast.SelectionSet, v hin.OutcomeRevision) graphql.Marshaler {
+	return ec._OutcomeRevision(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOutcomeRevision2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeRevisionᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.OutcomeRevision) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOutcomeRevision2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeRevision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNOutcomeStatus2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatus(ctx context.Context, v any) (hin.OutcomeStatus, error) {

@@ -349,8 +349,11 @@ var (
 const (
 	innovationsByName = `query($s: String) { innovations(first: 50, filter: {nameContains: $s}) { nodes { id name } } }`
 	createInnovation  = `mutation($n: String!, $k: String) { createInnovation(input: {name: $n, leadRegionCode: "HI-EM"}, idempotencyKey: $k) { id name } }`
-	recordValue       = `mutation($v: Float, $num: Float, $den: Float, $m: String!, $src: String) { recordOutcome(input: {metricCode: $m, regionCode: "HI-EM",
-		periodStart: "2024-01-01", periodEnd: "2024-01-31", value: $v, numerator: $num, denominator: $den, source: $src}) { id value numerator denominator } }`
+	// $ps and $pe let the cases that store a figure each use their own key:
+	// the same key again restates the figure rather than adding an outcome.
+	recordValue = `mutation($v: Float, $num: Float, $den: Float, $m: String!, $src: String, $ps: Date! = "2024-01-01", $pe: Date! = "2024-01-31") {
+		recordOutcome(input: {metricCode: $m, regionCode: "HI-EM",
+		periodStart: $ps, periodEnd: $pe, value: $v, numerator: $num, denominator: $den, source: $src}) { id value numerator denominator } }`
 )
 
 // deepSelection nests innovations and their lead region n times below
@@ -481,7 +484,7 @@ func hostileWrites() []hostileCase {
 		add(hostileCase{name: "return row metricCode " + s, doc: `mutation($s: String!) { submitReturn(input: {regionCode: "HI-EM", periodStart: "2024-01-01", periodEnd: "2024-01-31",
 			rows: [{metricCode: "patients_benefiting", value: 1}, {metricCode: $s, value: 1}]}) { id } }`, vars: map[string]any{"s": s}})
 	}
-	add(hostileCase{name: "outcome source SQL", doc: recordValue, vars: map[string]any{"m": "patients_benefiting", "v": 1, "src": sqlFragments[0]},
+	add(hostileCase{name: "outcome source SQL", doc: recordValue, vars: map[string]any{"m": "patients_benefiting", "v": 1, "src": sqlFragments[0], "ps": "2023-01-01", "pe": "2023-01-31"},
 		store: &stored{table: "outcome", where: "source = $1", value: sqlFragments[0], also: []string{"audit_event", "outcome_region_month", "outcome_detail_month"}}})
 	add(hostileCase{name: "idempotency key SQL", doc: createInnovation, vars: map[string]any{"n": "Keyed innovation", "k": sqlFragments[0]},
 		store: &stored{table: "innovation", where: "name = $1", value: "Keyed innovation", also: []string{"innovation_stage_change", "audit_event", "idempotency_key"}}})
@@ -525,9 +528,9 @@ func hostileWrites() []hostileCase {
 		add(hostileCase{name: "value literal " + lit, doc: `mutation { recordOutcome(input: {metricCode: "patients_benefiting", regionCode: "HI-EM", periodStart: "2024-01-01", periodEnd: "2024-01-31", value: ` + lit + `}) { id } }`})
 	}
 	// Tiny and negative zero values are valid numbers and may be stored.
-	add(hostileCase{name: "value -0", raw: []byte(`{"query":` + jsonString(recordValue) + `,"variables":{"m":"patients_benefiting","v":-0,"src":"negative zero"}}`),
+	add(hostileCase{name: "value -0", raw: []byte(`{"query":` + jsonString(recordValue) + `,"variables":{"m":"patients_benefiting","v":-0,"src":"negative zero","ps":"2023-02-01","pe":"2023-02-28"}}`),
 		store: &stored{table: "outcome", where: "source = $1 AND value = 0", value: "negative zero", also: []string{"audit_event", "outcome_region_month", "outcome_detail_month"}}})
-	add(hostileCase{name: "value 5e-324", raw: []byte(`{"query":` + jsonString(recordValue) + `,"variables":{"m":"patients_benefiting","v":5e-324,"src":"denormal"}}`),
+	add(hostileCase{name: "value 5e-324", raw: []byte(`{"query":` + jsonString(recordValue) + `,"variables":{"m":"patients_benefiting","v":5e-324,"src":"denormal","ps":"2023-03-01","pe":"2023-03-31"}}`),
 		store: &stored{table: "outcome", where: "source = $1 AND value > 0", value: "denormal", also: []string{"audit_event", "outcome_region_month", "outcome_detail_month"}}})
 	add(hostileCase{name: "rate 5e-324 of 5e-324", raw: []byte(`{"query":` + jsonString(recordValue) + `,"variables":{"m":"lipid_treated_to_target","num":5e-324,"den":5e-324,"src":"denormal rate"}}`),
 		store: &stored{table: "outcome", where: "source = $1", value: "denormal rate", also: []string{"audit_event", "outcome_region_month", "outcome_detail_month"}}})

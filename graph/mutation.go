@@ -16,12 +16,12 @@ func done[T any](v T, err error) (*T, error) {
 	return &v, nil
 }
 
-func publishOutcomes(ctx context.Context, s *store.Store, regionCode string, window hin.WindowInput) (*model.PublishResult, error) {
+func publishOutcomes(ctx context.Context, s *store.Store, regionCode string, window hin.WindowInput, reason *string) (*model.PublishResult, error) {
 	w, err := window.Resolve("window")
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.PublishOutcomes(ctx, regionCode, w)
+	n, err := s.PublishOutcomesWithReason(ctx, regionCode, w, reason)
 	if err != nil {
 		return nil, err
 	}

@@ -156,7 +156,8 @@ func regionalCases() []mutationCase {
 			return fmt.Sprintf(`mutation { archiveOrganisation(id: %q, version: %d) { id } }`, f.site.GlobalID(), f.site.Version)
 		}},
 		{"recordOutcome", false, func(f fixtures) string {
-			return `mutation { recordOutcome(input: {metricCode: "patients_benefiting", regionCode: "HI-EM", periodStart: "2024-01-01", periodEnd: "2024-01-31", value: 3}) { id } }`
+			// a metric of its own per fixture set: the same key again would be a resend, which records nothing
+			return fmt.Sprintf(`mutation { recordOutcome(input: {metricCode: %q, regionCode: "HI-EM", periodStart: "2024-01-01", periodEnd: "2024-01-31", value: 3}) { id } }`, f.metric.Code)
 		}},
 		{"updateOutcome", false, func(f fixtures) string {
 			return fmt.Sprintf(`mutation { updateOutcome(id: %q, version: %d, input: {metricCode: "patients_benefiting", regionCode: "HI-EM", periodStart: "2023-05-01", periodEnd: "2023-05-31", value: 6}) { id } }`,

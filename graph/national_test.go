@@ -406,7 +406,7 @@ func TestFiguresFollowUpdatesAndDeletes(t *testing.T) {
 		want float64
 	}{
 		{`UPDATE outcome SET value = 60 WHERE value = 50 AND period_start = '2024-03-01'`, 210},
-		{`UPDATE outcome SET period_start = '2024-04-01', period_end = '2024-04-30' WHERE value = 60`, 150},
+		{`UPDATE outcome SET period_start = '2024-06-01', period_end = '2024-06-30' WHERE value = 60`, 150},
 		{`UPDATE outcome SET status = 'PUBLISHED' WHERE value = 999`, 1149},
 		{`DELETE FROM outcome WHERE value = 100 AND period_start = '2023-04-01'`, 1049},
 	} {

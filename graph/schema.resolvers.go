@@ -220,8 +220,8 @@ func (r *mutationResolver) SubmitReturn(ctx context.Context, input hin.ReturnInp
 }
 
 // PublishOutcomes is the resolver for the publishOutcomes field.
-func (r *mutationResolver) PublishOutcomes(ctx context.Context, regionCode string, window hin.WindowInput) (*model.PublishResult, error) {
-	return publishOutcomes(ctx, r.Store, regionCode, window)
+func (r *mutationResolver) PublishOutcomes(ctx context.Context, regionCode string, window hin.WindowInput, reason *string) (*model.PublishResult, error) {
+	return publishOutcomes(ctx, r.Store, regionCode, window, reason)
 }
 
 // WithdrawOutcome is the resolver for the withdrawOutcome field.
@@ -272,6 +272,11 @@ func (r *outcomeResolver) Pilot(ctx context.Context, obj *hin.Outcome) (*hin.Pil
 // Programme is the resolver for the programme field.
 func (r *outcomeResolver) Programme(ctx context.Context, obj *hin.Outcome) (*hin.Programme, error) {
 	return loadRef(ctx, programmeRef, obj.ProgrammeID)
+}
+
+// History is the resolver for the history field.
+func (r *outcomeResolver) History(ctx context.Context, obj *hin.Outcome, first *int) ([]hin.OutcomeRevision, error) {
+	return outcomeHistory(ctx, obj, first)
 }
 
 // Innovation is the resolver for the innovation field.
@@ -395,23 +400,23 @@ func (r *queryResolver) Outcomes(ctx context.Context, first *int, after *string,
 }
 
 // Figure is the resolver for the figure field.
-func (r *queryResolver) Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Figure, error) {
-	return nationalFigure(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts})
+func (r *queryResolver) Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) (*hin.Figure, error) {
+	return nationalFigure(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, AsOf: asOf})
 }
 
 // FigureBreakdown is the resolver for the figureBreakdown field.
-func (r *queryResolver) FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]hin.FigureGroup, error) {
-	return nationalBreakdown(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, GroupBy: groupBy})
+func (r *queryResolver) FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) ([]hin.FigureGroup, error) {
+	return nationalBreakdown(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, GroupBy: groupBy, AsOf: asOf})
 }
 
 // Series is the resolver for the series field.
-func (r *queryResolver) Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Series, error) {
-	return nationalSeries(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, Interval: interval})
+func (r *queryResolver) Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) (*hin.Series, error) {
+	return nationalSeries(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, Interval: interval, AsOf: asOf})
 }
 
 // RegionComparison is the resolver for the regionComparison field.
-func (r *queryResolver) RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool) (*hin.RegionComparison, error) {
-	return comparison(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, IncludeDrafts: includeDrafts})
+func (r *queryResolver) RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool, asOf *time.Time) (*hin.RegionComparison, error) {
+	return comparison(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, IncludeDrafts: includeDrafts, AsOf: asOf})
 }
 
 // InnovationPipeline is the resolver for the innovationPipeline field.
@@ -485,18 +490,18 @@ func (r *regionResolver) Outcomes(ctx context.Context, obj *hin.Region, first *i
 }
 
 // Figure is the resolver for the figure field.
-func (r *regionResolver) Figure(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Figure, error) {
-	return regionalFigure(ctx, r.Store, obj, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts})
+func (r *regionResolver) Figure(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) (*hin.Figure, error) {
+	return regionalFigure(ctx, r.Store, obj, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, AsOf: asOf})
 }
 
 // FigureBreakdown is the resolver for the figureBreakdown field.
-func (r *regionResolver) FigureBreakdown(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) ([]hin.FigureGroup, error) {
-	return regionalBreakdown(ctx, r.Store, obj, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, GroupBy: groupBy})
+func (r *regionResolver) FigureBreakdown(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) ([]hin.FigureGroup, error) {
+	return regionalBreakdown(ctx, r.Store, obj, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, GroupBy: groupBy, AsOf: asOf})
 }
 
 // Series is the resolver for the series field.
-func (r *regionResolver) Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Series, error) {
-	return regionalSeries(ctx, r.Store, obj, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, Interval: interval})
+func (r *regionResolver) Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) (*hin.Series, error) {
+	return regionalSeries(ctx, r.Store, obj, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, Interval: interval, AsOf: asOf})
 }
 
 // InnovationPipeline is the resolver for the innovationPipeline field.

@@ -72,7 +72,8 @@ type load struct {
 	c          *client
 	runID      string
 	prefix     string // source prefix unique to this run
-	day        string // periodStart = periodEnd of every write
+	day        string // the first write's periodStart = periodEnd; each write has a day of its own
+	workers    int    // writers, so each write's day is unique
 	regions    []string
 	metric     string
 	maxAttempt int
@@ -99,11 +100,15 @@ func (l *load) writer(newCtx, hard context.Context, n int) {
 		key := fmt.Sprintf("hinchaos-%s-w%02d-%06d", l.runID, n, seq)
 		w := &write{key: key, source: l.prefix + key}
 		l.rec.addWrite(w)
+		// one day per write: the same metric, region and day again would be
+		// the same figure resent (one current figure per key), not a new row
+		first, _ := time.Parse(time.DateOnly, l.day)
+		day := first.AddDate(0, 0, (seq-1)*max(l.workers, 1)+n).Format(time.DateOnly)
 		vars := map[string]any{
 			"key": key,
 			"input": map[string]any{
 				"metricCode": l.metric, "regionCode": region,
-				"periodStart": l.day, "periodEnd": l.day,
+				"periodStart": day, "periodEnd": day,
 				"value": 1, "source": w.source,
 			},
 		}

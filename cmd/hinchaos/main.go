@@ -261,7 +261,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (code int, err er
 	rec.budget.Store(int64(o.maxRequests))
 	l := &load{
 		rec: rec, c: c, runID: runID, prefix: "hinchaos/" + runID + "/", day: day,
-		regions: regions, metric: metric, maxAttempt: o.maxAttempts,
+		regions: regions, metric: metric, maxAttempt: o.maxAttempts, workers: o.workers,
 	}
 	fmt.Fprintf(os.Stderr, "hinchaos: run %s: %d writers, %d readers for %s against %s; PostgreSQL restart at %s\n",
 		runID, o.workers, o.readers, o.duration, base, o.restartAt.Round(100*time.Millisecond))

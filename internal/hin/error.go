@@ -22,6 +22,11 @@ const (
 	EINTERNAL     = "INTERNAL"         // anything unexpected; details go to the log, never the client
 	// EINCOMPATIBLE: metrics that cannot be combined (different kinds or units).
 	EINCOMPATIBLE = "INCOMPATIBLE_METRICS"
+	// EOVERLAP: an outcome whose period overlaps, without equalling, the
+	// period of a current outcome with the same metric, region, innovation,
+	// pilot and programme. Both would count in one figure, so the second is
+	// refused; the error names the existing outcome (extensions.outcomeId).
+	EOVERLAP = "OVERLAPPING_PERIOD"
 
 	// Refusals of the request itself, before any resolver runs.
 
@@ -48,7 +53,7 @@ const (
 // ErrorCodes lists every code above, for the metrics and for tests that
 // check no other code is ever sent.
 var ErrorCodes = []string{
-	ENOTFOUND, EINVALID, ECONFLICT, EFORBIDDEN, EUNAUTHORIZED, EUNAVAILABLE, ETIMEOUT, EINTERNAL, EINCOMPATIBLE,
+	ENOTFOUND, EINVALID, ECONFLICT, EFORBIDDEN, EUNAUTHORIZED, EUNAVAILABLE, ETIMEOUT, EINTERNAL, EINCOMPATIBLE, EOVERLAP,
 	EBADREQUEST, EPARSE, EVALIDATION, EPREFLIGHT, EMETHOD, EMEDIATYPE, ETOOLARGE, ERATELIMITED,
 	EPERSISTEDNOTFOUND, EPERSISTEDNOTALLOWED, EINTROSPECTION, EQUERYTOOLARGE,
 	ETOKENLIMIT, EDEPTHLIMIT, EALIASLIMIT, EDIRECTIVELIMIT, ECOSTLIMIT, EREPEATLIMIT,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -64,6 +65,8 @@ type AggregateQuery struct {
 	RegionIDs []string // scope to these regions (a region's own dashboard)
 	Drafts    DraftScope
 	GroupBy   []Dimension
+	// AsOf, when set, asks for the values that were current at that moment.
+	AsOf *time.Time
 }
 
 // GroupKey identifies one group of a breakdown; unset parts are nil.
@@ -297,6 +300,7 @@ type FigureRequest struct {
 	IncludeDrafts *bool         `json:"includeDrafts"`
 	GroupBy       []Dimension   `json:"groupBy"`  // breakdowns
 	Interval      Dimension     `json:"interval"` // series
+	AsOf          *time.Time    `json:"asOf"`     // the values current then; now when nil
 }
 
 // FigureSpec is a checked FigureRequest: what to ask the store, and how
@@ -312,6 +316,7 @@ type FigureSpec struct {
 	// GroupBy is what the store groups by: the breakdown's dimensions, the
 	// series interval, or METRIC for a comparison.
 	GroupBy []Dimension
+	AsOf    *time.Time
 }
 
 // Check checks a request and resolves it. The checks run in a fixed order,
@@ -347,6 +352,9 @@ func (r FigureRequest) Check(ctx context.Context, shape FigureShape, catalogue f
 	for _, code := range r.Metrics {
 		m, ok := known[code]
 		if !ok {
+			m, ok = known[strings.ToLower(code)] // codes are lower_snake_case; forgive the case
+		}
+		if !ok {
 			return nil, Invalid("metrics", "no metric has the code %s; the metrics query lists the catalogue", Quote(code))
 		}
 		if !slices.ContainsFunc(s.Metrics, func(x Metric) bool { return x.ID == m.ID }) {
@@ -365,6 +373,7 @@ func (r FigureRequest) Check(ctx context.Context, shape FigureShape, catalogue f
 	if s.Drafts, err = DraftsFor(ctx, r.IncludeDrafts != nil && *r.IncludeDrafts); err != nil {
 		return nil, err
 	}
+	s.AsOf = r.AsOf
 	return s, nil
 }
 
@@ -399,7 +408,7 @@ func unitOf(m Metric) string {
 
 // Query is what to ask the store, scoped to regionIDs when not nil.
 func (s *FigureSpec) Query(regionIDs []string) AggregateQuery {
-	return AggregateQuery{Metrics: s.Metrics, Window: s.Window, Filter: s.Filter, RegionIDs: regionIDs, Drafts: s.Drafts, GroupBy: s.GroupBy}
+	return AggregateQuery{Metrics: s.Metrics, Window: s.Window, Filter: s.Filter, RegionIDs: regionIDs, Drafts: s.Drafts, GroupBy: s.GroupBy, AsOf: s.AsOf}
 }
 
 // ExpectedRegions are the regions a national figure should hear from: all,

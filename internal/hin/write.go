@@ -15,6 +15,13 @@ type Problem struct {
 	Row     *int   `json:"row,omitempty"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Line is the line of a CSV upload the row came from.
+	Line *int `json:"line,omitempty"`
+	// Code, when set, is a more precise code than INVALID_ARGUMENT, such as
+	// OVERLAPPING_PERIOD.
+	Code string `json:"code,omitempty"`
+	// OutcomeID names the existing outcome a row clashes with.
+	OutcomeID string `json:"outcomeId,omitempty"`
 }
 
 // Problems collects validation problems so a client hears about all of
@@ -44,10 +51,27 @@ func (p Problems) Err() error {
 		where = fmt.Sprintf("rows[%d].%s", *first.Row, first.Field)
 	}
 	msg := fmt.Sprintf("%s: %s", where, first.Message)
+	if first.Line != nil {
+		msg = fmt.Sprintf("line %d: %s: %s", *first.Line, first.Field, first.Message)
+	}
 	if len(p) > 1 {
 		msg = fmt.Sprintf("%d invalid values; the first is %s", len(p), msg)
 	}
-	return &Error{Code: EINVALID, Message: msg, Field: first.Field, Problems: p}
+	e := &Error{Code: EINVALID, Message: msg, Field: first.Field, Problems: p}
+	// every problem a clash with an existing outcome: say so in the code
+	code := first.Code
+	for _, q := range p {
+		if q.Code != code {
+			code = ""
+		}
+	}
+	if code != "" {
+		e.Code = code
+		if first.OutcomeID != "" {
+			e.Details = map[string]any{"outcomeId": first.OutcomeID}
+		}
+	}
+	return e
 }
 
 // text checks a string's length in characters and that it is valid UTF-8
@@ -270,34 +294,69 @@ type OutcomeInput struct {
 	// Status is DRAFT unless PUBLISHED is asked for; WITHDRAWN is reached
 	// only by withdrawing.
 	Status *OutcomeStatus `json:"status"`
+	// Reason explains a restatement; required to restate a published figure.
+	Reason *string `json:"reason,omitempty"`
 }
 
 // ReturnInput is a region's figures for one period, recorded all or nothing.
+// The period, source, status and reason given on the return apply to every
+// row that does not give its own, so one return may span many periods.
 type ReturnInput struct {
 	RegionCode  string         `json:"regionCode"`
-	PeriodStart time.Time      `json:"periodStart"`
-	PeriodEnd   time.Time      `json:"periodEnd"`
+	PeriodStart *time.Time     `json:"periodStart"`
+	PeriodEnd   *time.Time     `json:"periodEnd"`
 	Source      *string        `json:"source"`
 	Status      *OutcomeStatus `json:"status"`
+	Reason      *string        `json:"reason,omitempty"`
 	Rows        []ReturnRow    `json:"rows"`
 }
 
 // ReturnRow is one figure of a bulk return.
 type ReturnRow struct {
-	MetricCode   string   `json:"metricCode"`
-	Value        *float64 `json:"value"`
-	Numerator    *float64 `json:"numerator"`
-	Denominator  *float64 `json:"denominator"`
-	InnovationID *string  `json:"innovationId"`
-	PilotID      *string  `json:"pilotId"`
-	ProgrammeID  *string  `json:"programmeId"`
+	MetricCode   string         `json:"metricCode"`
+	PeriodStart  *time.Time     `json:"periodStart,omitempty"`
+	PeriodEnd    *time.Time     `json:"periodEnd,omitempty"`
+	Value        *float64       `json:"value"`
+	Numerator    *float64       `json:"numerator"`
+	Denominator  *float64       `json:"denominator"`
+	InnovationID *string        `json:"innovationId"`
+	PilotID      *string        `json:"pilotId"`
+	ProgrammeID  *string        `json:"programmeId"`
+	Source       *string        `json:"source,omitempty"`
+	Status       *OutcomeStatus `json:"status,omitempty"`
+	Reason       *string        `json:"reason,omitempty"`
 }
 
-// Outcome turns a row of a return into the outcome it records.
-func (in ReturnInput) Outcome(r ReturnRow) OutcomeInput {
-	return OutcomeInput{MetricCode: r.MetricCode, RegionCode: in.RegionCode, PeriodStart: in.PeriodStart, PeriodEnd: in.PeriodEnd,
+// Outcome turns a row of a return into the outcome it records, reporting
+// a row without a period through add.
+func (in ReturnInput) Outcome(r ReturnRow, add func(field, format string, args ...any)) OutcomeInput {
+	o := OutcomeInput{MetricCode: r.MetricCode, RegionCode: in.RegionCode,
 		Value: r.Value, Numerator: r.Numerator, Denominator: r.Denominator, InnovationID: r.InnovationID, PilotID: r.PilotID,
-		ProgrammeID: r.ProgrammeID, Source: in.Source, Status: in.Status}
+		ProgrammeID: r.ProgrammeID, Source: in.Source, Status: in.Status, Reason: in.Reason}
+	for _, f := range []struct {
+		name     string
+		row, ret *time.Time
+		into     *time.Time
+	}{{"periodStart", r.PeriodStart, in.PeriodStart, &o.PeriodStart}, {"periodEnd", r.PeriodEnd, in.PeriodEnd, &o.PeriodEnd}} {
+		switch {
+		case f.row != nil:
+			*f.into = *f.row
+		case f.ret != nil:
+			*f.into = *f.ret
+		default:
+			add(f.name, "give %s on the row or on the return", f.name)
+		}
+	}
+	if r.Source != nil {
+		o.Source = r.Source
+	}
+	if r.Status != nil {
+		o.Status = r.Status
+	}
+	if r.Reason != nil {
+		o.Reason = r.Reason
+	}
+	return o
 }
 
 // ValidateOutcome checks an outcome against its metric: the values the
@@ -358,6 +417,11 @@ func ValidateOutcome(in OutcomeInput, m Metric, add func(field, format string, a
 	}
 	if in.Status != nil && *in.Status == OutcomeWithdrawn {
 		add("status", "an outcome is recorded as DRAFT or PUBLISHED; withdraw a published one with withdrawOutcome")
+	}
+	if in.Reason != nil {
+		if reason := badText(*in.Reason, 1000); reason != "" {
+			add("reason", "%s", reason)
+		}
 	}
 }
 

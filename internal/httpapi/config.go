@@ -28,6 +28,7 @@ type Config struct {
 	RequestTimeout  time.Duration // one request, its SQL included
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish
 	MaxBodyBytes    int64         // largest request body accepted
+	MaxCSVBytes     int64         // largest CSV return accepted by POST /returns.csv
 
 	// Introspection allows schema introspection at all; who may use it is
 	// then up to Limits.AnonymousIntrospection.
@@ -71,6 +72,7 @@ func DefaultConfig() Config {
 		RequestTimeout:  15 * time.Second,
 		ShutdownTimeout: 20 * time.Second,
 		MaxBodyBytes:    1 << 20,
+		MaxCSVBytes:     32 << 20,
 		Introspection:   true,
 		Limits: graph.Limits{
 			MaxTokens:              2000,
@@ -101,6 +103,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RequestTimeout < 0 || c.ShutdownTimeout < 0 {
 		bad("timeouts must not be negative")
+	}
+	if c.MaxCSVBytes <= 0 {
+		bad("the largest CSV return must be positive, got %d", c.MaxCSVBytes)
 	}
 	if c.MaxBodyBytes <= 0 {
 		bad("the largest request body must be positive, got %d", c.MaxBodyBytes)

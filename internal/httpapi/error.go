@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
@@ -16,6 +17,8 @@ var statusOf = map[string]int{
 	hin.EINVALID:      http.StatusBadRequest,
 	hin.EFORBIDDEN:    http.StatusForbidden,
 	hin.ENOTFOUND:     http.StatusNotFound,
+	hin.ECONFLICT:     http.StatusConflict,
+	hin.EOVERLAP:      http.StatusConflict,
 	hin.EBADREQUEST:   http.StatusBadRequest,
 	hin.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	hin.ERATELIMITED:  http.StatusTooManyRequests,
@@ -39,12 +42,29 @@ func Error(w http.ResponseWriter, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 	}
 	type gqlError struct {
-		Message    string            `json:"message"`
-		Extensions map[string]string `json:"extensions"`
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	}
+	ext := map[string]any{"code": code}
+	var he *hin.Error
+	if errors.As(err, &he) {
+		// what the GraphQL error presenter adds: the field, every problem
+		// (a CSV upload's carry their line) and the details
+		if he.Field != "" {
+			ext["field"] = he.Field
+		}
+		if len(he.Problems) > 0 {
+			ext["problems"] = he.Problems
+		}
+		for k, v := range he.Details {
+			if _, taken := ext[k]; !taken {
+				ext[k] = v
+			}
+		}
 	}
 	body, _ := json.Marshal(struct {
 		Errors []gqlError `json:"errors"`
-	}{[]gqlError{{Message: hin.ErrorMessage(err), Extensions: map[string]string{"code": code}}}})
+	}{[]gqlError{{Message: hin.ErrorMessage(err), Extensions: ext}}})
 	writeJSON(w, ErrorStatus(code), body)
 }
 

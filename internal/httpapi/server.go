@@ -116,6 +116,9 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, srv.rejected,
 		guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, api)))
+	returnRoutes(mux, s, cfg, srv.rejected, func(h http.Handler) http.Handler {
+		return guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, h)
+	})
 	mux.Handle("GET /{$}", graph.GraphiQLHandler("/graphql"))
 	mux.Handle("GET /graphiql", graph.GraphiQLHandler("/graphql"))
 	mux.HandleFunc("GET /healthz", healthz)
@@ -132,7 +135,7 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	}
 	h = accessLog(srv.log, h)
 	// Routes are labels and span names: a fixed set, never the raw path.
-	routes := telemetry.Routes("/", "/graphql", "/graphiql", "/healthz", "/readyz")
+	routes := telemetry.Routes(append([]string{"/", "/graphql", "/graphiql", "/healthz", "/readyz"}, csvRoutes...)...)
 	if srv.metrics != nil {
 		h = srv.metrics.HTTPMiddleware(routes, h)
 	}

@@ -142,7 +142,8 @@ func TestListPagesWithTies(t *testing.T) {
 	// tie-break keeps pages from repeating or skipping rows.
 	for i, start := range []string{"2024-02-01", "2024-01-01", "2024-02-01", "2024-01-01", "2024-03-01", "2024-02-01", "2024-01-01"} {
 		region := f.regions[i%2]
-		rows = append(rows, keyed{start, f.outcome(t, region, start, start, float64(i))})
+		end := start[:8] + fmt.Sprintf("%02d", 1+i) // one current outcome per key: the ends differ
+		rows = append(rows, keyed{start, f.outcome(t, region, start, end, float64(i))})
 	}
 	for _, desc := range []bool{false, true} {
 		order := hin.Order{Field: "PERIOD_START"}
@@ -278,7 +279,8 @@ func TestListNestedPages(t *testing.T) {
 	var rowsA, rowsB []keyed
 	for i := range 5 {
 		start := fmt.Sprintf("2024-0%d-01", 1+i%2) // ties again
-		rowsA = append(rowsA, keyed{start, f.outcome(t, a, start, start, 1)})
+		end := fmt.Sprintf("2024-0%d-%02d", 1+i%2, 1+i)
+		rowsA = append(rowsA, keyed{start, f.outcome(t, a, start, end, 1)})
 	}
 	for i := range 2 {
 		start := fmt.Sprintf("2024-0%d-01", 1+i)

@@ -39,6 +39,90 @@ const rawOutcomes = `(SELECT metric_id, region_id, programme_id, innovation_id, 
 	period_start AS start_month, period_end AS end_month, 1::bigint AS n, value AS sum_value,
 	numerator AS sum_num, denominator AS sum_den, period_end AS last_end, value AS last_sum FROM outcome)`
 
+// asOfOutcomes presents, like rawOutcomes, the outcomes of some metrics as
+// they stood at a moment: the current rows whose state began by then, and
+// the states in outcome_history that were current then (migration 00006).
+// With drafts, each published figure whose key had a draft then is taken
+// back out (see shadowRows).
+func asOfOutcomes(at, metrics, from, to string, drafts bool) string {
+	const keyCols = `metric_id, region_id, programme_id, innovation_id, pilot_id, status, period_start, period_end, value, numerator, denominator`
+	// the metrics and the window inside, so each branch reads its index range
+	within := ` AND metric_id = ANY(` + metrics + `::uuid[]) AND period_start >= ` + from + `::date AND period_start <= ` + to + `::date
+		AND period_end <= ` + to + `::date`
+	base := `SELECT ` + keyCols + ` FROM outcome WHERE valid_from <= ` + at + within + `
+	UNION ALL SELECT ` + keyCols + ` FROM outcome_history WHERE valid_from <= ` + at + ` AND valid_to > ` + at + within
+	const sums = `metric_id, region_id, programme_id, innovation_id, status, period_start AS start_month, period_end AS end_month,
+		1::bigint AS n, value AS sum_value, numerator AS sum_num, denominator AS sum_den, period_end AS last_end, value AS last_sum`
+	if !drafts {
+		return `(SELECT ` + sums + ` FROM (` + base + `) s)`
+	}
+	// with drafts, a published figure whose key had a draft then is taken
+	// back out, as shadowRows does for current figures; the pairs are found
+	// by a window over the key rather than a join
+	return `(WITH k AS (SELECT s.*, bool_or(status = 'DRAFT') OVER (PARTITION BY metric_id, region_id, innovation_id, pilot_id,
+			programme_id, period_start, period_end) AS drafted FROM (` + base + `) s)
+	SELECT ` + sums + ` FROM k
+	UNION ALL SELECT metric_id, region_id, programme_id, innovation_id, 'DRAFT', period_start, period_end, -1::bigint, -value, -numerator,
+		-denominator, period_end, -value FROM k WHERE status = 'PUBLISHED' AND drafted)`
+}
+
+// hasSnapshot says whether any metric is a snapshot, whose figure (the
+// latest value in the window) cannot be corrected by adding and taking
+// away rows the way sums can.
+func hasSnapshot(ms []hin.Metric) bool {
+	for _, m := range ms {
+		if m.Kind == hin.MetricSnapshot {
+			return true
+		}
+	}
+	return false
+}
+
+// asOfDelta turns today's rollups into the sums as they stood at a moment:
+// every current outcome whose state began after it is taken back out (its
+// negation, under its present status, cancels its rollup contribution),
+// and every state in outcome_history current then is added. Its cost
+// grows with the changes made since the moment, not with the outcomes.
+// Periods are the rollups' months; only for sums (see hasSnapshot).
+func asOfDelta(at, metrics, from, to string, detail bool) string {
+	cols := func(sign string) string {
+		d := ""
+		if detail {
+			d = "programme_id, innovation_id, "
+		}
+		return `metric_id, region_id, ` + d + `status, date_trunc('month', period_start)::date AS start_month,
+		date_trunc('month', period_end)::date AS end_month, ` + sign + `1::bigint AS n, ` + sign + `value AS sum_value,
+		` + sign + `numerator AS sum_num, ` + sign + `denominator AS sum_den, period_end AS last_end, ` + sign + `value AS last_sum`
+	}
+	within := ` AND metric_id = ANY(` + metrics + `::uuid[]) AND period_start >= ` + from + `::date AND period_end <= ` + to + `::date`
+	return `SELECT ` + cols("-") + ` FROM outcome WHERE valid_from > ` + at + within + `
+	UNION ALL SELECT ` + cols("") + ` FROM outcome_history WHERE valid_from <= ` + at + ` AND valid_to > ` + at + within
+}
+
+// shadowRows takes back out of a figure with drafts the published figures
+// whose key has a current draft: the draft stands in for the figure it
+// would restate, so one key never counts twice. Each such figure gives a
+// row of negated sums with status DRAFT, which the draft filter then keeps
+// exactly where it keeps the draft itself. Sums, counts and, for snapshots,
+// the sum at the latest period end (the negated row shares the figure's
+// period end) all cancel. month says whether the periods are the rollups'
+// months; withProgramme whether the source has the detail columns.
+func shadowRows(from string, month bool, metricCond string, withProgramme bool) string {
+	start, end := "p.period_start", "p.period_end"
+	if month {
+		start, end = "date_trunc('month', p.period_start)::date", "date_trunc('month', p.period_end)::date"
+	}
+	detail := ""
+	if withProgramme {
+		detail = "p.programme_id, p.innovation_id, "
+	}
+	return `SELECT p.metric_id, p.region_id, ` + detail + `'DRAFT' AS status, ` + start + ` AS start_month, ` + end + ` AS end_month,
+		-1::bigint AS n, -p.value AS sum_value, -p.numerator AS sum_num, -p.denominator AS sum_den, p.period_end AS last_end, -p.value AS last_sum
+	FROM ` + from + ` p JOIN ` + from + ` d ON d.status = 'DRAFT' AND ` + keyEquals("d", "p") + `
+		AND d.period_start = p.period_start AND d.period_end = p.period_end
+	WHERE p.status = 'PUBLISHED' AND ` + metricCond
+}
+
 // Aggregate computes combined figures for every group of q.GroupBy: one row
 // per region that reported in the group, and one total row per group.
 func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.AggregateRow, error) {
@@ -74,17 +158,45 @@ func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.Aggr
 	if detail {
 		source = "outcome_detail_month"
 	}
-	if q.Window.MonthAligned() {
+	drafts := q.Drafts.All || len(q.Drafts.RegionIDs) > 0
+	metricsArg := lq.arg(pq.Array(metricIDs))
+	switch {
+	case q.AsOf != nil && !drafts && q.Window.MonthAligned() && !hasSnapshot(q.Metrics):
+		// counts and rates as of a moment: today's rollups, less what changed
+		// since then, plus what was current then
 		toKey = time.Date(q.Window.To.Year(), q.Window.To.Month(), 1, 0, 0, 0, 0, time.UTC)
-	} else {
+		cols := "metric_id, region_id, status, start_month, end_month, n, sum_value, sum_num, sum_den, last_end, last_sum"
+		if detail {
+			cols = "metric_id, region_id, programme_id, innovation_id, status, start_month, end_month, n, sum_value, sum_num, sum_den, last_end, last_sum"
+		}
+		source = "(SELECT " + cols + " FROM " + source + " UNION ALL " +
+			asOfDelta(lq.arg(*q.AsOf)+"::timestamptz", metricsArg, lq.arg(q.Window.From), lq.arg(q.Window.To), detail) + ")"
+	case q.AsOf != nil:
+		// the values current then: the rollups hold only today's
+		source = asOfOutcomes(lq.arg(*q.AsOf)+"::timestamptz", metricsArg, lq.arg(q.Window.From), lq.arg(q.Window.To), drafts)
+	case q.Window.MonthAligned():
+		toKey = time.Date(q.Window.To.Year(), q.Window.To.Month(), 1, 0, 0, 0, 0, time.UTC)
+		if drafts {
+			cols := "metric_id, region_id, status, start_month, end_month, n, sum_value, sum_num, sum_den, last_end, last_sum"
+			if detail {
+				cols = "metric_id, region_id, programme_id, innovation_id, status, start_month, end_month, n, sum_value, sum_num, sum_den, last_end, last_sum"
+			}
+			source = "(SELECT " + cols + " FROM " + source + " UNION ALL " +
+				shadowRows("outcome", true, "p.metric_id = ANY("+metricsArg+"::uuid[])", detail) + ")"
+		}
+	default:
 		source = rawOutcomes
+		if drafts {
+			source = "(SELECT * FROM " + rawOutcomes + " o UNION ALL " +
+				shadowRows("outcome", false, "p.metric_id = ANY("+metricsArg+"::uuid[])", true) + ")"
+		}
 	}
 	from := source + " r"
 	if needInnovation {
 		from += " LEFT JOIN innovation i ON i.id = r.innovation_id"
 	}
 
-	lq.and("r.metric_id = ANY(" + lq.arg(pq.Array(metricIDs)) + "::uuid[])")
+	lq.and("r.metric_id = ANY(" + metricsArg + "::uuid[])")
 	lq.and("r.start_month >= " + lq.arg(q.Window.From) + "::date")
 	lq.and("r.end_month <= " + lq.arg(toKey) + "::date")
 	// drafts only where the caller may see them

@@ -196,7 +196,10 @@ func (refs *outcomeRefs) check(in hin.OutcomeInput, regionID string, add func(fi
 	r := resolvedOutcome{in: in}
 	m, ok := refs.metrics[in.MetricCode]
 	if !ok {
-		add("metricCode", "no metric has the code %s", hin.Quote(in.MetricCode))
+		m, ok = refs.metrics[strings.ToLower(strings.TrimSpace(in.MetricCode))] // codes are lower_snake_case; forgive the case
+	}
+	if !ok {
+		add("metricCode", "no metric has the code %s; the metrics query lists the catalogue", hin.Quote(in.MetricCode))
 	} else {
 		r.metricID = m.ID
 		hin.ValidateOutcome(in, m, add)
@@ -238,8 +241,8 @@ func (refs *outcomeRefs) check(in hin.OutcomeInput, regionID string, add func(fi
 	return r
 }
 
-// insertOutcomes writes drafts in one statement.
-func (w *writer) insertOutcomes(regionID string, rows []resolvedOutcome) ([]hin.Outcome, error) {
+// insertOutcomes writes new outcomes in one statement; their state begins at at.
+func (w *writer) insertOutcomes(regionID string, rows []resolvedOutcome, at time.Time) ([]hin.Outcome, error) {
 	n := len(rows)
 	metric := make([]string, n)
 	starts, ends := make([]string, n), make([]string, n)
@@ -272,23 +275,23 @@ func (w *writer) insertOutcomes(regionID string, rows []resolvedOutcome) ([]hin.
 		}
 	}
 	const q = `INSERT INTO outcome AS oc (id, metric_id, region_id, period_start, period_end, value, numerator, denominator,
-			innovation_id, pilot_id, programme_id, source, status, published_at)
+			innovation_id, pilot_id, programme_id, source, status, published_at, valid_from)
 		SELECT gen_random_uuid(), m, $1::uuid, ps, pe, v, nu, de, inn, pil, pro, src, st,
-			CASE WHEN st = 'PUBLISHED' THEN now() END
+			CASE WHEN st = 'PUBLISHED' THEN $13::timestamptz END, $13::timestamptz
 		FROM unnest($2::uuid[], $3::date[], $4::date[], $5::float8[], $6::float8[], $7::float8[], $8::uuid[], $9::uuid[], $10::uuid[], $11::text[], $12::text[])
 			AS x(m, ps, pe, v, nu, de, inn, pil, pro, src, st)
 		RETURNING ` + outcomeCols
 	out := []hin.Outcome{}
 	err := w.all(&out, q, regionID, pqArray(metric), pqArray(starts), pqArray(ends), pqArray(values), pqArray(nums), pqArray(dens),
-		pqArray(inns), pqArray(pilots), pqArray(progs), pqArray(sources), pqArray(statuses))
+		pqArray(inns), pqArray(pilots), pqArray(progs), pqArray(sources), pqArray(statuses), at)
 	return out, err
 }
 
 // outcomeRegion resolves the region an outcome write is for and checks the
-// caller may write it.
+// caller may write it. Region codes are upper case; the case is forgiven.
 func (w *writer) outcomeRegion(code, what string) (string, error) {
 	var p hin.Problems
-	region := w.regionID(&p, "regionCode", code)
+	region := w.regionID(&p, "regionCode", strings.ToUpper(strings.TrimSpace(code)))
 	if err := p.Err(); err != nil {
 		return "", err
 	}
@@ -298,7 +301,10 @@ func (w *writer) outcomeRegion(code, what string) (string, error) {
 	return *region, nil
 }
 
-// RecordOutcome records one measured value as a draft.
+// RecordOutcome records one measured value, a DRAFT unless PUBLISHED is
+// asked for. A key that already has a current outcome of that status is
+// restated (a published one only with a reason) or, sent with the same
+// value, left as it is; that outcome is returned.
 func (s *Store) RecordOutcome(ctx context.Context, in hin.OutcomeInput, key *string) (hin.Outcome, error) {
 	var out hin.Outcome
 	err := s.write(ctx, func(w *writer) error {
@@ -325,12 +331,21 @@ func (s *Store) RecordOutcome(ctx context.Context, in hin.OutcomeInput, key *str
 			}
 			return err
 		}
-		rows, err := w.insertOutcomes(region, []resolvedOutcome{r})
+		res, err := w.applyOutcomes(region, []resolvedOutcome{r}, func(_ int, pr hin.Problem) { p = append(p, pr) })
 		if err != nil {
 			return err
 		}
-		out = rows[0]
-		if err := w.audit("CREATE", hin.KindOutcome, &out.ID, &region, nil, out); err != nil {
+		if err := p.Err(); err != nil {
+			return err
+		}
+		out = res.outcomes[0]
+		switch {
+		case len(res.created) > 0:
+			err = w.audit("CREATE", hin.KindOutcome, &out.ID, &region, nil, out)
+		case len(res.restated) > 0:
+			err = w.audit("RESTATE", hin.KindOutcome, &out.ID, &region, res.replaced[0], out)
+		}
+		if err != nil {
 			return err
 		}
 		return w.keyResult(key, out.ID)
@@ -338,10 +353,33 @@ func (s *Store) RecordOutcome(ctx context.Context, in hin.OutcomeInput, key *str
 	return out, err
 }
 
-// SubmitReturn records a region's figures for one period all or nothing:
-// one bad row rejects the whole return, with every row's problems listed.
+// SubmitReturn records a region's figures, for one period or many, all or
+// nothing: one bad row rejects the whole return, with every row's problems
+// listed. Each row is recorded as RecordOutcome records one outcome; a key
+// repeated within the return is a problem of its row.
 func (s *Store) SubmitReturn(ctx context.Context, in hin.ReturnInput, key *string) ([]hin.Outcome, error) {
-	var out []hin.Outcome
+	res, err := s.submitReturn(ctx, in, key, hin.MaxReturnRows)
+	if err != nil {
+		return nil, err
+	}
+	return res.Outcomes, nil
+}
+
+// ReturnResult is what a return did: one outcome per row, in row order,
+// and how many rows made, restated or left unchanged a figure.
+type ReturnResult struct {
+	Outcomes                     []hin.Outcome
+	Created, Restated, Unchanged int
+}
+
+// SubmitReturnCSV records a return read from a CSV upload, which may hold
+// up to hin.MaxCSVReturnRows rows.
+func (s *Store) SubmitReturnCSV(ctx context.Context, in hin.ReturnInput, key *string) (ReturnResult, error) {
+	return s.submitReturn(ctx, in, key, hin.MaxCSVReturnRows)
+}
+
+func (s *Store) submitReturn(ctx context.Context, in hin.ReturnInput, key *string, maxRows int) (ReturnResult, error) {
+	var out ReturnResult
 	err := s.write(ctx, func(w *writer) error {
 		if err := w.who.MayWrite("submitting a return"); err != nil {
 			return err
@@ -350,14 +388,21 @@ func (s *Store) SubmitReturn(ctx context.Context, in hin.ReturnInput, key *strin
 		if err != nil {
 			return err
 		}
+		if maxRows > hin.MaxReturnRows {
+			// a CSV upload of tens of thousands of rows is one statement per step:
+			// give it the upload's own time, not a query's
+			if err := w.exec(`SET LOCAL statement_timeout = '120s'`); err != nil {
+				return err
+			}
+		}
 		var p hin.Problems
-		if len(in.Rows) == 0 || len(in.Rows) > hin.MaxReturnRows {
-			p.Add("rows", "a return holds from 1 to %d rows, got %d", hin.MaxReturnRows, len(in.Rows))
+		if len(in.Rows) == 0 || len(in.Rows) > maxRows {
+			p.Add("rows", "a return holds from 1 to %d rows, got %d", maxRows, len(in.Rows))
 			return p.Err()
 		}
 		inputs := make([]hin.OutcomeInput, len(in.Rows))
 		for i, row := range in.Rows {
-			inputs[i] = in.Outcome(row)
+			inputs[i] = in.Outcome(row, func(field, format string, args ...any) { p.AddRow(i, field, format, args...) })
 		}
 		refs, err := w.loadOutcomeRefs(inputs)
 		if err != nil {
@@ -375,22 +420,36 @@ func (s *Store) SubmitReturn(ctx context.Context, in hin.ReturnInput, key *strin
 			return err
 		}
 		if prior != "" {
-			// the first submission's rows, found through its audit event
-			return w.all(&out, `SELECT `+outcomeCols+` FROM outcome oc WHERE oc.id IN (
-				SELECT jsonb_array_elements_text(after->'outcomeIds')::uuid FROM audit_event WHERE id = $1) ORDER BY oc.created_at, oc.id`, prior)
+			// the first submission's rows, in its order, found through its audit event
+			return w.all(&out.Outcomes, `SELECT `+outcomeCols+` FROM audit_event ae
+				CROSS JOIN LATERAL jsonb_array_elements_text(ae.after->'outcomeIds') WITH ORDINALITY AS x(id, n)
+				JOIN outcome oc ON oc.id = x.id::uuid WHERE ae.id = $1 ORDER BY x.n`, prior)
 		}
-		if out, err = w.insertOutcomes(region, resolved); err != nil {
+		res, err := w.applyOutcomes(region, resolved, func(i int, pr hin.Problem) {
+			r := i
+			pr.Row = &r
+			p = append(p, pr)
+		})
+		if err != nil {
 			return err
 		}
-		ids := make([]string, len(out))
-		for i, o := range out {
+		if err := p.Err(); err != nil {
+			return err
+		}
+		out = ReturnResult{Outcomes: res.outcomes, Created: len(res.created), Restated: len(res.restated), Unchanged: len(res.unchanged)}
+		ids := make([]string, len(res.outcomes))
+		for i, o := range res.outcomes {
 			ids[i] = o.ID
+		}
+		after := map[string]any{"rows": len(ids), "outcomeIds": ids, "created": len(res.created), "restated": res.restated,
+			"unchanged": len(res.unchanged)}
+		if in.PeriodStart != nil && in.PeriodEnd != nil {
+			after["periodStart"], after["periodEnd"] = in.PeriodStart.Format(time.DateOnly), in.PeriodEnd.Format(time.DateOnly)
 		}
 		var eventID string
 		if err := w.get(&eventID, `INSERT INTO audit_event (id, actor, actor_role, action, entity_kind, region_id, after, request_id)
 			VALUES (gen_random_uuid(), $1, $2, 'SUBMIT_RETURN', 'Outcome', $3, $4::jsonb, $5) RETURNING id`,
-			w.who.Subject, string(w.who.Role), region, mustJSON(map[string]any{"periodStart": in.PeriodStart.Format(time.DateOnly),
-				"periodEnd": in.PeriodEnd.Format(time.DateOnly), "rows": len(out), "outcomeIds": ids}), hin.RequestIDFrom(w.ctx)); err != nil {
+			w.who.Subject, string(w.who.Role), region, mustJSON(after), hin.RequestIDFrom(w.ctx)); err != nil {
 			return err
 		}
 		return w.keyResult(key, eventID)
@@ -398,17 +457,23 @@ func (s *Store) SubmitReturn(ctx context.Context, in hin.ReturnInput, key *strin
 	return out, err
 }
 
-// UpdateOutcome changes a draft. Published figures are never edited: they
-// are withdrawn with a reason and recorded again.
+// UpdateOutcome changes a draft; the state it replaces goes into the
+// history. With status PUBLISHED it publishes the draft, which restates a
+// published figure of the same key (with a reason); the outcome returned is
+// then that figure. Published figures are never edited here: send the new
+// value (recordOutcome or a return, with a reason), or withdraw them.
 func (s *Store) UpdateOutcome(ctx context.Context, id string, version int, in hin.OutcomeInput) (hin.Outcome, error) {
 	var out hin.Outcome
 	err := s.write(ctx, func(w *writer) error {
+		if err := w.lockOutcomeKey(id); err != nil {
+			return err
+		}
 		uuid, before, err := lockToChange(w, outcomeRegional, id, version, "updating")
 		if err != nil {
 			return err
 		}
 		if before.Status != hin.OutcomeDraft {
-			return &hin.Error{Code: hin.ECONFLICT, Field: "id", Message: fmt.Sprintf("only drafts can be changed; this outcome is %s (withdraw it with a reason and record a new figure)", before.Status)}
+			return &hin.Error{Code: hin.ECONFLICT, Field: "id", Message: fmt.Sprintf("only drafts can be changed; this outcome is %s (send the new value with a reason to restate it, or withdraw it)", before.Status)}
 		}
 		region, err := w.outcomeRegion(in.RegionCode, "moving this outcome to another region")
 		if err != nil {
@@ -423,26 +488,65 @@ func (s *Store) UpdateOutcome(ctx context.Context, id string, version int, in hi
 		if err := p.Err(); err != nil {
 			return err
 		}
+		// the draft's new key must not clash with another current outcome
+		at, err := w.lockKeys([]string{r.metricID, before.MetricID}, []string{region, before.RegionID})
+		if err != nil {
+			return err
+		}
+		found, err := w.clashes(region, []resolvedOutcome{r}, &uuid)
+		if err != nil {
+			return err
+		}
+		draft := r
+		draft.in.Status = nil
+		for _, c := range found {
+			gid := hin.GlobalID(hin.KindOutcome, c.ID)
+			if !c.PeriodStart.Equal(in.PeriodStart) || !c.PeriodEnd.Equal(in.PeriodEnd) {
+				p = append(p, hin.Problem{Field: "periodStart", Code: hin.EOVERLAP, OutcomeID: gid, Message: fmt.Sprintf(
+					"the period %s overlaps the %s outcome %s (%s) of the same metric, region, innovation, pilot and programme",
+					period(in.PeriodStart, in.PeriodEnd), c.Status, gid, period(c.PeriodStart, c.PeriodEnd))})
+			} else if c.Status == hin.OutcomeDraft {
+				return &hin.Error{Code: hin.ECONFLICT, Field: "id", Details: map[string]any{"outcomeId": gid},
+					Message: fmt.Sprintf("the draft %s already holds this metric, region, period, innovation, pilot and programme: change that one", gid)}
+			}
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if err := w.keepHistory(at, "UPDATED", []string{uuid}, nil, nil); err != nil {
+			return err
+		}
 		const q = `UPDATE outcome AS oc SET metric_id = $2, region_id = $3, period_start = $4, period_end = $5, value = $6, numerator = $7,
 			denominator = $8, innovation_id = $9, pilot_id = $10, programme_id = $11, source = coalesce($12, ''), version = version + 1,
-			status = coalesce($13, status), published_at = CASE WHEN $13 = 'PUBLISHED' THEN now() ELSE published_at END,
-			updated_at = now() WHERE oc.id = $1 RETURNING ` + outcomeCols
-		var status *string
-		if in.Status != nil {
-			s := string(*in.Status)
-			status = &s
-		}
+			updated_at = $13, valid_from = $13 WHERE oc.id = $1 RETURNING ` + outcomeCols
 		if err := w.get(&out, q, uuid, r.metricID, region, in.PeriodStart, in.PeriodEnd, in.Value, in.Numerator, in.Denominator,
-			r.innovationID, r.pilotID, r.programmeID, in.Source, status); err != nil {
+			r.innovationID, r.pilotID, r.programmeID, in.Source, at); err != nil {
 			return err
+		}
+		if in.Status != nil && *in.Status == hin.OutcomePublished {
+			now, err := w.publishDrafts([]hin.Outcome{out}, in.Reason)
+			if err != nil {
+				return err
+			}
+			if err := w.get(&out, `SELECT `+outcomeCols+` FROM outcome oc WHERE oc.id = $1`, now[uuid]); err != nil {
+				return err
+			}
 		}
 		return w.audit("UPDATE", hin.KindOutcome, &uuid, &region, before, out)
 	})
 	return out, err
 }
 
-// PublishOutcomes publishes a region's drafts whose periods lie in a window.
+// PublishOutcomes publishes a region's drafts whose periods lie in a
+// window; see PublishOutcomesWithReason.
 func (s *Store) PublishOutcomes(ctx context.Context, regionCode string, window hin.Window) (int, error) {
+	return s.PublishOutcomesWithReason(ctx, regionCode, window, nil)
+}
+
+// PublishOutcomesWithReason publishes a region's drafts whose periods lie
+// in a window. A draft whose key has a published figure restates it, which
+// needs a reason.
+func (s *Store) PublishOutcomesWithReason(ctx context.Context, regionCode string, window hin.Window, reason *string) (int, error) {
 	var n int
 	err := s.write(ctx, func(w *writer) error {
 		if err := w.who.MayWrite("publishing outcomes"); err != nil {
@@ -452,11 +556,31 @@ func (s *Store) PublishOutcomes(ctx context.Context, regionCode string, window h
 		if err != nil {
 			return err
 		}
-		var ids []string
-		if err := w.all(&ids, `UPDATE outcome SET status = 'PUBLISHED', published_at = now(), updated_at = now(), version = version + 1
-			WHERE region_id = $1 AND status = 'DRAFT' AND period_start >= $2 AND period_end <= $3 RETURNING id::text`,
-			region, window.From, window.To); err != nil {
+		// key locks before row locks, the order every keyed write takes them in
+		var metrics []string
+		if err := w.all(&metrics, `SELECT DISTINCT metric_id::text FROM outcome WHERE region_id = $1 AND status = 'DRAFT'
+			AND period_start >= $2 AND period_end <= $3`, region, window.From, window.To); err != nil {
 			return err
+		}
+		regions := make([]string, len(metrics))
+		for i := range regions {
+			regions[i] = region
+		}
+		if _, err := w.lockKeys(metrics, regions); err != nil {
+			return err
+		}
+		var drafts []hin.Outcome
+		if err := w.all(&drafts, `SELECT `+outcomeCols+` FROM outcome oc WHERE oc.region_id = $1 AND oc.status = 'DRAFT'
+			AND oc.period_start >= $2 AND oc.period_end <= $3 ORDER BY oc.id FOR UPDATE`, region, window.From, window.To); err != nil {
+			return err
+		}
+		now, err := w.publishDrafts(drafts, reason)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, 0, len(drafts))
+		for _, d := range drafts {
+			ids = append(ids, now[d.ID])
 		}
 		n = len(ids)
 		return w.audit("PUBLISH", hin.KindOutcome, nil, &region, nil, map[string]any{"from": window.From.Format(time.DateOnly),
@@ -466,7 +590,8 @@ func (s *Store) PublishOutcomes(ctx context.Context, regionCode string, window h
 }
 
 // WithdrawOutcome takes back a published figure with a reason. It stays
-// visible, marked WITHDRAWN, and is never counted again.
+// visible, marked WITHDRAWN, and is never counted again; its published
+// state goes into the history, so figures as of earlier still count it.
 func (s *Store) WithdrawOutcome(ctx context.Context, id string, version int, reason string) (hin.Outcome, error) {
 	var out hin.Outcome
 	err := s.write(ctx, func(w *writer) error {
@@ -484,9 +609,16 @@ func (s *Store) WithdrawOutcome(ctx context.Context, id string, version int, rea
 		if err := p.Err(); err != nil {
 			return err
 		}
-		const q = `UPDATE outcome AS oc SET status = 'WITHDRAWN', withdrawn_reason = $2, withdrawn_at = now(), updated_at = now(),
-			version = version + 1 WHERE oc.id = $1 RETURNING ` + outcomeCols
-		if err := w.get(&out, q, uuid, strings.TrimSpace(reason)); err != nil {
+		at, err := w.clock()
+		if err != nil {
+			return err
+		}
+		if err := w.keepHistory(at, "WITHDRAWN", []string{uuid}, []string{strings.TrimSpace(reason)}, nil); err != nil {
+			return err
+		}
+		const q = `UPDATE outcome AS oc SET status = 'WITHDRAWN', withdrawn_reason = $2, withdrawn_at = $3, updated_at = $3,
+			valid_from = $3, version = version + 1 WHERE oc.id = $1 RETURNING ` + outcomeCols
+		if err := w.get(&out, q, uuid, strings.TrimSpace(reason), at); err != nil {
 			return err
 		}
 		return w.audit("WITHDRAW", hin.KindOutcome, &uuid, &before.RegionID, before, out)
