@@ -10,7 +10,7 @@ GOFILES_DIRS = cmd graph internal
 # demo data size for make run: 1 is about 30 thousand outcomes, 100 about 2 million
 SCALE       ?= 2
 
-.PHONY: run test check fmt-check vet lint unit audit resilience generate build bench db-stop db-status help
+.PHONY: run test check fmt-check vet lint unit audit resilience federation-test generate build bench db-stop db-status help
 
 run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
 	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
@@ -18,7 +18,7 @@ run: build ## serve the API with reference and demo data (GraphiQL at http://loc
 test: ## gofmt, go vet, staticcheck, every test, the HTTP audits and the restart check, against a real PostgreSQL
 	@scripts/with-postgres.sh $(MAKE) --no-print-directory check
 
-check: fmt-check vet lint unit audit resilience
+check: fmt-check vet lint unit audit resilience federation-test
 
 fmt-check:
 	@echo "== gofmt"
@@ -43,6 +43,12 @@ audit: ## the graphql-http server audits (npm) against the real server
 resilience: ## PostgreSQL restarted under a write load: nothing acknowledged is lost, the service recovers
 	@echo "== resilience (database restart under load)"
 	@scripts/resilience.sh
+
+federation-test: ## the federated network on several private clusters (national and regional nodes, logical replication)
+	@echo "== federation (national and regional nodes on their own clusters)"
+	@$(GO) vet -tags federation ./cmd/hingraph/
+	@log=$$(mktemp); $(GO) test -count=1 -p 1 -tags federation -run 'TestFederation' -v ./cmd/hingraph/ >$$log 2>&1; rc=$$?; \
+	if [ $$rc -eq 0 ]; then grep -E -e '--- |federation_test.go:[0-9]+: (replication lag|HI-EM marked|national caught|moved)' $$log; else tail -n 200 $$log; fi; rm -f $$log; exit $$rc
 
 generate: ## regenerate gqlgen code after editing schema.graphqls
 	$(GO) tool gqlgen generate

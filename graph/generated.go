@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	Adoption() AdoptionResolver
 	AuditEvent() AuditEventResolver
 	Collaborative() CollaborativeResolver
+	Coverage() CoverageResolver
 	Innovation() InnovationResolver
 	Metric() MetricResolver
 	Mutation() MutationResolver
@@ -42,6 +43,7 @@ type ResolverRoot interface {
 	Programme() ProgrammeResolver
 	Query() QueryResolver
 	Region() RegionResolver
+	RegionSource() RegionSourceResolver
 }
 
 type DirectiveRoot struct {
@@ -116,6 +118,8 @@ type ComplexityRoot struct {
 		MissingRegions   func(childComplexity int) int
 		ReportingCount   func(childComplexity int) int
 		ReportingRegions func(childComplexity int) int
+		Sources          func(childComplexity int) int
+		StaleRegions     func(childComplexity int) int
 	}
 
 	Figure struct {
@@ -381,6 +385,7 @@ type ComplexityRoot struct {
 		Programmes         func(childComplexity int, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) int
 		Region             func(childComplexity int, code string) int
 		RegionComparison   func(childComplexity int, metrics []string, window hin.WindowInput, includeDrafts *bool) int
+		RegionSources      func(childComplexity int) int
 		Regions            func(childComplexity int, filter *hin.RegionFilter) int
 		Series             func(childComplexity int, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) int
 	}
@@ -441,6 +446,18 @@ type ComplexityRoot struct {
 		Stages func(childComplexity int) int
 	}
 
+	RegionSource struct {
+		Connected        func(childComplexity int) int
+		LagSeconds       func(childComplexity int) int
+		LastReplicatedAt func(childComplexity int) int
+		Local            func(childComplexity int) int
+		Node             func(childComplexity int) int
+		NodeURL          func(childComplexity int) int
+		Region           func(childComplexity int) int
+		Replicated       func(childComplexity int) int
+		Stale            func(childComplexity int) int
+	}
+
 	Series struct {
 		Kind    func(childComplexity int) int
 		Metrics func(childComplexity int) int
@@ -494,6 +511,10 @@ type AuditEventResolver interface {
 type CollaborativeResolver interface {
 	HostRegion(ctx context.Context, obj *hin.Collaborative) (*hin.Region, error)
 	Regions(ctx context.Context, obj *hin.Collaborative) ([]hin.Region, error)
+}
+type CoverageResolver interface {
+	Sources(ctx context.Context, obj *hin.Coverage) ([]hin.RegionSource, error)
+	StaleRegions(ctx context.Context, obj *hin.Coverage) ([]hin.Region, error)
 }
 type InnovationResolver interface {
 	Innovator(ctx context.Context, obj *hin.Innovation) (*hin.Organisation, error)
@@ -585,6 +606,7 @@ type QueryResolver interface {
 	InnovationPipeline(ctx context.Context, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error)
 	AdoptionSpread(ctx context.Context, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*hin.AdoptionSpread, error)
 	AuditTrail(ctx context.Context, first *int, after *string, filter *hin.AuditFilter, orderBy *model.AuditOrder) (*model.Connection[hin.AuditEvent], error)
+	RegionSources(ctx context.Context) ([]hin.RegionSource, error)
 }
 type RegionResolver interface {
 	Organisations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error)
@@ -600,6 +622,9 @@ type RegionResolver interface {
 	Series(ctx context.Context, obj *hin.Region, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool) (*hin.Series, error)
 	InnovationPipeline(ctx context.Context, obj *hin.Region, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error)
 	AdoptionSpread(ctx context.Context, obj *hin.Region, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) (*hin.AdoptionSpread, error)
+}
+type RegionSourceResolver interface {
+	Region(ctx context.Context, obj *hin.RegionSource) (*hin.Region, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -886,6 +911,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Coverage.ReportingRegions(childComplexity), true
+	case "Coverage.sources":
+		if e.ComplexityRoot.Coverage.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.Sources(childComplexity), true
+	case "Coverage.staleRegions":
+		if e.ComplexityRoot.Coverage.StaleRegions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.StaleRegions(childComplexity), true
 
 	case "Figure.byRegion":
 		if e.ComplexityRoot.Figure.ByRegion == nil {
@@ -2317,6 +2354,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RegionComparison(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["includeDrafts"].(*bool)), true
+	case "Query.regionSources":
+		if e.ComplexityRoot.Query.RegionSources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RegionSources(childComplexity), true
 	case "Query.regions":
 		if e.ComplexityRoot.Query.Regions == nil {
 			break
@@ -2628,6 +2671,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RegionPipeline.Stages(childComplexity), true
+
+	case "RegionSource.connected":
+		if e.ComplexityRoot.RegionSource.Connected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSource.Connected(childComplexity), true
+	case "RegionSource.lagSeconds":
+		if e.ComplexityRoot.RegionSource.LagSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSource.LagSeconds(childComplexity), true
+	case "RegionSource.lastReplicatedAt":
+		if e.ComplexityRoot.RegionSource.LastReplicatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSource.LastReplicatedAt(childComplexity), true
+	case "RegionSource.local":
+		if e.ComplexityRoot.RegionSource.Local == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSource.Local(childComplexity), true
+	case "RegionSource.node":
+		if e.ComplexityRoot.RegionSource.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSource.Node(childComplexity), true
+	case "RegionSource.nodeUrl":
+		if e.ComplexityRoot.RegionSource.NodeURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSource.NodeURL(childComplexity), true
+	case "RegionSource.region":
+		if e.ComplexityRoot.RegionSource.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSource.Region(childComplexity), true
+	case "RegionSource.replicated":
+		if e.ComplexityRoot.RegionSource.Replicated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSource.Replicated(childComplexity), true
+	case "RegionSource.stale":
+		if e.ComplexityRoot.RegionSource.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSource.Stale(childComplexity), true
 
 	case "Series.kind":
 		if e.ComplexityRoot.Series.Kind == nil {
@@ -4647,6 +4745,55 @@ type AuditEventEdge {
   "The event."
   node: AuditEvent!
 }
+
+# ---- Federated network (issue 12) ----
+
+"The role of a node in the federated network."
+enum NodeRole {
+  "The national node: combines every region, and writes the regions that have no node of their own."
+  NATIONAL
+  "A regional node: writes one region's data and reads the reference catalogue from the national node."
+  REGIONAL
+}
+
+"""
+Where one region's data at this node comes from, and how fresh it is. A region
+with a node of its own writes its data there; the national node receives it by
+PostgreSQL logical replication. A stale region's last known data still counts
+in figures.
+"""
+type RegionSource {
+  "The region."
+  region: Region!
+  "The role of the node that writes the region's data."
+  node: NodeRole!
+  "That node's API address, as configured (empty when not configured)."
+  nodeUrl: String!
+  "True when this node writes the region's data itself: nothing to replicate, never stale."
+  local: Boolean!
+  "True when the region's rows reach this node by replication from the region's own node."
+  replicated: Boolean!
+  "True when replication from the region's node is running (its database is reachable). False when not replicated."
+  connected: Boolean!
+  "The region's node's clock when it last sent this node anything: every change it committed before then is here. Null when not replicated, or not heard from since this node's database started."
+  lastReplicatedAt: DateTime
+  "Seconds between lastReplicatedAt and now: how far behind this node may be on the region."
+  lagSeconds: Float
+  "True when the region is replicated and its node is unreachable, not yet heard from, or further behind than this node's threshold (--stale-after, 2 minutes by default)."
+  stale: Boolean!
+}
+
+extend type Coverage {
+  "Where each expected region's data comes from, and how fresh it is at this node (see RegionSource)."
+  sources: [RegionSource!]!
+  "Expected regions whose data is stale: their node is unreachable or behind. Their last known data is included in the figure."
+  staleRegions: [Region!]!
+}
+
+extend type Query {
+  "Where each region's data at this node comes from, and how fresh it is, in region code order."
+  regionSources: [RegionSource!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4791,6 +4938,10 @@ func (ec *executionContext) childFields_Coverage(ctx context.Context, field grap
 		return ec.fieldContext_Coverage_reportingCount(ctx, field)
 	case "expectedCount":
 		return ec.fieldContext_Coverage_expectedCount(ctx, field)
+	case "sources":
+		return ec.fieldContext_Coverage_sources(ctx, field)
+	case "staleRegions":
+		return ec.fieldContext_Coverage_staleRegions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Coverage", field.Name)
 }
@@ -5341,6 +5492,30 @@ func (ec *executionContext) childFields_RegionPipeline(ctx context.Context, fiel
 		return ec.fieldContext_RegionPipeline_moves(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RegionPipeline", field.Name)
+}
+
+func (ec *executionContext) childFields_RegionSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_RegionSource_region(ctx, field)
+	case "node":
+		return ec.fieldContext_RegionSource_node(ctx, field)
+	case "nodeUrl":
+		return ec.fieldContext_RegionSource_nodeUrl(ctx, field)
+	case "local":
+		return ec.fieldContext_RegionSource_local(ctx, field)
+	case "replicated":
+		return ec.fieldContext_RegionSource_replicated(ctx, field)
+	case "connected":
+		return ec.fieldContext_RegionSource_connected(ctx, field)
+	case "lastReplicatedAt":
+		return ec.fieldContext_RegionSource_lastReplicatedAt(ctx, field)
+	case "lagSeconds":
+		return ec.fieldContext_RegionSource_lagSeconds(ctx, field)
+	case "stale":
+		return ec.fieldContext_RegionSource_stale(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionSource", field.Name)
 }
 
 func (ec *executionContext) childFields_Series(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8813,6 +8988,70 @@ func (ec *executionContext) _Coverage_expectedCount(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Coverage_expectedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Coverage", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Coverage_sources(ctx context.Context, field graphql.CollectedField, obj *hin.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Coverage().Sources(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.RegionSource) graphql.Marshaler {
+			return ec.marshalNRegionSource2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionSourceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Coverage",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionSource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Coverage_staleRegions(ctx context.Context, field graphql.CollectedField, obj *hin.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_staleRegions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Coverage().StaleRegions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_staleRegions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Coverage",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Figure_metrics(ctx context.Context, field graphql.CollectedField, obj *hin.Figure) (ret graphql.Marshaler) {
@@ -14782,6 +15021,38 @@ func (ec *executionContext) fieldContext_Query_auditTrail(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_regionSources(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_regionSources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RegionSources(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.RegionSource) graphql.Marshaler {
+			return ec.marshalNRegionSource2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionSourceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_regionSources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionSource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16078,6 +16349,222 @@ func (ec *executionContext) _RegionPipeline_moves(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_RegionPipeline_moves(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegionPipeline", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _RegionSource_region(ctx context.Context, field graphql.CollectedField, obj *hin.RegionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSource_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RegionSource().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSource_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionSource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionSource_node(ctx context.Context, field graphql.CollectedField, obj *hin.RegionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSource_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.NodeRole) graphql.Marshaler {
+			return ec.marshalNNodeRole2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐNodeRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSource_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSource", field, false, false, errors.New("field of type NodeRole does not have child fields"))
+}
+
+func (ec *executionContext) _RegionSource_nodeUrl(ctx context.Context, field graphql.CollectedField, obj *hin.RegionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSource_nodeUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSource_nodeUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSource", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RegionSource_local(ctx context.Context, field graphql.CollectedField, obj *hin.RegionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSource_local(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Local, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSource_local(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSource", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _RegionSource_replicated(ctx context.Context, field graphql.CollectedField, obj *hin.RegionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSource_replicated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replicated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSource_replicated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSource", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _RegionSource_connected(ctx context.Context, field graphql.CollectedField, obj *hin.RegionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSource_connected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Connected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSource_connected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSource", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _RegionSource_lastReplicatedAt(ctx context.Context, field graphql.CollectedField, obj *hin.RegionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSource_lastReplicatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastReplicatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSource_lastReplicatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSource", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _RegionSource_lagSeconds(ctx context.Context, field graphql.CollectedField, obj *hin.RegionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSource_lagSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LagSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSource_lagSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSource", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _RegionSource_stale(ctx context.Context, field graphql.CollectedField, obj *hin.RegionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSource_stale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSource_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSource", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _Series_metrics(ctx context.Context, field graphql.CollectedField, obj *hin.Series) (ret graphql.Marshaler) {
@@ -20183,23 +20670,99 @@ func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet,
 		case "reportingRegions":
 			out.Values[i] = ec._Coverage_reportingRegions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "missingRegions":
 			out.Values[i] = ec._Coverage_missingRegions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "reportingCount":
 			out.Values[i] = ec._Coverage_reportingCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "expectedCount":
 			out.Values[i] = ec._Coverage_expectedCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "sources":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Coverage_sources(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "staleRegions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Coverage_staleRegions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23410,6 +23973,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "regionSources":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_regionSources(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -24240,6 +24825,117 @@ func (ec *executionContext) _RegionPipeline(ctx context.Context, sel ast.Selecti
 			out.Values[i] = ec._RegionPipeline_moves(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var regionSourceImplementors = []string{"RegionSource"}
+
+func (ec *executionContext) _RegionSource(ctx context.Context, sel ast.SelectionSet, obj *hin.RegionSource) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionSourceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionSource")
+		case "region":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._RegionSource_region(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "node":
+			out.Values[i] = ec._RegionSource_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodeUrl":
+			out.Values[i] = ec._RegionSource_nodeUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "local":
+			out.Values[i] = ec._RegionSource_local(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "replicated":
+			out.Values[i] = ec._RegionSource_replicated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "connected":
+			out.Values[i] = ec._RegionSource_connected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastReplicatedAt":
+			out.Values[i] = ec._RegionSource_lastReplicatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lagSeconds":
+			out.Values[i] = ec._RegionSource_lagSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stale":
+			out.Values[i] = ec._RegionSource_stale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -25468,6 +26164,23 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑg
 	return ret
 }
 
+func (ec *executionContext) unmarshalNNodeRole2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐNodeRole(ctx context.Context, v any) (hin.NodeRole, error) {
+	tmp, err := model.UnmarshalText(v)
+	res := hin.NodeRole(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNodeRole2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐNodeRole(ctx context.Context, sel ast.SelectionSet, v hin.NodeRole) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalText(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNOrganisation2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v hin.Organisation) graphql.Marshaler {
 	return ec._Organisation(ctx, sel, &v)
 }
@@ -25966,6 +26679,26 @@ func (ec *executionContext) marshalNRegionPipeline2ᚕgithubᚗcomᚋhinᚑgraph
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegionPipeline2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionPipeline(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRegionSource2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionSource(ctx context.Context, sel ast.SelectionSet, v hin.RegionSource) graphql.Marshaler {
+	return ec._RegionSource(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRegionSource2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.RegionSource) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegionSource2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionSource(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

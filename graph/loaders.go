@@ -21,7 +21,8 @@ type Loaders struct {
 	mu       sync.Mutex
 	batchers map[string]any
 
-	cache requestCache
+	cache   requestCache
+	sources sourcesCache
 }
 
 // NewLoaders makes the loaders for one request.

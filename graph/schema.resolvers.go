@@ -49,6 +49,16 @@ func (r *collaborativeResolver) Regions(ctx context.Context, obj *hin.Collaborat
 	return regionsOf(ctx, "collaborative", r.Store.CollaborativeMembers, obj.ID)
 }
 
+// Sources is the resolver for the sources field.
+func (r *coverageResolver) Sources(ctx context.Context, obj *hin.Coverage) ([]hin.RegionSource, error) {
+	return coverageSources(ctx, obj)
+}
+
+// StaleRegions is the resolver for the staleRegions field.
+func (r *coverageResolver) StaleRegions(ctx context.Context, obj *hin.Coverage) ([]hin.Region, error) {
+	return staleRegions(ctx, obj)
+}
+
 // Innovator is the resolver for the innovator field.
 func (r *innovationResolver) Innovator(ctx context.Context, obj *hin.Innovation) (*hin.Organisation, error) {
 	return loadRef(ctx, organisationRef, obj.InnovatorID)
@@ -394,6 +404,11 @@ func (r *queryResolver) AuditTrail(ctx context.Context, first *int, after *strin
 	return rootConnection(ctx, filter, auditOrder(orderBy), first, after, r.Store.AuditTrail, r.Store.CountAuditTrail)
 }
 
+// RegionSources is the resolver for the regionSources field.
+func (r *queryResolver) RegionSources(ctx context.Context) ([]hin.RegionSource, error) {
+	return allRegionSources(ctx)
+}
+
 // Organisations is the resolver for the organisations field.
 func (r *regionResolver) Organisations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error) {
 	return nestedConnection(ctx, "organisation", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Organisations, r.Store.CountOrganisations)
@@ -459,6 +474,11 @@ func (r *regionResolver) AdoptionSpread(ctx context.Context, obj *hin.Region, in
 	return regionalAdoptionSpread(ctx, r.Store, obj, hin.SpreadRequest{InnovationID: innovationID, ProgrammeID: programmeID, Kinds: kinds, On: on})
 }
 
+// Region is the resolver for the region field.
+func (r *regionSourceResolver) Region(ctx context.Context, obj *hin.RegionSource) (*hin.Region, error) {
+	return loadOne(ctx, regionRef, obj.RegionID)
+}
+
 // Adoption returns AdoptionResolver implementation.
 func (r *Resolver) Adoption() AdoptionResolver { return &adoptionResolver{r} }
 
@@ -467,6 +487,9 @@ func (r *Resolver) AuditEvent() AuditEventResolver { return &auditEventResolver{
 
 // Collaborative returns CollaborativeResolver implementation.
 func (r *Resolver) Collaborative() CollaborativeResolver { return &collaborativeResolver{r} }
+
+// Coverage returns CoverageResolver implementation.
+func (r *Resolver) Coverage() CoverageResolver { return &coverageResolver{r} }
 
 // Innovation returns InnovationResolver implementation.
 func (r *Resolver) Innovation() InnovationResolver { return &innovationResolver{r} }
@@ -495,10 +518,14 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Region returns RegionResolver implementation.
 func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
+// RegionSource returns RegionSourceResolver implementation.
+func (r *Resolver) RegionSource() RegionSourceResolver { return &regionSourceResolver{r} }
+
 type (
 	adoptionResolver      struct{ *Resolver }
 	auditEventResolver    struct{ *Resolver }
 	collaborativeResolver struct{ *Resolver }
+	coverageResolver      struct{ *Resolver }
 	innovationResolver    struct{ *Resolver }
 	metricResolver        struct{ *Resolver }
 	mutationResolver      struct{ *Resolver }
@@ -508,4 +535,5 @@ type (
 	programmeResolver     struct{ *Resolver }
 	queryResolver         struct{ *Resolver }
 	regionResolver        struct{ *Resolver }
+	regionSourceResolver  struct{ *Resolver }
 )

@@ -18,6 +18,16 @@ const (
 	EINTERNAL     = "INTERNAL"
 	// EINCOMPATIBLE: metrics that cannot be combined (different kinds or units).
 	EINCOMPATIBLE = "INCOMPATIBLE_METRICS"
+	// EREGIONELSEWHERE: a write for a region whose data another node of the
+	// federated network owns (a regional node's region, sent to the
+	// national node; another region, sent to a regional node). The message
+	// and extensions.ownerNode name the node to send it to.
+	EREGIONELSEWHERE = "REGION_OWNED_ELSEWHERE"
+	// ECATALOGUEREADONLY: a change to the reference catalogue (regions,
+	// metrics, programmes, innovations, ...) sent to a regional node, where
+	// it is a read-only copy of the national node's; extensions.ownerNode
+	// names the national node.
+	ECATALOGUEREADONLY = "CATALOGUE_READ_ONLY"
 )
 
 // Error is an error a client may see: a stable code, a human message and,
