@@ -142,6 +142,7 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	c.bindNode(fs)
 	c.bindAuth(fs, devJWTSecret)
 	c.bindSeed(fs)
+	load := fs.Bool("seed", true, "load the reference and demo data; a regional node gets its data from the national node instead (--seed=false)")
 	s, log, err := start(ctx, &c, fs, args, getenv, stdout, func() {
 		c.Demo, c.Reset = true, true
 		if getenv("HINGRAPH_ANONYMOUS_SUGGESTIONS") == "" && !flagSet(fs, "anonymous-suggestions") {
@@ -155,8 +156,10 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err := s.Migrate(ctx); err != nil {
 		return err
 	}
-	if err := seedDatabase(ctx, s, &c, log); err != nil {
-		return err
+	if *load {
+		if err := seedDatabase(ctx, s, &c, log); err != nil {
+			return err
+		}
 	}
 	return serve(ctx, s, &c, log)
 }

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -447,4 +448,38 @@ func TestFederation(t *testing.T) {
 		}
 		rollupsExact(t, nat.db, "HI-EM")
 	})
+}
+
+// TestFederationComposition composes the API's subgraph with a second one
+// using Apollo's composition library (pinned in test/federation), and
+// resolves that subgraph's Region references through _entities.
+func TestFederationComposition(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed")
+	}
+	dir, err := filepath.Abs("../../test/federation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// npm ci reinstalls everything: only when the lock file changed
+	stamp := filepath.Join(dir, "node_modules", ".hingraph-installed-lock.json")
+	lock, _ := os.ReadFile(filepath.Join(dir, "package-lock.json"))
+	if installed, err := os.ReadFile(stamp); err != nil || string(installed) != string(lock) {
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--silent")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci: %v\n%s", err, out)
+		}
+		if err := os.WriteFile(stamp, lock, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := startServer(t, testdb.URL(t, testdb.Reference))
+	cmd := exec.Command("node", "compose.mjs", srv.base+"/graphql")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Logf("%s", out)
 }

@@ -62,3 +62,14 @@ func (s *RegionSource) MarkStale(staleAfter time.Duration) {
 	}
 	s.Stale = !s.Connected || s.LagSeconds == nil || *s.LagSeconds > staleAfter.Seconds()
 }
+
+// IsEntity marks the types other services can refer to by key in an
+// Apollo Federation supergraph (the @key directives in schema.graphqls);
+// the GraphQL layer's _Entity union asks for it.
+func (Region) IsEntity()       {}
+func (Programme) IsEntity()    {}
+func (Metric) IsEntity()       {}
+func (Organisation) IsEntity() {}
+func (Innovation) IsEntity()   {}
+func (Pilot) IsEntity()        {}
+func (Outcome) IsEntity()      {}
