@@ -388,6 +388,10 @@ func MoveOut(ctx context.Context, national, regional *Store, m Move) error {
 	if err := regional.waitSynced(ctx, moveSubscription); err != nil {
 		return err
 	}
+	// the table copy skipped the per-row rollup refresh: one refresh of all
+	if _, err := regional.exec(ctx, regional.db, `SELECT refresh_region_rollups($1)`, regionID); err != nil {
+		return fmt.Errorf("rollups of the copied rows: %w", err)
+	}
 	// Every row was committed before the owner changed, so the synced copy
 	// is complete; the move subscription has nothing more to bring.
 	if err := regional.dropSubscription(ctx, moveSubscription); err != nil {

@@ -95,9 +95,10 @@ $$;
 -- with session_replication_role = replica: the statement-level rollup
 -- triggers of 00002 do not fire for it (and it fires no statement triggers
 -- at all), so the national rollups would miss every replicated outcome.
--- This row-level trigger fires only in replica mode (apply and the initial
--- table copy) and refreshes the groups of the row it sees; local writes
--- keep the statement-level path. Exactly one of the two sees each change.
+-- This row-level trigger fires only in replica mode and refreshes the groups
+-- of the row the apply worker applied; local writes keep the
+-- statement-level path. Exactly one of the two sees each change. An initial
+-- table copy is refreshed once when it is done (refresh_region_rollups).
 -- Replication workers run with an empty search_path: the function brings
 -- the schema's own, and the rollup refresh it calls runs under it.
 -- +goose StatementBegin
@@ -105,6 +106,13 @@ CREATE FUNCTION outcome_rollup_replicated() RETURNS trigger LANGUAGE plpgsql SET
 DECLARE
     affected jsonb := '[]'::jsonb;
 BEGIN
+    -- A table-sync worker (the initial copy of a subscription, relid set)
+    -- copies a whole table: refreshing per row would cost a group refresh
+    -- for every row. The copy is followed by one refresh of every group
+    -- copied (MoveOut calls refresh_region_rollups).
+    IF EXISTS (SELECT 1 FROM pg_stat_get_subscription(NULL) s WHERE s.pid = pg_backend_pid() AND s.relid IS NOT NULL) THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP <> 'DELETE' THEN
         affected := affected || jsonb_build_object('m', NEW.metric_id, 'r', NEW.region_id, 's', date_trunc('month', NEW.period_start)::date);
     END IF;
@@ -116,12 +124,27 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
+-- After an initial copy: the rollups of every group of a region, at once.
+-- +goose StatementBegin
+CREATE FUNCTION refresh_region_rollups(region uuid) RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    affected jsonb;
+BEGIN
+    SELECT jsonb_agg(DISTINCT jsonb_build_object('m', metric_id, 'r', region_id, 's', date_trunc('month', period_start)::date))
+      INTO affected FROM outcome WHERE region_id = region;
+    IF affected IS NOT NULL THEN
+        PERFORM refresh_outcome_rollups(affected);
+    END IF;
+END
+$$;
+-- +goose StatementEnd
 CREATE TRIGGER outcome_rollup_replicated AFTER INSERT OR UPDATE OR DELETE ON outcome
     FOR EACH ROW EXECUTE FUNCTION outcome_rollup_replicated();
 ALTER TABLE outcome ENABLE REPLICA TRIGGER outcome_rollup_replicated;
 
 -- +goose Down
 DROP TRIGGER outcome_rollup_replicated ON outcome;
+DROP FUNCTION refresh_region_rollups(uuid);
 DROP FUNCTION outcome_rollup_replicated();
 DROP FUNCTION catalogue_guard();
 DROP FUNCTION region_writer_guard();
