@@ -9,16 +9,22 @@ GO          ?= go
 GOFILES_DIRS = cmd graph internal
 # demo data size for make run: 1 is about 30 thousand outcomes, 100 about 2 million
 SCALE       ?= 2
+# demo data size for make run-federated (the regions' rows are copied to their nodes at start)
+FEDSCALE    ?= 1
 
-.PHONY: run test check fmt-check vet lint unit audit resilience generate build bench bench-peer db-stop db-status help
+.PHONY: run run-federated test check fmt-check vet lint unit audit resilience federation-test generate build bench bench-peer db-stop db-status help
 
 run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
 	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
 
+run-federated: build ## national node on :8080, regional nodes HI-EM :8081, HI-WEST :8082, UCLP :8083, each on its own PostgreSQL, replicating (Ctrl-C stops all)
+	@$(GO) build -o bin/hinfed ./cmd/hinfed
+	@HINGRAPH_DEMO_SCALE=$(FEDSCALE) bin/hinfed
+
 test: ## gofmt, go vet, staticcheck, every test, the HTTP audits and the restart check, against a real PostgreSQL
 	@scripts/with-postgres.sh $(MAKE) --no-print-directory check
 
-check: fmt-check vet lint unit audit resilience
+check: fmt-check vet lint unit audit resilience federation-test
 
 fmt-check:
 	@echo "== gofmt"
@@ -43,6 +49,12 @@ audit: ## the graphql-http server audits (npm) against the real server
 resilience: ## PostgreSQL restarted under a write load: nothing acknowledged is lost, the service recovers
 	@echo "== resilience (database restart under load)"
 	@scripts/resilience.sh
+
+federation-test: ## the federated network on several private clusters (national and regional nodes, logical replication)
+	@echo "== federation (national and regional nodes on their own clusters)"
+	@$(GO) vet -tags federation ./cmd/hingraph/
+	@log=$$(mktemp); $(GO) test -count=1 -p 1 -tags federation -run 'TestFederation' -v ./cmd/hingraph/ >$$log 2>&1; rc=$$?; \
+	if [ $$rc -eq 0 ]; then grep -E -e '--- |federation_test.go:[0-9]+: (replication lag|HI-EM marked|national caught|moved|composed)' $$log; else tail -n 200 $$log; fi; rm -f $$log; exit $$rc
 
 generate: ## regenerate gqlgen code after editing schema.graphqls
 	$(GO) tool gqlgen generate

@@ -165,6 +165,11 @@ func costs() ComplexityRoot {
 	c.Programme.Regions = list(regionsMax)
 	c.Coverage.MissingRegions = list(regionsMax)
 	c.Coverage.ReportingRegions = list(regionsMax)
+	c.Coverage.Sources = list(regionsMax)
+	c.Coverage.StaleRegions = list(regionsMax)
+	c.Query.RegionSources = list(regionsMax)
+	// federation: one entity per representation sent
+	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return list(len(reps))(child) }
 	c.Figure.ByRegion = list(regionsMax)
 	c.Figure.Metrics = list(hin.MaxFigureMetrics)
 	c.Series.Metrics = list(hin.MaxFigureMetrics)

@@ -25,7 +25,8 @@ type Loaders struct {
 	batchers map[string]any
 	byPath   map[pathKey]any // the same batchers, found without building their key
 
-	cache requestCache
+	cache   requestCache
+	sources sourcesCache
 }
 
 // NewLoaders makes the loaders for one request.

@@ -130,7 +130,7 @@ func regionalPilotDuplication(ctx context.Context, s *store.Store, region *hin.R
 }
 
 // regionsByCode loads regions by id, ordered by code.
-func regionsByCode(ctx context.Context, ids []string) ([]hin.Region, error) {
+func regionsSortedByCode(ctx context.Context, ids []string) ([]hin.Region, error) {
 	rs, err := loadMany(ctx, regionRef, ids)
 	slices.SortFunc(rs, func(a, b hin.Region) int { return strings.Compare(a.Code, b.Code) })
 	return rs, err

@@ -46,7 +46,7 @@ func (r *clinicalAreaDuplicationResolver) Innovations(ctx context.Context, obj *
 
 // Regions is the resolver for the regions field.
 func (r *clinicalAreaDuplicationResolver) Regions(ctx context.Context, obj *hin.ClinicalAreaDuplication) ([]hin.Region, error) {
-	return regionsByCode(ctx, obj.RegionIDs)
+	return regionsSortedByCode(ctx, obj.RegionIDs)
 }
 
 // HostRegion is the resolver for the hostRegion field.
@@ -72,6 +72,16 @@ func (r *conversionGroupResolver) Programme(ctx context.Context, obj *hin.Conver
 // Innovation is the resolver for the innovation field.
 func (r *conversionGroupResolver) Innovation(ctx context.Context, obj *hin.ConversionGroup) (*hin.Innovation, error) {
 	return loadRef(ctx, innovationRef, obj.InnovationID)
+}
+
+// Sources is the resolver for the sources field.
+func (r *coverageResolver) Sources(ctx context.Context, obj *hin.Coverage) ([]hin.RegionSource, error) {
+	return coverageSources(ctx, obj)
+}
+
+// StaleRegions is the resolver for the staleRegions field.
+func (r *coverageResolver) StaleRegions(ctx context.Context, obj *hin.Coverage) ([]hin.Region, error) {
+	return staleRegions(ctx, obj)
 }
 
 // Innovator is the resolver for the innovator field.
@@ -306,7 +316,7 @@ func (r *pilotDuplicationResolver) Innovation(ctx context.Context, obj *hin.Pilo
 
 // Regions is the resolver for the regions field.
 func (r *pilotDuplicationResolver) Regions(ctx context.Context, obj *hin.PilotDuplication) ([]hin.Region, error) {
-	return regionsByCode(ctx, obj.RegionIDs)
+	return regionsSortedByCode(ctx, obj.RegionIDs)
 }
 
 // Parent is the resolver for the parent field.
@@ -449,6 +459,11 @@ func (r *queryResolver) SpreadTargets(ctx context.Context, evidence hin.SpreadEv
 	return spreadTargets(ctx, r.Store, evidence, kinds, on, first, filter)
 }
 
+// RegionSources is the resolver for the regionSources field.
+func (r *queryResolver) RegionSources(ctx context.Context) ([]hin.RegionSource, error) {
+	return allRegionSources(ctx)
+}
+
 // Organisations is the resolver for the organisations field.
 func (r *regionResolver) Organisations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error) {
 	return nestedConnection(ctx, "organisation", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Organisations, r.Store.CountOrganisations)
@@ -529,6 +544,11 @@ func (r *regionResolver) SpreadTargets(ctx context.Context, obj *hin.Region, evi
 	return regionalSpreadTargets(ctx, r.Store, obj, evidence, kinds, on, first, filter)
 }
 
+// Region is the resolver for the region field.
+func (r *regionSourceResolver) Region(ctx context.Context, obj *hin.RegionSource) (*hin.Region, error) {
+	return loadOne(ctx, regionRef, obj.RegionID)
+}
+
 // Innovation is the resolver for the innovation field.
 func (r *spreadTargetResolver) Innovation(ctx context.Context, obj *hin.SpreadTarget) (*hin.Innovation, error) {
 	return loadOne(ctx, innovationRef, obj.InnovationID)
@@ -555,6 +575,9 @@ func (r *Resolver) Collaborative() CollaborativeResolver { return &collaborative
 
 // ConversionGroup returns ConversionGroupResolver implementation.
 func (r *Resolver) ConversionGroup() ConversionGroupResolver { return &conversionGroupResolver{r} }
+
+// Coverage returns CoverageResolver implementation.
+func (r *Resolver) Coverage() CoverageResolver { return &coverageResolver{r} }
 
 // Innovation returns InnovationResolver implementation.
 func (r *Resolver) Innovation() InnovationResolver { return &innovationResolver{r} }
@@ -586,6 +609,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Region returns RegionResolver implementation.
 func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
+// RegionSource returns RegionSourceResolver implementation.
+func (r *Resolver) RegionSource() RegionSourceResolver { return &regionSourceResolver{r} }
+
 // SpreadTarget returns SpreadTargetResolver implementation.
 func (r *Resolver) SpreadTarget() SpreadTargetResolver { return &spreadTargetResolver{r} }
 
@@ -595,6 +621,7 @@ type (
 	clinicalAreaDuplicationResolver struct{ *Resolver }
 	collaborativeResolver           struct{ *Resolver }
 	conversionGroupResolver         struct{ *Resolver }
+	coverageResolver                struct{ *Resolver }
 	innovationResolver              struct{ *Resolver }
 	metricResolver                  struct{ *Resolver }
 	mutationResolver                struct{ *Resolver }
@@ -605,5 +632,6 @@ type (
 	programmeResolver               struct{ *Resolver }
 	queryResolver                   struct{ *Resolver }
 	regionResolver                  struct{ *Resolver }
+	regionSourceResolver            struct{ *Resolver }
 	spreadTargetResolver            struct{ *Resolver }
 )

@@ -14,7 +14,8 @@ import (
 )
 
 func openStore(ctx context.Context, c *config, log *slog.Logger) (*store.Store, error) {
-	cfg := store.Config{URL: c.DatabaseURL, StatementTimeout: c.StatementTimeout, MaxOpenConns: c.MaxOpenConns, MaxIdleConns: c.MaxOpenConns}
+	cfg := store.Config{URL: c.DatabaseURL, StatementTimeout: c.StatementTimeout, MaxOpenConns: c.MaxOpenConns, MaxIdleConns: c.MaxOpenConns,
+		ReadURL: c.ReadDatabaseURL, StaleAfter: c.StaleAfter}
 	if c.LogSQL {
 		cfg.OnStatement = func(ctx context.Context, query string, args []any) {
 			log.DebugContext(ctx, "sql", "request_id", hin.RequestIDFrom(ctx), "query", query, "args", len(args))
@@ -115,6 +116,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs := newFlagSet("serve", stderr)
 	c.bindDB(fs)
 	c.bindServe(fs)
+	c.bindNode(fs)
 	c.bindAuth(fs, "")
 	fs.BoolVar(&c.Migrate, "migrate", false, "apply pending migrations before serving")
 	s, log, err := start(ctx, &c, fs, args, getenv, stdout, nil)
@@ -137,8 +139,10 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs := newFlagSet("dev", stderr)
 	c.bindDB(fs)
 	c.bindServe(fs)
+	c.bindNode(fs)
 	c.bindAuth(fs, devJWTSecret)
 	c.bindSeed(fs)
+	load := fs.Bool("seed", true, "load the reference and demo data; a regional node gets its data from the national node instead (--seed=false)")
 	s, log, err := start(ctx, &c, fs, args, getenv, stdout, func() {
 		c.Demo, c.Reset = true, true
 		if getenv("HINGRAPH_ANONYMOUS_SUGGESTIONS") == "" && !flagSet(fs, "anonymous-suggestions") {
@@ -152,8 +156,10 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err := s.Migrate(ctx); err != nil {
 		return err
 	}
-	if err := seedDatabase(ctx, s, &c, log); err != nil {
-		return err
+	if *load {
+		if err := seedDatabase(ctx, s, &c, log); err != nil {
+			return err
+		}
 	}
 	return serve(ctx, s, &c, log)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hin-graph/hin-graph/internal/auth"
+	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/httpapi"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
@@ -37,6 +38,13 @@ type config struct {
 	JWTAudience string
 	JWTLeeway   time.Duration
 	JWTMaxLife  time.Duration
+	// the federated network
+	NodeRole        string
+	NodeRegion      string
+	NodeURL         string
+	NationalURL     string
+	StaleAfter      time.Duration
+	ReadDatabaseURL string
 	// seed
 	Demo  bool
 	Scale int
@@ -103,6 +111,33 @@ func (c *config) bindDB(fs *flag.FlagSet) {
 	c.fromEnv("log-sql", "HINGRAPH_LOG_SQL")
 	fs.IntVar(&c.MaxOpenConns, "max-open-conns", store.DefaultMaxOpenConns, "database connection pool size (env HINGRAPH_MAX_OPEN_CONNS)")
 	c.fromEnv("max-open-conns", "HINGRAPH_MAX_OPEN_CONNS")
+}
+
+// bindNode binds the node's place in the federated network and the read
+// replica.
+func (c *config) bindNode(fs *flag.FlagSet) {
+	fs.StringVar(&c.NodeRole, "node-role", "", "national or regional: this node's role in the federated network; empty keeps a stand-alone node as it is (env HINGRAPH_NODE_ROLE)")
+	c.fromEnv("node-role", "HINGRAPH_NODE_ROLE")
+	fs.StringVar(&c.NodeRegion, "region", "", "a regional node's region code, e.g. HI-EM (env HINGRAPH_REGION)")
+	c.fromEnv("region", "HINGRAPH_REGION")
+	fs.StringVar(&c.NodeURL, "node-url", "", "this node's API address as other nodes and clients reach it, named in errors and coverage (env HINGRAPH_NODE_URL)")
+	c.fromEnv("node-url", "HINGRAPH_NODE_URL")
+	fs.StringVar(&c.NationalURL, "national-url", "", "the national node's API address, named by a regional node in its errors (env HINGRAPH_NATIONAL_URL)")
+	c.fromEnv("national-url", "HINGRAPH_NATIONAL_URL")
+	fs.DurationVar(&c.StaleAfter, "stale-after", hin.DefaultStaleAfter, "replication delay after which a region's data is marked stale in figures (env HINGRAPH_STALE_AFTER)")
+	c.fromEnv("stale-after", "HINGRAPH_STALE_AFTER")
+	fs.StringVar(&c.ReadDatabaseURL, "read-database-url", "", "PostgreSQL URL of a streaming replica: figures and lists are read there, writes go to --database-url (env HINGRAPH_READ_DATABASE_URL)")
+	c.fromEnv("read-database-url", "HINGRAPH_READ_DATABASE_URL")
+}
+
+// node is the node configuration, or false for a node outside any
+// federated network.
+func (c *config) node() (hin.Node, bool) {
+	if c.NodeRole == "" {
+		return hin.Node{}, false
+	}
+	return hin.Node{Role: hin.NodeRole(strings.ToUpper(c.NodeRole)), RegionCode: c.NodeRegion, NodeURL: c.NodeURL,
+		NationalURL: c.NationalURL, StaleAfter: c.StaleAfter}, true
 }
 
 func (c *config) bindServe(fs *flag.FlagSet) {
@@ -228,6 +263,21 @@ func (c *config) validate() error {
 	}
 	if c.Scale < 0 || c.Scale > 1000 {
 		return fmt.Errorf("--scale must be between 0 and 1000")
+	}
+	switch strings.ToLower(c.NodeRole) {
+	case "", "national":
+		if c.NodeRegion != "" {
+			return fmt.Errorf("--region is for a regional node (--node-role regional)")
+		}
+	case "regional":
+		if c.NodeRegion == "" {
+			return fmt.Errorf("a regional node needs its region: --region CODE")
+		}
+	default:
+		return fmt.Errorf("--node-role must be national or regional, not %q", c.NodeRole)
+	}
+	if c.StaleAfter < 0 {
+		return fmt.Errorf("--stale-after must not be negative")
 	}
 	if c.serving {
 		if err := c.HTTP.Validate(); err != nil {

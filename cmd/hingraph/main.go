@@ -5,6 +5,7 @@
 //	hingraph seed      load reference data, and demo data with --demo
 //	hingraph dev       migrate, seed reference and demo data, and serve
 //	hingraph token     mint a bearer token for local use
+//	hingraph region    move a region to a node of its own and back
 //
 // Configuration comes from flags, which default to environment variables
 // (DATABASE_URL, HINGRAPH_ADDR, ...); see `hingraph <command> -h`.
@@ -40,6 +41,7 @@ commands:
   seed      load the reference data (and demo data with --demo)
   dev       migrate, seed reference and demo data, then serve
   token     mint a bearer token for local use (--role, --region)
+  region    move-out / move-in: give a region its own node, or bring it back
 `
 
 // run is the whole program: tests call it with their own arguments,
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdDev(ctx, rest, getenv, stdout, stderr)
 	case "token":
 		return cmdToken(ctx, rest, getenv, stdout, stderr)
+	case "region":
+		return cmdRegion(ctx, rest, getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/hin-graph/hin-graph/internal/httpapi"
@@ -14,6 +15,12 @@ func serve(ctx context.Context, s *store.Store, c *config, log *slog.Logger) err
 	cfg, err := c.httpConfig()
 	if err != nil {
 		return err
+	}
+	if n, ok := c.node(); ok {
+		if err := s.ConfigureNode(ctx, n); err != nil {
+			return fmt.Errorf("node role: %w", err)
+		}
+		log.Info("node configured", "role", n.Role, "region", n.RegionCode, "url", n.NodeURL)
 	}
 	srv, err := httpapi.New(ctx, cfg, s, log)
 	if err != nil {

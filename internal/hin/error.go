@@ -28,6 +28,17 @@ const (
 	// refused; the error names the existing outcome (extensions.outcomeId).
 	EOVERLAP = "OVERLAPPING_PERIOD"
 
+	// EREGIONELSEWHERE: a write for a region whose data another node of the
+	// federated network owns (a regional node's region, sent to the
+	// national node; another region, sent to a regional node). The message
+	// and extensions.ownerNode name the node to send it to.
+	EREGIONELSEWHERE = "REGION_OWNED_ELSEWHERE"
+	// ECATALOGUEREADONLY: a change to the reference catalogue (regions,
+	// metrics, programmes, innovations, ...) sent to a regional node, where
+	// it is a read-only copy of the national node's; extensions.ownerNode
+	// names the national node.
+	ECATALOGUEREADONLY = "CATALOGUE_READ_ONLY"
+
 	// Refusals of the request itself, before any resolver runs.
 
 	EBADREQUEST          = "BAD_REQUEST"                 // not a GraphQL request: bad JSON, a batch, an unknown operation
@@ -53,7 +64,7 @@ const (
 // ErrorCodes lists every code above, for the metrics and for tests that
 // check no other code is ever sent.
 var ErrorCodes = []string{
-	ENOTFOUND, EINVALID, ECONFLICT, EFORBIDDEN, EUNAUTHORIZED, EUNAVAILABLE, ETIMEOUT, EINTERNAL, EINCOMPATIBLE, EOVERLAP,
+	ENOTFOUND, EINVALID, ECONFLICT, EFORBIDDEN, EUNAUTHORIZED, EUNAVAILABLE, ETIMEOUT, EINTERNAL, EINCOMPATIBLE, EOVERLAP, EREGIONELSEWHERE, ECATALOGUEREADONLY,
 	EBADREQUEST, EPARSE, EVALIDATION, EPREFLIGHT, EMETHOD, EMEDIATYPE, ETOOLARGE, ERATELIMITED,
 	EPERSISTEDNOTFOUND, EPERSISTEDNOTALLOWED, EINTROSPECTION, EQUERYTOOLARGE,
 	ETOKENLIMIT, EDEPTHLIMIT, EALIASLIMIT, EDIRECTIVELIMIT, ECOSTLIMIT, EREPEATLIMIT,

@@ -276,7 +276,7 @@ func (s *Store) fetchPages(ctx context.Context, q *listQuery, in ListIn, dest an
 		query = fmt.Sprintf("SELECT p.parent_key::text AS parent_key, t.* FROM unnest(%s::uuid[]) AS p(parent_key) CROSS JOIN LATERAL (%s) t",
 			q.arg(pq.Array(in.ParentIDs)), inner)
 	}
-	if err := s.selectAll(ctx, s.db, dest, query, q.args...); err != nil {
+	if err := s.selectAll(ctx, s.reads(), dest, query, q.args...); err != nil {
 		return 0, err
 	}
 	return in.Page.First, nil
@@ -373,7 +373,7 @@ func (s *Store) count(ctx context.Context, q *listQuery, parentIDs []string) (ma
 		query = fmt.Sprintf("SELECT %s::text AS parent_key, count(*) AS n FROM %s WHERE %s GROUP BY 1",
 			q.parentCol, q.from, q.whereSQL(cond))
 	}
-	if err := s.selectAll(ctx, s.db, &rows, query, q.args...); err != nil {
+	if err := s.selectAll(ctx, s.reads(), &rows, query, q.args...); err != nil {
 		return nil, err
 	}
 	out := make(map[string]int, len(parentIDs)+1)
@@ -388,7 +388,7 @@ func (s *Store) count(ctx context.Context, q *listQuery, parentIDs []string) (ma
 
 // byIDs loads rows by primary key; callers map them by id.
 func (s *Store) byIDs(ctx context.Context, dest any, query string, ids []string) error {
-	return s.selectAll(ctx, s.db, dest, query, pq.Array(ids))
+	return s.selectAll(ctx, s.reads(), dest, query, pq.Array(ids))
 }
 
 func pqArray(v any) any { return pq.Array(v) }

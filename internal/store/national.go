@@ -249,7 +249,7 @@ func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.Aggr
 	HAVING count(*) > 0`, selectDims, from, lq.whereSQL(), partition, dims, totalsGroup)
 
 	rows := []hin.AggregateRow{}
-	if err := s.selectAll(ctx, s.db, &rows, query, lq.args...); err != nil {
+	if err := s.selectAll(ctx, s.reads(), &rows, query, lq.args...); err != nil {
 		return nil, fmt.Errorf("aggregate: %w", err)
 	}
 	return rows, nil
@@ -305,7 +305,7 @@ func (s *Store) Pipeline(ctx context.Context, f hin.FigureFilter, regionIDs []st
 	FROM at_stage a FULL JOIN moves m ON a.region_id IS NOT DISTINCT FROM m.region_id AND a.stage = m.stage`,
 		lq.whereSQL(), movedFrom, movedTo)
 	rows := []hin.StageCount{}
-	if err := s.selectAll(ctx, s.db, &rows, query, lq.args...); err != nil {
+	if err := s.selectAll(ctx, s.reads(), &rows, query, lq.args...); err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	return rows, nil
@@ -361,7 +361,7 @@ func (s *Store) AdoptionSpread(ctx context.Context, innovationID, programmeID *s
 	FROM orgs o FULL JOIN adopters a ON a.region_id = o.region_id AND a.kind = o.kind
 	WHERE coalesce(a.n, 0) > 0 OR %[5]t`, lq.whereSQL(), d, kindCond, regionCond, len(kinds) > 0)
 	rows := []hin.AdoptionCount{}
-	if err := s.selectAll(ctx, s.db, &rows, query, lq.args...); err != nil {
+	if err := s.selectAll(ctx, s.reads(), &rows, query, lq.args...); err != nil {
 		return nil, fmt.Errorf("adoption spread: %w", err)
 	}
 	return rows, nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/lib/pq"
+
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
@@ -222,4 +224,14 @@ func (s *Store) UpdateProgramme(ctx context.Context, id string, version int, in 
 		return w.audit("UPDATE", hin.KindProgramme, &uuid, nil, before, map[string]any{"programme": out, "regionIds": regions})
 	})
 	return out, err
+}
+
+// ProgrammesByCode loads programmes by code, keyed by code.
+func (s *Store) ProgrammesByCode(ctx context.Context, codes []string) (map[string]hin.Programme, error) {
+	const q = `SELECT ` + programmeCols + ` FROM programme pr WHERE pr.code = ANY($1)`
+	var rows []hin.Programme
+	if err := s.selectAll(ctx, s.db, &rows, q, pq.Array(codes)); err != nil {
+		return nil, fmt.Errorf("programmes by code: %w", err)
+	}
+	return byID(rows, func(r hin.Programme) string { return r.Code }), nil
 }

@@ -39,6 +39,13 @@ type Config struct {
 	// OnStatement, when set, sees every statement before it is sent (for
 	// debug logging of the SQL actually run).
 	OnStatement func(ctx context.Context, query string, args []any)
+	// ReadURL, when set, is a streaming replica of URL: figures and lists
+	// run there, writes and everything else on URL. A replica lags its
+	// primary a little, so a list read right after a write may not show it.
+	ReadURL string
+	// StaleAfter is how far behind a replicated region may be before it is
+	// marked stale (0: hin.DefaultStaleAfter).
+	StaleAfter time.Duration
 }
 
 // StatementHook observes one SQL statement: it is called before the
@@ -50,6 +57,8 @@ type StatementHook func(ctx context.Context, query string) (context.Context, fun
 // Store runs the queries and writes of hin-graph.
 type Store struct {
 	db          *sqlx.DB
+	readDB      *sqlx.DB // figures and lists; nil: db
+	staleAfter  time.Duration
 	onStatement func(ctx context.Context, query string, args []any)
 	hooks       []StatementHook
 }
@@ -64,7 +73,22 @@ func (s *Store) DB() *sql.DB { return s.db.DB }
 // Open connects to PostgreSQL. The statement timeout is set on every session
 // so that no query outlives its budget, even if a client context is lost.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	dsn, err := withStatementTimeout(cfg.URL, cfg.StatementTimeout)
+	db, err := openPool(ctx, cfg, cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, onStatement: cfg.OnStatement, staleAfter: cfg.StaleAfter}
+	if cfg.ReadURL != "" {
+		if s.readDB, err = openPool(ctx, cfg, cfg.ReadURL); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("read replica: %w", err)
+		}
+	}
+	return s, nil
+}
+
+func openPool(ctx context.Context, cfg Config, rawURL string) (*sqlx.DB, error) {
+	dsn, err := withStatementTimeout(rawURL, cfg.StatementTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +117,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &Store{db: db, onStatement: cfg.OnStatement}, nil
+	return db, nil
+}
+
+// reads is the pool figures and lists run on: the read replica if any.
+func (s *Store) reads() *sqlx.DB {
+	if s.readDB != nil {
+		return s.readDB
+	}
+	return s.db
 }
 
 // NewFromDB wraps an open *sql.DB (tests get theirs from the test database helper).
@@ -101,8 +133,13 @@ func NewFromDB(db *sql.DB) *Store {
 	return &Store{db: sqlx.NewDb(db, "postgres")}
 }
 
-// Close releases the pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the pools.
+func (s *Store) Close() error {
+	if s.readDB != nil {
+		_ = s.readDB.Close()
+	}
+	return s.db.Close()
+}
 
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -239,6 +276,10 @@ func mapError(err error) error {
 		case "40001", "40P01":
 			// serialization failure, deadlock: PostgreSQL rolled the transaction back; a retry succeeds
 			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EUNAVAILABLE, Message: "the request collided with a concurrent change; retry it"}, err)
+		case "HN001": // region_writer_guard (migration 00007)
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EREGIONELSEWHERE, Message: pqErr.Message, Details: map[string]any{"ownerNode": pqErr.Detail}}, err)
+		case "HN002": // catalogue_guard
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.ECATALOGUEREADONLY, Message: pqErr.Message, Details: map[string]any{"ownerNode": pqErr.Detail}}, err)
 		}
 		if strings.HasPrefix(string(pqErr.Code), "08") {
 			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EUNAVAILABLE, Message: "the database is unavailable; retry shortly"}, err)
