@@ -10,7 +10,7 @@ GOFILES_DIRS = cmd graph internal
 # demo data size for make run: 1 is about 30 thousand outcomes, 100 about 2 million
 SCALE       ?= 2
 
-.PHONY: run test check fmt-check vet lint unit audit resilience generate build bench db-stop db-status help
+.PHONY: run test check fmt-check vet lint unit audit resilience browser generate build web bench live-bench db-stop db-status help
 
 run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
 	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
@@ -18,7 +18,7 @@ run: build ## serve the API with reference and demo data (GraphiQL at http://loc
 test: ## gofmt, go vet, staticcheck, every test, the HTTP audits and the restart check, against a real PostgreSQL
 	@scripts/with-postgres.sh $(MAKE) --no-print-directory check
 
-check: fmt-check vet lint unit audit resilience
+check: web fmt-check vet lint unit audit resilience browser
 
 fmt-check:
 	@echo "== gofmt"
@@ -47,8 +47,20 @@ resilience: ## PostgreSQL restarted under a write load: nothing acknowledged is 
 generate: ## regenerate gqlgen code after editing schema.graphqls
 	$(GO) tool gqlgen generate
 
-build: ## build bin/hingraph
+build: web ## build bin/hingraph (with the browser assets)
 	@$(GO) build -o bin/hingraph ./cmd/hingraph
+
+# The bundle is rebuilt only when a source, the build script or the lock file changed.
+WEB_SOURCES = web/package.json web/package-lock.json web/build.mjs $(wildcard web/src/*)
+
+web: web/dist/BUILT ## bundle GraphiQL and the dashboard from pinned npm packages into web/dist (embedded)
+
+web/dist/BUILT: $(WEB_SOURCES)
+	@scripts/web.sh
+
+browser: ## headless Chromium against GraphiQL and the dashboard, graphql-ws across two server processes
+	@echo "== browser and subscription tests"
+	@scripts/browser-test.sh
 
 bench: ## dashboard queries through HTTP at ~200k and ~2M outcomes, against plain SQL (BENCHFLAGS to change)
 	@scripts/with-postgres.sh $(GO) run ./cmd/hinbench $(BENCHFLAGS)

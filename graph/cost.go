@@ -169,6 +169,7 @@ func costs() ComplexityRoot {
 	c.AdoptionSpread.ByRegion = list(regionsMax)
 	c.RegionAdoption.ByKind = list(orgKindsMax)
 	c.Innovation.StageHistory = list(stageHistoryMax)
+	c.OutcomeChange.Statuses = list(len(hin.OutcomeStatuses))
 	return c
 }
 

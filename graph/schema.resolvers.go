@@ -249,6 +249,16 @@ func (r *outcomeResolver) Programme(ctx context.Context, obj *hin.Outcome) (*hin
 	return loadRef(ctx, programmeRef, obj.ProgrammeID)
 }
 
+// Region is the resolver for the region field.
+func (r *outcomeChangeResolver) Region(ctx context.Context, obj *hin.OutcomeChange) (*hin.Region, error) {
+	return loadOne(ctx, regionRef, obj.RegionID)
+}
+
+// Metric is the resolver for the metric field.
+func (r *outcomeChangeResolver) Metric(ctx context.Context, obj *hin.OutcomeChange) (*hin.Metric, error) {
+	return loadOne(ctx, metricRef, obj.MetricID)
+}
+
 // Innovation is the resolver for the innovation field.
 func (r *pilotResolver) Innovation(ctx context.Context, obj *hin.Pilot) (*hin.Innovation, error) {
 	return loadOne(ctx, innovationRef, obj.InnovationID)
@@ -459,6 +469,16 @@ func (r *regionResolver) AdoptionSpread(ctx context.Context, obj *hin.Region, in
 	return regionalAdoptionSpread(ctx, r.Store, obj, hin.SpreadRequest{InnovationID: innovationID, ProgrammeID: programmeID, Kinds: kinds, On: on})
 }
 
+// FigureUpdated is the resolver for the figureUpdated field.
+func (r *subscriptionResolver) FigureUpdated(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (<-chan *hin.Figure, error) {
+	return r.Live.figureUpdated(ctx, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts})
+}
+
+// OutcomeChanges is the resolver for the outcomeChanges field.
+func (r *subscriptionResolver) OutcomeChanges(ctx context.Context, regionCode string) (<-chan *hin.OutcomeChange, error) {
+	return r.Live.outcomeChanges(ctx, regionCode)
+}
+
 // Adoption returns AdoptionResolver implementation.
 func (r *Resolver) Adoption() AdoptionResolver { return &adoptionResolver{r} }
 
@@ -483,6 +503,9 @@ func (r *Resolver) Organisation() OrganisationResolver { return &organisationRes
 // Outcome returns OutcomeResolver implementation.
 func (r *Resolver) Outcome() OutcomeResolver { return &outcomeResolver{r} }
 
+// OutcomeChange returns OutcomeChangeResolver implementation.
+func (r *Resolver) OutcomeChange() OutcomeChangeResolver { return &outcomeChangeResolver{r} }
+
 // Pilot returns PilotResolver implementation.
 func (r *Resolver) Pilot() PilotResolver { return &pilotResolver{r} }
 
@@ -495,6 +518,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Region returns RegionResolver implementation.
 func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
 	adoptionResolver      struct{ *Resolver }
 	auditEventResolver    struct{ *Resolver }
@@ -504,8 +530,10 @@ type (
 	mutationResolver      struct{ *Resolver }
 	organisationResolver  struct{ *Resolver }
 	outcomeResolver       struct{ *Resolver }
+	outcomeChangeResolver struct{ *Resolver }
 	pilotResolver         struct{ *Resolver }
 	programmeResolver     struct{ *Resolver }
 	queryResolver         struct{ *Resolver }
 	regionResolver        struct{ *Resolver }
+	subscriptionResolver  struct{ *Resolver }
 )

@@ -18,6 +18,9 @@ const (
 	EINTERNAL     = "INTERNAL"
 	// EINCOMPATIBLE: metrics that cannot be combined (different kinds or units).
 	EINCOMPATIBLE = "INCOMPATIBLE_METRICS"
+	// ESUBSCRIPTIONLIMIT: the caller already holds as many open
+	// subscriptions as allowed.
+	ESUBSCRIPTIONLIMIT = "SUBSCRIPTION_LIMIT_EXCEEDED"
 )
 
 // Error is an error a client may see: a stable code, a human message and,

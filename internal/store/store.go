@@ -50,6 +50,7 @@ type StatementHook func(ctx context.Context, query string) (context.Context, fun
 // Store runs the queries and writes of hin-graph.
 type Store struct {
 	db          *sqlx.DB
+	url         string // for the change listener's own connection; "" from NewFromDB
 	onStatement func(ctx context.Context, query string, args []any)
 	hooks       []StatementHook
 }
@@ -93,7 +94,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &Store{db: db, onStatement: cfg.OnStatement}, nil
+	return &Store{db: db, url: cfg.URL, onStatement: cfg.OnStatement}, nil
 }
 
 // NewFromDB wraps an open *sql.DB (tests get theirs from the test database helper).
