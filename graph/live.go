@@ -24,8 +24,9 @@ import (
 
 // LiveConfig configures subscriptions; zero values take the defaults.
 type LiveConfig struct {
-	// Coalesce is how long a subscription gathers changes before it
-	// recomputes (default 150 ms).
+	// Coalesce is how long a subscription waits for the next change of a
+	// burst before it recomputes (default 150 ms); a burst that never
+	// pauses is cut after six times that.
 	Coalesce time.Duration
 	// MaxPerCaller caps the subscriptions one caller (token subject, or
 	// client address without a token) may hold open (default 20).
@@ -35,6 +36,10 @@ type LiveConfig struct {
 	Timeout time.Duration
 	Log     *slog.Logger
 }
+
+// maxCoalesce bounds how long a subscription keeps gathering a burst that
+// never pauses, in multiples of Coalesce.
+const maxCoalesce = 6
 
 // Live fans outcome changes out to the open subscriptions of one process.
 type Live struct {
@@ -46,6 +51,7 @@ type Live struct {
 	perCaller map[string]int
 	closed    bool
 	done      chan struct{}
+	running   sync.WaitGroup // one per subscription goroutine
 
 	updates atomic.Int64 // updates sent, for the bench tool
 }
@@ -109,13 +115,20 @@ func (l *Live) Open() int {
 func (l *Live) Updates() int64 { return l.updates.Load() }
 
 // Close ends every subscription (each gets its "complete") and refuses new
-// ones; the server calls it on shutdown.
-func (l *Live) Close() {
+// ones, and returns once every subscription has ended or ctx ends; the
+// server calls it on shutdown.
+func (l *Live) Close(ctx context.Context) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if !l.closed {
 		l.closed = true
 		close(l.done)
+	}
+	l.mu.Unlock()
+	ended := make(chan struct{})
+	go func() { l.running.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-ctx.Done():
 	}
 }
 
@@ -136,9 +149,11 @@ func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool
 	}
 	l.subs[s] = struct{}{}
 	l.perCaller[s.caller]++
+	l.running.Add(1)
 	l.mu.Unlock()
 
 	go func() {
+		defer l.running.Done()
 		defer func() {
 			l.mu.Lock()
 			delete(l.subs, s)
@@ -158,18 +173,23 @@ func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool
 				return
 			case <-s.kick:
 			}
-			// gather the rest of the burst
-			wait.Reset(l.cfg.Coalesce)
-			select {
-			case <-ctx.Done():
-				return
-			case <-l.done:
-				return
-			case <-wait.C:
-			}
-			select { // a kick during the wait is covered by this update
-			case <-s.kick:
-			default:
+			// Gather the rest of the burst: wait until no change has come for
+			// Coalesce (a return written in several transactions keeps
+			// coming), but never longer than maxCoalesce in all.
+			first := time.Now()
+			for quiet := false; !quiet; {
+				wait.Reset(l.cfg.Coalesce)
+				select {
+				case <-ctx.Done():
+					return
+				case <-l.done:
+					return
+				case <-s.kick:
+					wait.Stop() // since Go 1.23 nothing stale is left to drain
+					quiet = time.Since(first) >= maxCoalesce*l.cfg.Coalesce
+				case <-wait.C:
+					quiet = true
+				}
 			}
 			s.mu.Lock()
 			changes := s.pending

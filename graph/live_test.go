@@ -30,7 +30,7 @@ func newLiveServer(t *testing.T, who hin.Principal, cfg graph.LiveConfig) (*grap
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(graph.WithCaller(hin.WithPrincipal(r.Context(), who), "test")))
 	}))
-	t.Cleanup(func() { live.Close(); srv.Close() })
+	t.Cleanup(func() { live.Close(context.Background()); srv.Close() })
 	return live, "ws" + strings.TrimPrefix(srv.URL, "http"), fs
 }
 
@@ -224,7 +224,7 @@ func TestClosingTheHubCompletesSubscriptions(t *testing.T) {
 	live, url, _ := newLiveServer(t, hin.Principal{}, graph.LiveConfig{})
 	msgs := subscribe(t, url, `subscription { outcomeChanges(regionCode: "HI-EM") { outcomes } }`)
 	waitOpen(t, live, 1)
-	live.Close()
+	live.Close(context.Background())
 	m, ok := next(t, msgs, 2*time.Second)
 	if !ok || m.Type != "complete" {
 		t.Fatalf("got %+v, want complete", m)

@@ -67,12 +67,22 @@ func wsInit(authenticate func(context.Context, string) (hin.Principal, error)) t
 		if authz == "" {
 			return ctx, nil, nil
 		}
+		// graphql-transport-ws closes a refused connection with 4403
+		// (Forbidden), which clients treat as final rather than retrying.
+		refuse := func(msg string) (context.Context, *transport.InitPayload, error) {
+			reason := msg
+			if len(reason) > 120 { // a close reason is at most 123 bytes
+				reason = reason[:120]
+			}
+			ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, reason), 4403)
+			return ctx, nil, errors.New(msg)
+		}
 		if authenticate == nil {
-			return ctx, nil, errors.New("tokens are not accepted by this server")
+			return refuse("tokens are not accepted by this server")
 		}
 		p, err := authenticate(ctx, authz)
 		if err != nil {
-			return ctx, nil, errors.New(hin.ErrorMessage(err))
+			return refuse(hin.ErrorMessage(err))
 		}
 		return hin.WithPrincipal(ctx, p), nil, nil
 	}

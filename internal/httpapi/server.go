@@ -251,8 +251,13 @@ func (srv *Server) Done() <-chan error { return srv.done }
 // ends, then flushes the spans still buffered.
 func (srv *Server) Close(ctx context.Context) error {
 	// Streams never go idle, so end them first: each subscription gets its
-	// "complete", each WebSocket a normal close.
-	srv.live.Close()
+	// "complete" (the transports get a moment to send it), then each
+	// WebSocket a normal close and each SSE response its end.
+	srv.live.Close(ctx)
+	select {
+	case <-time.After(100 * time.Millisecond):
+	case <-ctx.Done():
+	}
 	srv.stopLive()
 	var errs []error
 	for _, h := range []*http.Server{srv.api, srv.metricsSrv} {

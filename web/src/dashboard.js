@@ -25,14 +25,14 @@ fragment NationalFigure on Figure {
 }`;
 
 const DASHBOARD = `
-query Dashboard($metrics: [String!]!, $window: WindowInput!) {
+query Dashboard($metrics: [String!]!, $window: WindowInput!, $programme: ID) {
   figure(metrics: $metrics, window: $window) { ...NationalFigure }
   series(metrics: $metrics, window: $window, interval: QUARTER) {
     unit
     points { period { label } reported value numerator denominator reportingCount }
   }
   innovationPipeline(movedIn: $window) { stages { stage innovations movedIn } moves }
-  adoptionSpread { adopters byRegion { region { code name } adopters } }
+  adoptionSpread(programmeId: $programme) { adopters byRegion { region { code name } adopters } }
 }
 ${FIGURE}`;
 
@@ -42,13 +42,17 @@ subscription Live($metrics: [String!]!, $window: WindowInput!) {
 }
 ${FIGURE}`;
 
-// NHS financial years run from 1 April; the current one is the default.
-function financialYears() {
+// The financial years offered: from FY2015-16 to the current one (NHS
+// years start on 1 April); the default is the latest a region reported in.
+async function financialYears(metric) {
   const now = new Date();
   const last = now.getUTCMonth() >= 3 ? now.getUTCFullYear() : now.getUTCFullYear() - 1;
-  const years = [];
-  for (let y = last; y >= last - 7; y--) years.push(`FY${y}-${String((y + 1) % 100).padStart(2, '0')}`);
-  return years;
+  const d = await graphql(`query Years($metrics: [String!]!, $window: WindowInput!) {
+    series(metrics: $metrics, window: $window, interval: FINANCIAL_YEAR) { points { period { label } reported } } }`,
+  { metrics: [metric], window: { from: '2015-04-01', to: `${last + 1}-03-31` } });
+  const points = d.series.points.slice().reverse();
+  const latest = points.find((p) => p.reported) || points[0];
+  return { years: points.map((p) => p.period.label), latest: latest.period.label };
 }
 
 async function graphql(query, variables) {
@@ -79,7 +83,8 @@ function list(id, regions) {
   const ul = $(id);
   ul.replaceChildren(...regions.map((r) => {
     const li = document.createElement('li');
-    li.textContent = r.name;
+    li.textContent = r.code;
+    li.title = r.name;
     li.dataset.code = r.code;
     return li;
   }));
@@ -196,9 +201,11 @@ function status(state, text) {
 async function load() {
   const generation = ++state.generation;
   const variables = { metrics: [$('metric').value], window: { financialYear: $('fy').value } };
+  const programme = $('programme').value;
   const url = new URL(window.location.href);
   url.searchParams.set('metric', $('metric').value);
   url.searchParams.set('fy', $('fy').value);
+  url.searchParams.set('programme', $('programme').value);
   window.history.replaceState(null, '', url);
   state.unsubscribe?.();
   // Subscribe first, so nothing published during the query is missed.
@@ -224,7 +231,7 @@ async function load() {
     complete: () => {},
   });
   try {
-    const d = await graphql(DASHBOARD, variables);
+    const d = await graphql(DASHBOARD, { ...variables, programme });
     if (generation !== state.generation) return;
     state.data = d;
     render(d);
@@ -236,14 +243,21 @@ async function load() {
 
 async function start() {
   try {
-    const { metrics } = await graphql('query Metrics { metrics { code name unit kind } }');
+    const { metrics, programmes } = await graphql(`query Choices {
+      metrics { code name unit kind }
+      programmes(first: 100, filter: { topLevelOnly: true }) { nodes { id name } }
+    }`);
+    $('programme').replaceChildren(...programmes.nodes.map((p) => new Option(p.name, p.id)));
     const params = new URL(window.location.href).searchParams;
     $('metric').replaceChildren(...metrics.map((m) => new Option(`${m.name} (${m.unit})`, m.code)));
-    $('fy').replaceChildren(...financialYears().map((fy) => new Option(fy, fy)));
     if (params.get('metric')) $('metric').value = params.get('metric');
-    if (params.get('fy')) $('fy').value = params.get('fy');
+    const { years, latest } = await financialYears($('metric').value);
+    $('fy').replaceChildren(...years.map((fy) => new Option(fy, fy)));
+    $('fy').value = params.get('fy') && years.includes(params.get('fy')) ? params.get('fy') : latest;
     $('metric').addEventListener('change', load);
     $('fy').addEventListener('change', load);
+    if (params.get('programme')) $('programme').value = params.get('programme');
+    $('programme').addEventListener('change', load);
     await load();
   } catch (err) {
     fail(err);
