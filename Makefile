@@ -65,6 +65,9 @@ browser: ## headless Chromium against GraphiQL and the dashboard, graphql-ws acr
 bench: ## dashboard queries through HTTP at ~200k and ~2M outcomes, against plain SQL (BENCHFLAGS to change)
 	@scripts/with-postgres.sh $(GO) run ./cmd/hinbench $(BENCHFLAGS)
 
+live-bench: build ## live updates: delay from write to subscriber (p50/p99), memory per 1,000 subscriptions, CPU of a 5,000-row burst (LIVEFLAGS to change)
+	@scripts/with-postgres.sh $(GO) run ./cmd/hinlive $(LIVEFLAGS)
+
 db-stop: ## stop the local throwaway PostgreSQL if it is running
 	@scripts/with-postgres.sh --stop
 

@@ -53,6 +53,9 @@ type Live struct {
 	done      chan struct{}
 	running   sync.WaitGroup // one per subscription goroutine
 
+	flightMu sync.Mutex
+	flights  map[string]*flight // the latest figure computation per subscription key
+
 	updates atomic.Int64 // updates sent, for the bench tool
 }
 
@@ -70,7 +73,8 @@ func NewLive(s *store.Store, cfg LiveConfig) *Live {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Live{store: s, cfg: cfg, subs: map[*liveSub]struct{}{}, perCaller: map[string]int{}, done: make(chan struct{})}
+	return &Live{store: s, cfg: cfg, subs: map[*liveSub]struct{}{}, perCaller: map[string]int{}, done: make(chan struct{}),
+		flights: map[string]*flight{}}
 }
 
 // liveSub is one open subscription.
@@ -136,7 +140,7 @@ func (l *Live) Close(ctx context.Context) {
 // or the hub ends: after each change that matches, it waits Coalesce, then
 // calls update with the changes gathered. finish runs last.
 func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool,
-	update func(ctx context.Context, changes []hin.OutcomeChange), finish func()) error {
+	update func(ctx context.Context, changes []hin.OutcomeChange, since time.Time), finish func()) error {
 	s := &liveSub{caller: callerKey(ctx), match: match, kick: make(chan struct{}, 1)}
 	l.mu.Lock()
 	switch {
@@ -173,6 +177,7 @@ func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool
 				return
 			case <-s.kick:
 			}
+			since := time.Now() // every change so far was committed before this
 			// Gather the rest of the burst: wait until no change has come for
 			// Coalesce (a return written in several transactions keeps
 			// coming), but never longer than maxCoalesce in all.
@@ -186,6 +191,7 @@ func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool
 					return
 				case <-s.kick:
 					wait.Stop() // since Go 1.23 nothing stale is left to drain
+					since = time.Now()
 					quiet = time.Since(first) >= maxCoalesce*l.cfg.Coalesce
 				case <-wait.C:
 					quiet = true
@@ -195,7 +201,7 @@ func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool
 			changes := s.pending
 			s.pending = nil
 			s.mu.Unlock()
-			update(ctx, changes)
+			update(ctx, changes, since)
 		}
 	}()
 	return nil
@@ -241,17 +247,28 @@ func (l *Live) figureUpdated(ctx context.Context, r hin.FigureRequest) (<-chan *
 	}
 	out := make(chan *hin.Figure, 1)
 	var last []byte
-	update := func(ctx context.Context, _ []hin.OutcomeChange) {
-		fctx, cancel := context.WithTimeout(WithLoaders(ctx, l.store), l.cfg.Timeout)
-		f, err := nationalFigure(fctx, l.store, r)
-		cancel()
+	// Subscriptions with the same arguments and the same drafts in sight
+	// share one computation per burst: a thousand dashboards on one figure
+	// cost one query, not a thousand.
+	keyJSON, _ := json.Marshal([]any{r, spec.Drafts})
+	key := string(keyJSON)
+	update := func(ctx context.Context, _ []hin.OutcomeChange, since time.Time) {
+		f, b, err := l.shared(key, since, func() (*hin.Figure, []byte, error) {
+			fctx, cancel := context.WithTimeout(WithLoaders(context.WithoutCancel(ctx), l.store), l.cfg.Timeout)
+			defer cancel()
+			f, err := nationalFigure(fctx, l.store, r)
+			if err != nil {
+				return nil, nil, err
+			}
+			b, err := json.Marshal(f)
+			return f, b, err
+		})
 		if err != nil {
 			if ctx.Err() == nil {
 				l.cfg.Log.Warn("figureUpdated: recomputing the figure failed", "err", err)
 			}
 			return
 		}
-		b, _ := json.Marshal(f)
 		if bytes.Equal(b, last) {
 			return // the change did not move it (e.g. a draft rewritten)
 		}
@@ -280,7 +297,7 @@ func (l *Live) outcomeChanges(ctx context.Context, regionCode string) (<-chan *h
 		return !c.Everything && c.RegionID == region.ID && (!c.OnlyDrafts() || scope.Sees(hin.OutcomeDraft, c.RegionID))
 	}
 	out := make(chan *hin.OutcomeChange, 1)
-	update := func(ctx context.Context, changes []hin.OutcomeChange) {
+	update := func(ctx context.Context, changes []hin.OutcomeChange, _ time.Time) {
 		for _, c := range mergeChanges(changes) {
 			send(ctx, l, out, c)
 		}
@@ -289,6 +306,39 @@ func (l *Live) outcomeChanges(ctx context.Context, regionCode string) (<-chan *h
 		return nil, err
 	}
 	return out, nil
+}
+
+// flight is one computation of a figure, shared by the subscriptions that
+// ask for the same figure.
+type flight struct {
+	started time.Time
+	done    chan struct{}
+	figure  *hin.Figure
+	json    []byte
+	err     error
+}
+
+// shared runs compute for key, or joins a run of it that started at or
+// after since (and so saw every change committed before since).
+func (l *Live) shared(key string, since time.Time, compute func() (*hin.Figure, []byte, error)) (*hin.Figure, []byte, error) {
+	l.flightMu.Lock()
+	if f, ok := l.flights[key]; ok && !f.started.Before(since) {
+		l.flightMu.Unlock()
+		<-f.done
+		return f.figure, f.json, f.err
+	}
+	now := time.Now()
+	for k, f := range l.flights { // forget old runs; keys are few
+		if now.Sub(f.started) > time.Minute {
+			delete(l.flights, k)
+		}
+	}
+	f := &flight{started: now, done: make(chan struct{})}
+	l.flights[key] = f
+	l.flightMu.Unlock()
+	f.figure, f.json, f.err = compute()
+	close(f.done)
+	return f.figure, f.json, f.err
 }
 
 // mergeChanges folds a burst into one change per metric, in the order each
