@@ -65,6 +65,7 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	limits := opts.Limits
 	// before persisted queries, so the allow-list can turn a hash into its query
 	srv.Use(&limitExtension{l: &limits, introspection: opts.Introspection})
+	srv.Use(streamRules{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)
@@ -84,6 +85,7 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	srv.AroundResponses(freshLoadersPerEvent(s))
 	var h http.Handler = srv
 	h = LoadersMiddleware(s, h)
+	h = markStreams(h)
 	if opts.RequestTimeout > 0 {
 		h = withTimeout(opts.RequestTimeout, h)
 	}

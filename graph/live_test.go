@@ -257,3 +257,18 @@ func waitOpen(t *testing.T, live *graph.Live, n int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Streams carry subscriptions only, and plain requests never do: a query
+// over a WebSocket would skip the rate limits and request timeout.
+func TestEachOperationKeepsToItsTransport(t *testing.T) {
+	t.Parallel()
+	_, url, fs := newLiveServer(t, hin.Principal{}, graph.LiveConfig{})
+	m, ok := next(t, subscribe(t, url, `query { regions { code } }`), 2*time.Second)
+	if !ok || !strings.Contains(string(m.Payload), `"code":"BAD_REQUEST"`) || strings.Contains(string(m.Payload), "HI-EM") {
+		t.Errorf("a query over a WebSocket: %+v %s, want BAD_REQUEST", m, m.Payload)
+	}
+	errs := fs.queryErr(t, `subscription { outcomeChanges(regionCode: "HI-EM") { outcomes } }`)
+	if codeOf(errs) != "BAD_REQUEST" {
+		t.Errorf("a subscription by POST: %+v, want BAD_REQUEST", errs)
+	}
+}

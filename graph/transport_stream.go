@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
@@ -125,4 +126,43 @@ func freshLoadersPerEvent(s *store.Store) graphql.ResponseMiddleware {
 		}
 		return next(ctx)
 	}
+}
+
+type streamKey struct{}
+
+// markStreams notes on the context that a request is a stream, for
+// streamRules.
+func markStreams(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if IsStream(r) {
+			r = r.WithContext(context.WithValue(r.Context(), streamKey{}, true))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// streamRules keeps each kind of operation on its own kind of request.
+// Streams run subscriptions only: a query or mutation over a WebSocket
+// would skip the rate limits, in-flight caps and request timeout that
+// plain requests meet. And a subscription sent as a plain request would
+// hold it open until its first event.
+type streamRules struct{}
+
+var _ graphql.OperationContextMutator = streamRules{}
+
+func (streamRules) ExtensionName() string                   { return "HinGraphStreamRules" }
+func (streamRules) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (streamRules) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	stream, _ := ctx.Value(streamKey{}).(bool)
+	subscription := oc.Operation != nil && oc.Operation.Operation == ast.Subscription
+	switch {
+	case stream && !subscription:
+		return &gqlerror.Error{Message: "only subscriptions run over WebSocket and server-sent events; send queries and mutations to /graphql by POST or GET",
+			Extensions: map[string]any{"code": codeBadRequest}}
+	case !stream && subscription:
+		return &gqlerror.Error{Message: "subscriptions need a WebSocket (graphql-transport-ws) or server-sent events (POST with Accept: text/event-stream)",
+			Extensions: map[string]any{"code": codeBadRequest}}
+	}
+	return nil
 }

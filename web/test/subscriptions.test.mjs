@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { createClient } from 'graphql-ws';
 import { A, B, FIGURE, analystToken, gql, publish, subscribe, wsClient, wsUrl } from './harness.mjs';
 
@@ -131,7 +132,9 @@ test('each caller may hold only so many subscriptions', async () => {
 });
 
 test('shutdown completes open subscriptions and closes the socket cleanly', async () => {
-  const port = 54490 + Math.floor(Math.random() * 10);
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => resolve(port)); });
+  });
   const server = spawn(process.env.HINGRAPH_BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--metrics-addr', '', '--anonymous-rate', '0'], {
     env: { ...process.env, DATABASE_URL: process.env.HINGRAPH_DB }, stdio: 'ignore',
   });
@@ -141,8 +144,9 @@ test('shutdown completes open subscriptions and closes the socket cleanly', asyn
       try { if ((await fetch(`${base}/readyz`)).ok) break; } catch { /* not up yet */ }
       await new Promise((r) => setTimeout(r, 250));
     }
-    let closeCode;
-    const client = createClient({ url: wsUrl(base), retryAttempts: 0, lazy: false, on: { closed: (ev) => { closeCode ??= ev?.code; } } });
+    let closedWith;
+    const closed = new Promise((resolve) => { closedWith = resolve; });
+    const client = createClient({ url: wsUrl(base), retryAttempts: 0, lazy: false, on: { closed: (ev) => closedWith(ev?.code) } });
     const sub = subscribe(client, LIVE, variables);
     await new Promise((r) => setTimeout(r, 500));
     const exited = new Promise((r) => server.once('exit', r));
@@ -152,7 +156,8 @@ test('shutdown completes open subscriptions and closes the socket cleanly', asyn
     assert.ok(got.complete, `subscription not completed on shutdown: ${JSON.stringify(got)}`);
     await exited;
     assert.ok(Date.now() - t0 < 3000, `shutdown took ${Date.now() - t0} ms`);
-    assert.equal(closeCode, 1000);
+    const code = await Promise.race([closed, new Promise((r) => setTimeout(() => r('not closed within 2 s'), 2000))]);
+    assert.equal(code, 1000);
     await client.dispose();
   } finally {
     server.kill('SIGKILL');
