@@ -79,23 +79,29 @@ free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.
 # Two processes on one database: subscribers on one, writers on the other.
 # The tests send hundreds of anonymous requests from one address; the rate
 # limits are tested elsewhere, so they are off here.
-start_server() { # name
-	local port
-	port=$(free_port)
-	DATABASE_URL=$url HINGRAPH_JWT_SECRET=$secret "$tmp/hingraph" serve --addr "127.0.0.1:$port" --metrics-addr "" --anonymous-rate 0 \
+# Started here, not in a $(...) subshell, so that cleanup knows their pids.
+start_server() { # name port
+	DATABASE_URL=$url HINGRAPH_JWT_SECRET=$secret "$tmp/hingraph" serve --addr "127.0.0.1:$2" --metrics-addr "" --anonymous-rate 0 \
 		>"$tmp/server-$1.log" 2>&1 &
 	pids+=($!)
+}
+wait_ready() { # name base
 	for ((i = 0; i < 120; i++)); do
-		if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));' "http://127.0.0.1:$port/readyz"; then
-			echo "http://127.0.0.1:$port"
+		if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));' "$2/readyz"; then
 			return
 		fi
 		sleep 0.25
 	done
 	die "server $1 did not come up"
 }
-a=$(start_server a)
-b=$(start_server b)
+port_a=$(free_port)
+port_b=$(free_port)
+start_server a "$port_a"
+start_server b "$port_b"
+a=http://127.0.0.1:$port_a
+b=http://127.0.0.1:$port_b
+wait_ready a "$a"
+wait_ready b "$b"
 log "servers at $a and $b"
 
 mkdir -p "$REPO/test-output"
