@@ -12,7 +12,7 @@ SCALE       ?= 2
 # demo data size for make run-federated (the regions' rows are copied to their nodes at start)
 FEDSCALE    ?= 1
 
-.PHONY: run run-federated test check fmt-check vet lint unit audit resilience federation-test generate build bench bench-peer db-stop db-status help
+.PHONY: run run-federated test check fmt-check vet lint unit audit resilience federation-test browser generate build web bench bench-peer live-bench db-stop db-status help
 
 run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
 	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
@@ -24,7 +24,7 @@ run-federated: build ## national node on :8080, regional nodes HI-EM :8081, HI-W
 test: ## gofmt, go vet, staticcheck, every test, the HTTP audits and the restart check, against a real PostgreSQL
 	@scripts/with-postgres.sh $(MAKE) --no-print-directory check
 
-check: fmt-check vet lint unit audit resilience federation-test
+check: web fmt-check vet lint unit audit resilience federation-test browser
 
 fmt-check:
 	@echo "== gofmt"
@@ -59,8 +59,20 @@ federation-test: ## the federated network on several private clusters (national 
 generate: ## regenerate gqlgen code after editing schema.graphqls
 	$(GO) tool gqlgen generate
 
-build: ## build bin/hingraph
+build: web ## build bin/hingraph (with the browser assets)
 	@$(GO) build -o bin/hingraph ./cmd/hingraph
+
+# The bundle is rebuilt only when a source, the build script or the lock file changed.
+WEB_SOURCES = web/package.json web/package-lock.json web/build.mjs $(wildcard web/src/*)
+
+web: web/dist/BUILT ## bundle GraphiQL and the dashboard from pinned npm packages into web/dist (embedded)
+
+web/dist/BUILT: $(WEB_SOURCES)
+	@scripts/web.sh
+
+browser: ## headless Chromium against GraphiQL and the dashboard, graphql-ws across two server processes
+	@echo "== browser and subscription tests"
+	@scripts/browser-test.sh
 
 bench: ## dashboard queries through HTTP at ~200k and ~2M outcomes, against plain SQL (BENCHFLAGS to change)
 	@scripts/with-postgres.sh $(GO) run ./cmd/hinbench $(BENCHFLAGS)
@@ -68,6 +80,9 @@ bench: ## dashboard queries through HTTP at ~200k and ~2M outcomes, against plai
 bench-peer: ## hin-graph against PostGraphile V5 (pinned in bench/postgraphile) over the same scale-10 database (BENCHFLAGS to change)
 	@cd bench/postgraphile && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
 	@scripts/with-postgres.sh $(GO) run ./cmd/hinbench --peer $(BENCHFLAGS)
+
+live-bench: build ## live updates: delay from write to subscriber (p50/p99), memory per 1,000 subscriptions, CPU of a 5,000-row burst (LIVEFLAGS to change)
+	@scripts/with-postgres.sh $(GO) run ./cmd/hinlive $(LIVEFLAGS)
 
 db-stop: ## stop the local throwaway PostgreSQL if it is running
 	@scripts/with-postgres.sh --stop

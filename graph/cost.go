@@ -184,6 +184,7 @@ func costs() ComplexityRoot {
 	c.AdoptionSpread.ByRegion = list(regionsMax)
 	c.RegionAdoption.ByKind = list(orgKindsMax)
 	c.Innovation.StageHistory = list(stageHistoryMax)
+	c.OutcomeChange.Statuses = list(len(hin.OutcomeStatuses))
 	scaleCosts(&c)
 	return c
 }

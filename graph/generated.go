@@ -43,6 +43,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
 	Outcome() OutcomeResolver
+	OutcomeChange() OutcomeChangeResolver
 	Pilot() PilotResolver
 	PilotDuplication() PilotDuplicationResolver
 	Programme() ProgrammeResolver
@@ -50,6 +51,7 @@ type ResolverRoot interface {
 	Region() RegionResolver
 	RegionSource() RegionSourceResolver
 	SpreadTarget() SpreadTargetResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -320,6 +322,16 @@ type ComplexityRoot struct {
 		Version         func(childComplexity int) int
 		WithdrawnAt     func(childComplexity int) int
 		WithdrawnReason func(childComplexity int) int
+	}
+
+	OutcomeChange struct {
+		ChangedAt   func(childComplexity int) int
+		Metric      func(childComplexity int) int
+		Outcomes    func(childComplexity int) int
+		PeriodEnd   func(childComplexity int) int
+		PeriodStart func(childComplexity int) int
+		Region      func(childComplexity int) int
+		Statuses    func(childComplexity int) int
 	}
 
 	OutcomeConnection struct {
@@ -598,6 +610,11 @@ type ComplexityRoot struct {
 		Stage       func(childComplexity int) int
 	}
 
+	Subscription struct {
+		FigureUpdated  func(childComplexity int, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) int
+		OutcomeChanges func(childComplexity int, regionCode string) int
+	}
+
 	Window struct {
 		From  func(childComplexity int) int
 		Label func(childComplexity int) int
@@ -707,6 +724,10 @@ type OutcomeResolver interface {
 
 	History(ctx context.Context, obj *hin.Outcome, first *int) ([]hin.OutcomeRevision, error)
 }
+type OutcomeChangeResolver interface {
+	Region(ctx context.Context, obj *hin.OutcomeChange) (*hin.Region, error)
+	Metric(ctx context.Context, obj *hin.OutcomeChange) (*hin.Metric, error)
+}
 type PilotResolver interface {
 	Innovation(ctx context.Context, obj *hin.Pilot) (*hin.Innovation, error)
 	Site(ctx context.Context, obj *hin.Pilot) (*hin.Organisation, error)
@@ -776,6 +797,10 @@ type RegionSourceResolver interface {
 type SpreadTargetResolver interface {
 	Innovation(ctx context.Context, obj *hin.SpreadTarget) (*hin.Innovation, error)
 	Region(ctx context.Context, obj *hin.SpreadTarget) (*hin.Region, error)
+}
+type SubscriptionResolver interface {
+	FigureUpdated(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (<-chan *hin.Figure, error)
+	OutcomeChanges(ctx context.Context, regionCode string) (<-chan *hin.OutcomeChange, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2167,6 +2192,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Outcome.WithdrawnReason(childComplexity), true
 
+	case "OutcomeChange.changedAt":
+		if e.ComplexityRoot.OutcomeChange.ChangedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeChange.ChangedAt(childComplexity), true
+	case "OutcomeChange.metric":
+		if e.ComplexityRoot.OutcomeChange.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeChange.Metric(childComplexity), true
+	case "OutcomeChange.outcomes":
+		if e.ComplexityRoot.OutcomeChange.Outcomes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeChange.Outcomes(childComplexity), true
+	case "OutcomeChange.periodEnd":
+		if e.ComplexityRoot.OutcomeChange.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeChange.PeriodEnd(childComplexity), true
+	case "OutcomeChange.periodStart":
+		if e.ComplexityRoot.OutcomeChange.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeChange.PeriodStart(childComplexity), true
+	case "OutcomeChange.region":
+		if e.ComplexityRoot.OutcomeChange.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeChange.Region(childComplexity), true
+	case "OutcomeChange.statuses":
+		if e.ComplexityRoot.OutcomeChange.Statuses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeChange.Statuses(childComplexity), true
+
 	case "OutcomeConnection.edges":
 		if e.ComplexityRoot.OutcomeConnection.Edges == nil {
 			break
@@ -3524,6 +3592,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StageCount.Stage(childComplexity), true
 
+	case "Subscription.figureUpdated":
+		if e.ComplexityRoot.Subscription.FigureUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_figureUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.FigureUpdated(childComplexity, args["metrics"].([]string), args["window"].(hin.WindowInput), args["filter"].(*hin.FigureFilter), args["includeDrafts"].(*bool)), true
+	case "Subscription.outcomeChanges":
+		if e.ComplexityRoot.Subscription.OutcomeChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_outcomeChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OutcomeChanges(childComplexity, args["regionCode"].(string)), true
+
 	case "Window.from":
 		if e.ComplexityRoot.Window.From == nil {
 			break
@@ -3640,6 +3731,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -3681,6 +3789,7 @@ Conventions:
 schema {
   query: Query
   mutation: Mutation
+  subscription: Subscription
 }
 
 "A calendar date, written YYYY-MM-DD (ISO 8601), with no time zone."
@@ -5838,6 +5947,55 @@ extend type Organisation @key(fields: "id")
 extend type Innovation @key(fields: "id")
 extend type Pilot @key(fields: "id")
 extend type Outcome @key(fields: "id")
+
+# Live updates
+
+"""
+Live updates for dashboards, over WebSocket (the graphql-transport-ws protocol, as the graphql-ws
+client speaks it) or over server-sent events (GraphQL over SSE: POST to /graphql with
+Accept: text/event-stream). Send the token in the connection's init payload
+({"Authorization": "Bearer ..."}) or in the Authorization header. The query limits apply as for
+queries, and each caller may hold a limited number of subscriptions open at once
+(SUBSCRIPTION_LIMIT_EXCEEDED beyond it). Changes made through any server process arrive at every
+process; a burst of changes (a whole return) gives one update.
+"""
+type Subscription {
+  "The figure that ` + "`" + `figure` + "`" + ` with the same arguments would give, sent again each time an outcome that changes it is written, published, restated or withdrawn. Nothing is sent at the start: query ` + "`" + `figure` + "`" + ` first."
+  figureUpdated(
+    "Codes of the metrics to combine, as for ` + "`" + `figure` + "`" + `."
+    metrics: [String!]!
+    "The window: its outcomes must lie wholly inside it."
+    window: WindowInput!
+    "Restricts the outcomes combined."
+    filter: FigureFilter
+    "Include draft outcomes (only for callers allowed to see drafts; others get FORBIDDEN)."
+    includeDrafts: Boolean = false
+  ): Figure!
+
+  "Changes to one region's outcomes as they happen: one event per metric changed, bursts merged. Changes among drafts only reach callers who may see that region's drafts."
+  outcomeChanges(
+    "The region's code, e.g. \"HI-EM\"."
+    regionCode: String!
+  ): OutcomeChange!
+}
+
+"Outcomes of one metric in one region changed (written, published, restated or withdrawn)."
+type OutcomeChange {
+  "The region whose outcomes changed."
+  region: Region!
+  "The metric of the outcomes that changed."
+  metric: Metric!
+  "First day of the earliest period changed."
+  periodStart: Date!
+  "Last day of the latest period changed."
+  periodEnd: Date!
+  "How many outcome rows changed (a row published counts once)."
+  outcomes: Int!
+  "The statuses the changed outcomes had before or after the change."
+  statuses: [OutcomeStatus!]!
+  "When the server learnt of the change."
+  changedAt: DateTime!
+}
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
 	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
@@ -6379,6 +6537,26 @@ func (ec *executionContext) childFields_Outcome(ctx context.Context, field graph
 		return ec.fieldContext_Outcome_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Outcome", field.Name)
+}
+
+func (ec *executionContext) childFields_OutcomeChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_OutcomeChange_region(ctx, field)
+	case "metric":
+		return ec.fieldContext_OutcomeChange_metric(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_OutcomeChange_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_OutcomeChange_periodEnd(ctx, field)
+	case "outcomes":
+		return ec.fieldContext_OutcomeChange_outcomes(ctx, field)
+	case "statuses":
+		return ec.fieldContext_OutcomeChange_statuses(ctx, field)
+	case "changedAt":
+		return ec.fieldContext_OutcomeChange_changedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OutcomeChange", field.Name)
 }
 
 func (ec *executionContext) childFields_OutcomeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9522,6 +9700,58 @@ func (ec *executionContext) field_Region_spreadTargets_args(ctx context.Context,
 		return nil, err
 	}
 	args["filter"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_figureUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "metrics",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metrics"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (hin.WindowInput, error) {
+			return ec.unmarshalNWindowInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*hin.FigureFilter, error) {
+			return ec.unmarshalOFigureFilter2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigureFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeDrafts",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeDrafts"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_outcomeChanges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "regionCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionCode"] = arg0
 	return args, nil
 }
 
@@ -15286,6 +15516,185 @@ func (ec *executionContext) fieldContext_Outcome_history(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _OutcomeChange_region(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeChange_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OutcomeChange().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeChange_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OutcomeChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OutcomeChange_metric(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeChange_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OutcomeChange().Metric(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeChange_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OutcomeChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OutcomeChange_periodStart(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeChange_periodStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeChange_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeChange", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeChange_periodEnd(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeChange_periodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeChange_periodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeChange", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeChange_outcomes(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeChange_outcomes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcomes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeChange_outcomes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeChange", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeChange_statuses(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeChange_statuses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Statuses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.OutcomeStatus) graphql.Marshaler {
+			return ec.marshalNOutcomeStatus2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeChange_statuses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeChange", field, false, false, errors.New("field of type OutcomeStatus does not have child fields"))
+}
+
+func (ec *executionContext) _OutcomeChange_changedAt(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeChange_changedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeChange_changedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeChange", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
 func (ec *executionContext) _OutcomeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[hin.Outcome]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20970,6 +21379,94 @@ func (ec *executionContext) _StageCount_movedIn(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_StageCount_movedIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StageCount", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Subscription_figureUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_figureUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().FigureUpdated(ctx, fc.Args["metrics"].([]string), fc.Args["window"].(hin.WindowInput), fc.Args["filter"].(*hin.FigureFilter), fc.Args["includeDrafts"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Figure) graphql.Marshaler {
+			return ec.marshalNFigure2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐFigure(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_figureUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Figure(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_figureUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_outcomeChanges(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_outcomeChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OutcomeChanges(ctx, fc.Args["regionCode"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.OutcomeChange) graphql.Marshaler {
+			return ec.marshalNOutcomeChange2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_outcomeChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OutcomeChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_outcomeChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Window_from(ctx context.Context, field graphql.CollectedField, obj *hin.Window) (ret graphql.Marshaler) {
@@ -27311,6 +27808,140 @@ func (ec *executionContext) _Outcome(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var outcomeChangeImplementors = []string{"OutcomeChange"}
+
+func (ec *executionContext) _OutcomeChange(ctx context.Context, sel ast.SelectionSet, obj *hin.OutcomeChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outcomeChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OutcomeChange")
+		case "region":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._OutcomeChange_region(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "metric":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._OutcomeChange_metric(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "periodStart":
+			out.Values[i] = ec._OutcomeChange_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodEnd":
+			out.Values[i] = ec._OutcomeChange_periodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outcomes":
+			out.Values[i] = ec._OutcomeChange_outcomes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statuses":
+			out.Values[i] = ec._OutcomeChange_statuses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "changedAt":
+			out.Values[i] = ec._OutcomeChange_changedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var outcomeConnectionImplementors = []string{"OutcomeConnection"}
 
 func (ec *executionContext) _OutcomeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[hin.Outcome]) graphql.Marshaler {
@@ -30784,6 +31415,28 @@ func (ec *executionContext) _StageCount(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "figureUpdated":
+		return ec._Subscription_figureUpdated(ctx, fields[0])
+	case "outcomeChanges":
+		return ec._Subscription_outcomeChanges(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var windowImplementors = []string{"Window"}
 
 func (ec *executionContext) _Window(ctx context.Context, sel ast.SelectionSet, obj *hin.Window) graphql.Marshaler {
@@ -32014,6 +32667,16 @@ func (ec *executionContext) marshalNOutcome2ᚖgithubᚗcomᚋhinᚑgraphᚋhin�
 	return ec._Outcome(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOutcomeChange2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeChange(ctx context.Context, sel ast.SelectionSet, v *hin.OutcomeChange) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._OutcomeChange(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNOutcomeConnection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[hin.Outcome]) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -32087,6 +32750,36 @@ func (ec *executionContext) unmarshalNOutcomeStatus2githubᚗcomᚋhinᚑgraph�
 
 func (ec *executionContext) marshalNOutcomeStatus2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatus(ctx context.Context, sel ast.SelectionSet, v hin.OutcomeStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNOutcomeStatus2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatusᚄ(ctx context.Context, v any) ([]hin.OutcomeStatus, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hin.OutcomeStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOutcomeStatus2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNOutcomeStatus2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.OutcomeStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOutcomeStatus2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {

@@ -74,34 +74,28 @@ query Metrics {
 }`},
 }
 
+// graphiqlPage loads GraphiQL from the server itself (web/, bundled from
+// pinned npm packages): nothing comes from a CDN, so it works with no
+// internet access and under a CSP of the server's own origin. The tabs go
+// in a JSON data block, which the CSP allows, not in an inline script.
 var graphiqlPage = template.Must(template.New("graphiql").Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>hin-graph: GraphiQL</title>
-<style>body{margin:0;height:100vh}#graphiql{height:100vh}</style>
-<link rel="stylesheet" href="https://unpkg.com/graphiql@3.8.3/graphiql.min.css">
+<link rel="stylesheet" href="/assets/graphiql.css">
+<script defer src="/assets/graphiql.js"></script>
 </head>
 <body>
-<div id="graphiql">Loading GraphiQL…</div>
-<script crossorigin src="https://unpkg.com/react@18.3.1/umd/react.production.min.js"></script>
-<script crossorigin src="https://unpkg.com/react-dom@18.3.1/umd/react-dom.production.min.js"></script>
-<script crossorigin src="https://unpkg.com/graphiql@3.8.3/graphiql.min.js"></script>
-<script>
-  const tabs = {{.Tabs}};
-  const fetcher = GraphiQL.createFetcher({ url: {{.Endpoint}} });
-  ReactDOM.createRoot(document.getElementById('graphiql')).render(
-    React.createElement(GraphiQL, {
-      fetcher,
-      defaultEditorToolsVisibility: true,
-      defaultTabs: tabs.map(t => ({ query: t.Query })),
-    }));
-</script>
+<div id="graphiql" data-endpoint="{{.Endpoint}}">Loading GraphiQL…</div>
+<script type="application/json" id="graphiql-tabs">{{.Tabs}}</script>
 </body>
 </html>`))
 
 // GraphiQLHandler serves GraphiQL pointed at endpoint, with example queries.
+// Its scripts and styles are the embedded bundle at /assets/ (see
+// internal/httpapi), which must have been built (make web).
 func GraphiQLHandler(endpoint string) http.Handler {
 	tabs, _ := json.Marshal(exampleQueries)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -30,6 +30,19 @@ type Options struct {
 	// plain links and caches send them; off, browsers cannot send them
 	// cross-site (CSRF) without CORS allowing it.
 	SimpleGET bool
+	// Live serves subscriptions; nil gives a hub that no change reaches.
+	Live *Live
+	// Authenticate verifies the token a WebSocket client sends in its
+	// connection's init payload ("Authorization": "Bearer ..."); nil
+	// refuses such tokens.
+	Authenticate func(ctx context.Context, authorization string) (hin.Principal, error)
+	// KeepAlive is the heartbeat of open subscriptions: a ping on
+	// WebSockets (a client that stops answering is dropped), a comment on
+	// SSE streams. Default 15 s.
+	KeepAlive time.Duration
+	// WebSocketOrigins are the host patterns, besides the server's own,
+	// whose pages may open WebSockets (the CORS origins).
+	WebSocketOrigins []string
 }
 
 // NewHandler builds the GraphQL HTTP handler deliberately: only the
@@ -41,13 +54,19 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: s}, Complexity: costs()}))
+	live := opts.Live
+	if live == nil {
+		live = NewLive(s, LiveConfig{Log: log})
+	}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: s, Live: live}, Complexity: costs()}))
+	addStreamTransports(srv, log, opts)
 	addTransports(srv, !opts.SimpleGET)
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	limits := opts.Limits
 	// before persisted queries, so the allow-list can turn a hash into its query
 	srv.Use(&limitExtension{l: &limits, introspection: opts.Introspection, cache: queries})
+	srv.Use(streamRules{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)
@@ -64,8 +83,10 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 		}
 		return next(ctx)
 	})
+	srv.AroundResponses(freshLoadersPerEvent(s))
 	var h http.Handler = srv
 	h = LoadersMiddleware(s, h)
+	h = markStreams(h)
 	if opts.RequestTimeout > 0 {
 		h = withTimeout(opts.RequestTimeout, h)
 	}
@@ -73,8 +94,14 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 }
 
 // withTimeout bounds a request; the context deadline also cancels its SQL.
+// A stream (WebSocket or SSE) lives as long as its client wants: each
+// recomputation it sends is bounded instead (LiveConfig.Timeout).
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if IsStream(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))

@@ -6,4 +6,6 @@ import "github.com/hin-graph/hin-graph/internal/store"
 // directly; nested fields go through the request's loaders.
 type Resolver struct {
 	Store *store.Store
+	// Live serves the subscriptions; nil refuses them.
+	Live *Live
 }

@@ -289,6 +289,16 @@ func (r *outcomeResolver) History(ctx context.Context, obj *hin.Outcome, first *
 	return outcomeHistory(ctx, obj, first)
 }
 
+// Region is the resolver for the region field.
+func (r *outcomeChangeResolver) Region(ctx context.Context, obj *hin.OutcomeChange) (*hin.Region, error) {
+	return loadOne(ctx, regionRef, obj.RegionID)
+}
+
+// Metric is the resolver for the metric field.
+func (r *outcomeChangeResolver) Metric(ctx context.Context, obj *hin.OutcomeChange) (*hin.Metric, error) {
+	return loadOne(ctx, metricRef, obj.MetricID)
+}
+
 // Innovation is the resolver for the innovation field.
 func (r *pilotResolver) Innovation(ctx context.Context, obj *hin.Pilot) (*hin.Innovation, error) {
 	return loadOne(ctx, innovationRef, obj.InnovationID)
@@ -559,6 +569,16 @@ func (r *spreadTargetResolver) Region(ctx context.Context, obj *hin.SpreadTarget
 	return loadOne(ctx, regionRef, obj.RegionID)
 }
 
+// FigureUpdated is the resolver for the figureUpdated field.
+func (r *subscriptionResolver) FigureUpdated(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (<-chan *hin.Figure, error) {
+	return r.Live.figureUpdated(ctx, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts})
+}
+
+// OutcomeChanges is the resolver for the outcomeChanges field.
+func (r *subscriptionResolver) OutcomeChanges(ctx context.Context, regionCode string) (<-chan *hin.OutcomeChange, error) {
+	return r.Live.outcomeChanges(ctx, regionCode)
+}
+
 // Adoption returns AdoptionResolver implementation.
 func (r *Resolver) Adoption() AdoptionResolver { return &adoptionResolver{r} }
 
@@ -594,6 +614,9 @@ func (r *Resolver) Organisation() OrganisationResolver { return &organisationRes
 // Outcome returns OutcomeResolver implementation.
 func (r *Resolver) Outcome() OutcomeResolver { return &outcomeResolver{r} }
 
+// OutcomeChange returns OutcomeChangeResolver implementation.
+func (r *Resolver) OutcomeChange() OutcomeChangeResolver { return &outcomeChangeResolver{r} }
+
 // Pilot returns PilotResolver implementation.
 func (r *Resolver) Pilot() PilotResolver { return &pilotResolver{r} }
 
@@ -615,6 +638,9 @@ func (r *Resolver) RegionSource() RegionSourceResolver { return &regionSourceRes
 // SpreadTarget returns SpreadTargetResolver implementation.
 func (r *Resolver) SpreadTarget() SpreadTargetResolver { return &spreadTargetResolver{r} }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
 	adoptionResolver                struct{ *Resolver }
 	auditEventResolver              struct{ *Resolver }
@@ -627,6 +653,7 @@ type (
 	mutationResolver                struct{ *Resolver }
 	organisationResolver            struct{ *Resolver }
 	outcomeResolver                 struct{ *Resolver }
+	outcomeChangeResolver           struct{ *Resolver }
 	pilotResolver                   struct{ *Resolver }
 	pilotDuplicationResolver        struct{ *Resolver }
 	programmeResolver               struct{ *Resolver }
@@ -634,4 +661,5 @@ type (
 	regionResolver                  struct{ *Resolver }
 	regionSourceResolver            struct{ *Resolver }
 	spreadTargetResolver            struct{ *Resolver }
+	subscriptionResolver            struct{ *Resolver }
 )

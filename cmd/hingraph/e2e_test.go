@@ -29,6 +29,7 @@ import (
 
 	"github.com/hin-graph/hin-graph/internal/seed"
 	"github.com/hin-graph/hin-graph/internal/testdb"
+	"github.com/hin-graph/hin-graph/web"
 )
 
 // smallDemo keeps the demo data tiny: enough for every level of nesting to
@@ -389,6 +390,12 @@ func TestE2EHealthAndPages(t *testing.T) {
 
 	for _, path := range []string{"/", "/graphiql"} {
 		resp, body := s.get(t, path)
+		if !web.Built() { // go test without make web: the page says what to do
+			if resp.StatusCode != http.StatusServiceUnavailable || !bytes.Contains(body, []byte("make web")) {
+				t.Errorf("GET %s without the bundle: status %d, body %q", path, resp.StatusCode, body)
+			}
+			continue
+		}
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 			t.Errorf("GET %s: status %d, Content-Type %q", path, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}

@@ -81,3 +81,13 @@ type PublishResult struct {
 // under their other parents (an innovation's pilots, a pilot's outcomes, ...).
 type Query struct {
 }
+
+// Live updates for dashboards, over WebSocket (the graphql-transport-ws protocol, as the graphql-ws
+// client speaks it) or over server-sent events (GraphQL over SSE: POST to /graphql with
+// Accept: text/event-stream). Send the token in the connection's init payload
+// ({"Authorization": "Bearer ..."}) or in the Authorization header. The query limits apply as for
+// queries, and each caller may hold a limited number of subscriptions open at once
+// (SUBSCRIPTION_LIMIT_EXCEEDED beyond it). Changes made through any server process arrive at every
+// process; a burst of changes (a whole return) gives one update.
+type Subscription struct {
+}

@@ -57,6 +57,9 @@ type Config struct {
 	OTLPEndpoint     string
 	TraceSampleRatio float64
 
+	// Subscriptions are the limits and timing of live updates.
+	Subscriptions Subscriptions
+
 	// OnReject, when set, is told of each request a limit refused, by
 	// limit name, besides the metrics (the bench tool counts them).
 	OnReject func(limit hin.Limit)
@@ -88,7 +91,20 @@ func DefaultConfig() Config {
 		AnonymousRate:    ratelimit.Rate{PerSecond: 20, Burst: 120, InFlight: 8},
 		Tokens:           auth.Config{Leeway: 30 * time.Second},
 		TraceSampleRatio: 1,
+		Subscriptions:    Subscriptions{MaxPerCaller: 20, KeepAlive: 15 * time.Second, Coalesce: 150 * time.Millisecond},
 	}
+}
+
+// Subscriptions configure live updates (graph.LiveConfig).
+type Subscriptions struct {
+	// MaxPerCaller caps the subscriptions one caller (token subject, or
+	// client address without a token) may hold open at once.
+	MaxPerCaller int
+	// KeepAlive is the heartbeat of open subscriptions.
+	KeepAlive time.Duration
+	// Coalesce is how long a subscription gathers a burst of changes
+	// before it sends one update.
+	Coalesce time.Duration
 }
 
 // Validate refuses values that could only be mistakes.
@@ -126,6 +142,9 @@ func (c *Config) Validate() error {
 			bad("a burst must be at least 1 when its rate is set")
 			break
 		}
+	}
+	if sub := c.Subscriptions; sub.MaxPerCaller < 0 || sub.KeepAlive < 0 || sub.Coalesce < 0 {
+		bad("subscription limits must not be negative (0 takes the default)")
 	}
 	if !(c.TraceSampleRatio >= 0 && c.TraceSampleRatio <= 1) { // NaN too
 		bad("the trace sample ratio must be between 0 and 1")

@@ -12,6 +12,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -96,10 +97,17 @@ func guard(tokens *auth.Verifier, limiter *ratelimit.Limiter, subject, address r
 }
 
 // admit takes a token from key's bucket and one of its in-flight places,
-// or answers 429.
+// or answers 429. A stream (a subscription's WebSocket or SSE request)
+// takes a token but no in-flight place, which it would hold for hours:
+// open subscriptions have their own cap per caller (graph.LiveConfig).
 func admit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, key string, rate ratelimit.Rate, rejected func(hin.Limit), next http.Handler) {
 	if ok, wait := l.Allow(key, rate); !ok {
 		refuse(w, wait, "too many requests", rejected)
+		return
+	}
+	r = r.WithContext(graph.WithCaller(r.Context(), key))
+	if graph.IsStream(r) {
+		next.ServeHTTP(w, r)
 		return
 	}
 	if !l.Enter(key, rate) {
@@ -171,6 +179,10 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// Unwrap lets a WebSocket upgrade reach the connection (to hijack it) and
+// http.ResponseController reach its deadlines.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 func (r *statusRecorder) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
@@ -241,4 +253,40 @@ func readiness(s *store.Store) http.HandlerFunc {
 
 func healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`))
+}
+
+// streams lets subscriptions live: a WebSocket or SSE request loses the
+// server's read and write deadlines (meant for one request and its answer;
+// the WebSocket heartbeat finds dead clients instead) and ends when the
+// server closes, so shutdown does not wait for clients that never leave.
+func (srv *Server) streams(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !graph.IsStream(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Time{})
+		_ = rc.SetWriteDeadline(time.Time{})
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		defer context.AfterFunc(srv.liveCtx, cancel)()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// originHosts turns CORS origins into the host patterns the WebSocket
+// origin check takes.
+func originHosts(origins []string) []string {
+	var hosts []string
+	for _, o := range origins {
+		if o == "*" {
+			hosts = append(hosts, "*")
+			continue
+		}
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return hosts
 }

@@ -31,6 +31,12 @@ type Server struct {
 	stopTracing func(context.Context) error
 	handler     http.Handler
 
+	// live serves the subscriptions; liveCtx ends when the server closes,
+	// and with it the listener and every open stream.
+	live     *graph.Live
+	liveCtx  context.Context
+	stopLive context.CancelFunc
+
 	api, metricsSrv  *http.Server
 	apiLn, metricsLn net.Listener
 	done             chan error // one value per running listener
@@ -60,6 +66,16 @@ func New(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*Se
 		log.Info("allow-list mode: callers without a token may run only registered operations", "operations", len(cfg.Limits.AllowList))
 	}
 	srv := &Server{cfg: cfg, log: log, limiter: ratelimit.New(ratelimit.Config{}), done: make(chan error, 2)}
+	srv.liveCtx, srv.stopLive = context.WithCancel(context.Background())
+	srv.live = graph.NewLive(s, graph.LiveConfig{
+		MaxPerCaller: cfg.Subscriptions.MaxPerCaller, Coalesce: cfg.Subscriptions.Coalesce, Timeout: cfg.RequestTimeout, Log: log,
+	})
+	// One connection per process LISTENs for outcome changes made by any
+	// process; without it (a store made from a bare pool) subscriptions see
+	// nothing, which only tests do.
+	if err := s.ListenOutcomeChanges(srv.liveCtx, log, srv.live.Notify); err != nil {
+		log.Warn("subscriptions will not see changes", "err", err)
+	}
 	srv.stopTracing, err = telemetry.SetupTracing(ctx, telemetry.TracingConfig{
 		Endpoint: cfg.OTLPEndpoint, SampleRatio: cfg.TraceSampleRatio, Log: log,
 	})
@@ -112,15 +128,20 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 		SimpleGET:      cfg.SimpleGET,
 		Log:            srv.log,
 		Extensions:     exts,
+		Live:           srv.live,
+		Authenticate: func(ctx context.Context, authorization string) (hin.Principal, error) {
+			return verify(ctx, tokens, []string{authorization})
+		},
+		KeepAlive:        cfg.Subscriptions.KeepAlive,
+		WebSocketOrigins: originHosts(cfg.CORSOrigins),
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, srv.rejected,
-		guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, api)))
+		guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, srv.streams(api))))
 	returnRoutes(mux, s, cfg, srv.rejected, func(h http.Handler) http.Handler {
 		return guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, h)
 	})
-	mux.Handle("GET /{$}", graph.GraphiQLHandler("/graphql"))
-	mux.Handle("GET /graphiql", graph.GraphiQLHandler("/graphql"))
+	pages(mux)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", readiness(s))
 
@@ -135,7 +156,7 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	}
 	h = accessLog(srv.log, h)
 	// Routes are labels and span names: a fixed set, never the raw path.
-	routes := telemetry.Routes(append([]string{"/", "/graphql", "/graphiql", "/healthz", "/readyz"}, csvRoutes...)...)
+	routes := telemetry.Routes(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/healthz", "/readyz"}, csvRoutes...)...)
 	if srv.metrics != nil {
 		h = srv.metrics.HTTPMiddleware(routes, h)
 	}
@@ -144,6 +165,9 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	}
 	return h
 }
+
+// Live is the subscription hub (the bench tool reads its counters).
+func (srv *Server) Live() *graph.Live { return srv.live }
 
 // Handler is the public API handler (what Open serves on Addr).
 func (srv *Server) Handler() http.Handler { return srv.handler }
@@ -229,6 +253,15 @@ func (srv *Server) Done() <-chan error { return srv.done }
 // Close stops accepting requests and lets in-flight ones finish until ctx
 // ends, then flushes the spans still buffered.
 func (srv *Server) Close(ctx context.Context) error {
+	// Streams never go idle, so end them first: each subscription gets its
+	// "complete" (the transports get a moment to send it), then each
+	// WebSocket a normal close and each SSE response its end.
+	srv.live.Close(ctx)
+	select {
+	case <-time.After(100 * time.Millisecond):
+	case <-ctx.Done():
+	}
+	srv.stopLive()
 	var errs []error
 	for _, h := range []*http.Server{srv.api, srv.metricsSrv} {
 		if h != nil {

@@ -59,6 +59,7 @@ type Store struct {
 	db          *sqlx.DB
 	readDB      *sqlx.DB // figures and lists; nil: db
 	staleAfter  time.Duration
+	url         string // for the change listener's own connection; "" from NewFromDB
 	onStatement func(ctx context.Context, query string, args []any)
 	hooks       []StatementHook
 }
@@ -77,7 +78,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, onStatement: cfg.OnStatement, staleAfter: cfg.StaleAfter}
+	s := &Store{db: db, url: cfg.URL, onStatement: cfg.OnStatement, staleAfter: cfg.StaleAfter}
 	if cfg.ReadURL != "" {
 		if s.readDB, err = openPool(ctx, cfg, cfg.ReadURL); err != nil {
 			_ = db.Close()

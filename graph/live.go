@@ -1,0 +1,396 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hin-graph/hin-graph/internal/hin"
+	"github.com/hin-graph/hin-graph/internal/store"
+)
+
+// Subscriptions. Outcome changes reach Live.Notify from the database (the
+// trigger of migration 00008 NOTIFYs, store.ListenOutcomeChanges LISTENs on
+// one connection per process), so a write through any process reaches the
+// subscribers of every process. Live fans each change out to the
+// subscriptions it may concern. A subscription waits a short while after
+// the first change before it looks again, so a burst (a return, a publish
+// of many rows, several writes in quick succession) gives it one update.
+
+// LiveConfig configures subscriptions; zero values take the defaults.
+type LiveConfig struct {
+	// Coalesce is how long a subscription waits for the next change of a
+	// burst before it recomputes (default 150 ms); a burst that never
+	// pauses is cut after six times that.
+	Coalesce time.Duration
+	// MaxPerCaller caps the subscriptions one caller (token subject, or
+	// client address without a token) may hold open (default 20).
+	MaxPerCaller int
+	// Timeout bounds one recomputation of a figure, its SQL included
+	// (default 15 s).
+	Timeout time.Duration
+	Log     *slog.Logger
+}
+
+// maxCoalesce bounds how long a subscription keeps gathering a burst that
+// never pauses, in multiples of Coalesce.
+const maxCoalesce = 6
+
+// Live fans outcome changes out to the open subscriptions of one process.
+type Live struct {
+	store *store.Store
+	cfg   LiveConfig
+
+	mu        sync.Mutex
+	subs      map[*liveSub]struct{}
+	perCaller map[string]int
+	closed    bool
+	done      chan struct{}
+	running   sync.WaitGroup // one per subscription goroutine
+
+	flightMu sync.Mutex
+	flights  map[string]*flight // the latest figure computation per subscription key
+
+	updates atomic.Int64 // updates sent, for the bench tool
+}
+
+// NewLive makes the hub; feed it with Notify.
+func NewLive(s *store.Store, cfg LiveConfig) *Live {
+	if cfg.Coalesce <= 0 {
+		cfg.Coalesce = 150 * time.Millisecond
+	}
+	if cfg.MaxPerCaller <= 0 {
+		cfg.MaxPerCaller = 20
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Live{store: s, cfg: cfg, subs: map[*liveSub]struct{}{}, perCaller: map[string]int{}, done: make(chan struct{}),
+		flights: map[string]*flight{}}
+}
+
+// liveSub is one open subscription.
+type liveSub struct {
+	caller string
+	match  func(hin.OutcomeChange) bool
+	kick   chan struct{} // a change arrived; holds at most one signal
+
+	mu      sync.Mutex
+	pending []hin.OutcomeChange
+}
+
+// Notify hands a change to every subscription it may concern. It never
+// blocks on a subscriber.
+func (l *Live) Notify(c hin.OutcomeChange) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for s := range l.subs {
+		if !s.match(c) {
+			continue
+		}
+		s.mu.Lock()
+		if len(s.pending) < 1000 { // beyond that, the next recompute covers it anyway
+			s.pending = append(s.pending, c)
+		}
+		s.mu.Unlock()
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Open is the number of open subscriptions.
+func (l *Live) Open() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.subs)
+}
+
+// Updates is the number of updates sent since start.
+func (l *Live) Updates() int64 { return l.updates.Load() }
+
+// Close ends every subscription (each gets its "complete") and refuses new
+// ones, and returns once every subscription has ended or ctx ends; the
+// server calls it on shutdown.
+func (l *Live) Close(ctx context.Context) {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.done)
+	}
+	l.mu.Unlock()
+	ended := make(chan struct{})
+	go func() { l.running.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-ctx.Done():
+	}
+}
+
+// subscribe registers a subscription for the caller and runs it until ctx
+// or the hub ends: after each change that matches, it waits Coalesce, then
+// calls update with the changes gathered. finish runs last.
+func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool,
+	update func(ctx context.Context, changes []hin.OutcomeChange, since time.Time), finish func()) error {
+	s := &liveSub{caller: callerKey(ctx), match: match, kick: make(chan struct{}, 1)}
+	l.mu.Lock()
+	switch {
+	case l.closed:
+		l.mu.Unlock()
+		return hin.Errorf(hin.EUNAVAILABLE, "the server is shutting down; reconnect")
+	case l.perCaller[s.caller] >= l.cfg.MaxPerCaller:
+		l.mu.Unlock()
+		return hin.Errorf(hin.ESUBSCRIPTIONLIMIT, "at most %d subscriptions may be open at once per caller; close one first", l.cfg.MaxPerCaller)
+	}
+	l.subs[s] = struct{}{}
+	l.perCaller[s.caller]++
+	l.running.Add(1)
+	l.mu.Unlock()
+
+	go func() {
+		defer l.running.Done()
+		defer func() {
+			l.mu.Lock()
+			delete(l.subs, s)
+			if l.perCaller[s.caller]--; l.perCaller[s.caller] <= 0 {
+				delete(l.perCaller, s.caller)
+			}
+			l.mu.Unlock()
+			finish()
+		}()
+		wait := time.NewTimer(0)
+		<-wait.C
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-l.done:
+				return
+			case <-s.kick:
+			}
+			since := time.Now() // every change so far was committed before this
+			// Gather the rest of the burst: wait until no change has come for
+			// Coalesce (a return written in several transactions keeps
+			// coming), but never longer than maxCoalesce in all.
+			first := time.Now()
+			for quiet := false; !quiet; {
+				wait.Reset(l.cfg.Coalesce)
+				select {
+				case <-ctx.Done():
+					return
+				case <-l.done:
+					return
+				case <-s.kick:
+					wait.Stop() // since Go 1.23 nothing stale is left to drain
+					since = time.Now()
+					quiet = time.Since(first) >= maxCoalesce*l.cfg.Coalesce
+				case <-wait.C:
+					quiet = true
+				}
+			}
+			s.mu.Lock()
+			changes := s.pending
+			s.pending = nil
+			s.mu.Unlock()
+			update(ctx, changes, since)
+		}
+	}()
+	return nil
+}
+
+// send delivers one update unless the subscription ended meanwhile.
+func send[T any](ctx context.Context, l *Live, out chan<- T, v T) {
+	select {
+	case out <- v:
+		l.updates.Add(1)
+	case <-ctx.Done():
+	case <-l.done:
+	}
+}
+
+// figureUpdated answers Subscription.figureUpdated: the request is checked
+// at once, so bad arguments fail before anything is subscribed; afterwards
+// the figure is recomputed after each burst of changes that may move it,
+// and sent unless it equals the last one sent. The first is always sent:
+// the client may have read the figure before or after the change.
+func (l *Live) figureUpdated(ctx context.Context, r hin.FigureRequest) (<-chan *hin.Figure, error) {
+	spec, err := check(WithLoaders(ctx, l.store), r, hin.ShapeFigure)
+	if err != nil {
+		return nil, err
+	}
+	metrics := map[string]bool{}
+	for _, m := range spec.Metrics {
+		metrics[m.Code] = true
+	}
+	regions := spec.Filter.RegionCodes
+	drafts := r.IncludeDrafts != nil && *r.IncludeDrafts
+	match := func(c hin.OutcomeChange) bool {
+		if c.Everything {
+			return true
+		}
+		if !metrics[c.MetricCode] || !c.Overlaps(spec.Window.From, spec.Window.To) {
+			return false
+		}
+		if len(regions) > 0 && !slices.Contains(regions, c.RegionCode) {
+			return false
+		}
+		return !c.OnlyDrafts() || drafts && spec.Drafts.Sees(hin.OutcomeDraft, c.RegionID)
+	}
+	out := make(chan *hin.Figure, 1)
+	var last []byte
+	// Subscriptions with the same arguments and the same drafts in sight
+	// share one computation per burst: a thousand dashboards on one figure
+	// cost one query, not a thousand.
+	keyJSON, _ := json.Marshal([]any{r, spec.Drafts})
+	key := string(keyJSON)
+	update := func(ctx context.Context, _ []hin.OutcomeChange, since time.Time) {
+		f, b, err := l.shared(key, since, func() (*hin.Figure, []byte, error) {
+			fctx, cancel := context.WithTimeout(WithLoaders(context.WithoutCancel(ctx), l.store), l.cfg.Timeout)
+			defer cancel()
+			f, err := nationalFigure(fctx, l.store, r)
+			if err != nil {
+				return nil, nil, err
+			}
+			b, err := json.Marshal(f)
+			return f, b, err
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				l.cfg.Log.Warn("figureUpdated: recomputing the figure failed", "err", err)
+			}
+			return
+		}
+		if bytes.Equal(b, last) {
+			return // the change did not move it (e.g. a draft rewritten)
+		}
+		last = b
+		send(ctx, l, out, f)
+	}
+	if err := l.subscribe(ctx, match, update, func() { close(out) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// outcomeChanges answers Subscription.outcomeChanges: a region's changes,
+// merged per metric over each burst. Changes among drafts only go to
+// callers who may see the region's drafts.
+func (l *Live) outcomeChanges(ctx context.Context, regionCode string) (<-chan *hin.OutcomeChange, error) {
+	region, err := l.store.RegionByCode(ctx, regionCode)
+	if err != nil {
+		if hin.ErrorCode(err) == hin.ENOTFOUND {
+			return nil, hin.Invalid("regionCode", "no region has the code %q", regionCode)
+		}
+		return nil, err
+	}
+	scope := hin.PrincipalFrom(ctx).DraftScope()
+	match := func(c hin.OutcomeChange) bool {
+		return !c.Everything && c.RegionID == region.ID && (!c.OnlyDrafts() || scope.Sees(hin.OutcomeDraft, c.RegionID))
+	}
+	out := make(chan *hin.OutcomeChange, 1)
+	update := func(ctx context.Context, changes []hin.OutcomeChange, _ time.Time) {
+		for _, c := range mergeChanges(changes) {
+			send(ctx, l, out, c)
+		}
+	}
+	if err := l.subscribe(ctx, match, update, func() { close(out) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// flight is one computation of a figure, shared by the subscriptions that
+// ask for the same figure.
+type flight struct {
+	started time.Time
+	done    chan struct{}
+	figure  *hin.Figure
+	json    []byte
+	err     error
+}
+
+// shared runs compute for key, or joins a run of it that started at or
+// after since (and so saw every change committed before since).
+func (l *Live) shared(key string, since time.Time, compute func() (*hin.Figure, []byte, error)) (*hin.Figure, []byte, error) {
+	l.flightMu.Lock()
+	if f, ok := l.flights[key]; ok && !f.started.Before(since) {
+		l.flightMu.Unlock()
+		<-f.done
+		return f.figure, f.json, f.err
+	}
+	now := time.Now()
+	for k, f := range l.flights { // forget old runs; keys are few
+		if now.Sub(f.started) > time.Minute {
+			delete(l.flights, k)
+		}
+	}
+	f := &flight{started: now, done: make(chan struct{})}
+	l.flights[key] = f
+	l.flightMu.Unlock()
+	f.figure, f.json, f.err = compute()
+	close(f.done)
+	return f.figure, f.json, f.err
+}
+
+// mergeChanges folds a burst into one change per metric, in the order each
+// metric first changed.
+func mergeChanges(changes []hin.OutcomeChange) []*hin.OutcomeChange {
+	var out []*hin.OutcomeChange
+	byMetric := map[string]*hin.OutcomeChange{}
+	for _, c := range changes {
+		m, ok := byMetric[c.MetricID]
+		if !ok {
+			c := c
+			c.Statuses = slices.Clone(c.Statuses)
+			byMetric[c.MetricID] = &c
+			out = append(out, &c)
+			continue
+		}
+		if c.PeriodStart.Before(m.PeriodStart) {
+			m.PeriodStart = c.PeriodStart
+		}
+		if c.PeriodEnd.After(m.PeriodEnd) {
+			m.PeriodEnd = c.PeriodEnd
+		}
+		if c.ChangedAt.After(m.ChangedAt) {
+			m.ChangedAt = c.ChangedAt
+		}
+		m.Outcomes += c.Outcomes
+		for _, s := range c.Statuses {
+			if !slices.Contains(m.Statuses, s) {
+				m.Statuses = append(m.Statuses, s)
+			}
+		}
+	}
+	for _, m := range out {
+		slices.Sort(m.Statuses)
+	}
+	return out
+}
+
+type callerKeyCtx struct{}
+
+// WithCaller names the caller whose subscriptions are counted together
+// (the HTTP edge sets the token subject or the client address).
+func WithCaller(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, callerKeyCtx{}, key)
+}
+
+func callerKey(ctx context.Context) string {
+	if p := hin.PrincipalFrom(ctx); p.Subject != "" {
+		return "sub:" + p.Subject
+	}
+	if k, ok := ctx.Value(callerKeyCtx{}).(string); ok {
+		return k
+	}
+	return "anonymous"
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+#
+# The browser and subscription tests (make test runs them):
+#   - headless Chromium (apt packages chromium and chromium-driver, installed
+#     when missing and we are root) opens GraphiQL and the dashboard with
+#     every other origin blocked, runs a query, compares the dashboard with
+#     the API, and times a live update after a publish;
+#   - a graphql-ws client (npm) subscribes on one server process while a
+#     return is published through another, on one database; also SSE,
+#     tokens in the init payload, the per-caller cap and shutdown.
+# Screenshots go to test-output/ (git-ignored).
+#
+#   scripts/with-postgres.sh scripts/browser-test.sh
+#
+# Needs DATABASE_URL of a role that may create databases: the tests get a
+# database of their own, with demo data, dropped afterwards.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+REPO=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
+GO=${GO:-go}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+
+log() { printf 'browser-test: %s\n' "$*" >&2; }
+die() {
+	log "error: $*"
+	exit 1
+}
+
+[[ -n ${DATABASE_URL:-} ]] || die "DATABASE_URL is not set; run scripts/with-postgres.sh scripts/browser-test.sh (or make test)"
+
+if [[ ! -x $CHROMIUM ]]; then
+	((EUID == 0)) || die "Chromium is needed at $CHROMIUM; install the packages chromium and chromium-driver (as root: apt-get install chromium chromium-driver)"
+	command -v apt-get >/dev/null || die "Chromium is missing and there is no apt-get to install it"
+	log "installing the packages chromium and chromium-driver"
+	DEBIAN_FRONTEND=noninteractive apt-get update >/dev/null &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver >/dev/null ||
+		die "installing chromium failed"
+fi
+[[ -f $REPO/web/dist/BUILT ]] || "$SCRIPT_DIR/web.sh"
+command -v psql >/dev/null || die "psql is needed to create the test database"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hingraph-browser.XXXXXX")
+pids=()
+db=hingraph_browser_$$
+cleanup() {
+	local rc=$?
+	for pid in "${pids[@]}"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		fi
+	done
+	if ((rc != 0)); then
+		for f in "$tmp"/server-*.log; do
+			[[ -f $f ]] && { log "end of $f:"; tail -n 20 "$f" >&2; }
+		done
+	fi
+	psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+	rm -rf -- "$tmp"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log "building the server"
+(cd "$REPO" && "$GO" build -o "$tmp/hingraph" ./cmd/hingraph)
+
+psql "$DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
+url=$(node -e 'const u = new URL(process.argv[1]); u.pathname = "/" + process.argv[2]; console.log(u.toString())' "$DATABASE_URL" "$db")
+log "loading demo data into $db"
+DATABASE_URL=$url "$tmp/hingraph" migrate >"$tmp/migrate.log" 2>&1 || { cat "$tmp/migrate.log" >&2; exit 1; }
+DATABASE_URL=$url "$tmp/hingraph" seed --demo --scale 1 >"$tmp/seed.log" 2>&1 || { cat "$tmp/seed.log" >&2; exit 1; }
+
+secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'; }
+
+# Two processes on one database: subscribers on one, writers on the other.
+# The tests send hundreds of anonymous requests from one address; the rate
+# limits are tested elsewhere, so they are off here.
+# Started here, not in a $(...) subshell, so that cleanup knows their pids.
+start_server() { # name port
+	DATABASE_URL=$url HINGRAPH_JWT_SECRET=$secret "$tmp/hingraph" serve --addr "127.0.0.1:$2" --metrics-addr "" --anonymous-rate 0 \
+		>"$tmp/server-$1.log" 2>&1 &
+	pids+=($!)
+}
+wait_ready() { # name base
+	for ((i = 0; i < 120; i++)); do
+		if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));' "$2/readyz"; then
+			return
+		fi
+		sleep 0.25
+	done
+	die "server $1 did not come up"
+}
+port_a=$(free_port)
+port_b=$(free_port)
+start_server a "$port_a"
+start_server b "$port_b"
+a=http://127.0.0.1:$port_a
+b=http://127.0.0.1:$port_b
+wait_ready a "$a"
+wait_ready b "$b"
+log "servers at $a and $b"
+
+mkdir -p "$REPO/test-output"
+token() { "$tmp/hingraph" token --secret "$secret" "$@"; }
+HINGRAPH_A=$a HINGRAPH_B=$b HINGRAPH_BIN=$tmp/hingraph HINGRAPH_DB=$url HINGRAPH_JWT_SECRET=$secret \
+	HINGRAPH_EDITOR_TOKEN=$(token --role REGION_EDITOR --region UCLP --subject browser-test-editor) \
+	HINGRAPH_ANALYST_TOKEN=$(token --role ANALYST --subject browser-test-analyst) \
+	CHROMIUM=$CHROMIUM TEST_OUTPUT=$REPO/test-output \
+	node --experimental-websocket --no-warnings --test --test-concurrency=1 \
+	"$REPO/web/test/subscriptions.test.mjs" "$REPO/web/test/browser.test.mjs"
+log "screenshots in test-output/"

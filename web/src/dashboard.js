@@ -1,0 +1,267 @@
+// The national dashboard: plain GraphQL over fetch for the first look, and
+// the figureUpdated subscription (graphql-ws) for live updates. It doubles
+// as an example client: every number shown comes from the queries below.
+import { createClient } from 'graphql-ws';
+import {
+  Chart, BarController, BarElement, LineController, LineElement, PointElement,
+  CategoryScale, LinearScale, Tooltip, Legend,
+} from 'chart.js';
+
+Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
+
+const endpoint = '/graphql';
+const $ = (id) => document.getElementById(id);
+
+const FIGURE = `
+fragment NationalFigure on Figure {
+  kind unit value numerator denominator outcomeCount
+  window { from to label }
+  coverage {
+    reportingCount expectedCount
+    reportingRegions { code name }
+    missingRegions { code name }
+  }
+  byRegion { region { code name } reported value numerator denominator outcomeCount }
+}`;
+
+const DASHBOARD = `
+query Dashboard($metrics: [String!]!, $window: WindowInput!, $programme: ID) {
+  figure(metrics: $metrics, window: $window) { ...NationalFigure }
+  series(metrics: $metrics, window: $window, interval: QUARTER) {
+    unit
+    points { period { label } reported value numerator denominator reportingCount }
+  }
+  innovationPipeline(movedIn: $window) { stages { stage innovations movedIn } moves }
+  adoptionSpread(programmeId: $programme) { adopters byRegion { region { code name } adopters } }
+}
+${FIGURE}`;
+
+const LIVE = `
+subscription Live($metrics: [String!]!, $window: WindowInput!) {
+  figureUpdated(metrics: $metrics, window: $window) { ...NationalFigure }
+}
+${FIGURE}`;
+
+// The financial years offered: from FY2015-16 to the current one (NHS
+// years start on 1 April); the default is the latest a region reported in.
+async function financialYears(metric) {
+  const now = new Date();
+  const last = now.getUTCMonth() >= 3 ? now.getUTCFullYear() : now.getUTCFullYear() - 1;
+  const d = await graphql(`query Years($metrics: [String!]!, $window: WindowInput!) {
+    series(metrics: $metrics, window: $window, interval: FINANCIAL_YEAR) { points { period { label } reported } } }`,
+  { metrics: [metric], window: { from: '2015-04-01', to: `${last + 1}-03-31` } });
+  const points = d.series.points.slice().reverse();
+  const latest = points.find((p) => p.reported) || points[0];
+  return { years: points.map((p) => p.period.label), latest: latest.period.label };
+}
+
+async function graphql(query, variables) {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+  return body.data;
+}
+
+const fmt = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 });
+function show(v, unit) {
+  if (v === null || v === undefined) return '–';
+  if (unit === 'fraction') return `${fmt.format(v * 100)}%`;
+  return fmt.format(v);
+}
+
+function setNumber(id, v, unit) {
+  const el = $(id);
+  el.textContent = show(v, unit);
+  el.dataset.value = v === null || v === undefined ? '' : String(v);
+}
+
+function list(id, regions) {
+  const ul = $(id);
+  ul.replaceChildren(...regions.map((r) => {
+    const li = document.createElement('li');
+    li.textContent = r.code;
+    li.title = r.name;
+    li.dataset.code = r.code;
+    return li;
+  }));
+  if (!regions.length) ul.replaceChildren(Object.assign(document.createElement('li'), { textContent: 'none' }));
+}
+
+function rows(id, cells) {
+  $(id).replaceChildren(...cells.map((row) => {
+    const tr = document.createElement('tr');
+    for (const c of row) tr.appendChild(Object.assign(document.createElement('td'), { textContent: String(c) }));
+    return tr;
+  }));
+}
+
+const charts = {};
+function chart(id, config) {
+  if (charts[id]) charts[id].destroy();
+  charts[id] = new Chart($(id), { ...config, options: { animation: false, maintainAspectRatio: false, ...config.options } });
+}
+
+// The panels, each filling its <section data-panel="...">. A new panel
+// (such as "scale what works") adds its fields to DASHBOARD and a function here.
+const panels = {
+  national(d) {
+    const f = d.figure;
+    setNumber('national-value', f.value, f.unit);
+    $('national-unit').textContent = f.unit === 'fraction' ? '' : f.unit;
+    $('national-rate').hidden = f.kind !== 'RATE';
+    setNumber('national-numerator', f.numerator);
+    setNumber('national-denominator', f.denominator);
+    setNumber('outcome-count', f.outcomeCount);
+    $('window-label').textContent = f.window.label;
+    $('updated-at').textContent = new Date().toLocaleTimeString('en-GB');
+  },
+  coverage(d) {
+    const c = d.figure.coverage;
+    setNumber('reporting-count', c.reportingCount);
+    setNumber('expected-count', c.expectedCount);
+    list('reporting-regions', c.reportingRegions);
+    list('missing-regions', c.missingRegions);
+  },
+  regions(d) {
+    const f = d.figure;
+    const scale = f.unit === 'fraction' ? 100 : 1;
+    chart('region-chart', {
+      type: 'bar',
+      data: {
+        labels: f.byRegion.map((r) => r.region.code),
+        datasets: [{
+          label: f.unit === 'fraction' ? 'rate (%)' : f.unit,
+          data: f.byRegion.map((r) => (r.reported ? r.value * scale : null)),
+          backgroundColor: '#005eb8',
+        }],
+      },
+      options: { plugins: { legend: { display: false } } },
+    });
+  },
+  series(d) {
+    const s = d.series;
+    const scale = s.unit === 'fraction' ? 100 : 1;
+    chart('series-chart', {
+      type: 'line',
+      data: {
+        labels: s.points.map((p) => p.period.label),
+        datasets: [{
+          label: s.unit === 'fraction' ? 'rate (%)' : s.unit,
+          // an unreported quarter is null: a gap, never a zero
+          data: s.points.map((p) => (p.reported ? p.value * scale : null)),
+          spanGaps: false,
+          borderColor: '#005eb8',
+          backgroundColor: '#005eb8',
+        }],
+      },
+      options: { plugins: { legend: { display: false } } },
+    });
+  },
+  pipeline(d) {
+    rows('pipeline', d.innovationPipeline.stages.map((s) => [s.stage.replaceAll('_', ' ').toLowerCase(), s.innovations, s.movedIn]));
+  },
+  spread(d) {
+    setNumber('adopters', d.adoptionSpread.adopters);
+    rows('spread', d.adoptionSpread.byRegion.map((r) => [r.region.name, r.adopters]));
+  },
+};
+
+function render(d, only) {
+  for (const [name, fill] of Object.entries(panels)) {
+    if (!only || only.includes(name)) fill(d);
+  }
+}
+
+function fail(err) {
+  const el = $('error');
+  el.hidden = false;
+  el.textContent = String(err.message || err);
+}
+
+const state = { data: null, unsubscribe: null, generation: 0 };
+const client = createClient({
+  url: new URL(endpoint, window.location.href).toString().replace(/^http/, 'ws'),
+  retryAttempts: Infinity,
+  on: {
+    connected: () => status('live', 'live'),
+    closed: () => status('offline', 'reconnecting…'),
+  },
+});
+
+function status(state, text) {
+  const el = $('live-status');
+  el.dataset.state = state;
+  el.textContent = text;
+}
+
+async function load() {
+  const generation = ++state.generation;
+  const variables = { metrics: [$('metric').value], window: { financialYear: $('fy').value } };
+  const programme = $('programme').value;
+  const url = new URL(window.location.href);
+  url.searchParams.set('metric', $('metric').value);
+  url.searchParams.set('fy', $('fy').value);
+  url.searchParams.set('programme', $('programme').value);
+  window.history.replaceState(null, '', url);
+  state.unsubscribe?.();
+  // Subscribe first, so nothing published during the query is missed.
+  state.unsubscribe = client.subscribe({ query: LIVE, variables }, {
+    next: async (msg) => {
+      if (generation !== state.generation) return;
+      if (msg.errors?.length) return fail(new Error(msg.errors.map((e) => e.message).join('; ')));
+      state.data = { ...state.data, figure: msg.data.figureUpdated };
+      render(state.data, ['national', 'coverage', 'regions']);
+      document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+      // the quarters moved too: one query for the series
+      try {
+        const d = await graphql(`query Series($metrics: [String!]!, $window: WindowInput!) {
+          series(metrics: $metrics, window: $window, interval: QUARTER) {
+            unit points { period { label } reported value numerator denominator reportingCount } } }`, variables);
+        if (generation === state.generation) {
+          state.data = { ...state.data, series: d.series };
+          render(state.data, ['series']);
+        }
+      } catch (err) { fail(err); }
+    },
+    error: fail,
+    complete: () => {},
+  });
+  try {
+    const d = await graphql(DASHBOARD, { ...variables, programme });
+    if (generation !== state.generation) return;
+    state.data = d;
+    render(d);
+    document.body.dataset.loaded = 'true';
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function start() {
+  try {
+    const { metrics, programmes } = await graphql(`query Choices {
+      metrics { code name unit kind }
+      programmes(first: 100, filter: { topLevelOnly: true }) { nodes { id name } }
+    }`);
+    $('programme').replaceChildren(...programmes.nodes.map((p) => new Option(p.name, p.id)));
+    const params = new URL(window.location.href).searchParams;
+    $('metric').replaceChildren(...metrics.map((m) => new Option(`${m.name} (${m.unit})`, m.code)));
+    if (params.get('metric')) $('metric').value = params.get('metric');
+    const { years, latest } = await financialYears($('metric').value);
+    $('fy').replaceChildren(...years.map((fy) => new Option(fy, fy)));
+    $('fy').value = params.get('fy') && years.includes(params.get('fy')) ? params.get('fy') : latest;
+    $('metric').addEventListener('change', load);
+    $('fy').addEventListener('change', load);
+    if (params.get('programme')) $('programme').value = params.get('programme');
+    $('programme').addEventListener('change', load);
+    await load();
+  } catch (err) {
+    fail(err);
+  }
+}
+
+start();
