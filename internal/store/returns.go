@@ -34,12 +34,21 @@ const keyLockSQL = `SELECT count(pg_advisory_xact_lock(k)) FROM (
 	SELECT DISTINCT hashtextextended('outcome-key/' || m::text || '/' || r::text, 0) AS k
 	FROM unnest($1::uuid[], $2::uuid[]) AS x(m, r) ORDER BY 1) s`
 
-// lockKeys serialises writes to the keys of these metrics and regions, and
-// returns the moment the write happens (taken after the locks, so states
-// replaced later never end before they began).
+// regionsWritableSQL applies the one-writer rule (migration 00009) to the
+// regions a write names, before anything is written: a figure resent
+// unchanged writes no row for the trigger to refuse.
+const regionsWritableSQL = `SELECT count(assert_region_writable(r)) FROM (SELECT DISTINCT unnest($1::uuid[]) AS r) s`
+
+// lockKeys serialises writes to the keys of these metrics and regions,
+// refuses regions this node does not write, and returns the moment the
+// write happens (taken after the locks, so states replaced later never end
+// before they began).
 func (w *writer) lockKeys(metricIDs, regionIDs []string) (time.Time, error) {
 	var n int
 	if err := w.get(&n, keyLockSQL, pqArray(metricIDs), pqArray(regionIDs)); err != nil {
+		return time.Time{}, err
+	}
+	if err := w.get(&n, regionsWritableSQL, pqArray(regionIDs)); err != nil {
 		return time.Time{}, err
 	}
 	return w.clock()
