@@ -48,10 +48,15 @@ func TestOutcomeChangesAreAnnouncedOncePerGroup(t *testing.T) {
 
 	// a return of 5,000 rows in one transaction, over six months
 	exec(`BEGIN;
-		INSERT INTO outcome (id, metric_id, region_id, period_start, period_end, value, source, status)
+		INSERT INTO outcome (id, metric_id, region_id, innovation_id, programme_id, period_start, period_end, value, source, status)
 		SELECT gen_random_uuid(), (SELECT id FROM metric WHERE code = 'patients_benefiting'), (SELECT id FROM region WHERE code = 'HI-EM'),
-		       make_date(2023, 4 + i % 6, 1), (make_date(2023, 4 + i % 6, 1) + interval '1 month - 1 day')::date, i, 'test', 'DRAFT'
-		FROM generate_series(1, 5000) i;
+		       inn.id, prog.id, make_date(2023, 4 + i % 6, 1), (make_date(2023, 4 + i % 6, 1) + interval '1 month - 1 day')::date, i, 'test', 'DRAFT'
+		FROM generate_series(0, 4999) i
+		-- one current figure per key: each row its own innovation, programme and month
+		JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM innovation) inn
+		  ON inn.n = (i / 6) % (SELECT count(*) FROM innovation)
+		JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM programme) prog
+		  ON prog.n = (i / 6 / (SELECT count(*) FROM innovation)) % (SELECT count(*) FROM programme);
 		COMMIT`)
 	cs := collect(time.Second)
 	if len(cs) != 1 {
