@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
 	"html/template"
 	"net/http"
@@ -88,7 +89,7 @@ var graphiqlPage = template.Must(template.New("graphiql").Parse(`<!doctype html>
 <script defer src="/assets/graphiql.js"></script>
 </head>
 <body>
-<div id="graphiql" data-endpoint="{{.Endpoint}}">Loading GraphiQL…</div>
+<div id="graphiql" data-endpoint="{{.Endpoint}}" data-style-nonce="{{.StyleNonce}}">Loading GraphiQL…</div>
 <script type="application/json" id="graphiql-tabs">{{.Tabs}}</script>
 </body>
 </html>`))
@@ -100,6 +101,15 @@ func GraphiQLHandler(endpoint string) http.Handler {
 	tabs, _ := json.Marshal(exampleQueries)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = graphiqlPage.Execute(w, map[string]any{"Tabs": template.JS(tabs), "Endpoint": endpoint})
+		nonce, _ := r.Context().Value(styleNonceKey{}).(string)
+		_ = graphiqlPage.Execute(w, map[string]any{"Tabs": template.JS(tabs), "Endpoint": endpoint, "StyleNonce": nonce})
 	})
+}
+
+type styleNonceKey struct{}
+
+// WithStyleNonce gives the GraphiQL page the nonce its Content-Security-
+// Policy allows inline styles by (GraphiQL's dialogs add one while open).
+func WithStyleNonce(ctx context.Context, nonce string) context.Context {
+	return context.WithValue(ctx, styleNonceKey{}, nonce)
 }

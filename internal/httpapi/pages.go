@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -12,16 +14,30 @@ import (
 // contentSecurityPolicy lets pages load and connect to the server's own
 // origin only ('self' covers its WebSocket too): GraphiQL and the dashboard
 // are bundled into the binary, so nothing is needed from anywhere else,
-// and no inline script, eval or data: URL either.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
-	"font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; " +
-	"form-action 'self'; frame-ancestors 'none'"
+// and no inline script, eval or data: URL either. styleNonce, when set,
+// also allows the inline styles carrying it.
+func contentSecurityPolicy(styleNonce string) string {
+	style := "'self'"
+	if styleNonce != "" {
+		style += " 'nonce-" + styleNonce + "'"
+	}
+	return "default-src 'self'; script-src 'self'; style-src " + style + "; img-src 'self'; " +
+		"font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; " +
+		"form-action 'self'; frame-ancestors 'none'"
+}
 
 // pages adds the browser pages (GraphiQL at / and /graphiql, the dashboard
 // at /dashboard) and their assets under /assets/.
 func pages(mux *http.ServeMux) {
 	assets := web.Assets()
-	graphiql := graph.GraphiQLHandler("/graphql")
+	graphiqlPage := graph.GraphiQLHandler("/graphql")
+	graphiql := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		nonce := base64.StdEncoding.EncodeToString(b)
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy(nonce))
+		graphiqlPage.ServeHTTP(w, r.WithContext(graph.WithStyleNonce(r.Context(), nonce)))
+	})
 	mux.Handle("GET /{$}", page(graphiql))
 	mux.Handle("GET /graphiql", page(graphiql))
 	mux.Handle("GET /dashboard", page(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -51,7 +67,7 @@ func pages(mux *http.ServeMux) {
 func page(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Content-Security-Policy", contentSecurityPolicy(""))
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		if !web.Built() {

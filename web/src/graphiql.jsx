@@ -5,10 +5,14 @@ import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { createClient } from 'graphql-ws';
+import { setNonce } from 'get-nonce';
 import 'graphiql/graphiql.css';
 import './graphiql-page.css';
 
 const root = document.getElementById('graphiql');
+// GraphiQL's dialogs add a <style> element while open; the CSP allows it
+// by this page's nonce (get-nonce is where the dialog library reads it).
+setNonce(root.dataset.styleNonce);
 // The example tabs come from the server as a JSON data block (not a script
 // that runs), which the CSP allows.
 const tabs = JSON.parse(document.getElementById('graphiql-tabs').textContent);

@@ -56,6 +56,10 @@ test('GraphiQL renders from the binary and runs a query', async () => {
     await p.waitForFunction(() => document.querySelector('.result-window')?.textContent.includes('HI-EM'), null, { timeout: 10000 });
     const result = await p.locator('.result-window').textContent();
     assert.match(result, /"regions"/);
+    // a dialog adds an inline style, allowed by the page's nonce alone
+    await p.click('[aria-label="Open settings dialog"]');
+    await p.waitForSelector('[role="dialog"]', { timeout: 5000 });
+    await p.keyboard.press('Escape');
     await p.screenshot({ path: `${output}/graphiql.png` });
     assert.deepEqual(problems, []);
   } finally {
