@@ -170,21 +170,22 @@ func gqlOK(t *testing.T, s *testServer, query string, vars map[string]any, into 
 const recordOutcome = `mutation($region: String!, $value: Float!, $month: Date!, $end: Date!) {
   recordOutcome(input: {metricCode: "patients_benefiting", regionCode: $region, periodStart: $month, periodEnd: $end, value: $value}) { id } }`
 
-// record writes an outcome for region at node s, in a month of FY2023-24
-// chosen by i, so writes spread over several rollup groups.
+// record writes an outcome for region at node s: the day i days after 1
+// April 2021, so every write is a figure of its own (one current figure per
+// key), before the demo data's year, spread over several rollup groups.
 func record(t *testing.T, s *testServer, region string, i int) {
 	t.Helper()
-	month := time.Date(2023, time.Month(4+i%12), 1, 0, 0, 0, 0, time.UTC)
-	end := month.AddDate(0, 1, -1)
+	month := time.Date(2021, time.April, 1+i, 0, 0, 0, 0, time.UTC)
+	end := month
 	gqlOK(t, s, recordOutcome, map[string]any{"region": region, "value": float64(i%7 + 1),
 		"month": month.Format(time.DateOnly), "end": end.Format(time.DateOnly)}, nil)
 }
 
 const figureQuery = `{
-  figure(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}, includeDrafts: true) {
+  figure(metrics: ["patients_benefiting"], window: {from: "2021-04-01", to: "2023-03-31"}, includeDrafts: true) {
     value outcomeCount byRegion { region { code } value outcomeCount }
   }
-  figureBreakdown(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}, groupBy: [REGION, MONTH], includeDrafts: true) {
+  figureBreakdown(metrics: ["patients_benefiting"], window: {from: "2021-04-01", to: "2023-03-31"}, groupBy: [REGION, MONTH], includeDrafts: true) {
     region { code } period { start } value outcomeCount
   }
 }`
@@ -199,7 +200,7 @@ func regionOutcomes(t *testing.T, s *testServer, code string) int {
 	var out struct {
 		Figure struct{ ByRegion []regionCount }
 	}
-	gqlOK(t, s, `{ figure(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}, includeDrafts: true) {
+	gqlOK(t, s, `{ figure(metrics: ["patients_benefiting"], window: {from: "2021-04-01", to: "2023-03-31"}, includeDrafts: true) {
 		byRegion { region { code } outcomeCount } } }`, nil, &out)
 	for _, r := range out.Figure.ByRegion {
 		if r.Region.Code == code {
@@ -395,7 +396,7 @@ func TestFederation(t *testing.T) {
 					Coverage struct{ StaleRegions []struct{ Code string } }
 				}
 			}
-			gqlOK(t, natSrv, `{ figure(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}, includeDrafts: true) {
+			gqlOK(t, natSrv, `{ figure(metrics: ["patients_benefiting"], window: {from: "2021-04-01", to: "2023-03-31"}, includeDrafts: true) {
 				coverage { staleRegions { code } } } }`, nil, &out)
 			if s := out.Figure.Coverage.StaleRegions; len(s) != 1 || s[0].Code != "HI-EM" {
 				t.Errorf("stale regions while HI-EM is down: %+v", s)
