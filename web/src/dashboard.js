@@ -24,6 +24,31 @@ fragment NationalFigure on Figure {
   byRegion { region { code name } reported value numerator denominator outcomeCount }
 }`;
 
+// "Scale what works": pilots completed in the year that turned into
+// adoptions, pilots run in parallel with none adopted, and where innovations
+// with a positive pilot could spread next.
+const SCALE = `
+fragment ScaleWhatWorks on Query {
+  pilotConversion(window: $window) {
+    window { label }
+    withinMonths
+    total {
+      pilots
+      sameRegion { numerator denominator rate }
+      anywhere { numerator denominator rate }
+      medianMonthsToFirstAdoption
+      medianMonthsToFirstAdoptionSameRegion
+    }
+  }
+  pilotDuplication(window: $window) {
+    byInnovation { innovation { id name } regionCount pilotCount regions { code name } }
+  }
+  spreadTargets(evidence: { positivePilot: true }, first: 5) {
+    totalCount
+    targets { rank innovation { id name } region { code name } kind notAdopted organisations }
+  }
+}`;
+
 const DASHBOARD = `
 query Dashboard($metrics: [String!]!, $window: WindowInput!, $programme: ID) {
   figure(metrics: $metrics, window: $window) { ...NationalFigure }
@@ -33,8 +58,10 @@ query Dashboard($metrics: [String!]!, $window: WindowInput!, $programme: ID) {
   }
   innovationPipeline(movedIn: $window) { stages { stage innovations movedIn } moves }
   adoptionSpread(programmeId: $programme) { adopters byRegion { region { code name } adopters } }
+  ...ScaleWhatWorks
 }
-${FIGURE}`;
+${FIGURE}
+${SCALE}`;
 
 const LIVE = `
 subscription Live($metrics: [String!]!, $window: WindowInput!) {
@@ -106,7 +133,7 @@ function chart(id, config) {
 }
 
 // The panels, each filling its <section data-panel="...">. A new panel
-// (such as "scale what works") adds its fields to DASHBOARD and a function here.
+// adds its fields to DASHBOARD and a function here.
 const panels = {
   national(d) {
     const f = d.figure;
@@ -167,6 +194,25 @@ const panels = {
   spread(d) {
     setNumber('adopters', d.adoptionSpread.adopters);
     rows('spread', d.adoptionSpread.byRegion.map((r) => [r.region.name, r.adopters]));
+  },
+  scale(d) {
+    const c = d.pilotConversion;
+    $('conversion-window').textContent = c.window.label;
+    $('conversion-months').textContent = String(c.withinMonths);
+    setNumber('conversion-same-rate', c.total.sameRegion.rate, 'fraction');
+    setNumber('conversion-same-numerator', c.total.sameRegion.numerator);
+    setNumber('conversion-same-denominator', c.total.sameRegion.denominator);
+    setNumber('conversion-any-rate', c.total.anywhere.rate, 'fraction');
+    setNumber('conversion-any-numerator', c.total.anywhere.numerator);
+    setNumber('conversion-any-denominator', c.total.anywhere.denominator);
+    setNumber('conversion-median', c.total.medianMonthsToFirstAdoption);
+    setNumber('conversion-median-same', c.total.medianMonthsToFirstAdoptionSameRegion);
+    const dup = d.pilotDuplication.byInnovation;
+    setNumber('duplicated-count', dup.length);
+    rows('duplicated', dup.length ? dup.slice(0, 5).map((i) => [i.innovation.name, i.regions.map((r) => r.code).join(', '), i.pilotCount]) : [['none', '', '']]);
+    const t = d.spreadTargets;
+    setNumber('spread-target-count', t.totalCount);
+    rows('spread-targets', !t.targets.length ? [['none', '', '', '']] : t.targets.map((x) => [x.innovation.name, x.region.name, x.kind.replaceAll('_', ' ').toLowerCase(), `${x.notAdopted} of ${x.organisations}`]));
   },
 };
 

@@ -101,6 +101,20 @@ test('the dashboard shows the API\'s numbers, with no errors, and updates within
     assert.ok(await p.locator('#pipeline tr').count() > 0, 'the pipeline has rows');
     assert.equal(Number(await shown('adopters')), programme.adopters);
     assert.ok(await p.locator('#spread tr').count() > 0, 'the adoption spread has rows');
+    // scale what works: the same conversion as the API gives for the year
+    const { pilotConversion: conv, pilotDuplication: dup, spreadTargets: spread } = await gql(A, `query Scale($window: WindowInput!) {
+      pilotConversion(window: $window) { total { sameRegion { numerator denominator } anywhere { numerator denominator } } }
+      pilotDuplication(window: $window) { byInnovation { innovation { id } } }
+      spreadTargets(evidence: { positivePilot: true }, first: 5) { totalCount targets { rank } }
+    }`, { window: { financialYear: fy } });
+    assert.ok(conv.total.anywhere.denominator > 0, 'the demo data has pilots completed in the year');
+    assert.equal(Number(await shown('conversion-same-numerator')), conv.total.sameRegion.numerator);
+    assert.equal(Number(await shown('conversion-same-denominator')), conv.total.sameRegion.denominator);
+    assert.equal(Number(await shown('conversion-any-numerator')), conv.total.anywhere.numerator);
+    assert.equal(Number(await shown('conversion-any-denominator')), conv.total.anywhere.denominator);
+    assert.equal(Number(await shown('duplicated-count')), dup.byInnovation.length);
+    assert.equal(Number(await shown('spread-target-count')), spread.totalCount);
+    if (spread.targets.length) assert.equal(await p.locator('#spread-targets tr').count(), spread.targets.length);
     await p.screenshot({ path: `${output}/dashboard.png`, fullPage: true });
 
     // live: a return published through the other process

@@ -62,7 +62,7 @@ export async function publish(base, metric, value, fy = 2024) {
   const row = (v) => (v.den ? { metricCode: metric, numerator: v.num, denominator: v.den } : { metricCode: metric, value: v });
   const rows = Array.isArray(value) ? value.map(row) : [row(value)];
   return gql(base, `mutation Publish($input: ReturnInput!) { submitReturn(input: $input) { id } }`,
-    { input: { regionCode: 'UCLP', periodStart: start, periodEnd: end, status: 'PUBLISHED', source: 'browser test', rows } },
+    { input: { regionCode: 'UCLP', periodStart: start, periodEnd: end, status: 'PUBLISHED', source: 'browser test', reason: 'browser test restates its figure', rows } },
     editorToken);
 }
 
