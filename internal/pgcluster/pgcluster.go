@@ -397,22 +397,34 @@ func (c *Cluster) Start(ctx context.Context) error {
 	if err := c.initdb(ctx); err != nil {
 		return err
 	}
-	port, err := freePort(c.cfg.Port, c.logf)
-	if err != nil {
-		return err
+	preferred := c.cfg.Port
+	// A port free when looked at can be taken before the server binds it
+	// (another cluster starting, an outgoing connection's local port):
+	// then the next one is tried, a few times.
+	for attempt := 0; ; attempt++ {
+		port, err := freePort(preferred, c.logf)
+		if err != nil {
+			return err
+		}
+		c.Port = port
+		if err := c.writeConf(); err != nil {
+			return err
+		}
+		if f, err := os.OpenFile(c.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err == nil {
+			_ = f.Close()
+			_ = c.chown(c.LogFile)
+		}
+		err = c.run(ctx, "pg_ctl", "start", "-D", c.DataDir, "-l", c.LogFile, "-w", "-t", "60", "-s")
+		if err == nil {
+			return c.waitReady(ctx)
+		}
+		tail := c.logTail()
+		if attempt >= 4 || !strings.Contains(tail, "Address already in use") || preferred == 0 {
+			return fmt.Errorf("pgcluster: start: %w%s", err, tail)
+		}
+		c.logf("port %d was taken as the server started; trying the next one", port)
+		preferred = port + 1
 	}
-	c.Port = port
-	if err := c.writeConf(); err != nil {
-		return err
-	}
-	if f, err := os.OpenFile(c.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err == nil {
-		_ = f.Close()
-		_ = c.chown(c.LogFile)
-	}
-	if err := c.run(ctx, "pg_ctl", "start", "-D", c.DataDir, "-l", c.LogFile, "-w", "-t", "60", "-s"); err != nil {
-		return fmt.Errorf("pgcluster: start: %w%s", err, c.logTail())
-	}
-	return c.waitReady(ctx)
 }
 
 // pidLine returns line i (0-based) of postmaster.pid: 3 is the port.
@@ -535,7 +547,12 @@ func freePort(preferred int, logf func(string, ...any)) (int, error) {
 	for p := preferred; p < preferred+100 && p < 65536; p++ {
 		conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), time.Second)
 		if err != nil {
-			return p, nil
+			// nothing answers; can it be bound, too?
+			if ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p))); err == nil {
+				_ = ln.Close()
+				return p, nil
+			}
+			continue
 		}
 		_ = conn.Close()
 		logf("port %d is taken by another service; trying the next one", p)
