@@ -65,11 +65,16 @@ func list(n int) func(child int) int {
 // A first outside 0..MaxPageSize is refused by the resolver, so the
 // estimate only needs to be an upper bound for the accepted ones.
 func page[F, O any](child int, first *int, _ *string, _ F, _ O) int {
-	n := hin.DefaultPageSize
-	if first != nil {
-		n = min(max(*first, 1), hin.MaxPageSize)
+	return list(firstOr(first, hin.DefaultPageSize, hin.MaxPageSize))(child)
+}
+
+// firstOr is how many items a first argument asks for: def when not
+// given, at most most (a larger first is refused by the resolver).
+func firstOr(first *int, def, most int) int {
+	if first == nil {
+		return def
 	}
-	return add(1, mul(n, max(child, 1)))
+	return min(max(*first, 1), most)
 }
 
 // periods counts the buckets of a period dimension in a window; a window
@@ -141,13 +146,7 @@ func costs() ComplexityRoot {
 	c.Query.Collaboratives = func(child int, _ *hin.CollaborativeFilter) int { return list(catalogueMax)(child) }
 	c.Mutation.SubmitReturn = func(child int, in hin.ReturnInput, _ *string) int { return list(len(in.Rows))(child) }
 	// an outcome's earlier states: first of them (20 unless given, at most hin.MaxHistory)
-	c.Outcome.History = func(child int, first *int) int {
-		n := 20
-		if first != nil {
-			n = min(max(*first, 1), hin.MaxHistory)
-		}
-		return list(n)(child)
-	}
+	c.Outcome.History = func(child int, first *int) int { return list(firstOr(first, 20, hin.MaxHistory))(child) }
 
 	// A series holds one point per period of its window: the whole series
 	// is costed as that many copies of what it contains.
@@ -214,11 +213,7 @@ func scaleCosts(c *ComplexityRoot) {
 	c.PilotConversion.Groups = list(1) // counted by the conversion around it
 	c.PilotConversion.Statuses = list(len(hin.PilotStatuses))
 	targets := func(child int, _ hin.SpreadEvidence, _ []hin.OrganisationKind, _ *time.Time, first *int, _ *hin.ScaleFilter) int {
-		n := hin.DefaultSpreadTargets
-		if first != nil {
-			n = min(max(*first, 1), hin.MaxSpreadTargets)
-		}
-		return list(n)(child)
+		return list(firstOr(first, hin.DefaultSpreadTargets, hin.MaxSpreadTargets))(child)
 	}
 	c.Query.SpreadTargets, c.Region.SpreadTargets = targets, targets
 	c.SpreadTargetList.Targets = list(1) // counted by spreadTargets around it

@@ -56,27 +56,3 @@ func found[T any](v T, ok bool, err error) (*T, error) {
 	}
 	return &v, nil
 }
-
-func regionsByCode(s *store.Store, ctx context.Context, codes []string) (map[string]hin.Region, error) {
-	rs, err := s.Regions(ctx, hin.RegionFilter{Codes: codes})
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[string]hin.Region, len(rs))
-	for _, r := range rs {
-		m[r.Code] = r
-	}
-	return m, nil
-}
-
-func metricsByCode(s *store.Store, ctx context.Context, codes []string) (map[string]hin.Metric, error) {
-	ms, err := s.Metrics(ctx, hin.MetricFilter{Codes: codes})
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[string]hin.Metric, len(ms))
-	for _, x := range ms {
-		m[x.Code] = x
-	}
-	return m, nil
-}

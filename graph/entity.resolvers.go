@@ -19,7 +19,7 @@ func (r *entityResolver) FindInnovationByID(ctx context.Context, id string) (*hi
 
 // FindMetricByCode is the resolver for the findMetricByCode field.
 func (r *entityResolver) FindMetricByCode(ctx context.Context, code string) (*hin.Metric, error) {
-	return entityByCode(ctx, "metric", code, metricsByCode)
+	return entityByCode(ctx, "metric", code, (*store.Store).MetricsByCode)
 }
 
 // FindOrganisationByID is the resolver for the findOrganisationByID field.
@@ -49,7 +49,7 @@ func (r *entityResolver) FindRegionByID(ctx context.Context, id string) (*hin.Re
 
 // FindRegionByCode is the resolver for the findRegionByCode field.
 func (r *entityResolver) FindRegionByCode(ctx context.Context, code string) (*hin.Region, error) {
-	return entityByCode(ctx, "region", code, regionsByCode)
+	return entityByCode(ctx, "region", code, (*store.Store).RegionsByCode)
 }
 
 // Entity returns EntityResolver implementation.

@@ -798,7 +798,7 @@ func TestHostileQueriesUnderDefaultLimits(t *testing.T) {
 		{name: "wide page", doc: `{ regions { innovations(first: 500) { nodes { pilots(first: 500) { nodes { outcomes(first: 500) { nodes { id } } } } } } } }`},
 		{name: "nested list variable", raw: []byte(`{"query":"query($c: [String!]) { innovations(filter: {regionCodes: $c}) { nodes { id } } }","variables":{"c":` + nestedText("[", "]", 9_000) + `}}`)},
 		// issue 8: each fragment spread twice in the next, 2^26 expansions
-		{name: "doubling fragments", doc: doublingFragments(26, "regions { code }"), codes: []string{"COST_LIMIT_EXCEEDED"}},
+		{name: "doubling fragments", doc: graph.FragmentBomb(26, "regions { code }"), codes: []string{"COST_LIMIT_EXCEEDED"}},
 		{name: "one field 1,900 times", doc: "{ regions { " + strings.Repeat("code ", 1900) + "} }", codes: []string{"FIELD_REPEAT_LIMIT_EXCEEDED"}},
 		{name: "32 copies of 32 copies", doc: "{ " + strings.Repeat("regions { "+strings.Repeat("name ", 32)+"} ", 32) + "}", codes: []string{"FIELD_REPEAT_LIMIT_EXCEEDED"}},
 		{name: "one field across 40 fragments", doc: manyFragmentsOf(40, 30, "code"), codes: []string{"FIELD_REPEAT_LIMIT_EXCEEDED"}},
@@ -842,17 +842,6 @@ func manyFragmentsOf(n, k int, field string) string {
 	return b.String()
 }
 
-// doublingFragments spreads each fragment twice in the next.
-func doublingFragments(levels int, leaf string) string {
-	var b strings.Builder
-	b.WriteString("{ ...F0 }")
-	for i := range levels {
-		fmt.Fprintf(&b, " fragment F%d on Query { ...F%d ...F%d }", i, i+1, i+1)
-	}
-	fmt.Fprintf(&b, " fragment F%d on Query { %s }", levels, leaf)
-	return b.String()
-}
-
 func aliasedSeries(n int) string {
 	var b strings.Builder
 	for i := range n {
@@ -866,7 +855,7 @@ func aliasedSeries(n int) string {
 func TestDoublingFragmentsAreAnsweredAtOnce(t *testing.T) {
 	t.Parallel()
 	h := graph.NewHandler(testdb.New(t, testdb.Reference), graph.Options{Limits: cmdLimits, RequestTimeout: 15 * time.Second})
-	res := sendAs(h, anonymous, postJSON(gqlBody(doublingFragments(30, "__typename"), nil)))
+	res := sendAs(h, anonymous, postJSON(gqlBody(graph.FragmentBomb(30, "__typename"), nil)))
 	if len(res.errors) > 0 || !strings.Contains(string(res.body), `"__typename":"Query"`) {
 		t.Errorf("not answered: %.300s", res.body)
 	}

@@ -129,7 +129,7 @@ func regionalPilotDuplication(ctx context.Context, s *store.Store, region *hin.R
 	return r, err
 }
 
-// regionsByCode loads regions by id, ordered by code.
+// regionsSortedByCode loads regions by id, ordered by code.
 func regionsSortedByCode(ctx context.Context, ids []string) ([]hin.Region, error) {
 	rs, err := loadMany(ctx, regionRef, ids)
 	slices.SortFunc(rs, func(a, b hin.Region) int { return strings.Compare(a.Code, b.Code) })

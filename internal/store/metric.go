@@ -112,3 +112,9 @@ func (s *Store) UpdateMetric(ctx context.Context, id string, version int, in hin
 	})
 	return out, err
 }
+
+// MetricsByCode loads metrics by code, keyed by code.
+func (s *Store) MetricsByCode(ctx context.Context, codes []string) (map[string]hin.Metric, error) {
+	ms, err := s.Metrics(ctx, hin.MetricFilter{Codes: codes})
+	return byID(ms, func(m hin.Metric) string { return m.Code }), err
+}

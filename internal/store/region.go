@@ -43,6 +43,12 @@ func (s *Store) RegionsByID(ctx context.Context, ids []string) (map[string]hin.R
 	return byID(rows, func(r hin.Region) string { return r.ID }), nil
 }
 
+// RegionsByCode loads regions by code, keyed by code.
+func (s *Store) RegionsByCode(ctx context.Context, codes []string) (map[string]hin.Region, error) {
+	rs, err := s.Regions(ctx, hin.RegionFilter{Codes: codes})
+	return byID(rs, func(r hin.Region) string { return r.Code }), err
+}
+
 func byID[T any](rows []T, id func(T) string) map[string]T {
 	m := make(map[string]T, len(rows))
 	for _, r := range rows {

@@ -27,17 +27,16 @@ import (
 //     the current rows in place, so IDs stay stable and the rollup triggers
 //     see an ordinary UPDATE.
 
-// keyLockSQL locks (metric, region) pairs in a fixed order. The lock space
-// is apart from the rollup refresh's, and every key lock is taken before the
-// write's first statement on outcome, whose triggers take the rollup locks.
-const keyLockSQL = `SELECT count(pg_advisory_xact_lock(k)) FROM (
+// keyLockSQL locks (metric, region) pairs in a fixed order, then applies
+// the one-writer rule (migration 00009) to the regions, in one round trip
+// and before anything is written: a figure resent unchanged writes no row
+// for the trigger to refuse. The lock space is apart from the rollup
+// refresh's, and every key lock is taken before the write's first
+// statement on outcome, whose triggers take the rollup locks.
+const keyLockSQL = `SELECT (SELECT count(pg_advisory_xact_lock(k)) FROM (
 	SELECT DISTINCT hashtextextended('outcome-key/' || m::text || '/' || r::text, 0) AS k
-	FROM unnest($1::uuid[], $2::uuid[]) AS x(m, r) ORDER BY 1) s`
-
-// regionsWritableSQL applies the one-writer rule (migration 00009) to the
-// regions a write names, before anything is written: a figure resent
-// unchanged writes no row for the trigger to refuse.
-const regionsWritableSQL = `SELECT count(assert_region_writable(r)) FROM (SELECT DISTINCT unnest($1::uuid[]) AS r) s`
+	FROM unnest($1::uuid[], $2::uuid[]) AS x(m, r) ORDER BY 1) s)
+	+ (SELECT count(assert_region_writable(r)) FROM (SELECT DISTINCT unnest($2::uuid[]) AS r) w)`
 
 // lockKeys serialises writes to the keys of these metrics and regions,
 // refuses regions this node does not write, and returns the moment the
@@ -46,9 +45,6 @@ const regionsWritableSQL = `SELECT count(assert_region_writable(r)) FROM (SELECT
 func (w *writer) lockKeys(metricIDs, regionIDs []string) (time.Time, error) {
 	var n int
 	if err := w.get(&n, keyLockSQL, pqArray(metricIDs), pqArray(regionIDs)); err != nil {
-		return time.Time{}, err
-	}
-	if err := w.get(&n, regionsWritableSQL, pqArray(regionIDs)); err != nil {
 		return time.Time{}, err
 	}
 	return w.clock()

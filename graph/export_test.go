@@ -1,0 +1,4 @@
+package graph
+
+// FragmentBomb is fragmentBomb for the package's external tests.
+var FragmentBomb = fragmentBomb
