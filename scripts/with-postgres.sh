@@ -62,9 +62,12 @@ if [[ ! -x $bin || -n $(cd "$REPO" && find cmd/hinpg internal/pgcluster go.mod g
 fi
 
 # As root the cluster runs as postgres, which cannot enter a checkout under
-# /root; it then lives in /var/tmp, in a directory named for this checkout.
-fallback=/var/tmp/hin-graph-pg-$(printf '%s' "$REPO" | sha256sum | cut -c1-8)
-args=(-dir "${HINGRAPH_PG_DIR:-$REPO/.data}" -fallback-dir "$fallback")
+# /root or a mktemp directory; it then lives in /var/tmp, in a directory
+# named for the one asked for, so that two clusters (the checkout's and the
+# resilience check's, say) never share a fallback.
+dir=${HINGRAPH_PG_DIR:-$REPO/.data}
+fallback=/var/tmp/hin-graph-pg-$(printf '%s' "$dir" | sha256sum | cut -c1-8)
+args=(-dir "$dir" -fallback-dir "$fallback")
 case $1 in
 --status | --stop) exec "$bin" "${args[@]}" "$1" ;;
 *) exec "$bin" "${args[@]}" -- "$@" ;;
