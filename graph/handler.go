@@ -58,7 +58,8 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	if live == nil {
 		live = NewLive(s, LiveConfig{Log: log})
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: s, Live: live}, Complexity: costs()}))
+	es := NewExecutableSchema(Config{Resolvers: &Resolver{Store: s, Live: live}, Complexity: costs()})
+	srv := handler.New(es)
 	addStreamTransports(srv, log, opts)
 	addTransports(srv, !opts.SimpleGET)
 	queries := lru.New[*ast.QueryDocument](1000)
@@ -84,6 +85,7 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 		return next(ctx)
 	})
 	srv.AroundResponses(freshLoadersPerEvent(s))
+	srv.AroundRootFields(directRootFields(s, es.(*executableSchema)))
 	var h http.Handler = srv
 	h = LoadersMiddleware(s, h)
 	h = markStreams(h)

@@ -308,16 +308,24 @@ func pages[R pageRow[T], T any](rows []R, in ListIn, first int) map[string]*hin.
 		keys *pageKeys
 	}
 	out := make(map[string]building, max(1, len(in.ParentIDs)))
-	newPage := func() building {
-		b := building{page: &hin.Page[T]{Items: []T{}, HasPrevious: in.Page.After != ""}, keys: &pageKeys{order: order}}
+	// each page's items are allocated once, at their final size
+	rowsOf := make(map[string]int, len(out))
+	for _, r := range rows {
+		parent, _, _ := r.keys()
+		rowsOf[parent]++
+	}
+	newPage := func(parent string) building {
+		size := min(first, rowsOf[parent])
+		b := building{page: &hin.Page[T]{Items: make([]T, 0, size), HasPrevious: in.Page.After != ""},
+			keys: &pageKeys{order: order, keys: make([]cursor, 0, size)}}
 		b.page.CursorAt = b.keys.cursor
 		return b
 	}
 	if in.Parent == "" {
-		out[""] = newPage()
+		out[""] = newPage("")
 	}
 	for _, id := range in.ParentIDs {
-		out[id] = newPage()
+		out[id] = newPage(id)
 	}
 	for _, r := range rows {
 		parent, key, id := r.keys()
@@ -342,12 +350,20 @@ func pages[R pageRow[T], T any](rows []R, in ListIn, first int) map[string]*hin.
 	return pages
 }
 
+// maxPrealloc bounds the rows list sets room for up front: pages of many
+// parents are rarely all full.
+const maxPrealloc = 4096
+
 // list runs a page query and splits the result per parent.
 func list[R pageRow[T], T any](ctx context.Context, s *Store, q *listQuery, in ListIn) (map[string]*hin.Page[T], error) {
 	if in.Order.Field == "" {
 		in.Order.Field = q.def.defaultOrder
 	}
-	var rows []R
+	// room for every row the statement can return, so that scanning does
+	// not grow the slice row by row (large rows made that a profile's top)
+	// (first is validated only later: clamp it)
+	perParent := min(max(in.Page.First, 0), maxPrealloc) + 1
+	rows := make([]R, 0, min(max(1, len(in.ParentIDs))*perParent, maxPrealloc))
 	first, err := s.fetchPages(ctx, q, in, &rows)
 	if err != nil {
 		return nil, err

@@ -62,6 +62,7 @@ type Store struct {
 	url         string // for the change listener's own connection; "" from NewFromDB
 	onStatement func(ctx context.Context, query string, args []any)
 	hooks       []StatementHook
+	prepared    stmtCache
 }
 
 // AddHook installs a statement hook (metrics, tracing). Install hooks
@@ -136,6 +137,7 @@ func NewFromDB(db *sql.DB) *Store {
 
 // Close releases the pools.
 func (s *Store) Close() error {
+	s.prepared.close()
 	if s.readDB != nil {
 		_ = s.readDB.Close()
 	}
@@ -225,14 +227,26 @@ type queryer interface {
 
 func (s *Store) selectAll(ctx context.Context, q queryer, dest any, query string, args ...any) error {
 	ctx, end := s.observe(ctx, query, args)
-	err := mapError(q.SelectContext(ctx, dest, query, args...))
+	var err error
+	if st := s.prepared.stmt(ctx, q, query); st != nil {
+		err = st.SelectContext(ctx, dest, args...)
+	} else {
+		err = q.SelectContext(ctx, dest, query, args...)
+	}
+	err = mapError(err)
 	end(err)
 	return err
 }
 
 func (s *Store) getOne(ctx context.Context, q queryer, dest any, query string, args ...any) error {
 	ctx, end := s.observe(ctx, query, args)
-	err := mapError(q.GetContext(ctx, dest, query, args...))
+	var err error
+	if st := s.prepared.stmt(ctx, q, query); st != nil {
+		err = st.GetContext(ctx, dest, args...)
+	} else {
+		err = q.GetContext(ctx, dest, query, args...)
+	}
+	err = mapError(err)
 	if hin.ErrorCode(err) == hin.ENOTFOUND {
 		end(nil) // no row is an answer, not a failure
 	} else {

@@ -1,0 +1,666 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/hin-graph/hin-graph/graph/model"
+	"github.com/hin-graph/hin-graph/internal/hin"
+	"github.com/hin-graph/hin-graph/internal/store"
+)
+
+// Direct execution of plain reads.
+//
+// gqlgen executes a query field by field: for every field of every object
+// a field context and a middleware call, for every resolver field a
+// goroutine and a batcher lookup, and the selection set collected again for
+// every object. On a deep page of thousands of rows that machinery cost
+// several times the SQL (ARCHITECTURE.md, "Where a read's time goes").
+//
+// So a root field of a query whose whole selection is plain reads (the
+// scalars, references, pages and counts of the types in direct_types.go)
+// is executed here instead, in three steps:
+//
+//  1. plan: each selection set is collected once (graphql.CollectFields, as
+//     gqlgen does, so fragments, aliases and @skip/@include mean the same),
+//     with its arguments coerced by the generated unmarshallers;
+//  2. load: level by level, one store call per field of the plan for all
+//     the objects at that level: the same store functions, filters,
+//     visibility rules and page queries the resolvers use;
+//  3. write: the JSON, field by field, with the generated marshallers.
+//
+// Anything else (another field, @defer, a subscription or mutation) and any
+// error, including a non-null reference that finds nothing, goes through
+// gqlgen as before, so errors keep their paths and messages; the planned
+// work is simply dropped. TestDirectMatchesGqlgen holds both ways to the
+// same bytes.
+
+// errIndirect sends a root field back to gqlgen's execution.
+var errIndirect = errors.New("graph: not a plain read")
+
+// directRootFields serves the root fields it can plan and passes the rest on.
+func directRootFields(s *store.Store, es *executableSchema) graphql.RootFieldMiddleware {
+	return func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+		op := graphql.GetOperationContext(ctx)
+		rf := graphql.GetRootFieldContext(ctx)
+		if op == nil || rf == nil || op.Operation == nil || op.Operation.Operation != ast.Query || directOff(ctx) {
+			return next(ctx)
+		}
+		d := &direct{ctx: ctx, store: s, op: op, ec: newExecutionContext(op, es, nil), buf: buffers.Get().(*bytes.Buffer)}
+		if err := d.root(rf.Field); err != nil {
+			releaseBuffer(d.buf)
+			return next(ctx)
+		}
+		if n, ok := ctx.Value(directCountKey{}).(*atomic.Int64); ok {
+			n.Add(1)
+		}
+		return &written{buf: d.buf}
+	}
+}
+
+type directOffKey struct{}
+
+// WithoutDirect makes every field of the request's queries go through
+// gqlgen's own execution; tests compare the two.
+func WithoutDirect(ctx context.Context) context.Context {
+	return context.WithValue(ctx, directOffKey{}, true)
+}
+
+func directOff(ctx context.Context) bool { return ctx.Value(directOffKey{}) != nil }
+
+// directCountKey, in tests, holds an *atomic.Int64 counting the root fields
+// executed directly.
+type directCountKey struct{}
+
+// buffers hold root fields' JSON from writing to the response: a deep
+// page's is most of a megabyte, and growing a new one each time showed in
+// profiles.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func releaseBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 4<<20 {
+		b.Reset()
+		buffers.Put(b)
+	}
+}
+
+// written is a root field's value, already written; gqlgen copies it into
+// the response once, and the buffer goes back to the pool.
+type written struct{ buf *bytes.Buffer }
+
+func (r *written) MarshalGQL(w io.Writer) {
+	if r.buf == nil {
+		return
+	}
+	_, _ = w.Write(r.buf.Bytes())
+	releaseBuffer(r.buf)
+	r.buf = nil
+}
+
+// direct is the state of one root field's direct execution.
+type direct struct {
+	ctx   context.Context
+	store *store.Store
+	op    *graphql.OperationContext
+	ec    *executionContext
+	buf   *bytes.Buffer
+}
+
+// objPlan is a selection set on objects of one type.
+type objPlan struct {
+	typ    *directType
+	fields []fieldPlan
+}
+
+// fieldPlan is one response key of an objPlan: exactly one of scalar, ref
+// and page is set.
+type fieldPlan struct {
+	key    string
+	name   string
+	scalar scalarFn
+	ref    *refPlan
+	page   *pagePlan
+}
+
+// refPlan is a reference field, with the objects it loaded by key.
+type refPlan struct {
+	src  *directRef
+	sub  *objPlan
+	objs map[string]any
+}
+
+// pagePlan is a connection field: its arguments, the shape of the
+// connection selected, and the pages it loaded by parent id ("" at the root).
+type pagePlan struct {
+	src    *directPage
+	in     store.ListIn
+	filter any
+	conn   []connPlan
+	pages  map[string]*directPageResult
+	totals map[string]int // when totalCount is selected under a parent
+}
+
+// connPlan is one response key of a connection, an edge or a page info.
+type connPlan struct {
+	key  string
+	name string // the schema field: nodes, edges, cursor, node, pageInfo, ...
+	typ  string // for __typename
+	sub  []connPlan
+	node *objPlan // nodes, edges.node
+}
+
+// collect is graphql.CollectFields for an object of the named type, refusing
+// deferred fragments.
+func (d *direct) collect(sel ast.SelectionSet, typeName string) ([]graphql.CollectedField, error) {
+	fields := graphql.CollectFields(d.op, sel, implementors(d.ec.Schema(), typeName))
+	for _, f := range fields {
+		if f.IsDeferred() {
+			return nil, errIndirect
+		}
+	}
+	return fields, nil
+}
+
+// implementors is what a selection on an object of the type may name: the
+// type, its interfaces and its unions, as the generated code lists them.
+func implementors(schema *ast.Schema, typeName string) []string {
+	def := schema.Types[typeName]
+	if def == nil {
+		return []string{typeName}
+	}
+	out := []string{typeName}
+	for _, i := range schema.GetImplements(def) {
+		out = append(out, i.Name)
+	}
+	return out
+}
+
+// args coerces a field's arguments with the generated unmarshallers.
+func (d *direct) args(f graphql.CollectedField, coerce argsFn) (map[string]any, error) {
+	return coerce(d.ec, d.ctx, f.ArgumentMap(d.op.Variables))
+}
+
+// plan turns a selection set on objects of typ into an objPlan.
+func (d *direct) plan(typ *directType, sel ast.SelectionSet) (*objPlan, error) {
+	fields, err := d.collect(sel, typ.name)
+	if err != nil {
+		return nil, err
+	}
+	p := &objPlan{typ: typ, fields: make([]fieldPlan, 0, len(fields))}
+	for _, f := range fields {
+		fp := fieldPlan{key: f.Alias, name: f.Name}
+		if f.Name == "__typename" {
+			fp.scalar = typeName(typ.name)
+		} else if s, ok := typ.scalars[f.Name]; ok {
+			fp.scalar = s
+		} else if r, ok := typ.refs[f.Name]; ok {
+			sub, err := d.plan(directTypes[r.to], f.Selections)
+			if err != nil {
+				return nil, err
+			}
+			fp.ref = &refPlan{src: r, sub: sub}
+		} else if pg, ok := typ.pages[f.Name]; ok {
+			if fp.page, err = d.planPage(pg, f); err != nil {
+				return nil, err
+			}
+		} else {
+			return nil, errIndirect
+		}
+		p.fields = append(p.fields, fp)
+	}
+	return p, nil
+}
+
+// planPage plans a connection field: its arguments and the parts of the
+// connection it selects.
+func (d *direct) planPage(src *directPage, f graphql.CollectedField) (*pagePlan, error) {
+	args, err := d.args(f, src.args)
+	if err != nil {
+		return nil, err
+	}
+	first, _ := args["first"].(*int)
+	after, _ := args["after"].(*string)
+	order, _ := args["orderBy"].(interface{ Order() hin.Order })
+	p := &pagePlan{src: src, filter: args["filter"], in: store.ListIn{Page: pageArgs(first, after)}}
+	if order != nil {
+		p.in.Order = order.Order()
+	}
+	if err := p.in.Page.Validate(); err != nil {
+		return nil, err
+	}
+	item := directTypes[src.to]
+	var items []string // the fields asked of the items, for the columns to read
+	var planConn func(sel ast.SelectionSet, typ string) ([]connPlan, error)
+	planConn = func(sel ast.SelectionSet, typ string) ([]connPlan, error) {
+		fields, err := d.collect(sel, typ)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]connPlan, 0, len(fields))
+		for _, f := range fields {
+			c := connPlan{key: f.Alias, name: f.Name, typ: typ}
+			switch f.Name {
+			case "__typename", "totalCount", "cursor", "hasNextPage", "hasPreviousPage", "startCursor", "endCursor":
+			case "nodes", "node":
+				if c.node, err = d.plan(item, f.Selections); err != nil {
+					return nil, err
+				}
+				for _, fp := range c.node.fields {
+					items = append(items, fp.name)
+				}
+			case "edges", "pageInfo":
+				if c.sub, err = planConn(f.Selections, f.Definition.Type.Name()); err != nil {
+					return nil, err
+				}
+			default:
+				return nil, errIndirect
+			}
+			if f.Name == "totalCount" {
+				p.in.WithTotal = true
+			}
+			out = append(out, c)
+		}
+		return out, nil
+	}
+	if p.conn, err = planConn(f.Selections, f.Definition.Type.Name()); err != nil {
+		return nil, err
+	}
+	p.in.Fields = items
+	return p, nil
+}
+
+// root plans, loads and writes one root field.
+func (d *direct) root(f graphql.CollectedField) error {
+	switch f.Name {
+	case "node":
+		return d.nodes(f, false)
+	case "nodes":
+		return d.nodes(f, true)
+	}
+	r, ok := directRoots[f.Name]
+	if !ok {
+		return errIndirect
+	}
+	if r.page != nil {
+		p, err := d.planPage(r.page, f)
+		if err != nil {
+			return err
+		}
+		if err := d.loadPage(p, nil); err != nil {
+			return err
+		}
+		return d.writePage(p, "")
+	}
+	args, err := d.args(f, r.args)
+	if err != nil {
+		return err
+	}
+	p, err := d.plan(directTypes[r.to], f.Selections)
+	if err != nil {
+		return err
+	}
+	if r.list != nil {
+		objs, err := r.list(d.ctx, d.store, args)
+		if err != nil {
+			return err
+		}
+		if err := d.load(p, objs); err != nil {
+			return err
+		}
+		return d.objects(p, objs)
+	}
+	o, err := r.one(d.ctx, d.store, args)
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		d.buf.WriteString("null")
+		return nil
+	}
+	if err := d.load(p, []any{o}); err != nil {
+		return err
+	}
+	return d.object(p, o)
+}
+
+// nodes serves node(id) (one) and nodes(ids) (many), as loadNodes does:
+// one statement per kind, null for an id of a kind nothing is stored as.
+func (d *direct) nodes(f graphql.CollectedField, many bool) error {
+	var ids []string
+	if many {
+		args, err := d.args(f, (*executionContext).field_Query_nodes_args)
+		if err != nil {
+			return err
+		}
+		ids, _ = args["ids"].([]string)
+	} else {
+		args, err := d.args(f, (*executionContext).field_Query_node_args)
+		if err != nil {
+			return err
+		}
+		id, _ := args["id"].(string)
+		ids = []string{id}
+	}
+	if len(ids) > maxNodes {
+		return errIndirect
+	}
+	type byKind struct {
+		plan  *objPlan
+		uuids []string
+		objs  map[string]any
+	}
+	kinds := map[string]*byKind{}
+	uuids := make([]string, len(ids))
+	types := make([]*byKind, len(ids))
+	for i, id := range ids {
+		kind, uuid, err := hin.ParseGlobalID(id)
+		if err != nil {
+			return err
+		}
+		if _, stored := nodeLoaders[kind]; !stored {
+			continue
+		}
+		typ := directTypes[kind]
+		if typ == nil {
+			return errIndirect
+		}
+		k := kinds[kind]
+		if k == nil {
+			p, err := d.plan(typ, f.Selections)
+			if err != nil {
+				return err
+			}
+			k = &byKind{plan: p}
+			kinds[kind] = k
+		}
+		k.uuids = append(k.uuids, uuid)
+		uuids[i], types[i] = uuid, k
+	}
+	for _, k := range kinds {
+		objs, err := k.plan.typ.byID(d.ctx, d.store, k.uuids)
+		if err != nil {
+			return err
+		}
+		k.objs = objs
+		if err := d.load(k.plan, inOrder(k.uuids, objs)); err != nil {
+			return err
+		}
+	}
+	w := d.buf
+	if many {
+		w.WriteByte('[')
+	}
+	for i := range ids {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		k := types[i]
+		o, found := (any)(nil), false
+		if k != nil {
+			o, found = k.objs[uuids[i]]
+		}
+		if !found {
+			w.WriteString("null")
+			continue
+		}
+		if err := d.object(k.plan, o); err != nil {
+			return err
+		}
+	}
+	if many {
+		w.WriteByte(']')
+	}
+	return nil
+}
+
+// inOrder is the objects found for keys, once each, in the keys' order.
+func inOrder(keys []string, objs map[string]any) []any {
+	out := make([]any, 0, len(objs))
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if o, ok := objs[k]; ok && !seen[k] {
+			seen[k] = true
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// load fetches what the plan's references and pages need for objs, one
+// store call per field, then the same for the objects those return.
+func (d *direct) load(p *objPlan, objs []any) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	for i := range p.fields {
+		f := &p.fields[i]
+		switch {
+		case f.ref != nil:
+			keys := make([]string, 0, len(objs))
+			seen := make(map[string]bool, len(objs))
+			for _, o := range objs {
+				if k := f.ref.src.key(o); k != nil && !seen[*k] {
+					seen[*k] = true
+					keys = append(keys, *k)
+				}
+			}
+			f.ref.objs = map[string]any{}
+			if len(keys) == 0 {
+				continue
+			}
+			objs, err := directTypes[f.ref.src.to].byID(d.ctx, d.store, keys)
+			if err != nil {
+				return err
+			}
+			f.ref.objs = objs
+			if err := d.load(f.ref.sub, inOrder(keys, objs)); err != nil {
+				return err
+			}
+		case f.page != nil:
+			ids := make([]string, 0, len(objs))
+			seen := make(map[string]bool, len(objs))
+			for _, o := range objs {
+				if id := p.typ.id(o); !seen[id] {
+					seen[id] = true
+					ids = append(ids, id)
+				}
+			}
+			if err := d.loadPage(f.page, ids); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// loadPage fetches a connection's pages for its parents (nil at the root)
+// in one statement, their totals if asked for, then what the items need.
+func (d *direct) loadPage(p *pagePlan, parents []string) error {
+	in := p.in
+	if parents != nil {
+		in.Parent, in.ParentIDs, in.WithTotal = p.src.parent, parents, false
+	}
+	pages, err := p.src.fetch(d.ctx, d.store, in, p.filter)
+	if err != nil {
+		return err
+	}
+	p.pages = pages
+	if p.in.WithTotal {
+		if parents != nil {
+			p.totals, err = p.src.count(d.ctx, d.store, p.src.parent, parents, p.filter)
+		} else if pages[""] != nil && pages[""].total == nil {
+			p.totals, err = p.src.count(d.ctx, d.store, "", nil, p.filter)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	var items []any
+	if parents == nil {
+		parents = []string{""}
+	}
+	for _, id := range parents {
+		if pg := pages[id]; pg != nil {
+			items = append(items, pg.items...)
+		}
+	}
+	var loadNodes func(cs []connPlan) error
+	loadNodes = func(cs []connPlan) error {
+		for _, c := range cs {
+			if c.node != nil {
+				if err := d.load(c.node, items); err != nil {
+					return err
+				}
+			}
+			if err := loadNodes(c.sub); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return loadNodes(p.conn)
+}
+
+// key writes a response key; keys are GraphQL names, which need no escaping.
+func (d *direct) key(k string) {
+	d.buf.WriteByte('"')
+	d.buf.WriteString(k)
+	d.buf.WriteString(`":`)
+}
+
+func (d *direct) objects(p *objPlan, objs []any) error {
+	d.buf.WriteByte('[')
+	for i, o := range objs {
+		if i > 0 {
+			d.buf.WriteByte(',')
+		}
+		if err := d.object(p, o); err != nil {
+			return err
+		}
+	}
+	d.buf.WriteByte(']')
+	return nil
+}
+
+func (d *direct) object(p *objPlan, o any) error {
+	w := d.buf
+	w.WriteByte('{')
+	for i := range p.fields {
+		f := &p.fields[i]
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		d.key(f.key)
+		switch {
+		case f.scalar != nil:
+			if err := f.scalar(w, o); err != nil {
+				return err
+			}
+		case f.ref != nil:
+			var c any
+			found := false
+			if k := f.ref.src.key(o); k != nil {
+				c, found = f.ref.objs[*k]
+			}
+			if !found {
+				if f.ref.src.nonNull {
+					return errIndirect // gqlgen reports the null
+				}
+				w.WriteString("null")
+				continue
+			}
+			if err := d.object(f.ref.sub, c); err != nil {
+				return err
+			}
+		case f.page != nil:
+			if err := d.writePage(f.page, p.typ.id(o)); err != nil {
+				return err
+			}
+		}
+	}
+	w.WriteByte('}')
+	return nil
+}
+
+// writePage writes the connection of one parent ("" at the root).
+func (d *direct) writePage(p *pagePlan, parent string) error {
+	pg := p.pages[parent]
+	if pg == nil {
+		return errIndirect
+	}
+	return d.writeConn(p.conn, p, pg, parent, -1)
+}
+
+// writeConn writes the fields of a connection, an edge (item i) or a page
+// info.
+func (d *direct) writeConn(cs []connPlan, p *pagePlan, pg *directPageResult, parent string, item int) error {
+	w := d.buf
+	w.WriteByte('{')
+	for i, c := range cs {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		d.key(c.key)
+		switch c.name {
+		case "__typename":
+			graphql.MarshalString(c.typ).MarshalGQL(w)
+		case "totalCount":
+			n, ok := p.totals[parent]
+			if pg.total != nil {
+				n, ok = *pg.total, true
+			}
+			if !ok && parent == "" {
+				return errIndirect
+			}
+			graphql.MarshalInt(n).MarshalGQL(w)
+		case "nodes":
+			if err := d.objects(c.node, pg.items); err != nil {
+				return err
+			}
+		case "edges":
+			w.WriteByte('[')
+			for j := range pg.items {
+				if j > 0 {
+					w.WriteByte(',')
+				}
+				if err := d.writeConn(c.sub, p, pg, parent, j); err != nil {
+					return err
+				}
+			}
+			w.WriteByte(']')
+		case "node":
+			if err := d.object(c.node, pg.items[item]); err != nil {
+				return err
+			}
+		case "cursor":
+			model.MarshalText(pg.cursor(item)).MarshalGQL(w)
+		case "pageInfo":
+			if err := d.writeConn(c.sub, p, pg, parent, -1); err != nil {
+				return err
+			}
+		case "hasNextPage":
+			graphql.MarshalBoolean(pg.next).MarshalGQL(w)
+		case "hasPreviousPage":
+			graphql.MarshalBoolean(pg.previous).MarshalGQL(w)
+		case "startCursor", "endCursor":
+			if len(pg.items) == 0 {
+				w.WriteString("null")
+				break
+			}
+			at := 0
+			if c.name == "endCursor" {
+				at = len(pg.items) - 1
+			}
+			model.MarshalText(pg.cursor(at)).MarshalGQL(w)
+		}
+	}
+	w.WriteByte('}')
+	return nil
+}

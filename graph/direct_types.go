@@ -1,0 +1,445 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/hin-graph/hin-graph/graph/model"
+	"github.com/hin-graph/hin-graph/internal/hin"
+	"github.com/hin-graph/hin-graph/internal/store"
+)
+
+// The types and fields direct execution (direct.go) serves, each bound to
+// what its resolver reads and marshalled as the generated code marshals it.
+// A field missing here sends its query through gqlgen.
+
+// directType is an object type: its scalar fields, its references to one
+// object, and its pages.
+type directType struct {
+	name    string
+	id      func(o any) string // the UUID, by which pages find their parent
+	byID    func(ctx context.Context, s *store.Store, ids []string) (map[string]any, error)
+	scalars map[string]scalarFn
+	refs    map[string]*directRef
+	pages   map[string]*directPage
+}
+
+// scalarFn writes one scalar field of an object.
+type scalarFn func(w *bytes.Buffer, o any) error
+
+// directRef is a field holding one object of type to, found by the key the
+// parent holds (nil: null).
+type directRef struct {
+	to      string
+	key     func(o any) *string
+	nonNull bool
+}
+
+// argsFn is a generated argument coercer, (*executionContext).field_X_y_args.
+type argsFn func(ec *executionContext, ctx context.Context, raw map[string]any) (map[string]any, error)
+
+// directPage is a connection field of items of type to, hanging off its
+// parent by the store's relation parent ("" at the root).
+type directPage struct {
+	to     string
+	parent string
+	args   argsFn
+	pageSource
+}
+
+// pageSource is the store's list and count of one item type, with the
+// filter as the argument map holds it (*F).
+type pageSource struct {
+	fetch func(ctx context.Context, s *store.Store, in store.ListIn, filter any) (map[string]*directPageResult, error)
+	count func(ctx context.Context, s *store.Store, parent string, ids []string, filter any) (map[string]int, error)
+}
+
+// directPageResult is a hin.Page with its items as pointers.
+type directPageResult struct {
+	items          []any
+	next, previous bool
+	total          *int
+	cursor         func(i int) string
+}
+
+func pagesOf[T, F any](list func(*store.Store, context.Context, store.ListIn, F) (map[string]*hin.Page[T], error),
+	count func(*store.Store, context.Context, string, []string, F) (map[string]int, error)) pageSource {
+	filter := func(f any) F {
+		p, _ := f.(*F)
+		return deref(p)
+	}
+	return pageSource{
+		fetch: func(ctx context.Context, s *store.Store, in store.ListIn, f any) (map[string]*directPageResult, error) {
+			pages, err := list(s, ctx, in, filter(f))
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[string]*directPageResult, len(pages))
+			for k, p := range pages {
+				r := &directPageResult{items: make([]any, len(p.Items)), next: p.HasNext, previous: p.HasPrevious, total: p.Total, cursor: p.Cursor}
+				for i := range p.Items {
+					r.items[i] = &p.Items[i]
+				}
+				out[k] = r
+			}
+			return out, nil
+		},
+		count: func(ctx context.Context, s *store.Store, parent string, ids []string, f any) (map[string]int, error) {
+			return count(s, ctx, parent, ids, filter(f))
+		},
+	}
+}
+
+var (
+	organisationPages = pagesOf((*store.Store).Organisations, (*store.Store).CountOrganisations)
+	programmePages    = pagesOf((*store.Store).Programmes, (*store.Store).CountProgrammes)
+	innovationPages   = pagesOf((*store.Store).Innovations, (*store.Store).CountInnovations)
+	pilotPages        = pagesOf((*store.Store).Pilots, (*store.Store).CountPilots)
+	outcomePages      = pagesOf((*store.Store).Outcomes, (*store.Store).CountOutcomes)
+)
+
+// byIDOf loads objects of one type by UUID, as the ref loaders do.
+func byIDOf[T any](r ref[T]) func(context.Context, *store.Store, []string) (map[string]any, error) {
+	return func(ctx context.Context, s *store.Store, ids []string) (map[string]any, error) {
+		m, err := r.fetch(s, ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]any, len(m))
+		for k, v := range m {
+			out[k] = &v
+		}
+		return out, nil
+	}
+}
+
+// The scalar writers, one per kind of GraphQL scalar, each calling the
+// marshaller the generated code calls for it.
+
+func marshal[T any](m func(*T) graphql.Marshaler) scalarFn {
+	return func(w *bytes.Buffer, o any) error {
+		v := m(o.(*T))
+		if v == graphql.Null {
+			return errIndirect // a non-null field without a value: gqlgen reports it
+		}
+		v.MarshalGQL(w)
+		return nil
+	}
+}
+
+func globalID[T interface{ GlobalID() string }]() scalarFn {
+	return marshal(func(v *T) graphql.Marshaler { return graphql.MarshalID((*v).GlobalID()) })
+}
+
+func text[T any](get func(*T) string) scalarFn {
+	return marshal(func(v *T) graphql.Marshaler { return model.MarshalText(get(v)) })
+}
+
+func integer[T any](get func(*T) int) scalarFn {
+	return marshal(func(v *T) graphql.Marshaler { return graphql.MarshalInt(get(v)) })
+}
+
+func enum[T any, E graphql.Marshaler](get func(*T) E) scalarFn {
+	return marshal(func(v *T) graphql.Marshaler { return get(v) })
+}
+
+func date[T any](get func(*T) time.Time) scalarFn {
+	return marshal(func(v *T) graphql.Marshaler { return model.MarshalDate(get(v)) })
+}
+
+func dateTime[T any](get func(*T) time.Time) scalarFn {
+	return marshal(func(v *T) graphql.Marshaler { return graphql.MarshalTime(get(v)) })
+}
+
+// optional writes null for a nil value, otherwise what write writes.
+func optional[T, V any](get func(*T) *V, write func(V) graphql.Marshaler) scalarFn {
+	return func(w *bytes.Buffer, o any) error {
+		v := get(o.(*T))
+		if v == nil {
+			w.WriteString("null")
+			return nil
+		}
+		write(*v).MarshalGQL(w)
+		return nil
+	}
+}
+
+func optText[T any](get func(*T) *string) scalarFn { return optional(get, model.MarshalText) }
+func optDate[T any](get func(*T) *time.Time) scalarFn {
+	return optional(get, model.MarshalDate)
+}
+func optDateTime[T any](get func(*T) *time.Time) scalarFn {
+	return optional(get, graphql.MarshalTime)
+}
+
+func optFloat[T any](get func(*T) *float64) scalarFn {
+	return func(w *bytes.Buffer, o any) error {
+		v := get(o.(*T))
+		if v == nil {
+			w.WriteString("null")
+			return nil
+		}
+		if err := graphql.MarshalFloatContext(*v).MarshalGQLContext(context.Background(), w); err != nil {
+			return errIndirect
+		}
+		return nil
+	}
+}
+
+func typeName(name string) scalarFn {
+	return func(w *bytes.Buffer, _ any) error {
+		graphql.MarshalString(name).MarshalGQL(w)
+		return nil
+	}
+}
+
+func idOf[T any](get func(*T) string) func(any) string {
+	return func(o any) string { return get(o.(*T)) }
+}
+
+func refKey[T any](get func(*T) *string) func(any) *string {
+	return func(o any) *string { return get(o.(*T)) }
+}
+
+func mustKey[T any](get func(*T) string) func(any) *string {
+	return func(o any) *string { k := get(o.(*T)); return &k }
+}
+
+// directTypes are the object types by name; filled in init, since types
+// refer to each other.
+var directTypes map[string]*directType
+
+// directRoot is a root field: a connection (page), or a list or lookup of
+// objects of type to.
+type directRoot struct {
+	page *directPage
+	to   string
+	args argsFn
+	list func(ctx context.Context, s *store.Store, args map[string]any) ([]any, error)
+	one  func(ctx context.Context, s *store.Store, args map[string]any) (any, error) // nil: null
+}
+
+var directRoots map[string]directRoot
+
+func init() {
+	region := &directType{
+		name: "Region",
+		id:   idOf(func(v *hin.Region) string { return v.ID }),
+		byID: byIDOf(regionRef),
+		scalars: map[string]scalarFn{
+			"id":         globalID[hin.Region](),
+			"code":       text(func(v *hin.Region) string { return v.Code }),
+			"name":       text(func(v *hin.Region) string { return v.Name }),
+			"formerName": text(func(v *hin.Region) string { return v.FormerName }),
+			"summary":    text(func(v *hin.Region) string { return v.Summary }),
+			"version":    integer(func(v *hin.Region) int { return v.Version }),
+		},
+		pages: map[string]*directPage{
+			"organisations": {"Organisation", "region", (*executionContext).field_Region_organisations_args, organisationPages},
+			"programmes":    {"Programme", "region", (*executionContext).field_Region_programmes_args, programmePages},
+			"innovations":   {"Innovation", "region", (*executionContext).field_Region_innovations_args, innovationPages},
+			"pilots":        {"Pilot", "region", (*executionContext).field_Region_pilots_args, pilotPages},
+			"outcomes":      {"Outcome", "region", (*executionContext).field_Region_outcomes_args, outcomePages},
+		},
+	}
+	organisation := &directType{
+		name: "Organisation",
+		id:   idOf(func(v *hin.Organisation) string { return v.ID }),
+		byID: byIDOf(organisationRef),
+		scalars: map[string]scalarFn{
+			"id":         globalID[hin.Organisation](),
+			"name":       text(func(v *hin.Organisation) string { return v.Name }),
+			"kind":       enum(func(v *hin.Organisation) hin.OrganisationKind { return v.Kind }),
+			"validFrom":  optDate(func(v *hin.Organisation) *time.Time { return v.ValidFrom }),
+			"validTo":    optDate(func(v *hin.Organisation) *time.Time { return v.ValidTo }),
+			"version":    integer(func(v *hin.Organisation) int { return v.Version }),
+			"archivedAt": optDateTime(func(v *hin.Organisation) *time.Time { return v.ArchivedAt }),
+		},
+		refs: map[string]*directRef{
+			"region": {to: "Region", key: refKey(func(v *hin.Organisation) *string { return v.RegionID })},
+		},
+		pages: map[string]*directPage{
+			"pilots":      {"Pilot", "site", (*executionContext).field_Organisation_pilots_args, pilotPages},
+			"innovations": {"Innovation", "innovator", (*executionContext).field_Organisation_innovations_args, innovationPages},
+		},
+	}
+	programme := &directType{
+		name: "Programme",
+		id:   idOf(func(v *hin.Programme) string { return v.ID }),
+		byID: byIDOf(programmeRef),
+		scalars: map[string]scalarFn{
+			"id":           globalID[hin.Programme](),
+			"code":         text(func(v *hin.Programme) string { return v.Code }),
+			"name":         text(func(v *hin.Programme) string { return v.Name }),
+			"kind":         enum(func(v *hin.Programme) hin.ProgrammeKind { return v.Kind }),
+			"clinicalArea": text(func(v *hin.Programme) string { return v.ClinicalArea }),
+			"description":  text(func(v *hin.Programme) string { return v.Description }),
+			"startDate":    optDate(func(v *hin.Programme) *time.Time { return v.StartDate }),
+			"endDate":      optDate(func(v *hin.Programme) *time.Time { return v.EndDate }),
+			"status":       enum(func(v *hin.Programme) hin.ProgrammeStatus { return v.Status }),
+			"version":      integer(func(v *hin.Programme) int { return v.Version }),
+		},
+		refs: map[string]*directRef{
+			"parent": {to: "Programme", key: refKey(func(v *hin.Programme) *string { return v.ParentID })},
+		},
+		pages: map[string]*directPage{
+			"workstreams": {"Programme", "parent", (*executionContext).field_Programme_workstreams_args, programmePages},
+			"innovations": {"Innovation", "programme", (*executionContext).field_Programme_innovations_args, innovationPages},
+			"outcomes":    {"Outcome", "programme", (*executionContext).field_Programme_outcomes_args, outcomePages},
+		},
+	}
+	innovation := &directType{
+		name: "Innovation",
+		id:   idOf(func(v *hin.Innovation) string { return v.ID }),
+		byID: byIDOf(innovationRef),
+		scalars: map[string]scalarFn{
+			"id":             globalID[hin.Innovation](),
+			"name":           text(func(v *hin.Innovation) string { return v.Name }),
+			"description":    text(func(v *hin.Innovation) string { return v.Description }),
+			"clinicalArea":   text(func(v *hin.Innovation) string { return v.ClinicalArea }),
+			"stage":          enum(func(v *hin.Innovation) hin.Stage { return v.Stage }),
+			"stageChangedOn": date(func(v *hin.Innovation) time.Time { return v.StageChangedOn }),
+			"createdAt":      dateTime(func(v *hin.Innovation) time.Time { return v.CreatedAt }),
+			"updatedAt":      dateTime(func(v *hin.Innovation) time.Time { return v.UpdatedAt }),
+			"version":        integer(func(v *hin.Innovation) int { return v.Version }),
+			"archivedAt":     optDateTime(func(v *hin.Innovation) *time.Time { return v.ArchivedAt }),
+		},
+		refs: map[string]*directRef{
+			"innovator":  {to: "Organisation", key: refKey(func(v *hin.Innovation) *string { return v.InnovatorID })},
+			"leadRegion": {to: "Region", key: refKey(func(v *hin.Innovation) *string { return v.LeadRegionID })},
+		},
+		pages: map[string]*directPage{
+			"programmes": {"Programme", "innovation", (*executionContext).field_Innovation_programmes_args, programmePages},
+			"pilots":     {"Pilot", "innovation", (*executionContext).field_Innovation_pilots_args, pilotPages},
+			"outcomes":   {"Outcome", "innovation", (*executionContext).field_Innovation_outcomes_args, outcomePages},
+		},
+	}
+	pilot := &directType{
+		name: "Pilot",
+		id:   idOf(func(v *hin.Pilot) string { return v.ID }),
+		byID: byIDOf(pilotRef),
+		scalars: map[string]scalarFn{
+			"id":                globalID[hin.Pilot](),
+			"status":            enum(func(v *hin.Pilot) hin.PilotStatus { return v.Status }),
+			"startDate":         date(func(v *hin.Pilot) time.Time { return v.StartDate }),
+			"endDate":           optDate(func(v *hin.Pilot) *time.Time { return v.EndDate }),
+			"evaluationSummary": optText(func(v *hin.Pilot) *string { return v.EvaluationSummary }),
+			"evaluationResult":  enum(func(v *hin.Pilot) hin.EvaluationResult { return v.EvaluationResult }),
+			"version":           integer(func(v *hin.Pilot) int { return v.Version }),
+			"archivedAt":        optDateTime(func(v *hin.Pilot) *time.Time { return v.ArchivedAt }),
+		},
+		refs: map[string]*directRef{
+			"innovation": {to: "Innovation", key: mustKey(func(v *hin.Pilot) string { return v.InnovationID }), nonNull: true},
+			"site":       {to: "Organisation", key: mustKey(func(v *hin.Pilot) string { return v.SiteID }), nonNull: true},
+			"region":     {to: "Region", key: mustKey(func(v *hin.Pilot) string { return v.RegionID }), nonNull: true},
+		},
+		pages: map[string]*directPage{
+			"outcomes": {"Outcome", "pilot", (*executionContext).field_Pilot_outcomes_args, outcomePages},
+		},
+	}
+	metric := &directType{
+		name: "Metric",
+		id:   idOf(func(v *hin.Metric) string { return v.ID }),
+		byID: byIDOf(metricRef),
+		scalars: map[string]scalarFn{
+			"id":          globalID[hin.Metric](),
+			"code":        text(func(v *hin.Metric) string { return v.Code }),
+			"name":        text(func(v *hin.Metric) string { return v.Name }),
+			"description": text(func(v *hin.Metric) string { return v.Description }),
+			"unit":        text(func(v *hin.Metric) string { return v.Unit }),
+			"kind":        enum(func(v *hin.Metric) hin.MetricKind { return v.Kind }),
+			"version":     integer(func(v *hin.Metric) int { return v.Version }),
+		},
+		pages: map[string]*directPage{
+			"outcomes": {"Outcome", "metric", (*executionContext).field_Metric_outcomes_args, outcomePages},
+		},
+	}
+	outcome := &directType{
+		name: "Outcome",
+		id:   idOf(func(v *hin.Outcome) string { return v.ID }),
+		byID: byIDOf(outcomeRef),
+		scalars: map[string]scalarFn{
+			"id":              globalID[hin.Outcome](),
+			"periodStart":     date(func(v *hin.Outcome) time.Time { return v.PeriodStart }),
+			"periodEnd":       date(func(v *hin.Outcome) time.Time { return v.PeriodEnd }),
+			"value":           optFloat(func(v *hin.Outcome) *float64 { return v.Value }),
+			"numerator":       optFloat(func(v *hin.Outcome) *float64 { return v.Numerator }),
+			"denominator":     optFloat(func(v *hin.Outcome) *float64 { return v.Denominator }),
+			"rate":            optFloat(func(v *hin.Outcome) *float64 { return v.Rate() }),
+			"source":          text(func(v *hin.Outcome) string { return v.Source }),
+			"status":          enum(func(v *hin.Outcome) hin.OutcomeStatus { return v.Status }),
+			"createdAt":       dateTime(func(v *hin.Outcome) time.Time { return v.CreatedAt }),
+			"updatedAt":       dateTime(func(v *hin.Outcome) time.Time { return v.UpdatedAt }),
+			"publishedAt":     optDateTime(func(v *hin.Outcome) *time.Time { return v.PublishedAt }),
+			"withdrawnAt":     optDateTime(func(v *hin.Outcome) *time.Time { return v.WithdrawnAt }),
+			"withdrawnReason": optText(func(v *hin.Outcome) *string { return v.WithdrawnReason }),
+			"version":         integer(func(v *hin.Outcome) int { return v.Version }),
+		},
+		refs: map[string]*directRef{
+			"metric":     {to: "Metric", key: mustKey(func(v *hin.Outcome) string { return v.MetricID }), nonNull: true},
+			"region":     {to: "Region", key: mustKey(func(v *hin.Outcome) string { return v.RegionID }), nonNull: true},
+			"innovation": {to: "Innovation", key: refKey(func(v *hin.Outcome) *string { return v.InnovationID })},
+			"pilot":      {to: "Pilot", key: refKey(func(v *hin.Outcome) *string { return v.PilotID })},
+			"programme":  {to: "Programme", key: refKey(func(v *hin.Outcome) *string { return v.ProgrammeID })},
+		},
+	}
+	directTypes = map[string]*directType{}
+	for _, t := range []*directType{region, organisation, programme, innovation, pilot, metric, outcome} {
+		directTypes[t.name] = t
+	}
+
+	directRoots = map[string]directRoot{
+		"organisations": {page: &directPage{"Organisation", "", (*executionContext).field_Query_organisations_args, organisationPages}},
+		"programmes":    {page: &directPage{"Programme", "", (*executionContext).field_Query_programmes_args, programmePages}},
+		"innovations":   {page: &directPage{"Innovation", "", (*executionContext).field_Query_innovations_args, innovationPages}},
+		"pilots":        {page: &directPage{"Pilot", "", (*executionContext).field_Query_pilots_args, pilotPages}},
+		"outcomes":      {page: &directPage{"Outcome", "", (*executionContext).field_Query_outcomes_args, outcomePages}},
+		"regions": {to: "Region", args: (*executionContext).field_Query_regions_args,
+			list: func(ctx context.Context, s *store.Store, args map[string]any) ([]any, error) {
+				f, _ := args["filter"].(*hin.RegionFilter)
+				return pointers(s.Regions(ctx, deref(f)))
+			}},
+		"metrics": {to: "Metric", args: (*executionContext).field_Query_metrics_args,
+			list: func(ctx context.Context, s *store.Store, args map[string]any) ([]any, error) {
+				f, _ := args["filter"].(*hin.MetricFilter)
+				return pointers(s.Metrics(ctx, deref(f)))
+			}},
+		"region": {to: "Region", args: (*executionContext).field_Query_region_args,
+			one: func(ctx context.Context, s *store.Store, args map[string]any) (any, error) {
+				code, _ := args["code"].(string)
+				return lookup(s.RegionByCode(ctx, code))
+			}},
+		"programme": {to: "Programme", args: (*executionContext).field_Query_programme_args,
+			one: func(ctx context.Context, s *store.Store, args map[string]any) (any, error) {
+				code, _ := args["code"].(string)
+				return lookup(s.ProgrammeByCode(ctx, code))
+			}},
+	}
+}
+
+// pointers is a list's items as the any-typed pointers direct execution
+// passes around.
+func pointers[T any](items []T, err error) ([]any, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out, nil
+}
+
+// lookup is a lookup's answer: nil when nothing matches, as lookedUp makes it.
+func lookup[T any](v T, err error) (any, error) {
+	if hin.ErrorCode(err) == hin.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
