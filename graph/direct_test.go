@@ -90,9 +90,9 @@ func TestDirectMatchesGqlgen(t *testing.T) {
 					Region struct{ ID string }
 				}
 			}
-			Organisations struct{ Nodes []struct{ ID string } }
-			Programmes    struct{ Nodes []struct{ ID string } }
-			Metrics       []struct{ ID string }
+			Organisations  struct{ Nodes []struct{ ID string } }
+			Programmes     struct{ Nodes []struct{ ID string } }
+			Metrics        []struct{ ID string }
 			Collaboratives []struct{ ID string }
 		}
 	}
