@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/hin-graph/hin-graph/graph/model"
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
@@ -610,7 +610,7 @@ func (d *direct) writeConn(cs []connPlan, p *pagePlan, pg *directPageResult, par
 		d.key(c.key)
 		switch c.name {
 		case "__typename":
-			graphql.MarshalString(c.typ).MarshalGQL(w)
+			writeString(w, c.typ)
 		case "totalCount":
 			n, ok := p.totals[parent]
 			if pg.total != nil {
@@ -619,7 +619,7 @@ func (d *direct) writeConn(cs []connPlan, p *pagePlan, pg *directPageResult, par
 			if !ok && parent == "" {
 				return errIndirect
 			}
-			graphql.MarshalInt(n).MarshalGQL(w)
+			w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(n), 10))
 		case "nodes":
 			if err := d.objects(c.node, pg.items); err != nil {
 				return err
@@ -640,15 +640,15 @@ func (d *direct) writeConn(cs []connPlan, p *pagePlan, pg *directPageResult, par
 				return err
 			}
 		case "cursor":
-			model.MarshalText(pg.cursor(item)).MarshalGQL(w)
+			writeString(w, pg.cursor(item))
 		case "pageInfo":
 			if err := d.writeConn(c.sub, p, pg, parent, -1); err != nil {
 				return err
 			}
 		case "hasNextPage":
-			graphql.MarshalBoolean(pg.next).MarshalGQL(w)
+			w.Write(strconv.AppendBool(w.AvailableBuffer(), pg.next))
 		case "hasPreviousPage":
-			graphql.MarshalBoolean(pg.previous).MarshalGQL(w)
+			w.Write(strconv.AppendBool(w.AvailableBuffer(), pg.previous))
 		case "startCursor", "endCursor":
 			if len(pg.items) == 0 {
 				w.WriteString("null")
@@ -658,7 +658,7 @@ func (d *direct) writeConn(cs []connPlan, p *pagePlan, pg *directPageResult, par
 			if c.name == "endCursor" {
 				at = len(pg.items) - 1
 			}
-			model.MarshalText(pg.cursor(at)).MarshalGQL(w)
+			writeString(w, pg.cursor(at))
 		}
 	}
 	w.WriteByte('}')

@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +13,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/hin-graph/hin-graph/graph/model"
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/seed"
 	"github.com/hin-graph/hin-graph/internal/testdb"
@@ -209,3 +215,71 @@ const peerNestedForTest = `query PeerNested { regions { code name
   innovations(first: 10) { nodes { id name stage
     pilots(first: 5) { nodes { id status startDate
       outcomes(first: 5) { nodes { id periodStart periodEnd value status } } } } } } } }`
+
+// TestScalarWritersMatch holds direct execution's scalar writers to the
+// marshallers the generated code calls, value by value.
+func TestScalarWritersMatch(t *testing.T) {
+	t.Parallel()
+	via := func(m graphql.Marshaler) string {
+		var b bytes.Buffer
+		m.MarshalGQL(&b)
+		return b.String()
+	}
+	direct := func(write func(w *bytes.Buffer)) string {
+		var b bytes.Buffer
+		b.WriteString("x") // writers append to what is there
+		write(&b)
+		return b.String()[1:]
+	}
+	check := func(what, got, want string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: direct %q, marshaller %q", what, got, want)
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 14))
+	strs := []string{"", "plain", `quote " and \ back`, "tab\tnew\nline\rcr", "\x00\x01\x1f\x7f", "A&E <b> ‘curly’ ☃ 🎉", "bad \xff\xfe utf-8", "\u2028\u2029"}
+	for range 200 {
+		b := make([]byte, r.IntN(20))
+		for i := range b {
+			b[i] = byte(r.IntN(256))
+		}
+		strs = append(strs, string(b))
+	}
+	for _, s := range strs {
+		check("string", direct(func(w *bytes.Buffer) { writeString(w, s) }), via(model.MarshalText(s)))
+	}
+	floats := []float64{0, -0.0, 1, -1, 0.1, 1e6, 1234567, 123456789012, 1e21, 1e-5, 0.0001, 5e-324, math.MaxFloat64, 2.5e-7, 100000, 999999.5}
+	for range 500 {
+		floats = append(floats, r.NormFloat64()*math.Pow(10, float64(r.IntN(40)-20)))
+	}
+	for _, f := range floats {
+		var want bytes.Buffer
+		if err := graphql.MarshalFloatContext(f).MarshalGQLContext(context.Background(), &want); err != nil {
+			t.Fatal(err)
+		}
+		fn := optFloat(func(v *float64) *float64 { return v })
+		check("float", direct(func(w *bytes.Buffer) { _ = fn(w, &f) }), want.String())
+	}
+	times := []time.Time{time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC), time.Date(2023, 4, 1, 12, 30, 5, 123456000, time.UTC),
+		time.Date(1999, 12, 31, 23, 59, 59, 1, time.FixedZone("x", 3600)), time.Date(12345, 1, 2, 3, 4, 5, 0, time.UTC)}
+	for range 100 {
+		times = append(times, time.Unix(r.Int64N(4e9), r.Int64N(1e9)).In(time.FixedZone("y", (r.IntN(27)-13)*1800)))
+	}
+	for _, tm := range times {
+		check("date", direct(func(w *bytes.Buffer) { writeTime(w, tm, time.DateOnly) }), via(model.MarshalDate(tm)))
+		check("time", direct(func(w *bytes.Buffer) { writeTime(w, tm, time.RFC3339Nano) }), via(graphql.MarshalTime(tm)))
+	}
+	for _, n := range []int{0, 1, -1, 42, math.MaxInt32, math.MinInt32, math.MaxInt64} {
+		fn := integer(func(v *int) int { return *v })
+		check("int", direct(func(w *bytes.Buffer) { _ = fn(w, &n) }), via(graphql.MarshalInt(n)))
+	}
+	for _, kind := range []string{hin.KindRegion, hin.KindOutcome, hin.KindOrganisation} {
+		uuid := fmt.Sprintf("%08x-0000-4000-8000-%012x", r.Uint32(), r.Uint64()&0xffffffffffff)
+		check("id", direct(func(w *bytes.Buffer) { writeGlobalID(w, kind, uuid) }), via(graphql.MarshalID(hin.GlobalID(kind, uuid))))
+	}
+	for _, s := range []hin.Stage{hin.Stage("IDENTIFY_NEED"), hin.Stage("SYSTEM_CHANGE")} {
+		fn := enum(func(v *hin.Stage) hin.Stage { return *v })
+		check("enum", direct(func(w *bytes.Buffer) { _ = fn(w, &s) }), via(s))
+	}
+}

@@ -3,11 +3,11 @@ package graph
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"math"
+	"strconv"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-
-	"github.com/hin-graph/hin-graph/graph/model"
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
@@ -116,84 +116,152 @@ func byIDOf[T any](r ref[T]) func(context.Context, *store.Store, []string) (map[
 	}
 }
 
-// The scalar writers, one per kind of GraphQL scalar, each calling the
-// marshaller the generated code calls for it.
+// The scalar writers append to the buffer what the generated code's
+// marshaller for the field writes (graphql.MarshalString, MarshalID,
+// MarshalInt, MarshalFloatContext, MarshalTime, model.MarshalDate, the
+// enums' MarshalGQL), without a Marshaler per value: on a deep page these
+// run for every field of thousands of objects. TestScalarWritersMatch
+// holds each to its marshaller.
 
-func marshal[T any](m func(*T) graphql.Marshaler) scalarFn {
-	return func(w *bytes.Buffer, o any) error {
-		v := m(o.(*T))
-		if v == graphql.Null {
-			return errIndirect // a non-null field without a value: gqlgen reports it
-		}
-		v.MarshalGQL(w)
-		return nil
-	}
+func field[T any](write func(w *bytes.Buffer, v *T) error) scalarFn {
+	return func(w *bytes.Buffer, o any) error { return write(w, o.(*T)) }
 }
 
-func globalID[T interface{ GlobalID() string }]() scalarFn {
-	return marshal(func(v *T) graphql.Marshaler { return graphql.MarshalID((*v).GlobalID()) })
+func globalID[T any](kind string, uuid func(*T) string) scalarFn {
+	return field(func(w *bytes.Buffer, v *T) error { writeGlobalID(w, kind, uuid(v)); return nil })
 }
 
 func text[T any](get func(*T) string) scalarFn {
-	return marshal(func(v *T) graphql.Marshaler { return model.MarshalText(get(v)) })
+	return field(func(w *bytes.Buffer, v *T) error { writeString(w, get(v)); return nil })
 }
 
 func integer[T any](get func(*T) int) scalarFn {
-	return marshal(func(v *T) graphql.Marshaler { return graphql.MarshalInt(get(v)) })
+	return field(func(w *bytes.Buffer, v *T) error {
+		w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(get(v)), 10))
+		return nil
+	})
 }
 
-func enum[T any, E graphql.Marshaler](get func(*T) E) scalarFn {
-	return marshal(func(v *T) graphql.Marshaler { return get(v) })
+func enum[T any, E ~string](get func(*T) E) scalarFn {
+	return field(func(w *bytes.Buffer, v *T) error {
+		w.Write(strconv.AppendQuote(w.AvailableBuffer(), string(get(v))))
+		return nil
+	})
 }
 
 func date[T any](get func(*T) time.Time) scalarFn {
-	return marshal(func(v *T) graphql.Marshaler { return model.MarshalDate(get(v)) })
+	return field(func(w *bytes.Buffer, v *T) error { writeTime(w, get(v), time.DateOnly); return nil })
 }
 
 func dateTime[T any](get func(*T) time.Time) scalarFn {
-	return marshal(func(v *T) graphql.Marshaler { return graphql.MarshalTime(get(v)) })
+	return field(func(w *bytes.Buffer, v *T) error {
+		t := get(v)
+		if t.IsZero() {
+			return errIndirect // MarshalTime's null, in a non-null field: gqlgen reports it
+		}
+		writeTime(w, t, time.RFC3339Nano)
+		return nil
+	})
 }
 
 // optional writes null for a nil value, otherwise what write writes.
-func optional[T, V any](get func(*T) *V, write func(V) graphql.Marshaler) scalarFn {
-	return func(w *bytes.Buffer, o any) error {
-		v := get(o.(*T))
-		if v == nil {
+func optional[T, V any](get func(*T) *V, write func(w *bytes.Buffer, v V)) scalarFn {
+	return field(func(w *bytes.Buffer, v *T) error {
+		if p := get(v); p != nil {
+			write(w, *p)
+		} else {
 			w.WriteString("null")
-			return nil
 		}
-		write(*v).MarshalGQL(w)
 		return nil
-	}
+	})
 }
 
-func optText[T any](get func(*T) *string) scalarFn { return optional(get, model.MarshalText) }
+func optText[T any](get func(*T) *string) scalarFn { return optional(get, writeString) }
+
 func optDate[T any](get func(*T) *time.Time) scalarFn {
-	return optional(get, model.MarshalDate)
+	return optional(get, func(w *bytes.Buffer, t time.Time) { writeTime(w, t, time.DateOnly) })
 }
+
 func optDateTime[T any](get func(*T) *time.Time) scalarFn {
-	return optional(get, graphql.MarshalTime)
+	return optional(get, func(w *bytes.Buffer, t time.Time) {
+		if t.IsZero() {
+			w.WriteString("null") // as MarshalTime
+			return
+		}
+		writeTime(w, t, time.RFC3339Nano)
+	})
 }
 
 func optFloat[T any](get func(*T) *float64) scalarFn {
-	return func(w *bytes.Buffer, o any) error {
-		v := get(o.(*T))
-		if v == nil {
+	return field(func(w *bytes.Buffer, v *T) error {
+		p := get(v)
+		switch {
+		case p == nil:
 			w.WriteString("null")
-			return nil
-		}
-		if err := graphql.MarshalFloatContext(*v).MarshalGQLContext(context.Background(), w); err != nil {
-			return errIndirect
+		case math.IsInf(*p, 0) || math.IsNaN(*p):
+			return errIndirect // MarshalFloatContext refuses them; gqlgen reports it
+		default:
+			w.Write(strconv.AppendFloat(w.AvailableBuffer(), *p, 'g', -1, 64)) // fmt's %g
 		}
 		return nil
-	}
+	})
 }
 
 func typeName(name string) scalarFn {
-	return func(w *bytes.Buffer, _ any) error {
-		graphql.MarshalString(name).MarshalGQL(w)
-		return nil
+	return func(w *bytes.Buffer, _ any) error { writeString(w, name); return nil }
+}
+
+// writeString quotes s as graphql.MarshalString does: only ", \ and the
+// control characters are escaped, everything else is copied byte for byte.
+func writeString(w *bytes.Buffer, s string) {
+	w.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '\\' && c != '"' {
+			continue
+		}
+		w.WriteString(s[start:i])
+		switch c {
+		case '\t':
+			w.WriteString(`\t`)
+		case '\r':
+			w.WriteString(`\r`)
+		case '\n':
+			w.WriteString(`\n`)
+		case '\\':
+			w.WriteString(`\\`)
+		case '"':
+			w.WriteString(`\"`)
+		default:
+			w.WriteString(`\u00`)
+			w.WriteByte(hexDigits[c>>4])
+			w.WriteByte(hexDigits[c&0xf])
+		}
+		start = i + 1
 	}
+	w.WriteString(s[start:])
+	w.WriteByte('"')
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+// writeTime quotes t in layout; the layouts used give only characters
+// strconv.Quote leaves alone.
+func writeTime(w *bytes.Buffer, t time.Time, layout string) {
+	b := append(w.AvailableBuffer(), '"')
+	b = t.AppendFormat(b, layout)
+	w.Write(append(b, '"'))
+}
+
+// writeGlobalID writes hin.GlobalID(kind, uuid), quoted: base64 needs no
+// escaping.
+func writeGlobalID(w *bytes.Buffer, kind, uuid string) {
+	var raw [64]byte
+	src := append(append(append(raw[:0], kind...), ':'), uuid...)
+	b := append(w.AvailableBuffer(), '"')
+	b = base64.RawURLEncoding.AppendEncode(b, src)
+	w.Write(append(b, '"'))
 }
 
 func idOf[T any](get func(*T) string) func(any) string {
@@ -230,7 +298,7 @@ func init() {
 		id:   idOf(func(v *hin.Region) string { return v.ID }),
 		byID: byIDOf(regionRef),
 		scalars: map[string]scalarFn{
-			"id":         globalID[hin.Region](),
+			"id":         globalID(hin.KindRegion, func(v *hin.Region) string { return v.ID }),
 			"code":       text(func(v *hin.Region) string { return v.Code }),
 			"name":       text(func(v *hin.Region) string { return v.Name }),
 			"formerName": text(func(v *hin.Region) string { return v.FormerName }),
@@ -250,7 +318,7 @@ func init() {
 		id:   idOf(func(v *hin.Organisation) string { return v.ID }),
 		byID: byIDOf(organisationRef),
 		scalars: map[string]scalarFn{
-			"id":         globalID[hin.Organisation](),
+			"id":         globalID(hin.KindOrganisation, func(v *hin.Organisation) string { return v.ID }),
 			"name":       text(func(v *hin.Organisation) string { return v.Name }),
 			"kind":       enum(func(v *hin.Organisation) hin.OrganisationKind { return v.Kind }),
 			"validFrom":  optDate(func(v *hin.Organisation) *time.Time { return v.ValidFrom }),
@@ -271,7 +339,7 @@ func init() {
 		id:   idOf(func(v *hin.Programme) string { return v.ID }),
 		byID: byIDOf(programmeRef),
 		scalars: map[string]scalarFn{
-			"id":           globalID[hin.Programme](),
+			"id":           globalID(hin.KindProgramme, func(v *hin.Programme) string { return v.ID }),
 			"code":         text(func(v *hin.Programme) string { return v.Code }),
 			"name":         text(func(v *hin.Programme) string { return v.Name }),
 			"kind":         enum(func(v *hin.Programme) hin.ProgrammeKind { return v.Kind }),
@@ -296,7 +364,7 @@ func init() {
 		id:   idOf(func(v *hin.Innovation) string { return v.ID }),
 		byID: byIDOf(innovationRef),
 		scalars: map[string]scalarFn{
-			"id":             globalID[hin.Innovation](),
+			"id":             globalID(hin.KindInnovation, func(v *hin.Innovation) string { return v.ID }),
 			"name":           text(func(v *hin.Innovation) string { return v.Name }),
 			"description":    text(func(v *hin.Innovation) string { return v.Description }),
 			"clinicalArea":   text(func(v *hin.Innovation) string { return v.ClinicalArea }),
@@ -322,7 +390,7 @@ func init() {
 		id:   idOf(func(v *hin.Pilot) string { return v.ID }),
 		byID: byIDOf(pilotRef),
 		scalars: map[string]scalarFn{
-			"id":                globalID[hin.Pilot](),
+			"id":                globalID(hin.KindPilot, func(v *hin.Pilot) string { return v.ID }),
 			"status":            enum(func(v *hin.Pilot) hin.PilotStatus { return v.Status }),
 			"startDate":         date(func(v *hin.Pilot) time.Time { return v.StartDate }),
 			"endDate":           optDate(func(v *hin.Pilot) *time.Time { return v.EndDate }),
@@ -345,7 +413,7 @@ func init() {
 		id:   idOf(func(v *hin.Metric) string { return v.ID }),
 		byID: byIDOf(metricRef),
 		scalars: map[string]scalarFn{
-			"id":          globalID[hin.Metric](),
+			"id":          globalID(hin.KindMetric, func(v *hin.Metric) string { return v.ID }),
 			"code":        text(func(v *hin.Metric) string { return v.Code }),
 			"name":        text(func(v *hin.Metric) string { return v.Name }),
 			"description": text(func(v *hin.Metric) string { return v.Description }),
@@ -362,7 +430,7 @@ func init() {
 		id:   idOf(func(v *hin.Outcome) string { return v.ID }),
 		byID: byIDOf(outcomeRef),
 		scalars: map[string]scalarFn{
-			"id":              globalID[hin.Outcome](),
+			"id":              globalID(hin.KindOutcome, func(v *hin.Outcome) string { return v.ID }),
 			"periodStart":     date(func(v *hin.Outcome) time.Time { return v.PeriodStart }),
 			"periodEnd":       date(func(v *hin.Outcome) time.Time { return v.PeriodEnd }),
 			"value":           optFloat(func(v *hin.Outcome) *float64 { return v.Value }),
