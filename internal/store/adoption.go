@@ -28,8 +28,8 @@ type adoptionRow struct {
 	rowKeys
 }
 
-func (r adoptionRow) item() hin.Adoption             { return r.Adoption }
-func (r adoptionRow) keys() (string, string, string) { return r.ParentKey, r.SortKey, r.ID }
+func (r adoptionRow) item() hin.Adoption          { return r.Adoption }
+func (r adoptionRow) keys() (int, string, string) { return r.ParentNo, r.SortKey, r.ID }
 
 func adoptionQuery(parent string, f hin.AdoptionFilter) (*listQuery, error) {
 	if err := f.AdoptedIn.Validate("filter.adoptedIn"); err != nil {

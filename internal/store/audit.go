@@ -21,8 +21,8 @@ type auditRow struct {
 	rowKeys
 }
 
-func (r auditRow) item() hin.AuditEvent           { return r.AuditEvent }
-func (r auditRow) keys() (string, string, string) { return r.ParentKey, r.SortKey, r.ID }
+func (r auditRow) item() hin.AuditEvent        { return r.AuditEvent }
+func (r auditRow) keys() (int, string, string) { return r.ParentNo, r.SortKey, r.ID }
 
 // auditQuery limits the trail to what the caller may read: everything for
 // national admins, their own region's events for region editors.

@@ -41,8 +41,8 @@ type innovationRow struct {
 	rowKeys
 }
 
-func (r innovationRow) item() hin.Innovation           { return r.Innovation }
-func (r innovationRow) keys() (string, string, string) { return r.ParentKey, r.SortKey, r.ID }
+func (r innovationRow) item() hin.Innovation        { return r.Innovation }
+func (r innovationRow) keys() (int, string, string) { return r.ParentNo, r.SortKey, r.ID }
 
 func innovationQuery(parent string, f hin.InnovationFilter) (*listQuery, error) {
 	q, err := innovationList.query(parent)

@@ -219,25 +219,26 @@ func decodeCursor(s, order string) (*cursor, error) {
 // pageRow is a scanned row that knows its parent and sort key.
 type pageRow[T any] interface {
 	item() T
-	keys() (parent, sortKey, id string)
+	keys() (parentNo int, sortKey, id string)
 	total() *int
 }
 
 // rowKeys is embedded in every page row type.
 type rowKeys struct {
-	ParentKey  string `db:"parent_key"`
+	ParentNo   int    `db:"parent_no"` // 1 for ListIn.ParentIDs[0], ...; 0 in a root list
 	SortKey    string `db:"sort_key"`
 	TotalCount *int   `db:"total_count"` // with ListIn.WithTotal
 }
 
 func (k rowKeys) total() *int { return k.TotalCount }
 
-func (s *Store) fetchPages(ctx context.Context, q *listQuery, in ListIn, dest any) (first int, err error) {
+// pageQuery writes the statement of a page, adding its arguments to q.
+func pageQuery(q *listQuery, in ListIn) (query string, err error) {
 	if err := in.Page.Validate(); err != nil {
-		return 0, err
+		return "", err
 	}
 	if q.err != nil {
-		return 0, q.err
+		return "", q.err
 	}
 	orderName := in.Order.Field
 	if orderName == "" {
@@ -245,7 +246,7 @@ func (s *Store) fetchPages(ctx context.Context, q *listQuery, in ListIn, dest an
 	}
 	spec, ok := q.def.orders[orderName]
 	if !ok {
-		return 0, hin.Invalid("orderBy.field", "cannot order by %s", orderName)
+		return "", hin.Invalid("orderBy.field", "cannot order by %s", orderName)
 	}
 	dir, cmp := "ASC", ">"
 	if in.Order.Direction == hin.Desc {
@@ -254,7 +255,7 @@ func (s *Store) fetchPages(ctx context.Context, q *listQuery, in ListIn, dest an
 	}
 	c, err := decodeCursor(in.Page.After, orderName)
 	if err != nil {
-		return 0, err
+		return "", err
 	}
 	var extra []string
 	if c != nil {
@@ -271,15 +272,13 @@ func (s *Store) fetchPages(ctx context.Context, q *listQuery, in ListIn, dest an
 	}
 	inner := fmt.Sprintf("SELECT %s, (%s)::text AS sort_key FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT %d",
 		cols, spec.expr, q.from, q.whereSQL(extra...), spec.expr, dir, q.def.idCol, dir, in.Page.First+1)
-	query := inner
-	if q.parentCol != "" {
-		query = fmt.Sprintf("SELECT p.parent_key::text AS parent_key, t.* FROM unnest(%s::uuid[]) AS p(parent_key) CROSS JOIN LATERAL (%s) t",
-			q.arg(pq.Array(in.ParentIDs)), inner)
+	if q.parentCol == "" {
+		return inner, nil
 	}
-	if err := s.selectAll(ctx, s.reads(), dest, query, q.args...); err != nil {
-		return 0, err
-	}
-	return in.Page.First, nil
+	// rows say their parent by its place in the array: a number is cheaper
+	// to send and scan than the UUID as text
+	return fmt.Sprintf("SELECT p.parent_no, t.* FROM unnest(%s::uuid[]) WITH ORDINALITY AS p(parent_key, parent_no) CROSS JOIN LATERAL (%s) t",
+		q.arg(pq.Array(in.ParentIDs)), inner), nil
 }
 
 // pageKeys is what a page's cursors are made of, kept so that they are
@@ -309,10 +308,16 @@ func pages[R pageRow[T], T any](rows []R, in ListIn, first int) map[string]*hin.
 	}
 	out := make(map[string]building, max(1, len(in.ParentIDs)))
 	// each page's items are allocated once, at their final size
+	parentOf := func(no int) string {
+		if no < 1 || no > len(in.ParentIDs) {
+			return ""
+		}
+		return in.ParentIDs[no-1]
+	}
 	rowsOf := make(map[string]int, len(out))
 	for _, r := range rows {
-		parent, _, _ := r.keys()
-		rowsOf[parent]++
+		no, _, _ := r.keys()
+		rowsOf[parentOf(no)]++
 	}
 	newPage := func(parent string) building {
 		size := min(first, rowsOf[parent])
@@ -328,8 +333,8 @@ func pages[R pageRow[T], T any](rows []R, in ListIn, first int) map[string]*hin.
 		out[id] = newPage(id)
 	}
 	for _, r := range rows {
-		parent, key, id := r.keys()
-		b, ok := out[parent]
+		no, key, id := r.keys()
+		b, ok := out[parentOf(no)]
 		if !ok {
 			continue
 		}
@@ -359,16 +364,17 @@ func list[R pageRow[T], T any](ctx context.Context, s *Store, q *listQuery, in L
 	if in.Order.Field == "" {
 		in.Order.Field = q.def.defaultOrder
 	}
-	// room for every row the statement can return, so that scanning does
-	// not grow the slice row by row (large rows made that a profile's top)
-	// (first is validated only later: clamp it)
-	perParent := min(max(in.Page.First, 0), maxPrealloc) + 1
-	rows := make([]R, 0, min(max(1, len(in.ParentIDs))*perParent, maxPrealloc))
-	first, err := s.fetchPages(ctx, q, in, &rows)
+	query, err := pageQuery(q, in)
 	if err != nil {
 		return nil, err
 	}
-	return pages[R, T](rows, in, first), nil
+	// room for every row the statement can return, scanned in place (first
+	// is valid here)
+	rows := make([]R, 0, min(max(1, len(in.ParentIDs))*(in.Page.First+1), maxPrealloc))
+	if err := selectRows(ctx, s, s.reads(), &rows, query, q.args...); err != nil {
+		return nil, err
+	}
+	return pages[R, T](rows, in, in.Page.First), nil
 }
 
 // count returns the number of rows per parent ("" for a root list).

@@ -24,8 +24,8 @@ type organisationRow struct {
 	rowKeys
 }
 
-func (r organisationRow) item() hin.Organisation         { return r.Organisation }
-func (r organisationRow) keys() (string, string, string) { return r.ParentKey, r.SortKey, r.ID }
+func (r organisationRow) item() hin.Organisation      { return r.Organisation }
+func (r organisationRow) keys() (int, string, string) { return r.ParentNo, r.SortKey, r.ID }
 
 func organisationQuery(parent string, f hin.OrganisationFilter) (*listQuery, error) {
 	q, err := organisationList.query(parent)

@@ -45,8 +45,8 @@ type outcomeRow struct {
 	rowKeys
 }
 
-func (r outcomeRow) item() hin.Outcome              { return r.Outcome }
-func (r outcomeRow) keys() (string, string, string) { return r.ParentKey, r.SortKey, r.ID }
+func (r outcomeRow) item() hin.Outcome           { return r.Outcome }
+func (r outcomeRow) keys() (int, string, string) { return r.ParentNo, r.SortKey, r.ID }
 
 func outcomeQuery(ctx context.Context, parent string, f hin.OutcomeFilter) (*listQuery, error) {
 	if err := f.Period.Validate("filter.period"); err != nil {

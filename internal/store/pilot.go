@@ -34,8 +34,8 @@ type pilotRow struct {
 	rowKeys
 }
 
-func (r pilotRow) item() hin.Pilot                { return r.Pilot }
-func (r pilotRow) keys() (string, string, string) { return r.ParentKey, r.SortKey, r.ID }
+func (r pilotRow) item() hin.Pilot             { return r.Pilot }
+func (r pilotRow) keys() (int, string, string) { return r.ParentNo, r.SortKey, r.ID }
 
 func pilotQuery(parent string, f hin.PilotFilter) (*listQuery, error) {
 	if err := f.Active.Validate("filter.active"); err != nil {

@@ -35,8 +35,8 @@ type programmeRow struct {
 	rowKeys
 }
 
-func (r programmeRow) item() hin.Programme            { return r.Programme }
-func (r programmeRow) keys() (string, string, string) { return r.ParentKey, r.SortKey, r.ID }
+func (r programmeRow) item() hin.Programme         { return r.Programme }
+func (r programmeRow) keys() (int, string, string) { return r.ParentNo, r.SortKey, r.ID }
 
 func programmeQuery(parent string, f hin.ProgrammeFilter) (*listQuery, error) {
 	q, err := programmeList.query(parent)

@@ -220,6 +220,7 @@ func (s *Store) observe(ctx context.Context, query string, args []any) (context.
 
 // queryer is what both the pool and a transaction offer.
 type queryer interface {
+	QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error)
 	SelectContext(ctx context.Context, dest any, query string, args ...any) error
 	GetContext(ctx context.Context, dest any, query string, args ...any) error
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -232,6 +233,36 @@ func (s *Store) selectAll(ctx context.Context, q queryer, dest any, query string
 		err = st.SelectContext(ctx, dest, args...)
 	} else {
 		err = q.SelectContext(ctx, dest, query, args...)
+	}
+	err = mapError(err)
+	end(err)
+	return err
+}
+
+// selectRows is selectAll for a slice with room for the rows: it scans
+// each row in place, where sqlx's Select makes and appends a value per row.
+func selectRows[R any](ctx context.Context, s *Store, q queryer, dest *[]R, query string, args ...any) error {
+	ctx, end := s.observe(ctx, query, args)
+	var rows *sqlx.Rows
+	var err error
+	if st := s.prepared.stmt(ctx, q, query); st != nil {
+		rows, err = st.QueryxContext(ctx, args...)
+	} else {
+		rows, err = q.QueryxContext(ctx, query, args...)
+	}
+	if err == nil {
+		for rows.Next() {
+			*dest = append(*dest, *new(R))
+			if err = rows.StructScan(&(*dest)[len(*dest)-1]); err != nil {
+				break
+			}
+		}
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = rows.Err()
+		}
 	}
 	err = mapError(err)
 	end(err)
