@@ -31,6 +31,7 @@ type config struct {
 	AllowList        string
 	Metrics          bool
 	Migrate          bool
+	GCPercent        int
 	// bearer tokens
 	JWTSecret   string
 	JWKS        string
@@ -200,6 +201,8 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	bind("cors-origins", "HINGRAPH_CORS_ORIGINS")
 	fs.BoolVar(&c.Metrics, "metrics", true, "collect Prometheus metrics and serve them on --metrics-addr (env HINGRAPH_METRICS)")
 	bind("metrics", "HINGRAPH_METRICS")
+	fs.IntVar(&c.GCPercent, "gc-percent", defaultGCPercent, "garbage collector target: heap growth, in percent, before the next collection; GOGC, when set, wins (env HINGRAPH_GC_PERCENT)")
+	bind("gc-percent", "HINGRAPH_GC_PERCENT")
 	fs.StringVar(&h.OTLPEndpoint, "otlp-endpoint", d.OTLPEndpoint, "OTLP/HTTP collector to send traces to, e.g. http://localhost:4318; empty disables tracing (env HINGRAPH_OTLP_ENDPOINT)")
 	bind("otlp-endpoint", "HINGRAPH_OTLP_ENDPOINT")
 	fs.Float64Var(&h.TraceSampleRatio, "trace-sample-ratio", d.TraceSampleRatio, "share of new traces to record, 0 to 1; a request that arrives with a trace follows its caller's choice (env HINGRAPH_TRACE_SAMPLE_RATIO)")
@@ -282,6 +285,9 @@ func (c *config) validate() error {
 	}
 	if c.StaleAfter < 0 {
 		return fmt.Errorf("--stale-after must not be negative")
+	}
+	if c.serving && c.GCPercent < 1 {
+		return fmt.Errorf("--gc-percent must be at least 1")
 	}
 	if c.serving {
 		if err := c.HTTP.Validate(); err != nil {

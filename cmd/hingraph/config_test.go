@@ -29,6 +29,7 @@ func TestBadConfigStopsStartup(t *testing.T) {
 		{"int flag", []string{"serve", "--max-depth", "abc"}, nil, []string{"max-depth", `"abc"`}},
 		{"negative limit", []string{"serve", "--max-depth", "-1"}, nil, []string{"negative"}},
 		{"same port twice", []string{"serve", "--addr", "127.0.0.1:9999", "--metrics-addr", "127.0.0.1:9999"}, nil, []string{"metrics address"}},
+		{"collector target off", []string{"serve", "--gc-percent", "0"}, nil, []string{"--gc-percent"}},
 		{"unknown node role", []string{"serve", "--node-role", "county"}, nil, []string{"--node-role", `"county"`}},
 		{"regional node without region", []string{"serve"}, map[string]string{"HINGRAPH_NODE_ROLE": "regional"}, []string{"--region"}},
 		{"region on a national node", []string{"serve", "--node-role", "national", "--region", "HI-EM"}, nil, []string{"--region"}},
