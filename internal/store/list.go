@@ -395,7 +395,7 @@ func (s *Store) count(ctx context.Context, q *listQuery, parentIDs []string) (ma
 		query = fmt.Sprintf("SELECT %s::text AS parent_key, count(*) AS n FROM %s WHERE %s GROUP BY 1",
 			q.parentCol, q.from, q.whereSQL(cond))
 	}
-	if err := s.selectAll(ctx, s.reads(), &rows, query, q.args...); err != nil {
+	if err := s.selectPrepared(ctx, s.reads(), &rows, query, q.args...); err != nil {
 		return nil, err
 	}
 	out := make(map[string]int, len(parentIDs)+1)
@@ -410,7 +410,7 @@ func (s *Store) count(ctx context.Context, q *listQuery, parentIDs []string) (ma
 
 // byIDs loads rows by primary key; callers map them by id.
 func (s *Store) byIDs(ctx context.Context, dest any, query string, ids []string) error {
-	return s.selectAll(ctx, s.reads(), dest, query, pq.Array(ids))
+	return s.selectPrepared(ctx, s.reads(), dest, query, pq.Array(ids))
 }
 
 func pqArray(v any) any { return pq.Array(v) }

@@ -7,12 +7,15 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Reads through the pool run as prepared statements, one per distinct query
-// text, so that PostgreSQL parses and plans each once per connection instead
-// of once per request: planning the list page's statement took longer than
-// running it (ARCHITECTURE.md, "Where a read's time goes"). database/sql
-// prepares a statement on each connection when it is first used there, and
-// again after a reconnect. Transactions run their statements unprepared.
+// Pages, counts and lookups by id run as prepared statements, one per
+// distinct query text, so that PostgreSQL parses and plans each once per
+// connection instead of once per request: planning the list page's
+// statement took longer than running it (ARCHITECTURE.md, "Where a read's
+// time goes"). Their plans do not depend on the values of their arguments;
+// the figures' aggregates, whose plans do, are planned each time.
+// database/sql prepares a statement on each connection when it is first
+// used there, and again after a reconnect. Transactions run their
+// statements unprepared.
 
 // maxPrepared bounds the statements kept: query texts vary with their
 // filters and page sizes, and past the bound new texts simply run

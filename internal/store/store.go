@@ -228,13 +228,21 @@ type queryer interface {
 
 func (s *Store) selectAll(ctx context.Context, q queryer, dest any, query string, args ...any) error {
 	ctx, end := s.observe(ctx, query, args)
-	var err error
-	if st := s.prepared.stmt(ctx, q, query); st != nil {
-		err = st.SelectContext(ctx, dest, args...)
-	} else {
-		err = q.SelectContext(ctx, dest, query, args...)
+	err := mapError(q.SelectContext(ctx, dest, query, args...))
+	end(err)
+	return err
+}
+
+// selectPrepared is selectAll as a prepared statement (prepared.go), for
+// the reads whose plan does not depend on their arguments' values: pages,
+// counts and lookups by id.
+func (s *Store) selectPrepared(ctx context.Context, q queryer, dest any, query string, args ...any) error {
+	st := s.prepared.stmt(ctx, q, query)
+	if st == nil {
+		return s.selectAll(ctx, q, dest, query, args...)
 	}
-	err = mapError(err)
+	ctx, end := s.observe(ctx, query, args)
+	err := mapError(st.SelectContext(ctx, dest, args...))
 	end(err)
 	return err
 }
@@ -271,13 +279,7 @@ func selectRows[R any](ctx context.Context, s *Store, q queryer, dest *[]R, quer
 
 func (s *Store) getOne(ctx context.Context, q queryer, dest any, query string, args ...any) error {
 	ctx, end := s.observe(ctx, query, args)
-	var err error
-	if st := s.prepared.stmt(ctx, q, query); st != nil {
-		err = st.GetContext(ctx, dest, args...)
-	} else {
-		err = q.GetContext(ctx, dest, query, args...)
-	}
-	err = mapError(err)
+	err := mapError(q.GetContext(ctx, dest, query, args...))
 	if hin.ErrorCode(err) == hin.ENOTFOUND {
 		end(nil) // no row is an answer, not a failure
 	} else {
