@@ -237,6 +237,7 @@ func (d *direct) planPage(src *directPage, f graphql.CollectedField) (*pagePlan,
 	}
 	item := directTypes[src.to]
 	var items []string // the fields asked of the items, for the columns to read
+	cursors := false   // whether any cursor is asked for
 	var planConn func(sel ast.SelectionSet, typ string) ([]connPlan, error)
 	planConn = func(sel ast.SelectionSet, typ string) ([]connPlan, error) {
 		fields, err := d.collect(sel, typ)
@@ -247,7 +248,9 @@ func (d *direct) planPage(src *directPage, f graphql.CollectedField) (*pagePlan,
 		for _, f := range fields {
 			c := connPlan{key: f.Alias, name: f.Name, typ: typ}
 			switch f.Name {
-			case "__typename", "totalCount", "cursor", "hasNextPage", "hasPreviousPage", "startCursor", "endCursor":
+			case "cursor", "startCursor", "endCursor":
+				cursors = true
+			case "__typename", "totalCount", "hasNextPage", "hasPreviousPage":
 			case "nodes", "node":
 				if c.node, err = d.plan(item, f.Selections); err != nil {
 					return nil, err
@@ -272,7 +275,7 @@ func (d *direct) planPage(src *directPage, f graphql.CollectedField) (*pagePlan,
 	if p.conn, err = planConn(f.Selections, f.Definition.Type.Name()); err != nil {
 		return nil, err
 	}
-	p.in.Fields = items
+	p.in.Fields, p.in.NoCursors = items, !cursors
 	return p, nil
 }
 

@@ -34,6 +34,9 @@ type ListIn struct {
 	// WithTotal, for a root list, counts the rows matching the filter in
 	// the page's own statement (Page.Total) rather than in one more.
 	WithTotal bool
+	// NoCursors leaves out the sort keys cursors are made of, for a caller
+	// that will ask for none: the page's Cursor must then not be called.
+	NoCursors bool
 }
 
 // orderSpec is how to sort by one order field.
@@ -270,8 +273,11 @@ func pageQuery(q *listQuery, in ListIn) (query string, err error) {
 		// uncorrelated, so PostgreSQL counts once for the whole page
 		cols += fmt.Sprintf(", (SELECT count(*) FROM %s WHERE %s) AS total_count", q.from, q.whereSQL())
 	}
-	inner := fmt.Sprintf("SELECT %s, (%s)::text AS sort_key FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT %d",
-		cols, spec.expr, q.from, q.whereSQL(extra...), spec.expr, dir, q.def.idCol, dir, in.Page.First+1)
+	if !in.NoCursors {
+		cols += fmt.Sprintf(", (%s)::text AS sort_key", spec.expr)
+	}
+	inner := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT %d",
+		cols, q.from, q.whereSQL(extra...), spec.expr, dir, q.def.idCol, dir, in.Page.First+1)
 	if q.parentCol == "" {
 		return inner, nil
 	}
@@ -321,9 +327,11 @@ func pages[R pageRow[T], T any](rows []R, in ListIn, first int) map[string]*hin.
 	}
 	newPage := func(parent string) building {
 		size := min(first, rowsOf[parent])
-		b := building{page: &hin.Page[T]{Items: make([]T, 0, size), HasPrevious: in.Page.After != ""},
-			keys: &pageKeys{order: order, keys: make([]cursor, 0, size)}}
-		b.page.CursorAt = b.keys.cursor
+		b := building{page: &hin.Page[T]{Items: make([]T, 0, size), HasPrevious: in.Page.After != ""}, keys: &pageKeys{order: order}}
+		if !in.NoCursors {
+			b.keys.keys = make([]cursor, 0, size)
+			b.page.CursorAt = b.keys.cursor
+		}
 		return b
 	}
 	if in.Parent == "" {
@@ -346,7 +354,9 @@ func pages[R pageRow[T], T any](rows []R, in ListIn, first int) map[string]*hin.
 			continue
 		}
 		b.page.Items = append(b.page.Items, r.item())
-		b.keys.keys = append(b.keys.keys, cursor{Key: key, ID: id})
+		if !in.NoCursors {
+			b.keys.keys = append(b.keys.keys, cursor{Key: key, ID: id})
+		}
 	}
 	pages := make(map[string]*hin.Page[T], len(out))
 	for k, b := range out {
