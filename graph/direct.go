@@ -119,13 +119,14 @@ type objPlan struct {
 	fields []fieldPlan
 }
 
-// fieldPlan is one response key of an objPlan: exactly one of scalar, ref
-// and page is set.
+// fieldPlan is one response key of an objPlan: exactly one of scalar, ref,
+// list and page is set.
 type fieldPlan struct {
 	key    string
 	name   string
 	scalar scalarFn
 	ref    *refPlan
+	list   *listPlan
 	page   *pagePlan
 }
 
@@ -134,6 +135,13 @@ type refPlan struct {
 	src  *directRef
 	sub  *objPlan
 	objs map[string]any
+}
+
+// listPlan is a list field, with the lists it loaded by parent id.
+type listPlan struct {
+	src   *directList
+	sub   *objPlan
+	items map[string][]any
 }
 
 // pagePlan is a connection field: its arguments, the shape of the
@@ -206,6 +214,12 @@ func (d *direct) plan(typ *directType, sel ast.SelectionSet) (*objPlan, error) {
 				return nil, err
 			}
 			fp.ref = &refPlan{src: r, sub: sub}
+		} else if l, ok := typ.lists[f.Name]; ok {
+			sub, err := d.plan(directTypes[l.to], f.Selections)
+			if err != nil {
+				return nil, err
+			}
+			fp.list = &listPlan{src: l, sub: sub}
 		} else if pg, ok := typ.pages[f.Name]; ok {
 			if fp.page, err = d.planPage(pg, f); err != nil {
 				return nil, err
@@ -458,7 +472,11 @@ func (d *direct) load(p *objPlan, objs []any) error {
 			if len(keys) == 0 {
 				continue
 			}
-			objs, err := directTypes[f.ref.src.to].byID(d.ctx, d.store, keys)
+			fetch := f.ref.src.fetch
+			if fetch == nil {
+				fetch = directTypes[f.ref.src.to].byID
+			}
+			objs, err := fetch(d.ctx, d.store, keys)
 			if err != nil {
 				return err
 			}
@@ -466,21 +484,40 @@ func (d *direct) load(p *objPlan, objs []any) error {
 			if err := d.load(f.ref.sub, inOrder(keys, objs)); err != nil {
 				return err
 			}
-		case f.page != nil:
-			ids := make([]string, 0, len(objs))
-			seen := make(map[string]bool, len(objs))
-			for _, o := range objs {
-				if id := p.typ.id(o); !seen[id] {
-					seen[id] = true
-					ids = append(ids, id)
-				}
+		case f.list != nil:
+			ids := idsOf(p.typ, objs)
+			items, err := f.list.src.fetch(d.ctx, d.store, ids)
+			if err != nil {
+				return err
 			}
-			if err := d.loadPage(f.page, ids); err != nil {
+			f.list.items = items
+			var children []any
+			for _, id := range ids {
+				children = append(children, items[id]...)
+			}
+			if err := d.load(f.list.sub, children); err != nil {
+				return err
+			}
+		case f.page != nil:
+			if err := d.loadPage(f.page, idsOf(p.typ, objs)); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// idsOf is the UUIDs of objs, once each.
+func idsOf(typ *directType, objs []any) []string {
+	ids := make([]string, 0, len(objs))
+	seen := make(map[string]bool, len(objs))
+	for _, o := range objs {
+		if id := typ.id(o); !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // loadPage fetches a connection's pages for its parents (nil at the root)
@@ -580,6 +617,10 @@ func (d *direct) object(p *objPlan, o any) error {
 				continue
 			}
 			if err := d.object(f.ref.sub, c); err != nil {
+				return err
+			}
+		case f.list != nil:
+			if err := d.objects(f.list.sub, f.list.items[p.typ.id(o)]); err != nil {
 				return err
 			}
 		case f.page != nil:

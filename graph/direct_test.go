@@ -167,6 +167,14 @@ func TestDirectMatchesGqlgen(t *testing.T) {
 		{q: `{ metrics { code outcomes(first: 2) { totalCount nodes { id status } } } }`},
 		{q: `{ programmes(first: 3) { totalCount nodes { code innovations(first: 2) { totalCount nodes { name } } outcomes(first: 2) { totalCount nodes { id } } } } }`},
 		{q: `{ innovations(first: 0) { totalCount nodes { id } pageInfo { startCursor endCursor hasNextPage } } }`},
+		// adoptions, stage histories, collaboratives and linked regions
+		{q: `{ adoptions(first: 5) { totalCount nodes { id adoptedOn version archivedAt innovation { name } organisation { name } region { code } } }
+			regions { code adoptions(first: 2) { totalCount nodes { id } } collaboratives { id code name kind description hostRegion { code } regions { code } }
+				patientSafetyCollaborative { name hostRegion { name } } }
+			collaboratives { code regions { code name } }
+			programmes(first: 5) { nodes { code regions { code } } }
+			organisations(first: 5) { nodes { adoptions(first: 1) { nodes { adoptedOn } } } } }`},
+		{q: `{ innovations(first: 10) { nodes { name stageHistory { __typename fromStage toStage changedOn } adoptions(first: 3) { totalCount edges { cursor node { id } } } } } }`},
 		// lookups: every kind, missing, mixed, invalid
 		{q: `query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ... on Region { code } ... on Innovation { name leadRegion { code } }
 			... on Pilot { status outcomes(first: 2) { nodes { id } } } ... on Outcome { value status } ... on Organisation { name }

@@ -24,6 +24,7 @@ type directType struct {
 	byID    func(ctx context.Context, s *store.Store, ids []string) (map[string]any, error)
 	scalars map[string]scalarFn
 	refs    map[string]*directRef
+	lists   map[string]*directList
 	pages   map[string]*directPage
 }
 
@@ -31,11 +32,66 @@ type directType struct {
 type scalarFn func(w *bytes.Buffer, o any) error
 
 // directRef is a field holding one object of type to, found by the key the
-// parent holds (nil: null).
+// parent holds (nil: null): by id, or by fetch when it is set.
 type directRef struct {
 	to      string
 	key     func(o any) *string
 	nonNull bool
+	fetch   func(ctx context.Context, s *store.Store, keys []string) (map[string]any, error)
+}
+
+// directList is a field holding a list of objects of type to, fetched for
+// many parents at once and keyed by the parent's id.
+type directList struct {
+	to    string
+	fetch func(ctx context.Context, s *store.Store, parents []string) (map[string][]any, error)
+}
+
+// listsOf adapts a store function that lists records per parent.
+func listsOf[T any](fetch func(*store.Store, context.Context, []string) (map[string][]T, error)) func(context.Context, *store.Store, []string) (map[string][]any, error) {
+	return func(ctx context.Context, s *store.Store, parents []string) (map[string][]any, error) {
+		m, err := fetch(s, ctx, parents)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string][]any, len(m))
+		for k, vs := range m {
+			out[k], _ = pointers(vs, nil)
+		}
+		return out, nil
+	}
+}
+
+// linkedRegions lists the regions linked to each parent (a programme's or a
+// collaborative's), in the order of the links, as regionsOf does.
+func linkedRegions(links func(*store.Store, context.Context, []string) (map[string][]string, error)) func(context.Context, *store.Store, []string) (map[string][]any, error) {
+	return func(ctx context.Context, s *store.Store, parents []string) (map[string][]any, error) {
+		ids, err := links(s, ctx, parents)
+		if err != nil {
+			return nil, err
+		}
+		var all []string
+		for _, p := range parents {
+			all = append(all, ids[p]...)
+		}
+		regions := map[string]any{}
+		if len(all) > 0 {
+			if regions, err = byIDOf(regionRef)(ctx, s, all); err != nil {
+				return nil, err
+			}
+		}
+		out := make(map[string][]any, len(parents))
+		for _, p := range parents {
+			list := make([]any, 0, len(ids[p]))
+			for _, id := range ids[p] {
+				if r, ok := regions[id]; ok {
+					list = append(list, r)
+				}
+			}
+			out[p] = list
+		}
+		return out, nil
+	}
 }
 
 // argsFn is a generated argument coercer, (*executionContext).field_X_y_args.
@@ -99,6 +155,7 @@ var (
 	innovationPages   = pagesOf((*store.Store).Innovations, (*store.Store).CountInnovations)
 	pilotPages        = pagesOf((*store.Store).Pilots, (*store.Store).CountPilots)
 	outcomePages      = pagesOf((*store.Store).Outcomes, (*store.Store).CountOutcomes)
+	adoptionPages     = pagesOf((*store.Store).Adoptions, (*store.Store).CountAdoptions)
 )
 
 // byIDOf loads objects of one type by UUID, as the ref loaders do.
@@ -177,6 +234,10 @@ func optional[T, V any](get func(*T) *V, write func(w *bytes.Buffer, v V)) scala
 }
 
 func optText[T any](get func(*T) *string) scalarFn { return optional(get, writeString) }
+
+func optEnum[T any, E ~string](get func(*T) *E) scalarFn {
+	return optional(get, func(w *bytes.Buffer, v E) { w.Write(strconv.AppendQuote(w.AvailableBuffer(), string(v))) })
+}
 
 func optDate[T any](get func(*T) *time.Time) scalarFn {
 	return optional(get, func(w *bytes.Buffer, t time.Time) { writeTime(w, t, time.DateOnly) })
@@ -311,6 +372,27 @@ func init() {
 			"innovations":   {"Innovation", "region", (*executionContext).field_Region_innovations_args, innovationPages},
 			"pilots":        {"Pilot", "region", (*executionContext).field_Region_pilots_args, pilotPages},
 			"outcomes":      {"Outcome", "region", (*executionContext).field_Region_outcomes_args, outcomePages},
+			"adoptions":     {"Adoption", "region", (*executionContext).field_Region_adoptions_args, adoptionPages},
+		},
+		lists: map[string]*directList{
+			"collaboratives": {to: "Collaborative", fetch: listsOf((*store.Store).CollaborativesByRegion)},
+		},
+		refs: map[string]*directRef{
+			// the collaborative it hosts, among those it takes part in
+			"patientSafetyCollaborative": {to: "Collaborative", key: mustKey(func(v *hin.Region) string { return v.ID }),
+				fetch: func(ctx context.Context, s *store.Store, regionIDs []string) (map[string]any, error) {
+					cs, err := s.CollaborativesByRegion(ctx, regionIDs)
+					if err != nil {
+						return nil, err
+					}
+					out := map[string]any{}
+					for _, id := range regionIDs {
+						if c := hostsPSC(id, cs[id]); c != nil {
+							out[id] = c
+						}
+					}
+					return out, nil
+				}},
 		},
 	}
 	organisation := &directType{
@@ -332,6 +414,7 @@ func init() {
 		pages: map[string]*directPage{
 			"pilots":      {"Pilot", "site", (*executionContext).field_Organisation_pilots_args, pilotPages},
 			"innovations": {"Innovation", "innovator", (*executionContext).field_Organisation_innovations_args, innovationPages},
+			"adoptions":   {"Adoption", "organisation", (*executionContext).field_Organisation_adoptions_args, adoptionPages},
 		},
 	}
 	programme := &directType{
@@ -358,6 +441,9 @@ func init() {
 			"innovations": {"Innovation", "programme", (*executionContext).field_Programme_innovations_args, innovationPages},
 			"outcomes":    {"Outcome", "programme", (*executionContext).field_Programme_outcomes_args, outcomePages},
 		},
+		lists: map[string]*directList{
+			"regions": {to: "Region", fetch: linkedRegions((*store.Store).ProgrammeRegions)},
+		},
 	}
 	innovation := &directType{
 		name: "Innovation",
@@ -383,6 +469,10 @@ func init() {
 			"programmes": {"Programme", "innovation", (*executionContext).field_Innovation_programmes_args, programmePages},
 			"pilots":     {"Pilot", "innovation", (*executionContext).field_Innovation_pilots_args, pilotPages},
 			"outcomes":   {"Outcome", "innovation", (*executionContext).field_Innovation_outcomes_args, outcomePages},
+			"adoptions":  {"Adoption", "innovation", (*executionContext).field_Innovation_adoptions_args, adoptionPages},
+		},
+		lists: map[string]*directList{
+			"stageHistory": {to: "StageChange", fetch: listsOf((*store.Store).StageHistories)},
 		},
 	}
 	pilot := &directType{
@@ -454,8 +544,51 @@ func init() {
 			"programme":  {to: "Programme", key: refKey(func(v *hin.Outcome) *string { return v.ProgrammeID })},
 		},
 	}
+	adoption := &directType{
+		name: "Adoption",
+		id:   idOf(func(v *hin.Adoption) string { return v.ID }),
+		byID: byIDOf(adoptionRef),
+		scalars: map[string]scalarFn{
+			"id":         globalID(hin.KindAdoption, func(v *hin.Adoption) string { return v.ID }),
+			"adoptedOn":  date(func(v *hin.Adoption) time.Time { return v.AdoptedOn }),
+			"version":    integer(func(v *hin.Adoption) int { return v.Version }),
+			"archivedAt": optDateTime(func(v *hin.Adoption) *time.Time { return v.ArchivedAt }),
+		},
+		refs: map[string]*directRef{
+			"innovation":   {to: "Innovation", key: mustKey(func(v *hin.Adoption) string { return v.InnovationID }), nonNull: true},
+			"organisation": {to: "Organisation", key: mustKey(func(v *hin.Adoption) string { return v.OrganisationID }), nonNull: true},
+			"region":       {to: "Region", key: mustKey(func(v *hin.Adoption) string { return v.RegionID }), nonNull: true},
+		},
+	}
+	collaborative := &directType{
+		name: "Collaborative",
+		id:   idOf(func(v *hin.Collaborative) string { return v.ID }),
+		byID: byIDOf(collaborativeRef),
+		scalars: map[string]scalarFn{
+			"id":          globalID(hin.KindCollaborative, func(v *hin.Collaborative) string { return v.ID }),
+			"code":        text(func(v *hin.Collaborative) string { return v.Code }),
+			"name":        text(func(v *hin.Collaborative) string { return v.Name }),
+			"kind":        enum(func(v *hin.Collaborative) hin.CollaborativeKind { return v.Kind }),
+			"description": text(func(v *hin.Collaborative) string { return v.Description }),
+		},
+		refs: map[string]*directRef{
+			"hostRegion": {to: "Region", key: mustKey(func(v *hin.Collaborative) string { return v.HostRegionID }), nonNull: true},
+		},
+		lists: map[string]*directList{
+			"regions": {to: "Region", fetch: linkedRegions((*store.Store).CollaborativeMembers)},
+		},
+	}
+	stageChange := &directType{
+		name: "StageChange",
+		id:   idOf(func(v *hin.StageChange) string { return v.ID }),
+		scalars: map[string]scalarFn{
+			"fromStage": optEnum(func(v *hin.StageChange) *hin.Stage { return v.FromStage }),
+			"toStage":   enum(func(v *hin.StageChange) hin.Stage { return v.ToStage }),
+			"changedOn": date(func(v *hin.StageChange) time.Time { return v.ChangedOn }),
+		},
+	}
 	directTypes = map[string]*directType{}
-	for _, t := range []*directType{region, organisation, programme, innovation, pilot, metric, outcome} {
+	for _, t := range []*directType{region, organisation, programme, innovation, pilot, metric, outcome, adoption, collaborative, stageChange} {
 		directTypes[t.name] = t
 	}
 
@@ -465,6 +598,12 @@ func init() {
 		"innovations":   {page: &directPage{"Innovation", "", (*executionContext).field_Query_innovations_args, innovationPages}},
 		"pilots":        {page: &directPage{"Pilot", "", (*executionContext).field_Query_pilots_args, pilotPages}},
 		"outcomes":      {page: &directPage{"Outcome", "", (*executionContext).field_Query_outcomes_args, outcomePages}},
+		"adoptions":     {page: &directPage{"Adoption", "", (*executionContext).field_Query_adoptions_args, adoptionPages}},
+		"collaboratives": {to: "Collaborative", args: (*executionContext).field_Query_collaboratives_args,
+			list: func(ctx context.Context, s *store.Store, args map[string]any) ([]any, error) {
+				f, _ := args["filter"].(*hin.CollaborativeFilter)
+				return pointers(s.Collaboratives(ctx, deref(f)))
+			}},
 		"regions": {to: "Region", args: (*executionContext).field_Query_regions_args,
 			list: func(ctx context.Context, s *store.Store, args map[string]any) ([]any, error) {
 				f, _ := args["filter"].(*hin.RegionFilter)
