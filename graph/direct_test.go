@@ -257,7 +257,7 @@ func TestScalarWritersMatch(t *testing.T) {
 	for _, s := range strs {
 		check("string", direct(func(w *bytes.Buffer) { writeString(w, s) }), via(model.MarshalText(s)))
 	}
-	floats := []float64{0, -0.0, 1, -1, 0.1, 1e6, 1234567, 123456789012, 1e21, 1e-5, 0.0001, 5e-324, math.MaxFloat64, 2.5e-7, 100000, 999999.5}
+	floats := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1e6, 1234567, 123456789012, 1e21, 1e-5, 0.0001, 5e-324, math.MaxFloat64, 2.5e-7, 100000, 999999.5}
 	for range 500 {
 		floats = append(floats, r.NormFloat64()*math.Pow(10, float64(r.IntN(40)-20)))
 	}
