@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -46,7 +49,7 @@ import (
 var errIndirect = errors.New("graph: not a plain read")
 
 // directRootFields serves the root fields it can plan and passes the rest on.
-func directRootFields(s *store.Store, es *executableSchema) graphql.RootFieldMiddleware {
+func directRootFields(s *store.Store, es *executableSchema, log *slog.Logger) graphql.RootFieldMiddleware {
 	return func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 		op := graphql.GetOperationContext(ctx)
 		rf := graphql.GetRootFieldContext(ctx)
@@ -54,7 +57,7 @@ func directRootFields(s *store.Store, es *executableSchema) graphql.RootFieldMid
 			return next(ctx)
 		}
 		d := &direct{ctx: ctx, store: s, op: op, ec: newExecutionContext(op, es, nil), buf: buffers.Get().(*bytes.Buffer)}
-		if err := d.root(rf.Field); err != nil {
+		if err := d.run(rf.Field, log); err != nil {
 			releaseBuffer(d.buf)
 			return next(ctx)
 		}
@@ -63,6 +66,20 @@ func directRootFields(s *store.Store, es *executableSchema) graphql.RootFieldMid
 		}
 		return &written{buf: d.buf}
 	}
+}
+
+// run is root with its panics caught: this middleware runs outside the
+// recovery gqlgen puts around each root field, and a root field other than
+// the first runs in a goroutine of its own, where a panic would end the
+// process. A panic is logged as a bug and the field goes to gqlgen.
+func (d *direct) run(f graphql.CollectedField, log *slog.Logger) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.ErrorContext(d.ctx, "panic in direct execution", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = errIndirect
+		}
+	}()
+	return d.root(f)
 }
 
 type directOffKey struct{}

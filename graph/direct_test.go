@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/hin-graph/hin-graph/graph/model"
 	"github.com/hin-graph/hin-graph/internal/hin"
@@ -289,5 +291,18 @@ func TestScalarWritersMatch(t *testing.T) {
 	for _, s := range []hin.Stage{hin.Stage("IDENTIFY_NEED"), hin.Stage("SYSTEM_CHANGE")} {
 		fn := enum(func(v *hin.Stage) hin.Stage { return *v })
 		check("enum", direct(func(w *bytes.Buffer) { _ = fn(w, &s) }), via(s))
+	}
+}
+
+// A panic in direct execution is a bug, logged as one; the field then goes
+// to gqlgen rather than ending the request, or the process (root fields
+// after the first run in goroutines of their own, outside any recovery).
+func TestDirectPanicFallsBack(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	d := &direct{ctx: context.Background()} // no operation: planning dereferences nil
+	err := d.run(graphql.CollectedField{Field: &ast.Field{Name: "regions"}}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != errIndirect || !strings.Contains(logs.String(), "panic in direct execution") {
+		t.Fatalf("err %v, log %q", err, logs.String())
 	}
 }

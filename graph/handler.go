@@ -85,7 +85,7 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 		return next(ctx)
 	})
 	srv.AroundResponses(freshLoadersPerEvent(s))
-	srv.AroundRootFields(directRootFields(s, es.(*executableSchema)))
+	srv.AroundRootFields(directRootFields(s, es.(*executableSchema), log))
 	var h http.Handler = srv
 	h = LoadersMiddleware(s, h)
 	h = markStreams(h)

@@ -27,3 +27,20 @@ func MigrateTo(ctx context.Context, db *sql.DB, version int64) error {
 	}
 	return err
 }
+
+// MaxPrepared is the bound of the prepared-statement cache.
+const MaxPrepared = maxPrepared
+
+// SelectPrepared runs a read as a prepared statement on the pool.
+func (s *Store) SelectPrepared(ctx context.Context, dest any, query string, args ...any) error {
+	return s.selectPrepared(ctx, s.db, dest, query, args...)
+}
+
+// Prepared says how many statements the cache holds, and whether it holds
+// query's.
+func (s *Store) Prepared(query string) (n int, holds bool) {
+	s.prepared.mu.Lock()
+	defer s.prepared.mu.Unlock()
+	_, holds = s.prepared.stmts[stmtKey{s.db, query}]
+	return s.prepared.order.Len(), holds
+}

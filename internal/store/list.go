@@ -276,8 +276,9 @@ func pageQuery(q *listQuery, in ListIn) (query string, err error) {
 	if !in.NoCursors {
 		cols += fmt.Sprintf(", (%s)::text AS sort_key", spec.expr)
 	}
-	inner := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT %d",
-		cols, q.from, q.whereSQL(extra...), spec.expr, dir, q.def.idCol, dir, in.Page.First+1)
+	// the limit is a parameter, so that page sizes share a prepared statement
+	inner := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT %s",
+		cols, q.from, q.whereSQL(extra...), spec.expr, dir, q.def.idCol, dir, q.arg(in.Page.First+1))
 	if q.parentCol == "" {
 		return inner, nil
 	}
@@ -367,7 +368,7 @@ func pages[R pageRow[T], T any](rows []R, in ListIn, first int) map[string]*hin.
 
 // maxPrealloc bounds the rows list sets room for up front: pages of many
 // parents are rarely all full.
-const maxPrealloc = 4096
+const maxPrealloc = 1024
 
 // list runs a page query and splits the result per parent.
 func list[R pageRow[T], T any](ctx context.Context, s *Store, q *listQuery, in ListIn) (map[string]*hin.Page[T], error) {

@@ -234,30 +234,28 @@ func (s *Store) selectAll(ctx context.Context, q queryer, dest any, query string
 }
 
 // selectPrepared is selectAll as a prepared statement (prepared.go), for
-// the reads whose plan does not depend on their arguments' values: pages,
-// counts and lookups by id.
+// the reads whose plan does not depend on their arguments' values: counts
+// and lookups by id.
 func (s *Store) selectPrepared(ctx context.Context, q queryer, dest any, query string, args ...any) error {
-	st := s.prepared.stmt(ctx, q, query)
-	if st == nil {
-		return s.selectAll(ctx, q, dest, query, args...)
-	}
 	ctx, end := s.observe(ctx, query, args)
-	err := mapError(st.SelectContext(ctx, dest, args...))
+	rows, err := s.queryPrepared(ctx, q, query, args)
+	if err == nil {
+		err = sqlx.StructScan(rows, dest)
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+	}
+	err = mapError(err)
 	end(err)
 	return err
 }
 
-// selectRows is selectAll for a slice with room for the rows: it scans
-// each row in place, where sqlx's Select makes and appends a value per row.
+// selectRows is selectPrepared for a slice with room for the rows (a
+// page's): it scans each row in place, where sqlx's Select makes and
+// appends a value per row.
 func selectRows[R any](ctx context.Context, s *Store, q queryer, dest *[]R, query string, args ...any) error {
 	ctx, end := s.observe(ctx, query, args)
-	var rows *sqlx.Rows
-	var err error
-	if st := s.prepared.stmt(ctx, q, query); st != nil {
-		rows, err = st.QueryxContext(ctx, args...)
-	} else {
-		rows, err = q.QueryxContext(ctx, query, args...)
-	}
+	rows, err := s.queryPrepared(ctx, q, query, args)
 	if err == nil {
 		for rows.Next() {
 			*dest = append(*dest, *new(R))
@@ -275,6 +273,20 @@ func selectRows[R any](ctx context.Context, s *Store, q queryer, dest *[]R, quer
 	err = mapError(err)
 	end(err)
 	return err
+}
+
+// queryPrepared runs query as its prepared statement, or unprepared when
+// there is none (in a transaction), or when PostgreSQL refuses the one it
+// has because a migration changed a column's type under it.
+func (s *Store) queryPrepared(ctx context.Context, q queryer, query string, args []any) (*sqlx.Rows, error) {
+	if st := s.prepared.stmt(ctx, q, query); st != nil {
+		rows, err := st.QueryxContext(ctx, args...)
+		if !stalePlan(err) {
+			return rows, err
+		}
+		s.prepared.forget(q, query)
+	}
+	return q.QueryxContext(ctx, query, args...)
 }
 
 func (s *Store) getOne(ctx context.Context, q queryer, dest any, query string, args ...any) error {
