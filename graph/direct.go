@@ -28,8 +28,8 @@ import (
 // several times the SQL (ARCHITECTURE.md, "Where a read's time goes").
 //
 // So a root field of a query whose whole selection is plain reads (the
-// scalars, references, pages and counts of the types in direct_types.go)
-// is executed here instead, in three steps:
+// scalars, references, lists, pages and counts of the types in
+// direct_types.go) is executed here instead, in three steps:
 //
 //  1. plan: each selection set is collected once (graphql.CollectFields, as
 //     gqlgen does, so fragments, aliases and @skip/@include mean the same),
@@ -37,13 +37,14 @@ import (
 //  2. load: level by level, one store call per field of the plan for all
 //     the objects at that level: the same store functions, filters,
 //     visibility rules and page queries the resolvers use;
-//  3. write: the JSON, field by field, with the generated marshallers.
+//  3. write: the JSON, field by field, into a pooled buffer, each scalar
+//     as the generated marshaller writes it.
 //
 // Anything else (another field, @defer, a subscription or mutation) and any
 // error, including a non-null reference that finds nothing, goes through
 // gqlgen as before, so errors keep their paths and messages; the planned
-// work is simply dropped. TestDirectMatchesGqlgen holds both ways to the
-// same bytes.
+// work is dropped and the field read again (the cost limit bounds the
+// waste). TestDirectMatchesGqlgen holds both ways to the same bytes.
 
 // errIndirect sends a root field back to gqlgen's execution.
 var errIndirect = errors.New("graph: not a plain read")
@@ -84,9 +85,9 @@ func (d *direct) run(f graphql.CollectedField, log *slog.Logger) (err error) {
 
 type directOffKey struct{}
 
-// WithoutDirect makes every field of the request's queries go through
+// withoutDirect makes every field of the request's queries go through
 // gqlgen's own execution; tests compare the two.
-func WithoutDirect(ctx context.Context) context.Context {
+func withoutDirect(ctx context.Context) context.Context {
 	return context.WithValue(ctx, directOffKey{}, true)
 }
 

@@ -61,7 +61,7 @@ func (x *directHarness) post(ctx context.Context, q string, vars map[string]any)
 func (x *directHarness) same(p hin.Principal, q string, vars map[string]any) string {
 	x.t.Helper()
 	ctx := hin.WithPrincipal(context.Background(), p)
-	viaGqlgen := x.post(WithoutDirect(ctx), q, vars)
+	viaGqlgen := x.post(withoutDirect(ctx), q, vars)
 	direct := x.post(context.WithValue(ctx, directCountKey{}, &x.direct), q, vars)
 	if direct != viaGqlgen {
 		x.t.Errorf("answers differ for %s\n%s\nvars %v\ndirect: %s\ngqlgen: %s", p.Role, q, vars, truncateForLog(direct), truncateForLog(viaGqlgen))
