@@ -478,14 +478,10 @@ func (d *direct) load(p *objPlan, objs []any) error {
 		f := &p.fields[i]
 		switch {
 		case f.ref != nil:
-			keys := make([]string, 0, len(objs))
-			seen := make(map[string]bool, len(objs))
-			for _, o := range objs {
-				if k := f.ref.src.key(o); k != nil && !seen[*k] {
-					seen[*k] = true
-					keys = append(keys, *k)
-				}
-			}
+			keys := uniqueKeys(objs, func(o any) (string, bool) {
+				k := f.ref.src.key(o)
+				return deref(k), k != nil
+			})
 			f.ref.objs = map[string]any{}
 			if len(keys) == 0 {
 				continue
@@ -527,15 +523,21 @@ func (d *direct) load(p *objPlan, objs []any) error {
 
 // idsOf is the UUIDs of objs, once each.
 func idsOf(typ *directType, objs []any) []string {
-	ids := make([]string, 0, len(objs))
+	return uniqueKeys(objs, func(o any) (string, bool) { return typ.id(o), true })
+}
+
+// uniqueKeys is each object's key once, in the objects' order, leaving out
+// objects without one.
+func uniqueKeys(objs []any, key func(any) (string, bool)) []string {
+	keys := make([]string, 0, len(objs))
 	seen := make(map[string]bool, len(objs))
 	for _, o := range objs {
-		if id := typ.id(o); !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
+		if k, ok := key(o); ok && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
 		}
 	}
-	return ids
+	return keys
 }
 
 // loadPage fetches a connection's pages for its parents (nil at the root)

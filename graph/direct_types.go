@@ -640,13 +640,12 @@ func pointers[T any](items []T, err error) ([]any, error) {
 	return out, nil
 }
 
-// lookup is a lookup's answer: nil when nothing matches, as lookedUp makes it.
+// lookup is lookedUpValue's answer as direct execution passes objects
+// around: an untyped nil when nothing matches.
 func lookup[T any](v T, err error) (any, error) {
-	if hin.ErrorCode(err) == hin.ENOTFOUND {
-		return nil, nil
-	}
-	if err != nil {
+	p, err := lookedUpValue(v, err)
+	if p == nil {
 		return nil, err
 	}
-	return &v, nil
+	return p, nil
 }

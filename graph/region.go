@@ -22,13 +22,22 @@ func regions(ctx context.Context, s *store.Store, f *hin.RegionFilter) ([]hin.Re
 // error, when nothing matches (a lookup that finds nothing is an answer),
 // and one object registered for its nested fields when something does.
 func lookedUp[T any](ctx context.Context, v T, err error) (*T, error) {
+	p, err := lookedUpValue(v, err)
+	if p != nil {
+		produced(ctx, "", 1)
+	}
+	return p, err
+}
+
+// lookedUpValue is a lookup's answer: nil, and no error, when nothing
+// matches.
+func lookedUpValue[T any](v T, err error) (*T, error) {
 	if hin.ErrorCode(err) == hin.ENOTFOUND {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	produced(ctx, "", 1)
 	return &v, nil
 }
 

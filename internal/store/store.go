@@ -237,37 +237,33 @@ func (s *Store) selectAll(ctx context.Context, q queryer, dest any, query string
 // the reads whose plan does not depend on their arguments' values: counts
 // and lookups by id.
 func (s *Store) selectPrepared(ctx context.Context, q queryer, dest any, query string, args ...any) error {
-	ctx, end := s.observe(ctx, query, args)
-	rows, err := s.queryPrepared(ctx, q, query, args)
-	if err == nil {
-		err = sqlx.StructScan(rows, dest)
-		if cerr := rows.Close(); err == nil {
-			err = cerr
-		}
-	}
-	err = mapError(err)
-	end(err)
-	return err
+	return s.readPrepared(ctx, q, query, args, func(rows *sqlx.Rows) error { return sqlx.StructScan(rows, dest) })
 }
 
 // selectRows is selectPrepared for a slice with room for the rows (a
 // page's): it scans each row in place, where sqlx's Select makes and
 // appends a value per row.
 func selectRows[R any](ctx context.Context, s *Store, q queryer, dest *[]R, query string, args ...any) error {
+	return s.readPrepared(ctx, q, query, args, func(rows *sqlx.Rows) error {
+		for rows.Next() {
+			*dest = append(*dest, *new(R))
+			if err := rows.StructScan(&(*dest)[len(*dest)-1]); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// readPrepared runs a read through queryPrepared and hands its rows to
+// scan, observed and with its errors mapped like every other statement.
+func (s *Store) readPrepared(ctx context.Context, q queryer, query string, args []any, scan func(*sqlx.Rows) error) error {
 	ctx, end := s.observe(ctx, query, args)
 	rows, err := s.queryPrepared(ctx, q, query, args)
 	if err == nil {
-		for rows.Next() {
-			*dest = append(*dest, *new(R))
-			if err = rows.StructScan(&(*dest)[len(*dest)-1]); err != nil {
-				break
-			}
-		}
+		err = scan(rows)
 		if cerr := rows.Close(); err == nil {
 			err = cerr
-		}
-		if err == nil {
-			err = rows.Err()
 		}
 	}
 	err = mapError(err)
