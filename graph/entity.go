@@ -38,16 +38,8 @@ func entityByCode[T any](ctx context.Context, name, code string, fetch func(*sto
 // pattern names no response objects, so nothing tells it how many calls to
 // expect: a batch closes when calls stop arriving (idle time).
 func entityBatcher[V any](ctx context.Context, name string, fetch func(context.Context, []string) (map[string]V, error)) *batcher[string, V] {
-	l := loadersFrom(ctx)
 	key := "_entities.by." + name // parent "_entities.by" holds no objects
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if b, ok := l.batchers[key]; ok {
-		return b.(*batcher[string, V])
-	}
-	b := newBatcher(l.objs, key, fetch, nil)
-	l.batchers[key] = b
-	return b
+	return batcherIn[string, V](loadersFrom(ctx), key, key, fetch, nil)
 }
 
 func found[T any](v T, ok bool, err error) (*T, error) {

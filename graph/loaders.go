@@ -60,9 +60,14 @@ func loadersFrom(ctx context.Context) *Loaders {
 // first use. name tells apart the loaders one field may use.
 func batcherFor[K comparable, V any](ctx context.Context, name string, fetch func(context.Context, []K) (map[K]V, error),
 	register func(*objects, string, []K, map[K]V)) *batcher[K, V] {
-	l := loadersFrom(ctx)
 	pattern := fieldPattern(ctx)
-	key := pattern + "|" + name
+	return batcherIn(loadersFrom(ctx), pattern+"|"+name, pattern, fetch, register)
+}
+
+// batcherIn finds the request's batcher by key, making it for pattern on
+// first use.
+func batcherIn[K comparable, V any](l *Loaders, key, pattern string, fetch func(context.Context, []K) (map[K]V, error),
+	register func(*objects, string, []K, map[K]V)) *batcher[K, V] {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if b, ok := l.batchers[key]; ok {

@@ -171,17 +171,9 @@ func comparison(ctx context.Context, s *store.Store, r hin.FigureRequest) (*hin.
 	return spec.Comparison(rows, regions), nil
 }
 
-func movedWindow(in *hin.WindowInput) (*hin.Window, error) {
-	if in == nil {
-		return nil, nil
-	}
-	w, err := in.Resolve("movedIn")
-	return &w, err
-}
-
 // pipeline answers Query.innovationPipeline.
 func pipeline(ctx context.Context, s *store.Store, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error) {
-	moved, err := movedWindow(movedIn)
+	moved, err := optionalWindow(movedIn, "movedIn")
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +190,7 @@ func pipeline(ctx context.Context, s *store.Store, filter *hin.FigureFilter, mov
 
 // regionalPipeline answers Region.innovationPipeline, batched over regions.
 func regionalPipeline(ctx context.Context, s *store.Store, region *hin.Region, filter *hin.FigureFilter, movedIn *hin.WindowInput) (*hin.Pipeline, error) {
-	moved, err := movedWindow(movedIn)
+	moved, err := optionalWindow(movedIn, "movedIn")
 	if err != nil {
 		return nil, err
 	}

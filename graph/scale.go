@@ -60,6 +60,8 @@ func duplicationCounts(r *hin.DuplicationReport) map[string]int {
 	}
 }
 
+// optionalWindow resolves a window argument that may be left out; field
+// names it in errors.
 func optionalWindow(in *hin.WindowInput, field string) (*hin.Window, error) {
 	if in == nil {
 		return nil, nil

@@ -36,7 +36,11 @@ func coverageSources(ctx context.Context, c *hin.Coverage) ([]hin.RegionSource, 
 	if err != nil {
 		return nil, err
 	}
-	regions := coverageRegions(c)
+	return sourcesOf(ctx, all, coverageRegions(c)), nil
+}
+
+// sourcesOf is the sources of regions that have one, in the regions' order.
+func sourcesOf(ctx context.Context, all map[string]hin.RegionSource, regions []hin.Region) []hin.RegionSource {
 	out := make([]hin.RegionSource, 0, len(regions))
 	for _, r := range regions {
 		if s, ok := all[r.ID]; ok {
@@ -44,7 +48,7 @@ func coverageSources(ctx context.Context, c *hin.Coverage) ([]hin.RegionSource, 
 		}
 	}
 	produced(ctx, "", len(out))
-	return out, nil
+	return out
 }
 
 func staleRegions(ctx context.Context, c *hin.Coverage) ([]hin.Region, error) {
@@ -72,14 +76,8 @@ func allRegionSources(ctx context.Context) ([]hin.RegionSource, error) {
 	if err != nil {
 		return nil, err
 	}
+	// by code as Go compares it, which the database's collation may not
 	regions := slices.Clone(c.regions)
 	slices.SortFunc(regions, func(a, b hin.Region) int { return strings.Compare(a.Code, b.Code) })
-	out := make([]hin.RegionSource, 0, len(regions))
-	for _, r := range regions {
-		if s, ok := all[r.ID]; ok {
-			out = append(out, s)
-		}
-	}
-	produced(ctx, "", len(out))
-	return out, nil
+	return sourcesOf(ctx, all, regions), nil
 }

@@ -249,30 +249,15 @@ func (w *writer) insertOutcomes(regionID string, rows []resolvedOutcome, at time
 	values, nums, dens := make([]sql.NullFloat64, n), make([]sql.NullFloat64, n), make([]sql.NullFloat64, n)
 	inns, pilots, progs := make([]sql.NullString, n), make([]sql.NullString, n), make([]sql.NullString, n)
 	sources, statuses := make([]string, n), make([]string, n)
-	f := func(v *float64) sql.NullFloat64 {
-		if v == nil {
-			return sql.NullFloat64{}
-		}
-		return sql.NullFloat64{Float64: *v, Valid: true}
-	}
-	str := func(v *string) sql.NullString {
-		if v == nil {
-			return sql.NullString{}
-		}
-		return sql.NullString{String: *v, Valid: true}
-	}
 	for i, r := range rows {
 		metric[i] = r.metricID
 		starts[i], ends[i] = r.in.PeriodStart.Format(time.DateOnly), r.in.PeriodEnd.Format(time.DateOnly)
-		values[i], nums[i], dens[i] = f(r.in.Value), f(r.in.Numerator), f(r.in.Denominator)
-		inns[i], pilots[i], progs[i] = str(r.innovationID), str(r.pilotID), str(r.programmeID)
+		values[i], nums[i], dens[i] = nullFloat(r.in.Value), nullFloat(r.in.Numerator), nullFloat(r.in.Denominator)
+		inns[i], pilots[i], progs[i] = nullStr(r.innovationID), nullStr(r.pilotID), nullStr(r.programmeID)
 		if r.in.Source != nil {
 			sources[i] = *r.in.Source
 		}
-		statuses[i] = string(hin.OutcomeDraft)
-		if r.in.Status != nil {
-			statuses[i] = string(*r.in.Status)
-		}
+		statuses[i] = string(statusOf(r.in))
 	}
 	const q = `INSERT INTO outcome AS oc (id, metric_id, region_id, period_start, period_end, value, numerator, denominator,
 			innovation_id, pilot_id, programme_id, source, status, published_at, valid_from)
