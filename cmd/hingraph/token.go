@@ -20,8 +20,8 @@ const devJWTSecret = "hin-graph-local-development-secret-do-not-use-in-productio
 // that TOKEN=$(hingraph token --role ANALYST) works.
 func cmdToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("token", stderr)
-	role := fs.String("role", "", "ANALYST, REGION_EDITOR or NATIONAL_ADMIN (required)")
-	region := fs.String("region", "", "region code of a REGION_EDITOR, e.g. HI-EM")
+	role := fs.String("role", "", auth.RoleNames+" (required)")
+	region := fs.String("region", "", "region code of a REGION_EDITOR or REGION_APPROVER, e.g. HI-EM")
 	subject := fs.String("subject", "local-developer", "who the token is for (the sub claim)")
 	ttl := fs.Duration("ttl", 12*time.Hour, "how long the token is valid, at most --max-lifetime")
 	maxLife := fs.Duration("max-lifetime", auth.DefaultMaxLifetime, "the server's maximum token lifetime (env HINGRAPH_JWT_MAX_LIFETIME)")
@@ -40,7 +40,7 @@ func cmdToken(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	if *role == "" {
-		return errors.New("--role is required: ANALYST, REGION_EDITOR or NATIONAL_ADMIN")
+		return errors.New("--role is required: " + auth.RoleNames)
 	}
 	// Role and region are case-insensitive here for convenience; the token
 	// carries the canonical upper-case form the server requires.

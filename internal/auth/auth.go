@@ -7,10 +7,10 @@
 // is safe to show a client and never repeats the token.
 //
 // Claims: sub (required), exp (required, at most MaxLifetime ahead of iat and
-// of now), role (ANALYST, REGION_EDITOR or
-// NATIONAL_ADMIN) and, for REGION_EDITOR, region: a region code such as
-// "HI-EM". A region claim on the other roles is ignored, since they are not
-// scoped to a region.
+// of now), role (ANALYST, REGION_EDITOR, REGION_APPROVER or NATIONAL_ADMIN)
+// and, for the regional roles (REGION_EDITOR, REGION_APPROVER), region: a
+// region code such as "HI-EM". A region claim on the other roles is ignored,
+// since they are not scoped to a region.
 package auth
 
 import (
@@ -309,11 +309,11 @@ func (v *Verifier) principal(ctx context.Context, c *claims) (hin.Principal, err
 		return hin.Principal{}, err
 	}
 	p := hin.Principal{Subject: c.Subject, Role: role}
-	if role != hin.RoleRegionEditor {
+	if !role.Regional() {
 		return p, nil // national roles: a region claim means nothing
 	}
 	if c.Region == "" {
-		return hin.Principal{}, unauthenticated("the token has no region claim, which a REGION_EDITOR needs")
+		return hin.Principal{}, unauthenticated("the token has no region claim, which a " + string(role) + " needs")
 	}
 	if !ValidRegionCode(c.Region) {
 		return hin.Principal{}, unauthenticated("the token's region claim is not a region code")
@@ -353,12 +353,15 @@ func checkSubject(sub string) error {
 	return nil
 }
 
+// RoleNames lists the roles a token may carry, for messages.
+const RoleNames = "ANALYST, REGION_EDITOR, REGION_APPROVER, NATIONAL_ADMIN"
+
 func parseRole(s string) (hin.Role, error) {
 	switch r := hin.Role(s); r {
-	case hin.RoleAnalyst, hin.RoleRegionEditor, hin.RoleNationalAdmin:
+	case hin.RoleAnalyst, hin.RoleRegionEditor, hin.RoleRegionApprover, hin.RoleNationalAdmin:
 		return r, nil
 	case hin.RoleAnonymous:
 		return "", unauthenticated("the token has no role claim")
 	}
-	return "", unauthenticated("the token's role claim is not one of ANALYST, REGION_EDITOR, NATIONAL_ADMIN")
+	return "", unauthenticated("the token's role claim is not one of " + RoleNames)
 }

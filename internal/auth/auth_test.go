@@ -156,7 +156,7 @@ func newTestVerifier(t testing.TB, cfg Config) *Verifier {
 func claimsFor(role string, edits jwt.MapClaims) jwt.MapClaims {
 	now := time.Now()
 	c := jwt.MapClaims{"sub": "user-1", "role": role, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
-	if role == "REGION_EDITOR" {
+	if hin.Role(role).Regional() {
 		c["region"] = "HI-EM"
 	}
 	for k, v := range edits {
@@ -249,6 +249,7 @@ func TestVerifyAccepts(t *testing.T) {
 	}{
 		{"ANALYST", ""},
 		{"REGION_EDITOR", "region-em"},
+		{"REGION_APPROVER", "region-em"},
 		{"NATIONAL_ADMIN", ""},
 	}
 	for _, s := range signers {
@@ -353,11 +354,12 @@ func TestVerifyRejects(t *testing.T) {
 		{"long sub", vs.hmac, hs(claimsFor("ANALYST", jwt.MapClaims{"sub": strings.Repeat("x", 201)})), "the token's subject (sub) claim is too long"},
 		{"sub with newline", vs.hmac, hs(claimsFor("ANALYST", jwt.MapClaims{"sub": "a\nb"})), "the token's subject (sub) claim has control characters"},
 		{"missing role", vs.hmac, hs(claimsFor("ANALYST", jwt.MapClaims{"role": nil})), "the token has no role claim"},
-		{"unknown role", vs.hmac, hs(claimsFor("SUPERUSER", nil)), "the token's role claim is not one of ANALYST, REGION_EDITOR, NATIONAL_ADMIN"},
-		{"lower-case role", vs.hmac, hs(claimsFor("analyst", nil)), "the token's role claim is not one of ANALYST, REGION_EDITOR, NATIONAL_ADMIN"},
+		{"unknown role", vs.hmac, hs(claimsFor("SUPERUSER", nil)), "the token's role claim is not one of ANALYST, REGION_EDITOR, REGION_APPROVER, NATIONAL_ADMIN"},
+		{"lower-case role", vs.hmac, hs(claimsFor("analyst", nil)), "the token's role claim is not one of ANALYST, REGION_EDITOR, REGION_APPROVER, NATIONAL_ADMIN"},
 		{"role not a string", vs.hmac, hs(claimsFor("ANALYST", jwt.MapClaims{"role": 7})), msgMalformed},
 		{"REGION_EDITOR without region", vs.hmac, hs(claimsFor("REGION_EDITOR", jwt.MapClaims{"region": nil})), "the token has no region claim, which a REGION_EDITOR needs"},
 		{"REGION_EDITOR unknown region", vs.hmac, hs(claimsFor("REGION_EDITOR", jwt.MapClaims{"region": "HI-XX"})), "the token's region is not known"},
+		{"REGION_APPROVER without region", vs.hmac, hs(claimsFor("REGION_APPROVER", jwt.MapClaims{"region": nil})), "the token has no region claim, which a REGION_APPROVER needs"},
 		{"REGION_EDITOR bad region code", vs.hmac, hs(claimsFor("REGION_EDITOR", jwt.MapClaims{"region": "hi em"})), "the token's region claim is not a region code"},
 		{"empty", vs.hmac, "", "the token is empty"},
 		{"two segments", vs.hmac, "a.b", msgMalformed},
@@ -604,6 +606,8 @@ func TestMint(t *testing.T) {
 		{"analyst", with(func(c *MintConfig) { c.Role = "ANALYST" }), hin.Principal{Subject: "dev", Role: hin.RoleAnalyst}, ""},
 		{"national admin", with(func(c *MintConfig) { c.Role = "NATIONAL_ADMIN" }), hin.Principal{Subject: "dev", Role: hin.RoleNationalAdmin}, ""},
 		{"region editor", with(func(c *MintConfig) { c.Role, c.RegionCode = "REGION_EDITOR", "HI-NE" }), hin.Principal{Subject: "dev", Role: hin.RoleRegionEditor, RegionID: "region-ne"}, ""},
+		{"region approver", with(func(c *MintConfig) { c.Role, c.RegionCode = "REGION_APPROVER", "HI-NE" }), hin.Principal{Subject: "dev", Role: hin.RoleRegionApprover, RegionID: "region-ne"}, ""},
+		{"region approver without region", with(func(c *MintConfig) { c.Role = "REGION_APPROVER" }), hin.Principal{}, "needs a region code"},
 		{"region editor without region", with(func(c *MintConfig) { c.Role = "REGION_EDITOR" }), hin.Principal{}, "needs a region code"},
 		{"bad region code", with(func(c *MintConfig) { c.Role, c.RegionCode = "REGION_EDITOR", "hi-ne" }), hin.Principal{}, "not a region code"},
 		{"region on a national role", with(func(c *MintConfig) { c.Role, c.RegionCode = "ANALYST", "HI-NE" }), hin.Principal{}, "only REGION_EDITOR"},

@@ -6,16 +6,14 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
 // MintConfig describes a token to mint.
 type MintConfig struct {
 	Secret     []byte // HS256 secret, at least MinHMACSecretLen bytes
 	Subject    string
-	Role       string // ANALYST, REGION_EDITOR or NATIONAL_ADMIN
-	RegionCode string // required for REGION_EDITOR, refused for the others
+	Role       string // one of RoleNames
+	RegionCode string // required for the regional roles, refused for the others
 	TTL        time.Duration
 	// MaxLifetime is the verifying server's maximum token lifetime; 0 means
 	// DefaultMaxLifetime. A longer TTL is refused rather than minting a
@@ -38,17 +36,17 @@ func Mint(cfg MintConfig) (string, error) {
 	}
 	role, err := parseRole(cfg.Role)
 	if err != nil {
-		return "", fmt.Errorf("the role must be one of ANALYST, REGION_EDITOR, NATIONAL_ADMIN, not %q", cfg.Role)
+		return "", fmt.Errorf("the role must be one of %s, not %q", RoleNames, cfg.Role)
 	}
 	switch {
-	case role == hin.RoleRegionEditor && cfg.RegionCode == "":
-		return "", errors.New("a REGION_EDITOR token needs a region code")
-	case role == hin.RoleRegionEditor && !ValidRegionCode(cfg.RegionCode):
+	case role.Regional() && cfg.RegionCode == "":
+		return "", fmt.Errorf("a %s token needs a region code", role)
+	case role.Regional() && !ValidRegionCode(cfg.RegionCode):
 		return "", fmt.Errorf("%q is not a region code (such as HI-EM)", cfg.RegionCode)
-	case role != hin.RoleRegionEditor && cfg.RegionCode != "":
+	case !role.Regional() && cfg.RegionCode != "":
 		// Strict here although Verify ignores it: a region on a national
 		// role is a mistake worth pointing out to whoever mints it.
-		return "", fmt.Errorf("only REGION_EDITOR tokens have a region; %s is national", role)
+		return "", fmt.Errorf("only REGION_EDITOR and REGION_APPROVER tokens have a region; %s is national", role)
 	}
 	if cfg.TTL <= 0 {
 		return "", errors.New("the lifetime must be positive")

@@ -10,8 +10,12 @@ const (
 	RoleAnonymous Role = ""
 	// RoleAnalyst reads everything nationally, drafts included, and writes nothing.
 	RoleAnalyst Role = "ANALYST"
-	// RoleRegionEditor reads what the public reads plus its region's drafts.
+	// RoleRegionEditor reads what the public reads plus its region's drafts,
+	// and changes its region's data.
 	RoleRegionEditor Role = "REGION_EDITOR"
+	// RoleRegionApprover is a region editor who may also approve or return
+	// its region's collection submissions (never one they submitted).
+	RoleRegionApprover Role = "REGION_APPROVER"
 	// RoleNationalAdmin may do everything.
 	RoleNationalAdmin Role = "NATIONAL_ADMIN"
 )
@@ -20,8 +24,17 @@ const (
 type Principal struct {
 	Subject  string
 	Role     Role
-	RegionID string // the region of a REGION_EDITOR
+	RegionID string // the region of a regional role (REGION_EDITOR, REGION_APPROVER)
 }
+
+// Regional says whether the role belongs to one region: REGION_EDITOR and
+// REGION_APPROVER, which carry a region.
+func (r Role) Regional() bool {
+	return r == RoleRegionEditor || r == RoleRegionApprover
+}
+
+// Regional says whether the caller's role belongs to one region.
+func (p Principal) Regional() bool { return p.Role.Regional() }
 
 type principalKey struct{}
 
@@ -41,7 +54,7 @@ func (p Principal) DraftScope() DraftScope {
 	switch p.Role {
 	case RoleAnalyst, RoleNationalAdmin:
 		return DraftScope{All: true}
-	case RoleRegionEditor:
+	case RoleRegionEditor, RoleRegionApprover:
 		if p.RegionID != "" {
 			return DraftScope{RegionIDs: []string{p.RegionID}}
 		}

@@ -431,7 +431,7 @@ func (p Principal) CanWriteRegion(regionID *string, what string) error {
 	switch p.Role {
 	case RoleNationalAdmin:
 		return nil
-	case RoleRegionEditor:
+	case RoleRegionEditor, RoleRegionApprover:
 		if regionID != nil && *regionID == p.RegionID {
 			return nil
 		}
@@ -449,7 +449,7 @@ func (p Principal) CanWriteRegion(regionID *string, what string) error {
 // input is looked at.
 func (p Principal) MayWrite(what string) error {
 	switch p.Role {
-	case RoleNationalAdmin, RoleRegionEditor:
+	case RoleNationalAdmin, RoleRegionEditor, RoleRegionApprover:
 		return nil
 	case RoleAnalyst:
 		return Errorf(EFORBIDDEN, "%s was refused: analysts may read but not change data", what)
@@ -475,7 +475,7 @@ func (p Principal) AuditScope() (all bool, regionID string, err error) {
 	switch p.Role {
 	case RoleNationalAdmin:
 		return true, "", nil
-	case RoleRegionEditor:
+	case RoleRegionEditor, RoleRegionApprover:
 		return false, p.RegionID, nil
 	case RoleAnonymous:
 		return false, "", Errorf(EUNAUTHORIZED, "reading the audit trail needs a signed-in caller: send a bearer token")
