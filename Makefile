@@ -18,7 +18,7 @@ run: build ## serve the API with reference and demo data (GraphiQL at http://loc
 	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
 
 run-federated: build ## national node on :8080, regional nodes HI-EM :8081, HI-WEST :8082, UCLP :8083, each on its own PostgreSQL, replicating (Ctrl-C stops all)
-	@$(GO) build -o bin/hinfed ./cmd/hinfed
+	@$(GO) build -o bin/hinfed ./devtools/hinfed
 	@HINGRAPH_DEMO_SCALE=$(FEDSCALE) bin/hinfed
 
 test: ## gofmt, go vet, staticcheck, every test, the HTTP audits and the restart check, against a real PostgreSQL
@@ -75,14 +75,14 @@ browser: ## headless Chromium against GraphiQL and the dashboard, graphql-ws acr
 	@scripts/browser-test.sh
 
 bench: ## dashboard queries through HTTP at ~200k and ~2M outcomes, against plain SQL (BENCHFLAGS to change)
-	@scripts/with-postgres.sh $(GO) run ./cmd/hinbench $(BENCHFLAGS)
+	@scripts/with-postgres.sh $(GO) run ./devtools/hinbench $(BENCHFLAGS)
 
 bench-peer: ## hin-graph against PostGraphile V5 (pinned in bench/postgraphile) over the same scale-10 database (BENCHFLAGS to change)
 	@cd bench/postgraphile && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
-	@scripts/with-postgres.sh $(GO) run ./cmd/hinbench --peer $(BENCHFLAGS)
+	@scripts/with-postgres.sh $(GO) run ./devtools/hinbench --peer $(BENCHFLAGS)
 
 live-bench: build ## live updates: delay from write to subscriber (p50/p99), memory per 1,000 subscriptions, CPU of a 5,000-row burst (LIVEFLAGS to change)
-	@scripts/with-postgres.sh $(GO) run ./cmd/hinlive $(LIVEFLAGS)
+	@scripts/with-postgres.sh $(GO) run ./devtools/hinlive $(LIVEFLAGS)
 
 db-stop: ## stop the local throwaway PostgreSQL if it is running
 	@scripts/with-postgres.sh --stop

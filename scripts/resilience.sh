@@ -4,7 +4,7 @@
 #
 #   scripts/resilience.sh [HINCHAOS FLAGS...]
 #       Starts a fresh throwaway PostgreSQL cluster, migrates it, loads the
-#       reference data, and runs cmd/hinchaos: hinchaos starts `hingraph serve`,
+#       reference data, and runs devtools/hinchaos: hinchaos starts `hingraph serve`,
 #       puts it under a write and read load, restarts PostgreSQL a third of the
 #       way in, sends hingraph SIGTERM under load at the end, and compares
 #       what was acknowledged with what was stored. Everything is stopped and
@@ -138,7 +138,7 @@ cmd_run() {
 	CLUSTER_SCRIPT=$WORK/scripts/with-postgres.sh
 
 	log "building hingraph and hinchaos"
-	(cd "$REPO" && go build -o "$WORK/bin/hingraph" ./cmd/hingraph && go build -o "$WORK/bin/hinchaos" ./cmd/hinchaos) ||
+	(cd "$REPO" && go build -o "$WORK/bin/hingraph" ./cmd/hingraph && go build -o "$WORK/bin/hinchaos" ./devtools/hinchaos) ||
 		die "build failed"
 
 	local url data

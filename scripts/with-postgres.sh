@@ -14,7 +14,7 @@
 # unless it was already running without us or HINGRAPH_KEEP_PG=1 is set.
 #
 # The work is done in Go, in internal/pgcluster (tested there) through the
-# small command cmd/hinpg, which this script builds into bin/ when its sources
+# small command devtools/hinpg, which this script builds into bin/ when its sources
 # change. Run `go doc ./internal/pgcluster` for the details.
 #
 # Environment:
@@ -51,10 +51,10 @@ fi
 # Rebuild hinpg only when its sources are newer; build beside it and rename,
 # so that a concurrent invocation never runs a half-written binary.
 bin=$REPO/bin/hinpg
-if [[ ! -x $bin || -n $(cd "$REPO" && find cmd/hinpg internal/pgcluster go.mod go.sum -newer "$bin" -print -quit) ]]; then
+if [[ ! -x $bin || -n $(cd "$REPO" && find devtools/hinpg internal/pgcluster go.mod go.sum -newer "$bin" -print -quit) ]]; then
 	mkdir -p "$REPO/bin"
 	tmp=$(mktemp "$REPO/bin/.hinpg.XXXXXX")
-	(cd "$REPO" && go build -o "$tmp" ./cmd/hinpg) || {
+	(cd "$REPO" && go build -o "$tmp" ./devtools/hinpg) || {
 		rm -f "$tmp"
 		exit 1
 	}

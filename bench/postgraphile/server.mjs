@@ -1,5 +1,5 @@
 // PostGraphile V5 with its default preset (amber) over the hinbench
-// database, for the side-by-side bench: cmd/hinbench --peer starts it as
+// database, for the side-by-side bench: devtools/hinbench --peer starts it as
 //
 //   node server.mjs <database url> <port>
 //

@@ -8,21 +8,21 @@
 // the same figures. It exits non-zero when any request fails or any figure
 // differs from the SQL's.
 //
-//	DATABASE_URL=postgres://... go run ./cmd/hinbench --scales 10,100 --duration 10s
+//	DATABASE_URL=postgres://... go run ./devtools/hinbench --scales 10,100 --duration 10s
 //
 // With --hostile it instead serves the API with hingraph's default limits,
 // timeouts and rate limits, and measures a few signed-in dashboards alone
 // and then with anonymous hostile requests mixed in (hostile.go); it exits
 // non-zero when any normal request fails.
 //
-//	DATABASE_URL=postgres://... go run ./cmd/hinbench --scales 10 --hostile --duration 10s
+//	DATABASE_URL=postgres://... go run ./devtools/hinbench --scales 10 --hostile --duration 10s
 //
 // With --peer it instead runs the built hingraph and PostGraphile V5 (from
 // bench/postgraphile, installed with npm ci) over the same database, checks
 // that they answer a nested page, a list page and a lookup with the same
 // rows, and loads them in interleaved rounds (peer.go); make bench-peer.
 //
-//	DATABASE_URL=postgres://... go run ./cmd/hinbench --scales 10 --peer
+//	DATABASE_URL=postgres://... go run ./devtools/hinbench --scales 10 --peer
 package main
 
 import (

@@ -9,7 +9,7 @@
 // caller, then publishes returns through the second.
 //
 //	make live-bench                      (scripts/with-postgres.sh, then this)
-//	DATABASE_URL=postgres://... go run ./cmd/hinlive --subscriptions 1000 --writes 30
+//	DATABASE_URL=postgres://... go run ./devtools/hinlive --subscriptions 1000 --writes 30
 package main
 
 import (
