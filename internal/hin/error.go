@@ -39,6 +39,28 @@ const (
 	// names the national node.
 	ECATALOGUEREADONLY = "CATALOGUE_READ_ONLY"
 
+	// National collections (collection.go).
+
+	// ETRANSITION: a submission action its state does not allow (approving
+	// one not submitted, submitting one approved, ...); extensions.state
+	// names the state.
+	ETRANSITION = "INVALID_TRANSITION"
+	// EFOUREYES: approving or returning a submission one submitted oneself.
+	EFOUREYES = "FOUR_EYES_REQUIRED"
+	// EPERIODCLOSED: a first submission after the period's close date by a
+	// region (a national admin may still submit it).
+	EPERIODCLOSED = "PERIOD_CLOSED"
+	// EFROZEN: a change to a figure of a submitted or approved submission;
+	// approved figures change only through reopenSubmission (a restatement
+	// with a reason) and a new approval.
+	EFROZEN = "SUBMISSION_FROZEN"
+	// ECONTROLLED: publishing, restating or withdrawing a figure a
+	// collection expects other than by approving its submission.
+	ECONTROLLED = "COLLECTION_CONTROLLED"
+	// ESUBMISSIONPROBLEMS: submitting with validation errors or unexplained
+	// warnings; extensions.problems lists them all.
+	ESUBMISSIONPROBLEMS = "SUBMISSION_HAS_PROBLEMS"
+
 	// ESUBSCRIPTIONLIMIT: the caller already holds as many open
 	// subscriptions as allowed.
 	ESUBSCRIPTIONLIMIT = "SUBSCRIPTION_LIMIT_EXCEEDED"
@@ -69,6 +91,7 @@ const (
 // check no other code is ever sent.
 var ErrorCodes = []string{
 	ENOTFOUND, EINVALID, ECONFLICT, EFORBIDDEN, EUNAUTHORIZED, EUNAVAILABLE, ETIMEOUT, EINTERNAL, EINCOMPATIBLE, EOVERLAP, EREGIONELSEWHERE, ECATALOGUEREADONLY, ESUBSCRIPTIONLIMIT,
+	ETRANSITION, EFOUREYES, EPERIODCLOSED, EFROZEN, ECONTROLLED, ESUBMISSIONPROBLEMS,
 	EBADREQUEST, EPARSE, EVALIDATION, EPREFLIGHT, EMETHOD, EMEDIATYPE, ETOOLARGE, ERATELIMITED,
 	EPERSISTEDNOTFOUND, EPERSISTEDNOTALLOWED, EINTROSPECTION, EQUERYTOOLARGE,
 	ETOKENLIMIT, EDEPTHLIMIT, EALIASLIMIT, EDIRECTIVELIMIT, ECOSTLIMIT, EREPEATLIMIT,

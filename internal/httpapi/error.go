@@ -19,9 +19,16 @@ var statusOf = map[string]int{
 	hin.ENOTFOUND:     http.StatusNotFound,
 	hin.ECONFLICT:     http.StatusConflict,
 	hin.EOVERLAP:      http.StatusConflict,
-	hin.EBADREQUEST:   http.StatusBadRequest,
-	hin.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	hin.ERATELIMITED:  http.StatusTooManyRequests,
+	// national collections: the proforma and upload routes
+	hin.ETRANSITION:         http.StatusConflict,
+	hin.EFOUREYES:           http.StatusForbidden,
+	hin.EPERIODCLOSED:       http.StatusConflict,
+	hin.EFROZEN:             http.StatusConflict,
+	hin.ECONTROLLED:         http.StatusConflict,
+	hin.ESUBMISSIONPROBLEMS: http.StatusUnprocessableEntity,
+	hin.EBADREQUEST:         http.StatusBadRequest,
+	hin.ETOOLARGE:           http.StatusRequestEntityTooLarge,
+	hin.ERATELIMITED:        http.StatusTooManyRequests,
 }
 
 // ErrorStatus is the HTTP status for an error code.
