@@ -38,6 +38,9 @@ var RegionalTables = []RegionalTable{
 	{Name: "outcome", RegionColumn: "region_id"},
 	// an outcome's earlier states (restatements, withdrawals), for as-of figures
 	{Name: "outcome_history", RegionColumn: "region_id"},
+	// a region's collection submissions and what it said with them
+	{Name: "collection_submission", RegionColumn: "region_id"},
+	{Name: "collection_note", RegionColumn: "region_id"},
 }
 
 // CatalogueTables are written only at the national node and copied, whole,
@@ -46,6 +49,7 @@ var RegionalTables = []RegionalTable{
 var CatalogueTables = []string{
 	"region", "metric", "programme", "programme_region", "collaborative", "collaborative_region",
 	"innovation", "innovation_programme", "innovation_stage_change",
+	"collection", "collection_metric", "collection_exemption", "collection_period",
 }
 
 // Names of the publications and subscriptions, per region.

@@ -32,6 +32,13 @@ type Dataset struct {
 	Adoptions            []hin.Adoption
 	Metrics              []hin.Metric
 	Outcomes             func(emit func(hin.Outcome) error) error
+	// National collections, loaded after the outcomes (the guard of
+	// migration 00010 checks outcome writes against them).
+	Collections          []hin.Collection
+	CollectionMetrics    []hin.CollectionMetric
+	CollectionExemptions []hin.CollectionExemption
+	CollectionPeriods    []hin.CollectionPeriod
+	Submissions          []hin.CollectionSubmission
 }
 
 // SeedFingerprint returns what the last seed loaded ("" if nothing).
@@ -61,7 +68,8 @@ func (s *Store) ReplaceAll(ctx context.Context, d Dataset, fingerprint string) e
 		if _, err := s.exec(ctx, tx, `SET LOCAL statement_timeout = 0`); err != nil {
 			return err
 		}
-		const truncate = `TRUNCATE outcome, adoption, pilot, innovation_stage_change, innovation_programme, innovation,
+		const truncate = `TRUNCATE collection_note, collection_submission, collection_period, collection_exemption, collection_metric, collection,
+			outcome, adoption, pilot, innovation_stage_change, innovation_programme, innovation,
 			programme_region, programme, collaborative_region, collaborative, organisation, metric, audit_event, idempotency_key, region, seed_info`
 		if _, err := s.exec(ctx, tx, truncate); err != nil {
 			return fmt.Errorf("empty tables: %w", err)
@@ -76,11 +84,7 @@ func (s *Store) ReplaceAll(ctx context.Context, d Dataset, fingerprint string) e
 }
 
 func loadDataset(ctx context.Context, tx *sqlx.Tx, d Dataset) error {
-	steps := []struct {
-		table string
-		cols  []string
-		rows  func(emit func(...any) error) error
-	}{
+	steps := []loadStep{
 		{"region", []string{"id", "code", "name", "former_name", "summary"}, func(emit func(...any) error) error {
 			for _, r := range d.Regions {
 				if err := emit(r.ID, r.Code, r.Name, r.FormerName, r.Summary); err != nil {
@@ -171,12 +175,68 @@ func loadDataset(ctx context.Context, tx *sqlx.Tx, d Dataset) error {
 			})
 		}},
 	}
+	steps = append(steps, collectionSteps(d)...)
 	for _, st := range steps {
 		if err := copyRows(ctx, tx, st.table, st.cols, st.rows); err != nil {
 			return fmt.Errorf("load %s: %w", st.table, err)
 		}
 	}
 	return nil
+}
+
+// loadStep loads one table of a data set.
+type loadStep struct {
+	table string
+	cols  []string
+	rows  func(emit func(...any) error) error
+}
+
+// collectionSteps loads the national collections of a data set.
+func collectionSteps(d Dataset) []loadStep {
+	return []loadStep{
+		{"collection", []string{"id", "code", "name", "description", "cadence", "deadline_days", "close_days", "created_at", "updated_at"}, func(emit func(...any) error) error {
+			for _, c := range d.Collections {
+				if err := emit(c.ID, c.Code, c.Name, c.Description, string(c.Cadence), c.DeadlineDays, c.CloseDays, c.CreatedAt, c.UpdatedAt); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"collection_metric", []string{"collection_id", "metric_id", "position", "median_factor", "denominator_factor", "flag_zero"}, func(emit func(...any) error) error {
+			for _, m := range d.CollectionMetrics {
+				if err := emit(m.CollectionID, m.MetricID, m.Position, m.MedianFactor, m.DenominatorFactor, m.FlagZero); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"collection_exemption", []string{"collection_id", "region_id", "reason"}, func(emit func(...any) error) error {
+			for _, e := range d.CollectionExemptions {
+				if err := emit(e.CollectionID, e.RegionID, e.Reason); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"collection_period", []string{"id", "collection_id", "period_start", "period_end", "deadline", "close_date", "opened_at", "opened_by"}, func(emit func(...any) error) error {
+			for _, p := range d.CollectionPeriods {
+				if err := emit(p.ID, p.CollectionID, p.PeriodStart, p.PeriodEnd, p.Deadline, p.CloseDate, p.OpenedAt, p.OpenedBy); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"collection_submission", []string{"id", "period_id", "region_id", "state", "submitted_by", "submitted_at", "approved_by", "approved_at",
+			"returned_by", "returned_at", "return_comment", "updated_at"}, func(emit func(...any) error) error {
+			for _, s := range d.Submissions {
+				if err := emit(s.ID, s.PeriodID, s.RegionID, string(s.State), s.SubmittedBy, s.SubmittedAt, s.ApprovedBy, s.ApprovedAt,
+					s.ReturnedBy, s.ReturnedAt, s.ReturnComment, s.UpdatedAt); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	}
 }
 
 // copyRows streams rows into a table with COPY, the fastest way in.

@@ -336,6 +336,10 @@ func mapError(err error) error {
 			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EREGIONELSEWHERE, Message: pqErr.Message, Details: map[string]any{"ownerNode": pqErr.Detail}}, err)
 		case "HN002": // catalogue_guard
 			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.ECATALOGUEREADONLY, Message: pqErr.Message, Details: map[string]any{"ownerNode": pqErr.Detail}}, err)
+		case "HN003": // collection_guard (migration 00010): a submitted or approved figure
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EFROZEN, Message: pqErr.Message}, err)
+		case "HN004": // collection_guard: a collected figure published other than by approval
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.ECONTROLLED, Message: pqErr.Message}, err)
 		}
 		if strings.HasPrefix(string(pqErr.Code), "08") {
 			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EUNAVAILABLE, Message: "the database is unavailable; retry shortly"}, err)
