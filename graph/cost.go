@@ -185,6 +185,7 @@ func costs() ComplexityRoot {
 	c.Innovation.StageHistory = list(stageHistoryMax)
 	c.OutcomeChange.Statuses = list(len(hin.OutcomeStatuses))
 	scaleCosts(&c)
+	collectionCosts(&c)
 	return c
 }
 

@@ -35,6 +35,12 @@ type ResolverRoot interface {
 	AuditEvent() AuditEventResolver
 	ClinicalAreaDuplication() ClinicalAreaDuplicationResolver
 	Collaborative() CollaborativeResolver
+	Collection() CollectionResolver
+	CollectionExemption() CollectionExemptionResolver
+	CollectionMetric() CollectionMetricResolver
+	CollectionPeriod() CollectionPeriodResolver
+	CollectionSubmission() CollectionSubmissionResolver
+	CollectionTracker() CollectionTrackerResolver
 	ConversionGroup() ConversionGroupResolver
 	Coverage() CoverageResolver
 	Entity() EntityResolver
@@ -51,6 +57,8 @@ type ResolverRoot interface {
 	Region() RegionResolver
 	RegionSource() RegionSourceResolver
 	SpreadTarget() SpreadTargetResolver
+	SubmissionNote() SubmissionNoteResolver
+	SubmissionProblem() SubmissionProblemResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -128,6 +136,85 @@ type ComplexityRoot struct {
 		Kind        func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Regions     func(childComplexity int) int
+	}
+
+	Collection struct {
+		Cadence      func(childComplexity int) int
+		CloseDays    func(childComplexity int) int
+		Code         func(childComplexity int) int
+		DeadlineDays func(childComplexity int) int
+		Description  func(childComplexity int) int
+		Exemptions   func(childComplexity int) int
+		GlobalID     func(childComplexity int) int
+		Metrics      func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Periods      func(childComplexity int, first *int) int
+		Version      func(childComplexity int) int
+	}
+
+	CollectionExemption struct {
+		Reason func(childComplexity int) int
+		Region func(childComplexity int) int
+	}
+
+	CollectionMetric struct {
+		DenominatorFactor func(childComplexity int) int
+		FlagZero          func(childComplexity int) int
+		MedianFactor      func(childComplexity int) int
+		Metric            func(childComplexity int) int
+	}
+
+	CollectionPeriod struct {
+		CloseDate    func(childComplexity int) int
+		Closed       func(childComplexity int) int
+		Collection   func(childComplexity int) int
+		Deadline     func(childComplexity int) int
+		GlobalID     func(childComplexity int) int
+		Label        func(childComplexity int) int
+		OpenedAt     func(childComplexity int) int
+		PastDeadline func(childComplexity int) int
+		PeriodEnd    func(childComplexity int) int
+		PeriodStart  func(childComplexity int) int
+		Tracker      func(childComplexity int) int
+	}
+
+	CollectionSubmission struct {
+		AllowedActions    func(childComplexity int) int
+		ApprovedAt        func(childComplexity int) int
+		ApprovedBy        func(childComplexity int) int
+		ExemptReason      func(childComplexity int) int
+		Figures           func(childComplexity int) int
+		GlobalID          func(childComplexity int) int
+		Late              func(childComplexity int) int
+		Notes             func(childComplexity int) int
+		Period            func(childComplexity int) int
+		Problems          func(childComplexity int) int
+		Received          func(childComplexity int) int
+		Region            func(childComplexity int) int
+		ReopenedAt        func(childComplexity int) int
+		ReopenedBy        func(childComplexity int) int
+		Restatement       func(childComplexity int) int
+		RestatementReason func(childComplexity int) int
+		ReturnComment     func(childComplexity int) int
+		ReturnedAt        func(childComplexity int) int
+		ReturnedBy        func(childComplexity int) int
+		State             func(childComplexity int) int
+		SubmittedAt       func(childComplexity int) int
+		SubmittedBy       func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		Version           func(childComplexity int) int
+	}
+
+	CollectionTracker struct {
+		ApprovedCount func(childComplexity int) int
+		Exemptions    func(childComplexity int) int
+		ExpectedCount func(childComplexity int) int
+		LateCount     func(childComplexity int) int
+		LateRegions   func(childComplexity int) int
+		Period        func(childComplexity int) int
+		ReceivedCount func(childComplexity int) int
+		Submissions   func(childComplexity int) int
+		Summary       func(childComplexity int) int
 	}
 
 	ConversionGroup struct {
@@ -249,29 +336,37 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ArchiveAdoption     func(childComplexity int, id string, version int) int
-		ArchiveInnovation   func(childComplexity int, id string, version int) int
-		ArchiveOrganisation func(childComplexity int, id string, version int) int
-		ArchivePilot        func(childComplexity int, id string, version int) int
-		CreateAdoption      func(childComplexity int, input hin.AdoptionInput, idempotencyKey *string) int
-		CreateInnovation    func(childComplexity int, input hin.InnovationInput, stage *hin.Stage, stageOn *time.Time, idempotencyKey *string) int
-		CreateMetric        func(childComplexity int, input hin.MetricInput, idempotencyKey *string) int
-		CreateOrganisation  func(childComplexity int, input hin.OrganisationInput, idempotencyKey *string) int
-		CreatePilot         func(childComplexity int, input hin.PilotInput, idempotencyKey *string) int
-		CreateProgramme     func(childComplexity int, input hin.ProgrammeInput, idempotencyKey *string) int
-		MoveInnovationStage func(childComplexity int, id string, version int, stage hin.Stage, on *time.Time) int
-		PublishOutcomes     func(childComplexity int, regionCode string, window hin.WindowInput, reason *string) int
-		RecordOutcome       func(childComplexity int, input hin.OutcomeInput, idempotencyKey *string) int
-		SubmitReturn        func(childComplexity int, input hin.ReturnInput, idempotencyKey *string) int
-		UpdateAdoption      func(childComplexity int, id string, version int, input hin.AdoptionInput) int
-		UpdateInnovation    func(childComplexity int, id string, version int, input hin.InnovationInput) int
-		UpdateMetric        func(childComplexity int, id string, version int, input hin.MetricInput) int
-		UpdateOrganisation  func(childComplexity int, id string, version int, input hin.OrganisationInput) int
-		UpdateOutcome       func(childComplexity int, id string, version int, input hin.OutcomeInput) int
-		UpdatePilot         func(childComplexity int, id string, version int, input hin.PilotInput) int
-		UpdateProgramme     func(childComplexity int, id string, version int, input hin.ProgrammeInput) int
-		UpdateRegion        func(childComplexity int, code string, version int, input hin.RegionInput) int
-		WithdrawOutcome     func(childComplexity int, id string, version int, reason string) int
+		ApproveSubmission    func(childComplexity int, id string, version int) int
+		ArchiveAdoption      func(childComplexity int, id string, version int) int
+		ArchiveInnovation    func(childComplexity int, id string, version int) int
+		ArchiveOrganisation  func(childComplexity int, id string, version int) int
+		ArchivePilot         func(childComplexity int, id string, version int) int
+		CreateAdoption       func(childComplexity int, input hin.AdoptionInput, idempotencyKey *string) int
+		CreateCollection     func(childComplexity int, input hin.CollectionInput, idempotencyKey *string) int
+		CreateInnovation     func(childComplexity int, input hin.InnovationInput, stage *hin.Stage, stageOn *time.Time, idempotencyKey *string) int
+		CreateMetric         func(childComplexity int, input hin.MetricInput, idempotencyKey *string) int
+		CreateOrganisation   func(childComplexity int, input hin.OrganisationInput, idempotencyKey *string) int
+		CreatePilot          func(childComplexity int, input hin.PilotInput, idempotencyKey *string) int
+		CreateProgramme      func(childComplexity int, input hin.ProgrammeInput, idempotencyKey *string) int
+		MoveInnovationStage  func(childComplexity int, id string, version int, stage hin.Stage, on *time.Time) int
+		NoteSubmission       func(childComplexity int, id string, notAvailable []hin.NotAvailableInput, explanations []hin.ExplanationInput) int
+		OpenCollectionPeriod func(childComplexity int, collectionID string, periodStart time.Time, deadline *time.Time, closeDate *time.Time) int
+		PublishOutcomes      func(childComplexity int, regionCode string, window hin.WindowInput, reason *string) int
+		RecordOutcome        func(childComplexity int, input hin.OutcomeInput, idempotencyKey *string) int
+		ReopenSubmission     func(childComplexity int, id string, version int, reason string) int
+		ReturnSubmission     func(childComplexity int, id string, version int, comment string) int
+		SubmitForApproval    func(childComplexity int, id string, notAvailable []hin.NotAvailableInput, explanations []hin.ExplanationInput) int
+		SubmitReturn         func(childComplexity int, input hin.ReturnInput, idempotencyKey *string) int
+		UpdateAdoption       func(childComplexity int, id string, version int, input hin.AdoptionInput) int
+		UpdateCollection     func(childComplexity int, id string, version int, input hin.CollectionInput) int
+		UpdateInnovation     func(childComplexity int, id string, version int, input hin.InnovationInput) int
+		UpdateMetric         func(childComplexity int, id string, version int, input hin.MetricInput) int
+		UpdateOrganisation   func(childComplexity int, id string, version int, input hin.OrganisationInput) int
+		UpdateOutcome        func(childComplexity int, id string, version int, input hin.OutcomeInput) int
+		UpdatePilot          func(childComplexity int, id string, version int, input hin.PilotInput) int
+		UpdateProgramme      func(childComplexity int, id string, version int, input hin.ProgrammeInput) int
+		UpdateRegion         func(childComplexity int, code string, version int, input hin.RegionInput) int
+		WithdrawOutcome      func(childComplexity int, id string, version int, reason string) int
 	}
 
 	Organisation struct {
@@ -463,32 +558,36 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AdoptionSpread     func(childComplexity int, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) int
-		Adoptions          func(childComplexity int, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) int
-		AuditTrail         func(childComplexity int, first *int, after *string, filter *hin.AuditFilter, orderBy *model.AuditOrder) int
-		Collaboratives     func(childComplexity int, filter *hin.CollaborativeFilter) int
-		Figure             func(childComplexity int, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) int
-		FigureBreakdown    func(childComplexity int, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) int
-		InnovationPipeline func(childComplexity int, filter *hin.FigureFilter, movedIn *hin.WindowInput) int
-		Innovations        func(childComplexity int, first *int, after *string, filter *hin.InnovationFilter, orderBy *model.InnovationOrder) int
-		Metrics            func(childComplexity int, filter *hin.MetricFilter) int
-		Node               func(childComplexity int, id string) int
-		Nodes              func(childComplexity int, ids []string) int
-		Organisations      func(childComplexity int, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) int
-		Outcomes           func(childComplexity int, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) int
-		PilotConversion    func(childComplexity int, window hin.WindowInput, withinMonths *int, statuses []hin.PilotStatus, groupBy []hin.Dimension, filter *hin.ScaleFilter) int
-		PilotDuplication   func(childComplexity int, window *hin.WindowInput, filter *hin.ScaleFilter) int
-		Pilots             func(childComplexity int, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) int
-		Programme          func(childComplexity int, code string) int
-		Programmes         func(childComplexity int, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) int
-		Region             func(childComplexity int, code string) int
-		RegionComparison   func(childComplexity int, metrics []string, window hin.WindowInput, includeDrafts *bool, asOf *time.Time) int
-		RegionSources      func(childComplexity int) int
-		Regions            func(childComplexity int, filter *hin.RegionFilter) int
-		Series             func(childComplexity int, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) int
-		SpreadTargets      func(childComplexity int, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) int
-		__resolve__service func(childComplexity int) int
-		__resolve_entities func(childComplexity int, representations []map[string]any) int
+		AdoptionSpread       func(childComplexity int, innovationID *string, programmeID *string, kinds []hin.OrganisationKind, on *time.Time) int
+		Adoptions            func(childComplexity int, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) int
+		AuditTrail           func(childComplexity int, first *int, after *string, filter *hin.AuditFilter, orderBy *model.AuditOrder) int
+		Collaboratives       func(childComplexity int, filter *hin.CollaborativeFilter) int
+		Collection           func(childComplexity int, code string) int
+		CollectionSubmission func(childComplexity int, periodID string, regionCode string) int
+		CollectionTracker    func(childComplexity int, periodID string) int
+		Collections          func(childComplexity int) int
+		Figure               func(childComplexity int, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) int
+		FigureBreakdown      func(childComplexity int, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) int
+		InnovationPipeline   func(childComplexity int, filter *hin.FigureFilter, movedIn *hin.WindowInput) int
+		Innovations          func(childComplexity int, first *int, after *string, filter *hin.InnovationFilter, orderBy *model.InnovationOrder) int
+		Metrics              func(childComplexity int, filter *hin.MetricFilter) int
+		Node                 func(childComplexity int, id string) int
+		Nodes                func(childComplexity int, ids []string) int
+		Organisations        func(childComplexity int, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) int
+		Outcomes             func(childComplexity int, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) int
+		PilotConversion      func(childComplexity int, window hin.WindowInput, withinMonths *int, statuses []hin.PilotStatus, groupBy []hin.Dimension, filter *hin.ScaleFilter) int
+		PilotDuplication     func(childComplexity int, window *hin.WindowInput, filter *hin.ScaleFilter) int
+		Pilots               func(childComplexity int, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) int
+		Programme            func(childComplexity int, code string) int
+		Programmes           func(childComplexity int, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) int
+		Region               func(childComplexity int, code string) int
+		RegionComparison     func(childComplexity int, metrics []string, window hin.WindowInput, includeDrafts *bool, asOf *time.Time) int
+		RegionSources        func(childComplexity int) int
+		Regions              func(childComplexity int, filter *hin.RegionFilter) int
+		Series               func(childComplexity int, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) int
+		SpreadTargets        func(childComplexity int, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) int
+		__resolve__service   func(childComplexity int) int
+		__resolve_entities   func(childComplexity int, representations []map[string]any) int
 	}
 
 	Region struct {
@@ -610,9 +709,34 @@ type ComplexityRoot struct {
 		Stage       func(childComplexity int) int
 	}
 
+	SubmissionNote struct {
+		Kind      func(childComplexity int) int
+		Metric    func(childComplexity int) int
+		Subject   func(childComplexity int) int
+		Text      func(childComplexity int) int
+		WrittenAt func(childComplexity int) int
+		WrittenBy func(childComplexity int) int
+	}
+
+	SubmissionProblem struct {
+		Explanation func(childComplexity int) int
+		Factor      func(childComplexity int) int
+		History     func(childComplexity int) int
+		Key         func(childComplexity int) int
+		Message     func(childComplexity int) int
+		Metric      func(childComplexity int) int
+		MetricCode  func(childComplexity int) int
+		Outcome     func(childComplexity int) int
+		Reference   func(childComplexity int) int
+		Rule        func(childComplexity int) int
+		Severity    func(childComplexity int) int
+		Value       func(childComplexity int) int
+	}
+
 	Subscription struct {
 		FigureUpdated  func(childComplexity int, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) int
 		OutcomeChanges func(childComplexity int, regionCode string) int
+		TrackerUpdated func(childComplexity int, periodID string) int
 	}
 
 	Window struct {
@@ -647,6 +771,34 @@ type ClinicalAreaDuplicationResolver interface {
 type CollaborativeResolver interface {
 	HostRegion(ctx context.Context, obj *hin.Collaborative) (*hin.Region, error)
 	Regions(ctx context.Context, obj *hin.Collaborative) ([]hin.Region, error)
+}
+type CollectionResolver interface {
+	Metrics(ctx context.Context, obj *hin.Collection) ([]hin.CollectionMetric, error)
+	Exemptions(ctx context.Context, obj *hin.Collection) ([]hin.CollectionExemption, error)
+	Periods(ctx context.Context, obj *hin.Collection, first *int) ([]hin.CollectionPeriod, error)
+}
+type CollectionExemptionResolver interface {
+	Region(ctx context.Context, obj *hin.CollectionExemption) (*hin.Region, error)
+}
+type CollectionMetricResolver interface {
+	Metric(ctx context.Context, obj *hin.CollectionMetric) (*hin.Metric, error)
+}
+type CollectionPeriodResolver interface {
+	Collection(ctx context.Context, obj *hin.CollectionPeriod) (*hin.Collection, error)
+
+	Tracker(ctx context.Context, obj *hin.CollectionPeriod) (*hin.CollectionTracker, error)
+}
+type CollectionSubmissionResolver interface {
+	Period(ctx context.Context, obj *hin.CollectionSubmission) (*hin.CollectionPeriod, error)
+	Region(ctx context.Context, obj *hin.CollectionSubmission) (*hin.Region, error)
+
+	AllowedActions(ctx context.Context, obj *hin.CollectionSubmission) ([]hin.SubmissionAction, error)
+	Figures(ctx context.Context, obj *hin.CollectionSubmission) ([]hin.Outcome, error)
+	Problems(ctx context.Context, obj *hin.CollectionSubmission) ([]hin.SubmissionProblem, error)
+	Notes(ctx context.Context, obj *hin.CollectionSubmission) ([]hin.SubmissionNote, error)
+}
+type CollectionTrackerResolver interface {
+	LateRegions(ctx context.Context, obj *hin.CollectionTracker) ([]hin.Region, error)
 }
 type ConversionGroupResolver interface {
 	Region(ctx context.Context, obj *hin.ConversionGroup) (*hin.Region, error)
@@ -706,6 +858,14 @@ type MutationResolver interface {
 	SubmitReturn(ctx context.Context, input hin.ReturnInput, idempotencyKey *string) ([]hin.Outcome, error)
 	PublishOutcomes(ctx context.Context, regionCode string, window hin.WindowInput, reason *string) (*model.PublishResult, error)
 	WithdrawOutcome(ctx context.Context, id string, version int, reason string) (*hin.Outcome, error)
+	CreateCollection(ctx context.Context, input hin.CollectionInput, idempotencyKey *string) (*hin.Collection, error)
+	UpdateCollection(ctx context.Context, id string, version int, input hin.CollectionInput) (*hin.Collection, error)
+	OpenCollectionPeriod(ctx context.Context, collectionID string, periodStart time.Time, deadline *time.Time, closeDate *time.Time) (*hin.CollectionPeriod, error)
+	NoteSubmission(ctx context.Context, id string, notAvailable []hin.NotAvailableInput, explanations []hin.ExplanationInput) (*hin.CollectionSubmission, error)
+	SubmitForApproval(ctx context.Context, id string, notAvailable []hin.NotAvailableInput, explanations []hin.ExplanationInput) (*hin.CollectionSubmission, error)
+	ApproveSubmission(ctx context.Context, id string, version int) (*hin.CollectionSubmission, error)
+	ReturnSubmission(ctx context.Context, id string, version int, comment string) (*hin.CollectionSubmission, error)
+	ReopenSubmission(ctx context.Context, id string, version int, reason string) (*hin.CollectionSubmission, error)
 }
 type OrganisationResolver interface {
 	Region(ctx context.Context, obj *hin.Organisation) (*hin.Region, error)
@@ -772,6 +932,10 @@ type QueryResolver interface {
 	PilotConversion(ctx context.Context, window hin.WindowInput, withinMonths *int, statuses []hin.PilotStatus, groupBy []hin.Dimension, filter *hin.ScaleFilter) (*hin.PilotConversion, error)
 	SpreadTargets(ctx context.Context, evidence hin.SpreadEvidence, kinds []hin.OrganisationKind, on *time.Time, first *int, filter *hin.ScaleFilter) (*hin.SpreadTargets, error)
 	RegionSources(ctx context.Context) ([]hin.RegionSource, error)
+	Collections(ctx context.Context) ([]hin.Collection, error)
+	Collection(ctx context.Context, code string) (*hin.Collection, error)
+	CollectionTracker(ctx context.Context, periodID string) (*hin.CollectionTracker, error)
+	CollectionSubmission(ctx context.Context, periodID string, regionCode string) (*hin.CollectionSubmission, error)
 }
 type RegionResolver interface {
 	Organisations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error)
@@ -798,9 +962,17 @@ type SpreadTargetResolver interface {
 	Innovation(ctx context.Context, obj *hin.SpreadTarget) (*hin.Innovation, error)
 	Region(ctx context.Context, obj *hin.SpreadTarget) (*hin.Region, error)
 }
+type SubmissionNoteResolver interface {
+	Metric(ctx context.Context, obj *hin.SubmissionNote) (*hin.Metric, error)
+}
+type SubmissionProblemResolver interface {
+	Metric(ctx context.Context, obj *hin.SubmissionProblem) (*hin.Metric, error)
+	Outcome(ctx context.Context, obj *hin.SubmissionProblem) (*hin.Outcome, error)
+}
 type SubscriptionResolver interface {
 	FigureUpdated(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (<-chan *hin.Figure, error)
 	OutcomeChanges(ctx context.Context, regionCode string) (<-chan *hin.OutcomeChange, error)
+	TrackerUpdated(ctx context.Context, periodID string) (<-chan *hin.CollectionTracker, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1099,6 +1271,383 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Collaborative.Regions(childComplexity), true
+
+	case "Collection.cadence":
+		if e.ComplexityRoot.Collection.Cadence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Cadence(childComplexity), true
+	case "Collection.closeDays":
+		if e.ComplexityRoot.Collection.CloseDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.CloseDays(childComplexity), true
+	case "Collection.code":
+		if e.ComplexityRoot.Collection.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Code(childComplexity), true
+	case "Collection.deadlineDays":
+		if e.ComplexityRoot.Collection.DeadlineDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.DeadlineDays(childComplexity), true
+	case "Collection.description":
+		if e.ComplexityRoot.Collection.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Description(childComplexity), true
+	case "Collection.exemptions":
+		if e.ComplexityRoot.Collection.Exemptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Exemptions(childComplexity), true
+	case "Collection.id":
+		if e.ComplexityRoot.Collection.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.GlobalID(childComplexity), true
+	case "Collection.metrics":
+		if e.ComplexityRoot.Collection.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Metrics(childComplexity), true
+	case "Collection.name":
+		if e.ComplexityRoot.Collection.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Name(childComplexity), true
+	case "Collection.periods":
+		if e.ComplexityRoot.Collection.Periods == nil {
+			break
+		}
+
+		args, err := ec.field_Collection_periods_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Collection.Periods(childComplexity, args["first"].(*int)), true
+	case "Collection.version":
+		if e.ComplexityRoot.Collection.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Version(childComplexity), true
+
+	case "CollectionExemption.reason":
+		if e.ComplexityRoot.CollectionExemption.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionExemption.Reason(childComplexity), true
+	case "CollectionExemption.region":
+		if e.ComplexityRoot.CollectionExemption.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionExemption.Region(childComplexity), true
+
+	case "CollectionMetric.denominatorFactor":
+		if e.ComplexityRoot.CollectionMetric.DenominatorFactor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionMetric.DenominatorFactor(childComplexity), true
+	case "CollectionMetric.flagZero":
+		if e.ComplexityRoot.CollectionMetric.FlagZero == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionMetric.FlagZero(childComplexity), true
+	case "CollectionMetric.medianFactor":
+		if e.ComplexityRoot.CollectionMetric.MedianFactor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionMetric.MedianFactor(childComplexity), true
+	case "CollectionMetric.metric":
+		if e.ComplexityRoot.CollectionMetric.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionMetric.Metric(childComplexity), true
+
+	case "CollectionPeriod.closeDate":
+		if e.ComplexityRoot.CollectionPeriod.CloseDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionPeriod.CloseDate(childComplexity), true
+	case "CollectionPeriod.closed":
+		if e.ComplexityRoot.CollectionPeriod.Closed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionPeriod.Closed(childComplexity), true
+	case "CollectionPeriod.collection":
+		if e.ComplexityRoot.CollectionPeriod.Collection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionPeriod.Collection(childComplexity), true
+	case "CollectionPeriod.deadline":
+		if e.ComplexityRoot.CollectionPeriod.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionPeriod.Deadline(childComplexity), true
+	case "CollectionPeriod.id":
+		if e.ComplexityRoot.CollectionPeriod.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionPeriod.GlobalID(childComplexity), true
+	case "CollectionPeriod.label":
+		if e.ComplexityRoot.CollectionPeriod.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionPeriod.Label(childComplexity), true
+	case "CollectionPeriod.openedAt":
+		if e.ComplexityRoot.CollectionPeriod.OpenedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionPeriod.OpenedAt(childComplexity), true
+	case "CollectionPeriod.pastDeadline":
+		if e.ComplexityRoot.CollectionPeriod.PastDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionPeriod.PastDeadline(childComplexity), true
+	case "CollectionPeriod.periodEnd":
+		if e.ComplexityRoot.CollectionPeriod.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionPeriod.PeriodEnd(childComplexity), true
+	case "CollectionPeriod.periodStart":
+		if e.ComplexityRoot.CollectionPeriod.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionPeriod.PeriodStart(childComplexity), true
+	case "CollectionPeriod.tracker":
+		if e.ComplexityRoot.CollectionPeriod.Tracker == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionPeriod.Tracker(childComplexity), true
+
+	case "CollectionSubmission.allowedActions":
+		if e.ComplexityRoot.CollectionSubmission.AllowedActions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.AllowedActions(childComplexity), true
+	case "CollectionSubmission.approvedAt":
+		if e.ComplexityRoot.CollectionSubmission.ApprovedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.ApprovedAt(childComplexity), true
+	case "CollectionSubmission.approvedBy":
+		if e.ComplexityRoot.CollectionSubmission.ApprovedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.ApprovedBy(childComplexity), true
+	case "CollectionSubmission.exemptReason":
+		if e.ComplexityRoot.CollectionSubmission.ExemptReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.ExemptReason(childComplexity), true
+	case "CollectionSubmission.figures":
+		if e.ComplexityRoot.CollectionSubmission.Figures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.Figures(childComplexity), true
+	case "CollectionSubmission.id":
+		if e.ComplexityRoot.CollectionSubmission.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.GlobalID(childComplexity), true
+	case "CollectionSubmission.late":
+		if e.ComplexityRoot.CollectionSubmission.Late == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.Late(childComplexity), true
+	case "CollectionSubmission.notes":
+		if e.ComplexityRoot.CollectionSubmission.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.Notes(childComplexity), true
+	case "CollectionSubmission.period":
+		if e.ComplexityRoot.CollectionSubmission.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.Period(childComplexity), true
+	case "CollectionSubmission.problems":
+		if e.ComplexityRoot.CollectionSubmission.Problems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.Problems(childComplexity), true
+	case "CollectionSubmission.received":
+		if e.ComplexityRoot.CollectionSubmission.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.Received(childComplexity), true
+	case "CollectionSubmission.region":
+		if e.ComplexityRoot.CollectionSubmission.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.Region(childComplexity), true
+	case "CollectionSubmission.reopenedAt":
+		if e.ComplexityRoot.CollectionSubmission.ReopenedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.ReopenedAt(childComplexity), true
+	case "CollectionSubmission.reopenedBy":
+		if e.ComplexityRoot.CollectionSubmission.ReopenedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.ReopenedBy(childComplexity), true
+	case "CollectionSubmission.restatement":
+		if e.ComplexityRoot.CollectionSubmission.Restatement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.Restatement(childComplexity), true
+	case "CollectionSubmission.restatementReason":
+		if e.ComplexityRoot.CollectionSubmission.RestatementReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.RestatementReason(childComplexity), true
+	case "CollectionSubmission.returnComment":
+		if e.ComplexityRoot.CollectionSubmission.ReturnComment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.ReturnComment(childComplexity), true
+	case "CollectionSubmission.returnedAt":
+		if e.ComplexityRoot.CollectionSubmission.ReturnedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.ReturnedAt(childComplexity), true
+	case "CollectionSubmission.returnedBy":
+		if e.ComplexityRoot.CollectionSubmission.ReturnedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.ReturnedBy(childComplexity), true
+	case "CollectionSubmission.state":
+		if e.ComplexityRoot.CollectionSubmission.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.State(childComplexity), true
+	case "CollectionSubmission.submittedAt":
+		if e.ComplexityRoot.CollectionSubmission.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.SubmittedAt(childComplexity), true
+	case "CollectionSubmission.submittedBy":
+		if e.ComplexityRoot.CollectionSubmission.SubmittedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.SubmittedBy(childComplexity), true
+	case "CollectionSubmission.updatedAt":
+		if e.ComplexityRoot.CollectionSubmission.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.UpdatedAt(childComplexity), true
+	case "CollectionSubmission.version":
+		if e.ComplexityRoot.CollectionSubmission.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSubmission.Version(childComplexity), true
+
+	case "CollectionTracker.approvedCount":
+		if e.ComplexityRoot.CollectionTracker.ApprovedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionTracker.ApprovedCount(childComplexity), true
+	case "CollectionTracker.exemptions":
+		if e.ComplexityRoot.CollectionTracker.Exemptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionTracker.Exemptions(childComplexity), true
+	case "CollectionTracker.expectedCount":
+		if e.ComplexityRoot.CollectionTracker.ExpectedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionTracker.ExpectedCount(childComplexity), true
+	case "CollectionTracker.lateCount":
+		if e.ComplexityRoot.CollectionTracker.LateCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionTracker.LateCount(childComplexity), true
+	case "CollectionTracker.lateRegions":
+		if e.ComplexityRoot.CollectionTracker.LateRegions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionTracker.LateRegions(childComplexity), true
+	case "CollectionTracker.period":
+		if e.ComplexityRoot.CollectionTracker.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionTracker.Period(childComplexity), true
+	case "CollectionTracker.receivedCount":
+		if e.ComplexityRoot.CollectionTracker.ReceivedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionTracker.ReceivedCount(childComplexity), true
+	case "CollectionTracker.submissions":
+		if e.ComplexityRoot.CollectionTracker.Submissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionTracker.Submissions(childComplexity), true
+	case "CollectionTracker.summary":
+		if e.ComplexityRoot.CollectionTracker.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionTracker.Summary(childComplexity), true
 
 	case "ConversionGroup.anywhere":
 		if e.ComplexityRoot.ConversionGroup.Anywhere == nil {
@@ -1686,6 +2235,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Metric.Version(childComplexity), true
 
+	case "Mutation.approveSubmission":
+		if e.ComplexityRoot.Mutation.ApproveSubmission == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveSubmission_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveSubmission(childComplexity, args["id"].(string), args["version"].(int)), true
 	case "Mutation.archiveAdoption":
 		if e.ComplexityRoot.Mutation.ArchiveAdoption == nil {
 			break
@@ -1741,6 +2301,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAdoption(childComplexity, args["input"].(hin.AdoptionInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.createCollection":
+		if e.ComplexityRoot.Mutation.CreateCollection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCollection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCollection(childComplexity, args["input"].(hin.CollectionInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.createInnovation":
 		if e.ComplexityRoot.Mutation.CreateInnovation == nil {
 			break
@@ -1807,6 +2378,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MoveInnovationStage(childComplexity, args["id"].(string), args["version"].(int), args["stage"].(hin.Stage), args["on"].(*time.Time)), true
+	case "Mutation.noteSubmission":
+		if e.ComplexityRoot.Mutation.NoteSubmission == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_noteSubmission_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.NoteSubmission(childComplexity, args["id"].(string), args["notAvailable"].([]hin.NotAvailableInput), args["explanations"].([]hin.ExplanationInput)), true
+	case "Mutation.openCollectionPeriod":
+		if e.ComplexityRoot.Mutation.OpenCollectionPeriod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_openCollectionPeriod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OpenCollectionPeriod(childComplexity, args["collectionId"].(string), args["periodStart"].(time.Time), args["deadline"].(*time.Time), args["closeDate"].(*time.Time)), true
 	case "Mutation.publishOutcomes":
 		if e.ComplexityRoot.Mutation.PublishOutcomes == nil {
 			break
@@ -1829,6 +2422,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordOutcome(childComplexity, args["input"].(hin.OutcomeInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.reopenSubmission":
+		if e.ComplexityRoot.Mutation.ReopenSubmission == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenSubmission_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenSubmission(childComplexity, args["id"].(string), args["version"].(int), args["reason"].(string)), true
+	case "Mutation.returnSubmission":
+		if e.ComplexityRoot.Mutation.ReturnSubmission == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_returnSubmission_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReturnSubmission(childComplexity, args["id"].(string), args["version"].(int), args["comment"].(string)), true
+	case "Mutation.submitForApproval":
+		if e.ComplexityRoot.Mutation.SubmitForApproval == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitForApproval_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitForApproval(childComplexity, args["id"].(string), args["notAvailable"].([]hin.NotAvailableInput), args["explanations"].([]hin.ExplanationInput)), true
 	case "Mutation.submitReturn":
 		if e.ComplexityRoot.Mutation.SubmitReturn == nil {
 			break
@@ -1851,6 +2477,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateAdoption(childComplexity, args["id"].(string), args["version"].(int), args["input"].(hin.AdoptionInput)), true
+	case "Mutation.updateCollection":
+		if e.ComplexityRoot.Mutation.UpdateCollection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCollection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCollection(childComplexity, args["id"].(string), args["version"].(int), args["input"].(hin.CollectionInput)), true
 	case "Mutation.updateInnovation":
 		if e.ComplexityRoot.Mutation.UpdateInnovation == nil {
 			break
@@ -2795,6 +3432,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Collaboratives(childComplexity, args["filter"].(*hin.CollaborativeFilter)), true
+	case "Query.collection":
+		if e.ComplexityRoot.Query.Collection == nil {
+			break
+		}
+
+		args, err := ec.field_Query_collection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Collection(childComplexity, args["code"].(string)), true
+	case "Query.collectionSubmission":
+		if e.ComplexityRoot.Query.CollectionSubmission == nil {
+			break
+		}
+
+		args, err := ec.field_Query_collectionSubmission_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CollectionSubmission(childComplexity, args["periodId"].(string), args["regionCode"].(string)), true
+	case "Query.collectionTracker":
+		if e.ComplexityRoot.Query.CollectionTracker == nil {
+			break
+		}
+
+		args, err := ec.field_Query_collectionTracker_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CollectionTracker(childComplexity, args["periodId"].(string)), true
+	case "Query.collections":
+		if e.ComplexityRoot.Query.Collections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Collections(childComplexity), true
 	case "Query.figure":
 		if e.ComplexityRoot.Query.Figure == nil {
 			break
@@ -3592,6 +4268,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StageCount.Stage(childComplexity), true
 
+	case "SubmissionNote.kind":
+		if e.ComplexityRoot.SubmissionNote.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionNote.Kind(childComplexity), true
+	case "SubmissionNote.metric":
+		if e.ComplexityRoot.SubmissionNote.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionNote.Metric(childComplexity), true
+	case "SubmissionNote.subject":
+		if e.ComplexityRoot.SubmissionNote.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionNote.Subject(childComplexity), true
+	case "SubmissionNote.text":
+		if e.ComplexityRoot.SubmissionNote.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionNote.Text(childComplexity), true
+	case "SubmissionNote.writtenAt":
+		if e.ComplexityRoot.SubmissionNote.WrittenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionNote.WrittenAt(childComplexity), true
+	case "SubmissionNote.writtenBy":
+		if e.ComplexityRoot.SubmissionNote.WrittenBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionNote.WrittenBy(childComplexity), true
+
+	case "SubmissionProblem.explanation":
+		if e.ComplexityRoot.SubmissionProblem.Explanation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionProblem.Explanation(childComplexity), true
+	case "SubmissionProblem.factor":
+		if e.ComplexityRoot.SubmissionProblem.Factor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionProblem.Factor(childComplexity), true
+	case "SubmissionProblem.history":
+		if e.ComplexityRoot.SubmissionProblem.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionProblem.History(childComplexity), true
+	case "SubmissionProblem.key":
+		if e.ComplexityRoot.SubmissionProblem.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionProblem.Key(childComplexity), true
+	case "SubmissionProblem.message":
+		if e.ComplexityRoot.SubmissionProblem.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionProblem.Message(childComplexity), true
+	case "SubmissionProblem.metric":
+		if e.ComplexityRoot.SubmissionProblem.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionProblem.Metric(childComplexity), true
+	case "SubmissionProblem.metricCode":
+		if e.ComplexityRoot.SubmissionProblem.MetricCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionProblem.MetricCode(childComplexity), true
+	case "SubmissionProblem.outcome":
+		if e.ComplexityRoot.SubmissionProblem.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionProblem.Outcome(childComplexity), true
+	case "SubmissionProblem.reference":
+		if e.ComplexityRoot.SubmissionProblem.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionProblem.Reference(childComplexity), true
+	case "SubmissionProblem.rule":
+		if e.ComplexityRoot.SubmissionProblem.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionProblem.Rule(childComplexity), true
+	case "SubmissionProblem.severity":
+		if e.ComplexityRoot.SubmissionProblem.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionProblem.Severity(childComplexity), true
+	case "SubmissionProblem.value":
+		if e.ComplexityRoot.SubmissionProblem.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionProblem.Value(childComplexity), true
+
 	case "Subscription.figureUpdated":
 		if e.ComplexityRoot.Subscription.FigureUpdated == nil {
 			break
@@ -3614,6 +4400,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.OutcomeChanges(childComplexity, args["regionCode"].(string)), true
+	case "Subscription.trackerUpdated":
+		if e.ComplexityRoot.Subscription.TrackerUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_trackerUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TrackerUpdated(childComplexity, args["periodId"].(string)), true
 
 	case "Window.from":
 		if e.ComplexityRoot.Window.From == nil {
@@ -3655,13 +4452,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAuditFilter,
 		ec.unmarshalInputAuditOrder,
 		ec.unmarshalInputCollaborativeFilter,
+		ec.unmarshalInputCollectionInput,
+		ec.unmarshalInputCollectionMetricInput,
 		ec.unmarshalInputDateRange,
+		ec.unmarshalInputExemptionInput,
+		ec.unmarshalInputExplanationInput,
 		ec.unmarshalInputFigureFilter,
 		ec.unmarshalInputInnovationFilter,
 		ec.unmarshalInputInnovationInput,
 		ec.unmarshalInputInnovationOrder,
 		ec.unmarshalInputMetricFilter,
 		ec.unmarshalInputMetricInput,
+		ec.unmarshalInputNotAvailableInput,
 		ec.unmarshalInputOrganisationFilter,
 		ec.unmarshalInputOrganisationInput,
 		ec.unmarshalInputOrganisationOrder,
@@ -5519,7 +6321,7 @@ type AuditEvent implements Node {
   actor: String!
   "The role they acted in."
   actorRole: String!
-  "What was done: CREATE, UPDATE, MOVE_STAGE, ARCHIVE, SUBMIT_RETURN, PUBLISH or WITHDRAW."
+  "What was done: CREATE, UPDATE, MOVE_STAGE, ARCHIVE, SUBMIT_RETURN, PUBLISH or WITHDRAW; for collections OPEN_PERIOD, NOTE_SUBMISSION, SUBMIT_FOR_APPROVAL, APPROVE_SUBMISSION, RETURN_SUBMISSION or REOPEN_SUBMISSION."
   action: String!
   "The type of record changed."
   entityKind: String!
@@ -5996,6 +6798,384 @@ type OutcomeChange {
   "When the server learnt of the change."
   changedAt: DateTime!
 }
+
+# ---- National collections (issue 21) ----
+#
+# A national admin defines a collection: the metrics every region reports for each of its periods,
+# with the rules their figures are checked against. Each period opens for every region not exempt,
+# with a submission deadline and a later close date. A region's submission moves from its draft
+# figures to SUBMITTED (frozen), then APPROVED by an approver of the region who did not submit it
+# (which publishes the figures) or RETURNED with a comment. Only approved figures of a collected
+# metric, region and period count in published figures. See docs/collections.md.
+
+"How often a collection asks for figures."
+enum CollectionCadence {
+  "Calendar months."
+  MONTHLY
+  "NHS quarters: Q1 is April to June."
+  QUARTERLY
+}
+
+"Where a region's submission for a collection period stands."
+enum SubmissionState {
+  "No figure entered yet."
+  NOT_STARTED
+  "Figures are being entered as drafts (or, after a reopen, a restatement is being prepared)."
+  DRAFT
+  "The region says it is complete; its figures are frozen until an approver approves or returns it."
+  SUBMITTED
+  "An approver sent it back with a comment; the region edits its drafts and submits again."
+  RETURNED
+  "Approved by a second person: its figures are published, counted, and frozen."
+  APPROVED
+  "The region is exempt from the collection (see exemptReason)."
+  EXEMPT
+}
+
+"A step a caller takes on a submission."
+enum SubmissionAction {
+  "The region says its figures are complete (submitForApproval)."
+  SUBMIT
+  "An approver publishes them (approveSubmission)."
+  APPROVE
+  "An approver sends them back with a comment (returnSubmission)."
+  RETURN
+  "The region reopens approved figures as a restatement, with a reason (reopenSubmission)."
+  REOPEN
+}
+
+"Whether a validation problem blocks a submission until the figures change, or until it is explained."
+enum ProblemSeverity {
+  "Blocks the submission until the figures change."
+  ERROR
+  "Blocks the submission until it is explained (explanations of submitForApproval)."
+  WARNING
+}
+
+"A check on a submission's figures."
+enum ValidationRule {
+  "Error: an expected metric has no figure and is not marked not available with a reason."
+  MISSING_FIGURE
+  "Error: a metric is marked not available yet has a figure."
+  NOT_AVAILABLE_WITH_FIGURE
+  "Error: a draft of a collected metric overlaps the period without lying within it."
+  SPANS_PERIODS
+  "Warning: a value (a rate, for rate metrics) more than the metric's factor above or below the median of the same figure over the previous 12 periods (at least 3 of them reported)."
+  MEDIAN_FACTOR
+  "Warning: a rate's denominator moved by more than the metric's factor since the previous period."
+  DENOMINATOR_FACTOR
+  "Warning: a count (a rate's numerator) is zero where the previous period's was not."
+  FELL_TO_ZERO
+}
+
+extend type Query {
+  "The national collections, ordered by code."
+  collections: [Collection!]!
+  "One collection by its code, e.g. ` + "`" + `PSC-MONTHLY` + "`" + `. Null when no collection has that code."
+  collection("The collection's code." code: String!): Collection
+  "Where every region stands on one collection period: states, who submitted and approved, when, who is late, \"received N of expected M\". Public, except the people's names (signed-in callers only)."
+  collectionTracker("The collection period, from a collection's periods." periodId: ID!): CollectionTracker!
+  "One region's submission for one collection period (every expected region has one, from the period's opening)."
+  collectionSubmission("The collection period." periodId: ID!, "The region's code, e.g. ` + "`" + `HI-EM` + "`" + `." regionCode: String!): CollectionSubmission!
+}
+
+"A national collection: the metrics every region not exempt reports for each period, and how often."
+type Collection implements Node {
+  "The opaque, globally unique ID of this collection."
+  id: ID!
+  "Short stable code, e.g. ` + "`" + `PSC-MONTHLY` + "`" + `."
+  code: String!
+  "Name for people."
+  name: String!
+  "What it collects and why."
+  description: String!
+  "How often it asks for figures."
+  cadence: CollectionCadence!
+  "A new period's default deadline, in days after the period ends."
+  deadlineDays: Int!
+  "A new period's default close date, in days after the period ends; no first submission by a region after it."
+  closeDays: Int!
+  "The metrics it asks for, in the order of its proforma, with their validation rules."
+  metrics: [CollectionMetric!]!
+  "The regions not expected to submit, with the reason."
+  exemptions: [CollectionExemption!]!
+  "Its periods, newest first."
+  periods("How many periods to return, from 0 to 120." first: Int = 12): [CollectionPeriod!]!
+  "Version of this record; send it back with an update."
+  version: Int!
+}
+
+"A metric a collection asks for, with the rules its figures are checked against before submission."
+type CollectionMetric {
+  "The metric."
+  metric: Metric!
+  "Warn when a value (a rate, for rates) is more than this many times the median of the previous 12 periods, or less than the median divided by it. Null: no such check."
+  medianFactor: Float
+  "Rates only: warn when the denominator moved by more than this factor since the previous period. Null: no such check."
+  denominatorFactor: Float
+  "Warn when a count (a rate's numerator) fell to zero from a figure above zero."
+  flagZero: Boolean!
+}
+
+"A region exempt from a collection."
+type CollectionExemption {
+  "The region."
+  region: Region!
+  "Why it is not expected to submit."
+  reason: String!
+}
+
+"One period of a collection: the figures it asks for cover periodStart to periodEnd; submissions are due by the deadline and accepted until the close date (both days included)."
+type CollectionPeriod implements Node {
+  "The opaque, globally unique ID of this period."
+  id: ID!
+  "The collection."
+  collection: Collection!
+  "First day of the period the figures cover."
+  periodStart: Date!
+  "Last day of the period the figures cover."
+  periodEnd: Date!
+  "The period's name: 2025-03 for a month, FY2024-25 Q4 for a quarter."
+  label: String!
+  "The last day to submit on time."
+  deadline: Date!
+  "The last day a region may make a first submission (restatements and national admins still may after it)."
+  closeDate: Date!
+  "When the period was opened."
+  openedAt: DateTime!
+  "True once the deadline has passed (by the database's date)."
+  pastDeadline: Boolean!
+  "True once the close date has passed."
+  closed: Boolean!
+  "Where every region stands on this period."
+  tracker: CollectionTracker!
+}
+
+"Where every region stands on one collection period, as the SDCS collection portal shows it."
+type CollectionTracker {
+  "The period."
+  period: CollectionPeriod!
+  "Regions expected to submit: every region not exempt."
+  expectedCount: Int!
+  "Expected regions whose figures the nation has: submitted, approved, or approved before and now being restated."
+  receivedCount: Int!
+  "Expected regions whose submission is approved."
+  approvedCount: Int!
+  "Expected regions that are late: past the deadline, not submitted (or returned and not submitted again), and never approved."
+  lateCount: Int!
+  "In words: \"received N of expected M\"."
+  summary: String!
+  "Every region's submission, in region code order, exempt regions included."
+  submissions: [CollectionSubmission!]!
+  "The late regions, in code order."
+  lateRegions: [Region!]!
+  "The exempt regions, with the reason."
+  exemptions: [CollectionExemption!]!
+}
+
+"""
+One region's submission for one collection period. Its figures are the region's outcomes of the
+collection's metrics within the period: its drafts, and for keys with no draft, its published values.
+Names of people are shown to signed-in callers only; figures, problems and notes follow the drafts
+rule (a region's own editors and approvers, analysts and national admins).
+"""
+type CollectionSubmission implements Node {
+  "The opaque, globally unique ID of this submission; the same before and after its first step."
+  id: ID!
+  "The collection period."
+  period: CollectionPeriod!
+  "The region."
+  region: Region!
+  "Where it stands."
+  state: SubmissionState!
+  "Past the deadline, not submitted (or returned and not submitted again), and never approved."
+  late: Boolean!
+  "True when the nation has its figures: submitted, approved, or approved before and now being restated."
+  received: Boolean!
+  "Why the region is exempt; null unless EXEMPT."
+  exemptReason: String
+  "Who last submitted it (the token's subject); null before, or for anonymous callers."
+  submittedBy: String
+  "When it was last submitted."
+  submittedAt: DateTime
+  "Who approved it last; never its submitter."
+  approvedBy: String
+  "When it was last approved."
+  approvedAt: DateTime
+  "Who returned it last."
+  returnedBy: String
+  "When it was last returned."
+  returnedAt: DateTime
+  "What the approver asked to change when returning it."
+  returnComment: String
+  "True when approved figures were reopened to restate them; their approval restates the published values with restatementReason."
+  restatement: Boolean!
+  "Why the approved figures are restated."
+  restatementReason: String
+  "Who reopened the approved figures."
+  reopenedBy: String
+  "When they were reopened."
+  reopenedAt: DateTime
+  "When its state last changed; null before its first step."
+  updatedAt: DateTime
+  "Version of the submission (0 before its first step); approve, return and reopen take it."
+  version: Int!
+  "What the caller may do now, given the state, their role and region, who submitted, and the close date."
+  allowedActions: [SubmissionAction!]!
+  "Its figures: drafts (only for those who may see the region's drafts) and published values, in the collection's metric order."
+  figures: [Outcome!]!
+  "What the collection's rules find in its figures now: errors, then warnings, each with its explanation when given. Empty for callers who may not see the region's drafts."
+  problems: [SubmissionProblem!]!
+  "What the region said with its figures: metrics not available and explanations of warnings. Empty for callers who may not see the region's drafts."
+  notes: [SubmissionNote!]!
+}
+
+"One problem the collection's rules found: which figure, which rule, and the numbers behind it."
+type SubmissionProblem {
+  "ERROR blocks submission until the figures change; WARNING until it is explained."
+  severity: ProblemSeverity!
+  "The rule."
+  rule: ValidationRule!
+  "Names this problem for its explanation (explanations of submitForApproval); the same while the figure's key and the rule are."
+  key: String!
+  "The metric's code."
+  metricCode: String!
+  "The metric."
+  metric: Metric!
+  "The figure (the row) the problem is about; null for a missing figure."
+  outcome: Outcome
+  "What is wrong, with the numbers, in words."
+  message: String!
+  "The figure's number the rule looked at (a value, a rate, a denominator)."
+  value: Float
+  "What it was compared with: the median of earlier periods, or the previous period's."
+  reference: Float
+  "The rule's factor."
+  factor: Float
+  "How many earlier periods the reference drew on."
+  history: Int!
+  "The region's explanation of this warning; null until given."
+  explanation: String
+}
+
+"What a region said with its figures."
+type SubmissionNote {
+  "NOT_AVAILABLE (a metric it cannot report) or EXPLANATION (of a warning)."
+  kind: String!
+  "The metric."
+  metric: Metric!
+  "The metric's code, for NOT_AVAILABLE; the warning's key, for EXPLANATION."
+  subject: String!
+  "The reason or the explanation."
+  text: String!
+  "Who wrote it (the token's subject)."
+  writtenBy: String!
+  "When."
+  writtenAt: DateTime!
+}
+
+"A collection's fields."
+input CollectionInput {
+  "Stable code, upper case with dashes, e.g. PSC-MONTHLY; never changes."
+  code: String!
+  "Name, 1 to 200 characters."
+  name: String!
+  "What it collects and why, up to 2000 characters."
+  description: String
+  "How often it asks for figures; never changes."
+  cadence: CollectionCadence!
+  "A new period's deadline in days after its end (15 unless given)."
+  deadlineDays: Int
+  "A new period's close date in days after its end (30 unless given); not before the deadline."
+  closeDays: Int
+  "The metrics, 1 to 50, in proforma order (replaces the current set)."
+  metrics: [CollectionMetricInput!]!
+  "The regions exempt, with reasons (replaces the current set)."
+  exemptions: [ExemptionInput!]
+}
+
+"A metric of a collection and its rules; a factor is above 1."
+input CollectionMetricInput {
+  "The metric's code."
+  metricCode: String!
+  "Median factor; 3 unless given."
+  medianFactor: Float
+  "Rates only: denominator factor; 2 unless given."
+  denominatorFactor: Float
+  "Warn when a count falls to zero; true for COUNT metrics unless given."
+  flagZero: Boolean
+}
+
+"A region exempt from a collection."
+input ExemptionInput {
+  "The region's code."
+  regionCode: String!
+  "Why, 3 to 1000 characters."
+  reason: String!
+}
+
+"An expected metric the region cannot report this period."
+input NotAvailableInput {
+  "The metric's code."
+  metricCode: String!
+  "Why, 3 to 1000 characters."
+  reason: String!
+}
+
+"An explanation of a warning."
+input ExplanationInput {
+  "The warning's key (SubmissionProblem.key)."
+  key: String!
+  "The explanation, 3 to 2000 characters."
+  explanation: String!
+}
+
+extend type Mutation {
+  "Defines a national collection (national admins)."
+  createCollection("The collection's fields." input: CollectionInput!, "Makes retries safe." idempotencyKey: String): Collection!
+  "Redefines a collection's name, days, metrics and exemptions (national admins); they apply to its open periods too."
+  updateCollection("The collection." id: ID!, "The version last read." version: Int!, "The new fields." input: CollectionInput!): Collection!
+  "Opens a period of a collection for every region not exempt (national admins)."
+  openCollectionPeriod(
+    "The collection."
+    collectionId: ID!
+    "The period's first day: the first of a month, or of April, July, October or January for quarters."
+    periodStart: Date!
+    "The deadline; the collection's deadlineDays after the period ends unless given."
+    deadline: Date
+    "The close date; the collection's closeDays after the period ends unless given."
+    closeDate: Date
+  ): CollectionPeriod!
+  "Records what the region says with its figures, without submitting: metrics not available (replacing the earlier marks when given) and explanations of warnings. The region's editors and approvers, and national admins."
+  noteSubmission(
+    "The submission."
+    id: ID!
+    "Metrics not available, with reasons; replaces the earlier marks when given."
+    notAvailable: [NotAvailableInput!]
+    "Explanations of current warnings, by key."
+    explanations: [ExplanationInput!]
+  ): CollectionSubmission!
+  "Submits the region's figures for approval: refused with SUBMISSION_HAS_PROBLEMS (every problem in extensions.problems) while an error or an unexplained warning remains. The figures are then frozen. The region's editors and approvers, and national admins."
+  submitForApproval(
+    "The submission."
+    id: ID!
+    "Metrics not available, with reasons; replaces the earlier marks when given."
+    notAvailable: [NotAvailableInput!]
+    "Explanations of current warnings, by key."
+    explanations: [ExplanationInput!]
+  ): CollectionSubmission!
+  "Approves a submitted submission, which publishes its figures (restating approved values, for a restatement). A region approver of the region or a national admin, never the person who submitted it (FOUR_EYES_REQUIRED)."
+  approveSubmission("The submission." id: ID!, "The version last read." version: Int!): CollectionSubmission!
+  "Returns a submitted submission to its region with a comment; its drafts can then change. Who may: as approveSubmission."
+  returnSubmission("The submission." id: ID!, "The version last read." version: Int!, "What to change, 3 to 2000 characters." comment: String!): CollectionSubmission!
+  "Reopens approved figures as a restatement: they stay published until the restatement is approved. The region's editors and approvers, and national admins."
+  reopenSubmission("The submission." id: ID!, "The version last read." version: Int!, "Why the approved figures are restated, 3 to 1000 characters." reason: String!): CollectionSubmission!
+}
+
+extend type Subscription {
+  "The tracker of a collection period, sent again each time a submission of it changes state (a first draft included). Nothing is sent at the start: query collectionTracker first."
+  trackerUpdated("The collection period." periodId: ID!): CollectionTracker!
+}
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
 	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
@@ -6223,6 +7403,164 @@ func (ec *executionContext) childFields_Collaborative(ctx context.Context, field
 		return ec.fieldContext_Collaborative_regions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Collaborative", field.Name)
+}
+
+func (ec *executionContext) childFields_Collection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Collection_id(ctx, field)
+	case "code":
+		return ec.fieldContext_Collection_code(ctx, field)
+	case "name":
+		return ec.fieldContext_Collection_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Collection_description(ctx, field)
+	case "cadence":
+		return ec.fieldContext_Collection_cadence(ctx, field)
+	case "deadlineDays":
+		return ec.fieldContext_Collection_deadlineDays(ctx, field)
+	case "closeDays":
+		return ec.fieldContext_Collection_closeDays(ctx, field)
+	case "metrics":
+		return ec.fieldContext_Collection_metrics(ctx, field)
+	case "exemptions":
+		return ec.fieldContext_Collection_exemptions(ctx, field)
+	case "periods":
+		return ec.fieldContext_Collection_periods(ctx, field)
+	case "version":
+		return ec.fieldContext_Collection_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Collection", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionExemption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_CollectionExemption_region(ctx, field)
+	case "reason":
+		return ec.fieldContext_CollectionExemption_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionExemption", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionMetric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_CollectionMetric_metric(ctx, field)
+	case "medianFactor":
+		return ec.fieldContext_CollectionMetric_medianFactor(ctx, field)
+	case "denominatorFactor":
+		return ec.fieldContext_CollectionMetric_denominatorFactor(ctx, field)
+	case "flagZero":
+		return ec.fieldContext_CollectionMetric_flagZero(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionMetric", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionPeriod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CollectionPeriod_id(ctx, field)
+	case "collection":
+		return ec.fieldContext_CollectionPeriod_collection(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_CollectionPeriod_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_CollectionPeriod_periodEnd(ctx, field)
+	case "label":
+		return ec.fieldContext_CollectionPeriod_label(ctx, field)
+	case "deadline":
+		return ec.fieldContext_CollectionPeriod_deadline(ctx, field)
+	case "closeDate":
+		return ec.fieldContext_CollectionPeriod_closeDate(ctx, field)
+	case "openedAt":
+		return ec.fieldContext_CollectionPeriod_openedAt(ctx, field)
+	case "pastDeadline":
+		return ec.fieldContext_CollectionPeriod_pastDeadline(ctx, field)
+	case "closed":
+		return ec.fieldContext_CollectionPeriod_closed(ctx, field)
+	case "tracker":
+		return ec.fieldContext_CollectionPeriod_tracker(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionPeriod", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionSubmission(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CollectionSubmission_id(ctx, field)
+	case "period":
+		return ec.fieldContext_CollectionSubmission_period(ctx, field)
+	case "region":
+		return ec.fieldContext_CollectionSubmission_region(ctx, field)
+	case "state":
+		return ec.fieldContext_CollectionSubmission_state(ctx, field)
+	case "late":
+		return ec.fieldContext_CollectionSubmission_late(ctx, field)
+	case "received":
+		return ec.fieldContext_CollectionSubmission_received(ctx, field)
+	case "exemptReason":
+		return ec.fieldContext_CollectionSubmission_exemptReason(ctx, field)
+	case "submittedBy":
+		return ec.fieldContext_CollectionSubmission_submittedBy(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_CollectionSubmission_submittedAt(ctx, field)
+	case "approvedBy":
+		return ec.fieldContext_CollectionSubmission_approvedBy(ctx, field)
+	case "approvedAt":
+		return ec.fieldContext_CollectionSubmission_approvedAt(ctx, field)
+	case "returnedBy":
+		return ec.fieldContext_CollectionSubmission_returnedBy(ctx, field)
+	case "returnedAt":
+		return ec.fieldContext_CollectionSubmission_returnedAt(ctx, field)
+	case "returnComment":
+		return ec.fieldContext_CollectionSubmission_returnComment(ctx, field)
+	case "restatement":
+		return ec.fieldContext_CollectionSubmission_restatement(ctx, field)
+	case "restatementReason":
+		return ec.fieldContext_CollectionSubmission_restatementReason(ctx, field)
+	case "reopenedBy":
+		return ec.fieldContext_CollectionSubmission_reopenedBy(ctx, field)
+	case "reopenedAt":
+		return ec.fieldContext_CollectionSubmission_reopenedAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CollectionSubmission_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_CollectionSubmission_version(ctx, field)
+	case "allowedActions":
+		return ec.fieldContext_CollectionSubmission_allowedActions(ctx, field)
+	case "figures":
+		return ec.fieldContext_CollectionSubmission_figures(ctx, field)
+	case "problems":
+		return ec.fieldContext_CollectionSubmission_problems(ctx, field)
+	case "notes":
+		return ec.fieldContext_CollectionSubmission_notes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionSubmission", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionTracker(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_CollectionTracker_period(ctx, field)
+	case "expectedCount":
+		return ec.fieldContext_CollectionTracker_expectedCount(ctx, field)
+	case "receivedCount":
+		return ec.fieldContext_CollectionTracker_receivedCount(ctx, field)
+	case "approvedCount":
+		return ec.fieldContext_CollectionTracker_approvedCount(ctx, field)
+	case "lateCount":
+		return ec.fieldContext_CollectionTracker_lateCount(ctx, field)
+	case "summary":
+		return ec.fieldContext_CollectionTracker_summary(ctx, field)
+	case "submissions":
+		return ec.fieldContext_CollectionTracker_submissions(ctx, field)
+	case "lateRegions":
+		return ec.fieldContext_CollectionTracker_lateRegions(ctx, field)
+	case "exemptions":
+		return ec.fieldContext_CollectionTracker_exemptions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionTracker", field.Name)
 }
 
 func (ec *executionContext) childFields_ConversionGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7053,6 +8391,54 @@ func (ec *executionContext) childFields_StageCount(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type StageCount", field.Name)
 }
 
+func (ec *executionContext) childFields_SubmissionNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_SubmissionNote_kind(ctx, field)
+	case "metric":
+		return ec.fieldContext_SubmissionNote_metric(ctx, field)
+	case "subject":
+		return ec.fieldContext_SubmissionNote_subject(ctx, field)
+	case "text":
+		return ec.fieldContext_SubmissionNote_text(ctx, field)
+	case "writtenBy":
+		return ec.fieldContext_SubmissionNote_writtenBy(ctx, field)
+	case "writtenAt":
+		return ec.fieldContext_SubmissionNote_writtenAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubmissionNote", field.Name)
+}
+
+func (ec *executionContext) childFields_SubmissionProblem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "severity":
+		return ec.fieldContext_SubmissionProblem_severity(ctx, field)
+	case "rule":
+		return ec.fieldContext_SubmissionProblem_rule(ctx, field)
+	case "key":
+		return ec.fieldContext_SubmissionProblem_key(ctx, field)
+	case "metricCode":
+		return ec.fieldContext_SubmissionProblem_metricCode(ctx, field)
+	case "metric":
+		return ec.fieldContext_SubmissionProblem_metric(ctx, field)
+	case "outcome":
+		return ec.fieldContext_SubmissionProblem_outcome(ctx, field)
+	case "message":
+		return ec.fieldContext_SubmissionProblem_message(ctx, field)
+	case "value":
+		return ec.fieldContext_SubmissionProblem_value(ctx, field)
+	case "reference":
+		return ec.fieldContext_SubmissionProblem_reference(ctx, field)
+	case "factor":
+		return ec.fieldContext_SubmissionProblem_factor(ctx, field)
+	case "history":
+		return ec.fieldContext_SubmissionProblem_history(ctx, field)
+	case "explanation":
+		return ec.fieldContext_SubmissionProblem_explanation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubmissionProblem", field.Name)
+}
+
 func (ec *executionContext) childFields_Window(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "from":
@@ -7188,6 +8574,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Collection_periods_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Entity_findInnovationByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -7491,6 +8891,28 @@ func (ec *executionContext) field_Metric_outcomes_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approveSubmission_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_archiveAdoption_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7585,6 +9007,28 @@ func (ec *executionContext) field_Mutation_createAdoption_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (hin.AdoptionInput, error) {
 			return ec.unmarshalNAdoptionInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.CollectionInput, error) {
+			return ec.unmarshalNCollectionInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7765,6 +9209,74 @@ func (ec *executionContext) field_Mutation_moveInnovationStage_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_noteSubmission_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "notAvailable",
+		func(ctx context.Context, v any) ([]hin.NotAvailableInput, error) {
+			return ec.unmarshalONotAvailableInput2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐNotAvailableInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["notAvailable"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "explanations",
+		func(ctx context.Context, v any) ([]hin.ExplanationInput, error) {
+			return ec.unmarshalOExplanationInput2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐExplanationInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["explanations"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_openCollectionPeriod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "collectionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["collectionId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "periodStart",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["periodStart"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "deadline",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["deadline"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "closeDate",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["closeDate"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_publishOutcomes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7817,6 +9329,96 @@ func (ec *executionContext) field_Mutation_recordOutcome_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reopenSubmission_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_returnSubmission_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "comment",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comment"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitForApproval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "notAvailable",
+		func(ctx context.Context, v any) ([]hin.NotAvailableInput, error) {
+			return ec.unmarshalONotAvailableInput2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐNotAvailableInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["notAvailable"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "explanations",
+		func(ctx context.Context, v any) ([]hin.ExplanationInput, error) {
+			return ec.unmarshalOExplanationInput2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐExplanationInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["explanations"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_submitReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7861,6 +9463,36 @@ func (ec *executionContext) field_Mutation_updateAdoption_args(ctx context.Conte
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (hin.AdoptionInput, error) {
 			return ec.unmarshalNAdoptionInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐAdoptionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hin.CollectionInput, error) {
+			return ec.unmarshalNCollectionInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8542,6 +10174,56 @@ func (ec *executionContext) field_Query_collaboratives_args(ctx context.Context,
 		return nil, err
 	}
 	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_collectionSubmission_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "periodId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["periodId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "regionCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionCode"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_collectionTracker_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "periodId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["periodId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_collection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
 	return args, nil
 }
 
@@ -9752,6 +11434,20 @@ func (ec *executionContext) field_Subscription_outcomeChanges_args(ctx context.C
 		return nil, err
 	}
 	args["regionCode"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_trackerUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "periodId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["periodId"] = arg0
 	return args, nil
 }
 
@@ -11007,6 +12703,1565 @@ func (ec *executionContext) fieldContext_Collaborative_regions(_ context.Context
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Collection_id(ctx context.Context, field graphql.CollectedField, obj *hin.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GlobalID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, true, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Collection_code(ctx context.Context, field graphql.CollectedField, obj *hin.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Collection_name(ctx context.Context, field graphql.CollectedField, obj *hin.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Collection_description(ctx context.Context, field graphql.CollectedField, obj *hin.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Collection_cadence(ctx context.Context, field graphql.CollectedField, obj *hin.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_cadence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cadence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.CollectionCadence) graphql.Marshaler {
+			return ec.marshalNCollectionCadence2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionCadence(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_cadence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, errors.New("field of type CollectionCadence does not have child fields"))
+}
+
+func (ec *executionContext) _Collection_deadlineDays(ctx context.Context, field graphql.CollectedField, obj *hin.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_deadlineDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeadlineDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_deadlineDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Collection_closeDays(ctx context.Context, field graphql.CollectedField, obj *hin.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_closeDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CloseDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_closeDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Collection_metrics(ctx context.Context, field graphql.CollectedField, obj *hin.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Collection().Metrics(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.CollectionMetric) graphql.Marshaler {
+			return ec.marshalNCollectionMetric2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionMetricᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Collection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionMetric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Collection_exemptions(ctx context.Context, field graphql.CollectedField, obj *hin.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_exemptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Collection().Exemptions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.CollectionExemption) graphql.Marshaler {
+			return ec.marshalNCollectionExemption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionExemptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_exemptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Collection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionExemption(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Collection_periods(ctx context.Context, field graphql.CollectedField, obj *hin.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_periods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Collection().Periods(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.CollectionPeriod) graphql.Marshaler {
+			return ec.marshalNCollectionPeriod2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionPeriodᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_periods(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Collection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionPeriod(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Collection_periods_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Collection_version(ctx context.Context, field graphql.CollectedField, obj *hin.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionExemption_region(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionExemption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionExemption_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CollectionExemption().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionExemption_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionExemption",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionExemption_reason(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionExemption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionExemption_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionExemption_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionExemption", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionMetric_metric(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionMetric_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CollectionMetric().Metric(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionMetric_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionMetric",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionMetric_medianFactor(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionMetric_medianFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianFactor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionMetric_medianFactor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionMetric", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionMetric_denominatorFactor(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionMetric_denominatorFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DenominatorFactor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionMetric_denominatorFactor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionMetric", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionMetric_flagZero(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionMetric_flagZero(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlagZero, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionMetric_flagZero(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionMetric", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionPeriod_id(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionPeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionPeriod_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GlobalID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionPeriod_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionPeriod", field, true, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionPeriod_collection(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionPeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionPeriod_collection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CollectionPeriod().Collection(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionPeriod_collection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionPeriod",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionPeriod_periodStart(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionPeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionPeriod_periodStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionPeriod_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionPeriod", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionPeriod_periodEnd(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionPeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionPeriod_periodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionPeriod_periodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionPeriod", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionPeriod_label(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionPeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionPeriod_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionPeriod_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionPeriod", field, true, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionPeriod_deadline(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionPeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionPeriod_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionPeriod_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionPeriod", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionPeriod_closeDate(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionPeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionPeriod_closeDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CloseDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionPeriod_closeDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionPeriod", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionPeriod_openedAt(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionPeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionPeriod_openedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionPeriod_openedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionPeriod", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionPeriod_pastDeadline(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionPeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionPeriod_pastDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PastDeadline(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionPeriod_pastDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionPeriod", field, true, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionPeriod_closed(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionPeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionPeriod_closed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closed(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionPeriod_closed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionPeriod", field, true, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionPeriod_tracker(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionPeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionPeriod_tracker(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CollectionPeriod().Tracker(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.CollectionTracker) graphql.Marshaler {
+			return ec.marshalNCollectionTracker2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionTracker(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionPeriod_tracker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionPeriod",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionTracker(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionSubmission_id(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GlobalID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, true, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_period(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CollectionSubmission().Period(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.CollectionPeriod) graphql.Marshaler {
+			return ec.marshalNCollectionPeriod2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionSubmission",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionPeriod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionSubmission_region(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CollectionSubmission().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionSubmission",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionSubmission_state(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.SubmissionState) graphql.Marshaler {
+			return ec.marshalNSubmissionState2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type SubmissionState does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_late(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_late(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Late, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_late(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_received(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, true, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_exemptReason(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_exemptReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExemptReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_exemptReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_submittedBy(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_submittedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_submittedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_submittedAt(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_submittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_approvedBy(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_approvedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_approvedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_approvedAt(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_approvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_approvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_returnedBy(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_returnedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReturnedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_returnedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_returnedAt(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_returnedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReturnedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_returnedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_returnComment(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_returnComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReturnComment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_returnComment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_restatement(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_restatement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Restatement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_restatement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_restatementReason(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_restatementReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RestatementReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_restatementReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_reopenedBy(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_reopenedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReopenedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_reopenedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_reopenedAt(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_reopenedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReopenedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_reopenedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_updatedAt(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_version(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_allowedActions(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_allowedActions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CollectionSubmission().AllowedActions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.SubmissionAction) graphql.Marshaler {
+			return ec.marshalNSubmissionAction2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionActionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_allowedActions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSubmission", field, true, true, errors.New("field of type SubmissionAction does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSubmission_figures(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_figures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CollectionSubmission().Figures(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Outcome) graphql.Marshaler {
+			return ec.marshalNOutcome2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_figures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionSubmission",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Outcome(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionSubmission_problems(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_problems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CollectionSubmission().Problems(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.SubmissionProblem) graphql.Marshaler {
+			return ec.marshalNSubmissionProblem2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_problems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionSubmission",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubmissionProblem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionSubmission_notes(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionSubmission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSubmission_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CollectionSubmission().Notes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.SubmissionNote) graphql.Marshaler {
+			return ec.marshalNSubmissionNote2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionNoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSubmission_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionSubmission",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubmissionNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionTracker_period(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionTracker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionTracker_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.CollectionPeriod) graphql.Marshaler {
+			return ec.marshalNCollectionPeriod2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionTracker_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionTracker",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionPeriod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionTracker_expectedCount(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionTracker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionTracker_expectedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionTracker_expectedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionTracker", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionTracker_receivedCount(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionTracker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionTracker_receivedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionTracker_receivedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionTracker", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionTracker_approvedCount(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionTracker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionTracker_approvedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionTracker_approvedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionTracker", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionTracker_lateCount(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionTracker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionTracker_lateCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LateCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionTracker_lateCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionTracker", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionTracker_summary(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionTracker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionTracker_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionTracker_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionTracker", field, true, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionTracker_submissions(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionTracker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionTracker_submissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Submissions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.CollectionSubmission) graphql.Marshaler {
+			return ec.marshalNCollectionSubmission2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionSubmissionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionTracker_submissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionTracker",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionSubmission(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionTracker_lateRegions(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionTracker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionTracker_lateRegions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CollectionTracker().LateRegions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionTracker_lateRegions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionTracker",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionTracker_exemptions(ctx context.Context, field graphql.CollectedField, obj *hin.CollectionTracker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionTracker_exemptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exemptions(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.CollectionExemption) graphql.Marshaler {
+			return ec.marshalNCollectionExemption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionExemptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionTracker_exemptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionTracker",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionExemption(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14462,6 +17717,358 @@ func (ec *executionContext) fieldContext_Mutation_withdrawOutcome(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_withdrawOutcome_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCollection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCollection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCollection(ctx, fc.Args["input"].(hin.CollectionInput), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCollection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCollection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCollection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCollection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCollection(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(hin.CollectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCollection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCollection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_openCollectionPeriod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_openCollectionPeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OpenCollectionPeriod(ctx, fc.Args["collectionId"].(string), fc.Args["periodStart"].(time.Time), fc.Args["deadline"].(*time.Time), fc.Args["closeDate"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.CollectionPeriod) graphql.Marshaler {
+			return ec.marshalNCollectionPeriod2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_openCollectionPeriod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionPeriod(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_openCollectionPeriod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_noteSubmission(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_noteSubmission(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().NoteSubmission(ctx, fc.Args["id"].(string), fc.Args["notAvailable"].([]hin.NotAvailableInput), fc.Args["explanations"].([]hin.ExplanationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.CollectionSubmission) graphql.Marshaler {
+			return ec.marshalNCollectionSubmission2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionSubmission(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_noteSubmission(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionSubmission(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_noteSubmission_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitForApproval(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitForApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitForApproval(ctx, fc.Args["id"].(string), fc.Args["notAvailable"].([]hin.NotAvailableInput), fc.Args["explanations"].([]hin.ExplanationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.CollectionSubmission) graphql.Marshaler {
+			return ec.marshalNCollectionSubmission2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionSubmission(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitForApproval(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionSubmission(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitForApproval_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveSubmission(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveSubmission(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveSubmission(ctx, fc.Args["id"].(string), fc.Args["version"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.CollectionSubmission) graphql.Marshaler {
+			return ec.marshalNCollectionSubmission2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionSubmission(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveSubmission(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionSubmission(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveSubmission_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_returnSubmission(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_returnSubmission(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReturnSubmission(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["comment"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.CollectionSubmission) graphql.Marshaler {
+			return ec.marshalNCollectionSubmission2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionSubmission(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_returnSubmission(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionSubmission(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_returnSubmission_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reopenSubmission(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reopenSubmission(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReopenSubmission(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.CollectionSubmission) graphql.Marshaler {
+			return ec.marshalNCollectionSubmission2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionSubmission(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reopenSubmission(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionSubmission(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reopenSubmission_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18906,6 +22513,170 @@ func (ec *executionContext) fieldContext_Query_regionSources(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_collections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_collections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Collections(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hin.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_collections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_collection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_collection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Collection(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Collection) graphql.Marshaler {
+			return ec.marshalOCollection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_collection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_collection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_collectionTracker(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_collectionTracker(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CollectionTracker(ctx, fc.Args["periodId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.CollectionTracker) graphql.Marshaler {
+			return ec.marshalNCollectionTracker2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionTracker(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_collectionTracker(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionTracker(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_collectionTracker_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_collectionSubmission(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_collectionSubmission(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CollectionSubmission(ctx, fc.Args["periodId"].(string), fc.Args["regionCode"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.CollectionSubmission) graphql.Marshaler {
+			return ec.marshalNCollectionSubmission2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionSubmission(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_collectionSubmission(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionSubmission(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_collectionSubmission_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21381,6 +25152,447 @@ func (ec *executionContext) fieldContext_StageCount_movedIn(_ context.Context, f
 	return graphql.NewScalarFieldContext("StageCount", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _SubmissionNote_kind(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionNote_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionNote_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionNote_metric(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionNote_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SubmissionNote().Metric(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionNote_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubmissionNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubmissionNote_subject(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionNote_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionNote_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionNote_text(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionNote_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionNote_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionNote_writtenBy(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionNote_writtenBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WrittenBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionNote_writtenBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionNote_writtenAt(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionNote_writtenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WrittenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionNote_writtenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionNote", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionProblem_severity(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionProblem_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.ProblemSeverity) graphql.Marshaler {
+			return ec.marshalNProblemSeverity2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProblemSeverity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionProblem_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionProblem", field, false, false, errors.New("field of type ProblemSeverity does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionProblem_rule(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionProblem_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hin.ValidationRule) graphql.Marshaler {
+			return ec.marshalNValidationRule2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐValidationRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionProblem_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionProblem", field, false, false, errors.New("field of type ValidationRule does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionProblem_key(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionProblem_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionProblem_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionProblem", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionProblem_metricCode(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionProblem_metricCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MetricCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionProblem_metricCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionProblem", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionProblem_metric(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionProblem_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SubmissionProblem().Metric(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionProblem_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubmissionProblem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubmissionProblem_outcome(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionProblem_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SubmissionProblem().Outcome(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.Outcome) graphql.Marshaler {
+			return ec.marshalOOutcome2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcome(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionProblem_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubmissionProblem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Outcome(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubmissionProblem_message(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionProblem_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionProblem_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionProblem", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionProblem_value(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionProblem_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionProblem_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionProblem", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionProblem_reference(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionProblem_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionProblem_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionProblem", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionProblem_factor(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionProblem_factor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Factor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionProblem_factor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionProblem", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionProblem_history(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionProblem_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.History, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionProblem_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionProblem", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SubmissionProblem_explanation(ctx context.Context, field graphql.CollectedField, obj *hin.SubmissionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionProblem_explanation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Explanation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionProblem_explanation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionProblem", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Subscription_figureUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -21463,6 +25675,50 @@ func (ec *executionContext) fieldContext_Subscription_outcomeChanges(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_outcomeChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_trackerUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_trackerUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TrackerUpdated(ctx, fc.Args["periodId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hin.CollectionTracker) graphql.Marshaler {
+			return ec.marshalNCollectionTracker2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionTracker(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_trackerUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionTracker(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_trackerUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22892,6 +27148,136 @@ func (ec *executionContext) unmarshalInputCollaborativeFilter(ctx context.Contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCollectionInput(ctx context.Context, obj any) (hin.CollectionInput, error) {
+	var it hin.CollectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "description", "cadence", "deadlineDays", "closeDays", "metrics", "exemptions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "cadence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cadence"))
+			data, err := ec.unmarshalNCollectionCadence2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionCadence(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cadence = data
+		case "deadlineDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadlineDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadlineDays = data
+		case "closeDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closeDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CloseDays = data
+		case "metrics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metrics"))
+			data, err := ec.unmarshalNCollectionMetricInput2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionMetricInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metrics = data
+		case "exemptions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exemptions"))
+			data, err := ec.unmarshalOExemptionInput2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐExemptionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Exemptions = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCollectionMetricInput(ctx context.Context, obj any) (hin.CollectionMetricInput, error) {
+	var it hin.CollectionMetricInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"metricCode", "medianFactor", "denominatorFactor", "flagZero"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "metricCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metricCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MetricCode = data
+		case "medianFactor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medianFactor"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MedianFactor = data
+		case "denominatorFactor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("denominatorFactor"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DenominatorFactor = data
+		case "flagZero":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("flagZero"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FlagZero = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputDateRange(ctx context.Context, obj any) (hin.DateRange, error) {
 	var it hin.DateRange
 	if obj == nil {
@@ -22924,6 +27310,80 @@ func (ec *executionContext) unmarshalInputDateRange(ctx context.Context, obj any
 				return it, err
 			}
 			it.To = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputExemptionInput(ctx context.Context, obj any) (hin.ExemptionInput, error) {
+	var it hin.ExemptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regionCode", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputExplanationInput(ctx context.Context, obj any) (hin.ExplanationInput, error) {
+	var it hin.ExplanationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "explanation"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "explanation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("explanation"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Explanation = data
 		}
 	}
 	return it, nil
@@ -23255,6 +27715,43 @@ func (ec *executionContext) unmarshalInputMetricInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.Kind = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputNotAvailableInput(ctx context.Context, obj any) (hin.NotAvailableInput, error) {
+	var it hin.NotAvailableInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"metricCode", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "metricCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metricCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MetricCode = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
 		}
 	}
 	return it, nil
@@ -24546,6 +29043,27 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Innovation(ctx, sel, obj)
+	case hin.CollectionSubmission:
+		return ec._CollectionSubmission(ctx, sel, &obj)
+	case *hin.CollectionSubmission:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CollectionSubmission(ctx, sel, obj)
+	case hin.CollectionPeriod:
+		return ec._CollectionPeriod(ctx, sel, &obj)
+	case *hin.CollectionPeriod:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CollectionPeriod(ctx, sel, obj)
+	case hin.Collection:
+		return ec._Collection(ctx, sel, &obj)
+	case *hin.Collection:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Collection(ctx, sel, obj)
 	case hin.Collaborative:
 		return ec._Collaborative(ctx, sel, &obj)
 	case *hin.Collaborative:
@@ -25506,6 +30024,971 @@ func (ec *executionContext) _Collaborative(ctx context.Context, sel ast.Selectio
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var collectionImplementors = []string{"Collection", "Node"}
+
+func (ec *executionContext) _Collection(ctx context.Context, sel ast.SelectionSet, obj *hin.Collection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Collection")
+		case "id":
+			out.Values[i] = ec._Collection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.Values[i] = ec._Collection_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Collection_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Collection_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cadence":
+			out.Values[i] = ec._Collection_cadence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deadlineDays":
+			out.Values[i] = ec._Collection_deadlineDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closeDays":
+			out.Values[i] = ec._Collection_closeDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "metrics":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Collection_metrics(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "exemptions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Collection_exemptions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "periods":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Collection_periods(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "version":
+			out.Values[i] = ec._Collection_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var collectionExemptionImplementors = []string{"CollectionExemption"}
+
+func (ec *executionContext) _CollectionExemption(ctx context.Context, sel ast.SelectionSet, obj *hin.CollectionExemption) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionExemptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionExemption")
+		case "region":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CollectionExemption_region(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "reason":
+			out.Values[i] = ec._CollectionExemption_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var collectionMetricImplementors = []string{"CollectionMetric"}
+
+func (ec *executionContext) _CollectionMetric(ctx context.Context, sel ast.SelectionSet, obj *hin.CollectionMetric) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionMetricImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionMetric")
+		case "metric":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CollectionMetric_metric(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "medianFactor":
+			out.Values[i] = ec._CollectionMetric_medianFactor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "denominatorFactor":
+			out.Values[i] = ec._CollectionMetric_denominatorFactor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flagZero":
+			out.Values[i] = ec._CollectionMetric_flagZero(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var collectionPeriodImplementors = []string{"CollectionPeriod", "Node"}
+
+func (ec *executionContext) _CollectionPeriod(ctx context.Context, sel ast.SelectionSet, obj *hin.CollectionPeriod) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionPeriodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionPeriod")
+		case "id":
+			out.Values[i] = ec._CollectionPeriod_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "collection":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CollectionPeriod_collection(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "periodStart":
+			out.Values[i] = ec._CollectionPeriod_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodEnd":
+			out.Values[i] = ec._CollectionPeriod_periodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.Values[i] = ec._CollectionPeriod_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deadline":
+			out.Values[i] = ec._CollectionPeriod_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closeDate":
+			out.Values[i] = ec._CollectionPeriod_closeDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openedAt":
+			out.Values[i] = ec._CollectionPeriod_openedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pastDeadline":
+			out.Values[i] = ec._CollectionPeriod_pastDeadline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closed":
+			out.Values[i] = ec._CollectionPeriod_closed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tracker":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CollectionPeriod_tracker(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var collectionSubmissionImplementors = []string{"CollectionSubmission", "Node"}
+
+func (ec *executionContext) _CollectionSubmission(ctx context.Context, sel ast.SelectionSet, obj *hin.CollectionSubmission) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionSubmissionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionSubmission")
+		case "id":
+			out.Values[i] = ec._CollectionSubmission_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "period":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CollectionSubmission_period(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "region":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CollectionSubmission_region(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "state":
+			out.Values[i] = ec._CollectionSubmission_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "late":
+			out.Values[i] = ec._CollectionSubmission_late(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "received":
+			out.Values[i] = ec._CollectionSubmission_received(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "exemptReason":
+			out.Values[i] = ec._CollectionSubmission_exemptReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "submittedBy":
+			out.Values[i] = ec._CollectionSubmission_submittedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "submittedAt":
+			out.Values[i] = ec._CollectionSubmission_submittedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvedBy":
+			out.Values[i] = ec._CollectionSubmission_approvedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvedAt":
+			out.Values[i] = ec._CollectionSubmission_approvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "returnedBy":
+			out.Values[i] = ec._CollectionSubmission_returnedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "returnedAt":
+			out.Values[i] = ec._CollectionSubmission_returnedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "returnComment":
+			out.Values[i] = ec._CollectionSubmission_returnComment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "restatement":
+			out.Values[i] = ec._CollectionSubmission_restatement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "restatementReason":
+			out.Values[i] = ec._CollectionSubmission_restatementReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reopenedBy":
+			out.Values[i] = ec._CollectionSubmission_reopenedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reopenedAt":
+			out.Values[i] = ec._CollectionSubmission_reopenedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._CollectionSubmission_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._CollectionSubmission_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allowedActions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CollectionSubmission_allowedActions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "figures":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CollectionSubmission_figures(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "problems":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CollectionSubmission_problems(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "notes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CollectionSubmission_notes(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var collectionTrackerImplementors = []string{"CollectionTracker"}
+
+func (ec *executionContext) _CollectionTracker(ctx context.Context, sel ast.SelectionSet, obj *hin.CollectionTracker) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionTrackerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionTracker")
+		case "period":
+			out.Values[i] = ec._CollectionTracker_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expectedCount":
+			out.Values[i] = ec._CollectionTracker_expectedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "receivedCount":
+			out.Values[i] = ec._CollectionTracker_receivedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvedCount":
+			out.Values[i] = ec._CollectionTracker_approvedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lateCount":
+			out.Values[i] = ec._CollectionTracker_lateCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "summary":
+			out.Values[i] = ec._CollectionTracker_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "submissions":
+			out.Values[i] = ec._CollectionTracker_submissions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lateRegions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CollectionTracker_lateRegions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "exemptions":
+			out.Values[i] = ec._CollectionTracker_exemptions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27098,6 +32581,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "withdrawOutcome":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_withdrawOutcome(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCollection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCollection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCollection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCollection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openCollectionPeriod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_openCollectionPeriod(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "noteSubmission":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_noteSubmission(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitForApproval":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitForApproval(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveSubmission":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveSubmission(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "returnSubmission":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_returnSubmission(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reopenSubmission":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reopenSubmission(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -29880,6 +35419,94 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "collections":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_collections(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "collection":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_collection(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "collectionTracker":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_collectionTracker(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "collectionSubmission":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_collectionSubmission(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "_entities":
 			field := field
 
@@ -31415,6 +37042,261 @@ func (ec *executionContext) _StageCount(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var submissionNoteImplementors = []string{"SubmissionNote"}
+
+func (ec *executionContext) _SubmissionNote(ctx context.Context, sel ast.SelectionSet, obj *hin.SubmissionNote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, submissionNoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubmissionNote")
+		case "kind":
+			out.Values[i] = ec._SubmissionNote_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "metric":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SubmissionNote_metric(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "subject":
+			out.Values[i] = ec._SubmissionNote_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "text":
+			out.Values[i] = ec._SubmissionNote_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "writtenBy":
+			out.Values[i] = ec._SubmissionNote_writtenBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "writtenAt":
+			out.Values[i] = ec._SubmissionNote_writtenAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var submissionProblemImplementors = []string{"SubmissionProblem"}
+
+func (ec *executionContext) _SubmissionProblem(ctx context.Context, sel ast.SelectionSet, obj *hin.SubmissionProblem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, submissionProblemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubmissionProblem")
+		case "severity":
+			out.Values[i] = ec._SubmissionProblem_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rule":
+			out.Values[i] = ec._SubmissionProblem_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "key":
+			out.Values[i] = ec._SubmissionProblem_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "metricCode":
+			out.Values[i] = ec._SubmissionProblem_metricCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "metric":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SubmissionProblem_metric(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "outcome":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SubmissionProblem_outcome(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "message":
+			out.Values[i] = ec._SubmissionProblem_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "value":
+			out.Values[i] = ec._SubmissionProblem_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reference":
+			out.Values[i] = ec._SubmissionProblem_reference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "factor":
+			out.Values[i] = ec._SubmissionProblem_factor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.Values[i] = ec._SubmissionProblem_history(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "explanation":
+			out.Values[i] = ec._SubmissionProblem_explanation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -31432,6 +37314,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_figureUpdated(ctx, fields[0])
 	case "outcomeChanges":
 		return ec._Subscription_outcomeChanges(ctx, fields[0])
+	case "trackerUpdated":
+		return ec._Subscription_trackerUpdated(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -32126,6 +38010,180 @@ func (ec *executionContext) marshalNCollaborativeKind2githubᚗcomᚋhinᚑgraph
 	return v
 }
 
+func (ec *executionContext) marshalNCollection2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollection(ctx context.Context, sel ast.SelectionSet, v hin.Collection) graphql.Marshaler {
+	return ec._Collection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCollection2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.Collection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCollection2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCollection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollection(ctx context.Context, sel ast.SelectionSet, v *hin.Collection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Collection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCollectionCadence2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionCadence(ctx context.Context, v any) (hin.CollectionCadence, error) {
+	var res hin.CollectionCadence
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCollectionCadence2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionCadence(ctx context.Context, sel ast.SelectionSet, v hin.CollectionCadence) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCollectionExemption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionExemption(ctx context.Context, sel ast.SelectionSet, v hin.CollectionExemption) graphql.Marshaler {
+	return ec._CollectionExemption(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCollectionExemption2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionExemptionᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.CollectionExemption) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCollectionExemption2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionExemption(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNCollectionInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionInput(ctx context.Context, v any) (hin.CollectionInput, error) {
+	res, err := ec.unmarshalInputCollectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCollectionMetric2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionMetric(ctx context.Context, sel ast.SelectionSet, v hin.CollectionMetric) graphql.Marshaler {
+	return ec._CollectionMetric(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCollectionMetric2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionMetricᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.CollectionMetric) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCollectionMetric2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionMetric(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNCollectionMetricInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionMetricInput(ctx context.Context, v any) (hin.CollectionMetricInput, error) {
+	res, err := ec.unmarshalInputCollectionMetricInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCollectionMetricInput2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionMetricInputᚄ(ctx context.Context, v any) ([]hin.CollectionMetricInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hin.CollectionMetricInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCollectionMetricInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionMetricInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNCollectionPeriod2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionPeriod(ctx context.Context, sel ast.SelectionSet, v hin.CollectionPeriod) graphql.Marshaler {
+	return ec._CollectionPeriod(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCollectionPeriod2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionPeriodᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.CollectionPeriod) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCollectionPeriod2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionPeriod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCollectionPeriod2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionPeriod(ctx context.Context, sel ast.SelectionSet, v *hin.CollectionPeriod) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CollectionPeriod(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCollectionSubmission2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionSubmission(ctx context.Context, sel ast.SelectionSet, v hin.CollectionSubmission) graphql.Marshaler {
+	return ec._CollectionSubmission(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCollectionSubmission2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionSubmissionᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.CollectionSubmission) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCollectionSubmission2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionSubmission(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCollectionSubmission2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionSubmission(ctx context.Context, sel ast.SelectionSet, v *hin.CollectionSubmission) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CollectionSubmission(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCollectionTracker2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollectionTracker(ctx context.Context, sel ast.SelectionSet, v *hin.CollectionTracker) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CollectionTracker(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNConversionGroup2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐConversionGroup(ctx context.Context, sel ast.SelectionSet, v hin.ConversionGroup) graphql.Marshaler {
 	return ec._ConversionGroup(ctx, sel, &v)
 }
@@ -32190,6 +38248,16 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNExemptionInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐExemptionInput(ctx context.Context, v any) (hin.ExemptionInput, error) {
+	res, err := ec.unmarshalInputExemptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNExplanationInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐExplanationInput(ctx context.Context, v any) (hin.ExplanationInput, error) {
+	res, err := ec.unmarshalInputExplanationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
@@ -32550,6 +38618,11 @@ func (ec *executionContext) marshalNNodeRole2githubᚗcomᚋhinᚑgraphᚋhinᚑ
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNNotAvailableInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐNotAvailableInput(ctx context.Context, v any) (hin.NotAvailableInput, error) {
+	res, err := ec.unmarshalInputNotAvailableInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNOrganisation2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v hin.Organisation) graphql.Marshaler {
@@ -32969,6 +39042,16 @@ func (ec *executionContext) marshalNPipeline2ᚖgithubᚗcomᚋhinᚑgraphᚋhin
 		return graphql.Null
 	}
 	return ec._Pipeline(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProblemSeverity2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProblemSeverity(ctx context.Context, v any) (hin.ProblemSeverity, error) {
+	var res hin.ProblemSeverity
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProblemSeverity2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProblemSeverity(ctx context.Context, sel ast.SelectionSet, v hin.ProblemSeverity) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNProgramme2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐProgramme(ctx context.Context, sel ast.SelectionSet, v hin.Programme) graphql.Marshaler {
@@ -33393,6 +39476,106 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSubmissionAction2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionAction(ctx context.Context, v any) (hin.SubmissionAction, error) {
+	var res hin.SubmissionAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubmissionAction2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionAction(ctx context.Context, sel ast.SelectionSet, v hin.SubmissionAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSubmissionAction2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionActionᚄ(ctx context.Context, v any) ([]hin.SubmissionAction, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hin.SubmissionAction, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSubmissionAction2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionAction(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNSubmissionAction2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionActionᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.SubmissionAction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubmissionAction2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionAction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubmissionNote2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionNote(ctx context.Context, sel ast.SelectionSet, v hin.SubmissionNote) graphql.Marshaler {
+	return ec._SubmissionNote(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSubmissionNote2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.SubmissionNote) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubmissionNote2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionNote(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubmissionProblem2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionProblem(ctx context.Context, sel ast.SelectionSet, v hin.SubmissionProblem) graphql.Marshaler {
+	return ec._SubmissionProblem(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSubmissionProblem2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionProblemᚄ(ctx context.Context, sel ast.SelectionSet, v []hin.SubmissionProblem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubmissionProblem2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionProblem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNSubmissionState2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionState(ctx context.Context, v any) (hin.SubmissionState, error) {
+	var res hin.SubmissionState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubmissionState2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐSubmissionState(ctx context.Context, sel ast.SelectionSet, v hin.SubmissionState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNValidationRule2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐValidationRule(ctx context.Context, v any) (hin.ValidationRule, error) {
+	var res hin.ValidationRule
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNValidationRule2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐValidationRule(ctx context.Context, sel ast.SelectionSet, v hin.ValidationRule) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNWindow2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐWindow(ctx context.Context, sel ast.SelectionSet, v hin.Window) graphql.Marshaler {
@@ -33870,6 +40053,13 @@ func (ec *executionContext) marshalOCollaborativeKind2ᚕgithubᚗcomᚋhinᚑgr
 	return ret
 }
 
+func (ec *executionContext) marshalOCollection2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐCollection(ctx context.Context, sel ast.SelectionSet, v *hin.Collection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Collection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -33912,6 +40102,40 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOExemptionInput2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐExemptionInputᚄ(ctx context.Context, v any) ([]hin.ExemptionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hin.ExemptionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNExemptionInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐExemptionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOExplanationInput2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐExplanationInputᚄ(ctx context.Context, v any) ([]hin.ExplanationInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hin.ExplanationInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNExplanationInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐExplanationInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOFigureDimension2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐDimensionᚄ(ctx context.Context, v any) ([]hin.Dimension, error) {
@@ -34190,6 +40414,23 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋhinᚑgraphᚋhinᚑgrap
 	return ec._Node(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalONotAvailableInput2ᚕgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐNotAvailableInputᚄ(ctx context.Context, v any) ([]hin.NotAvailableInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hin.NotAvailableInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNNotAvailableInput2githubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐNotAvailableInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOOrganisation2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v *hin.Organisation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -34247,6 +40488,13 @@ func (ec *executionContext) unmarshalOOrganisationOrder2ᚖgithubᚗcomᚋhinᚑ
 	}
 	res, err := ec.unmarshalInputOrganisationOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOutcome2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcome(ctx context.Context, sel ast.SelectionSet, v *hin.Outcome) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Outcome(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOOutcomeEvidence2ᚖgithubᚗcomᚋhinᚑgraphᚋhinᚑgraphᚋinternalᚋhinᚐOutcomeEvidence(ctx context.Context, v any) (*hin.OutcomeEvidence, error) {

@@ -81,7 +81,9 @@ func NewLive(s *store.Store, cfg LiveConfig) *Live {
 type liveSub struct {
 	caller string
 	match  func(hin.OutcomeChange) bool
-	kick   chan struct{} // a change arrived; holds at most one signal
+	// matchSubmission, when set, takes submission changes too (NotifySubmission).
+	matchSubmission func(hin.SubmissionChange) bool
+	kick            chan struct{} // a change arrived; holds at most one signal
 
 	mu      sync.Mutex
 	pending []hin.OutcomeChange
@@ -141,7 +143,14 @@ func (l *Live) Close(ctx context.Context) {
 // calls update with the changes gathered. finish runs last.
 func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool,
 	update func(ctx context.Context, changes []hin.OutcomeChange, since time.Time), finish func()) error {
-	s := &liveSub{caller: callerKey(ctx), match: match, kick: make(chan struct{}, 1)}
+	return l.subscribeWith(ctx, match, nil, update, finish)
+}
+
+// subscribeWith is subscribe for a subscription that also hears of
+// submission changes that matchSubmission accepts.
+func (l *Live) subscribeWith(ctx context.Context, match func(hin.OutcomeChange) bool, matchSubmission func(hin.SubmissionChange) bool,
+	update func(ctx context.Context, changes []hin.OutcomeChange, since time.Time), finish func()) error {
+	s := &liveSub{caller: callerKey(ctx), match: match, matchSubmission: matchSubmission, kick: make(chan struct{}, 1)}
 	l.mu.Lock()
 	switch {
 	case l.closed:

@@ -47,6 +47,10 @@ var nodeLoaders = map[string]nodeLoader{
 	hin.KindAdoption:      nodesOf(adoptionRef),
 	hin.KindMetric:        nodesOf(metricRef),
 	hin.KindOutcome:       nodesOf(outcomeRef),
+	// national collections
+	hin.KindCollection:           nodesOf(collectionRef),
+	hin.KindCollectionPeriod:     nodesOf(periodRef),
+	hin.KindCollectionSubmission: nodesOf(submissionRef),
 }
 
 func loadNode(ctx context.Context, id string) (model.Node, error) {

@@ -59,6 +59,76 @@ func (r *collaborativeResolver) Regions(ctx context.Context, obj *hin.Collaborat
 	return regionsOf(ctx, "collaborative", r.Store.CollaborativeMembers, obj.ID)
 }
 
+// Metrics is the resolver for the metrics field.
+func (r *collectionResolver) Metrics(ctx context.Context, obj *hin.Collection) ([]hin.CollectionMetric, error) {
+	return loadList(ctx, "collection-metrics", (*store.Store).CollectionMetrics, obj.ID)
+}
+
+// Exemptions is the resolver for the exemptions field.
+func (r *collectionResolver) Exemptions(ctx context.Context, obj *hin.Collection) ([]hin.CollectionExemption, error) {
+	return loadList(ctx, "collection-exemptions", (*store.Store).CollectionExemptions, obj.ID)
+}
+
+// Periods is the resolver for the periods field.
+func (r *collectionResolver) Periods(ctx context.Context, obj *hin.Collection, first *int) ([]hin.CollectionPeriod, error) {
+	return collectionPeriods(ctx, obj, first)
+}
+
+// Region is the resolver for the region field.
+func (r *collectionExemptionResolver) Region(ctx context.Context, obj *hin.CollectionExemption) (*hin.Region, error) {
+	return loadOne(ctx, regionRef, obj.RegionID)
+}
+
+// Metric is the resolver for the metric field.
+func (r *collectionMetricResolver) Metric(ctx context.Context, obj *hin.CollectionMetric) (*hin.Metric, error) {
+	return loadOne(ctx, metricRef, obj.MetricID)
+}
+
+// Collection is the resolver for the collection field.
+func (r *collectionPeriodResolver) Collection(ctx context.Context, obj *hin.CollectionPeriod) (*hin.Collection, error) {
+	return loadOne(ctx, collectionRef, obj.CollectionID)
+}
+
+// Tracker is the resolver for the tracker field.
+func (r *collectionPeriodResolver) Tracker(ctx context.Context, obj *hin.CollectionPeriod) (*hin.CollectionTracker, error) {
+	return periodTracker(ctx, obj)
+}
+
+// Period is the resolver for the period field.
+func (r *collectionSubmissionResolver) Period(ctx context.Context, obj *hin.CollectionSubmission) (*hin.CollectionPeriod, error) {
+	return loadOne(ctx, periodRef, obj.PeriodID)
+}
+
+// Region is the resolver for the region field.
+func (r *collectionSubmissionResolver) Region(ctx context.Context, obj *hin.CollectionSubmission) (*hin.Region, error) {
+	return loadOne(ctx, regionRef, obj.RegionID)
+}
+
+// AllowedActions is the resolver for the allowedActions field.
+func (r *collectionSubmissionResolver) AllowedActions(ctx context.Context, obj *hin.CollectionSubmission) ([]hin.SubmissionAction, error) {
+	return allowedActions(ctx, obj)
+}
+
+// Figures is the resolver for the figures field.
+func (r *collectionSubmissionResolver) Figures(ctx context.Context, obj *hin.CollectionSubmission) ([]hin.Outcome, error) {
+	return submissionFigures(ctx, obj)
+}
+
+// Problems is the resolver for the problems field.
+func (r *collectionSubmissionResolver) Problems(ctx context.Context, obj *hin.CollectionSubmission) ([]hin.SubmissionProblem, error) {
+	return submissionProblems(ctx, obj)
+}
+
+// Notes is the resolver for the notes field.
+func (r *collectionSubmissionResolver) Notes(ctx context.Context, obj *hin.CollectionSubmission) ([]hin.SubmissionNote, error) {
+	return submissionNotes(ctx, obj)
+}
+
+// LateRegions is the resolver for the lateRegions field.
+func (r *collectionTrackerResolver) LateRegions(ctx context.Context, obj *hin.CollectionTracker) ([]hin.Region, error) {
+	return loadMany(ctx, regionRef, obj.LateRegionIDs())
+}
+
 // Region is the resolver for the region field.
 func (r *conversionGroupResolver) Region(ctx context.Context, obj *hin.ConversionGroup) (*hin.Region, error) {
 	return loadRef(ctx, regionRef, obj.RegionID)
@@ -237,6 +307,46 @@ func (r *mutationResolver) PublishOutcomes(ctx context.Context, regionCode strin
 // WithdrawOutcome is the resolver for the withdrawOutcome field.
 func (r *mutationResolver) WithdrawOutcome(ctx context.Context, id string, version int, reason string) (*hin.Outcome, error) {
 	return done(r.Store.WithdrawOutcome(ctx, id, version, reason))
+}
+
+// CreateCollection is the resolver for the createCollection field.
+func (r *mutationResolver) CreateCollection(ctx context.Context, input hin.CollectionInput, idempotencyKey *string) (*hin.Collection, error) {
+	return done(r.Store.CreateCollection(ctx, input, idempotencyKey))
+}
+
+// UpdateCollection is the resolver for the updateCollection field.
+func (r *mutationResolver) UpdateCollection(ctx context.Context, id string, version int, input hin.CollectionInput) (*hin.Collection, error) {
+	return done(r.Store.UpdateCollection(ctx, id, version, input))
+}
+
+// OpenCollectionPeriod is the resolver for the openCollectionPeriod field.
+func (r *mutationResolver) OpenCollectionPeriod(ctx context.Context, collectionID string, periodStart time.Time, deadline *time.Time, closeDate *time.Time) (*hin.CollectionPeriod, error) {
+	return done(r.Store.OpenCollectionPeriod(ctx, collectionID, periodStart, deadline, closeDate))
+}
+
+// NoteSubmission is the resolver for the noteSubmission field.
+func (r *mutationResolver) NoteSubmission(ctx context.Context, id string, notAvailable []hin.NotAvailableInput, explanations []hin.ExplanationInput) (*hin.CollectionSubmission, error) {
+	return noteSubmission(ctx, r.Store, id, notAvailable, explanations)
+}
+
+// SubmitForApproval is the resolver for the submitForApproval field.
+func (r *mutationResolver) SubmitForApproval(ctx context.Context, id string, notAvailable []hin.NotAvailableInput, explanations []hin.ExplanationInput) (*hin.CollectionSubmission, error) {
+	return submitForApproval(ctx, r.Store, id, notAvailable, explanations)
+}
+
+// ApproveSubmission is the resolver for the approveSubmission field.
+func (r *mutationResolver) ApproveSubmission(ctx context.Context, id string, version int) (*hin.CollectionSubmission, error) {
+	return done(r.Store.ApproveSubmission(ctx, id, version))
+}
+
+// ReturnSubmission is the resolver for the returnSubmission field.
+func (r *mutationResolver) ReturnSubmission(ctx context.Context, id string, version int, comment string) (*hin.CollectionSubmission, error) {
+	return done(r.Store.ReturnSubmission(ctx, id, version, comment))
+}
+
+// ReopenSubmission is the resolver for the reopenSubmission field.
+func (r *mutationResolver) ReopenSubmission(ctx context.Context, id string, version int, reason string) (*hin.CollectionSubmission, error) {
+	return done(r.Store.ReopenSubmission(ctx, id, version, reason))
 }
 
 // Region is the resolver for the region field.
@@ -474,6 +584,26 @@ func (r *queryResolver) RegionSources(ctx context.Context) ([]hin.RegionSource, 
 	return allRegionSources(ctx)
 }
 
+// Collections is the resolver for the collections field.
+func (r *queryResolver) Collections(ctx context.Context) ([]hin.Collection, error) {
+	return collections(ctx, r.Store)
+}
+
+// Collection is the resolver for the collection field.
+func (r *queryResolver) Collection(ctx context.Context, code string) (*hin.Collection, error) {
+	return collectionByCode(ctx, r.Store, code)
+}
+
+// CollectionTracker is the resolver for the collectionTracker field.
+func (r *queryResolver) CollectionTracker(ctx context.Context, periodID string) (*hin.CollectionTracker, error) {
+	return trackerOf(ctx, r.Store, periodID)
+}
+
+// CollectionSubmission is the resolver for the collectionSubmission field.
+func (r *queryResolver) CollectionSubmission(ctx context.Context, periodID string, regionCode string) (*hin.CollectionSubmission, error) {
+	return submissionOf(ctx, r.Store, periodID, regionCode)
+}
+
 // Organisations is the resolver for the organisations field.
 func (r *regionResolver) Organisations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error) {
 	return nestedConnection(ctx, "organisation", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Organisations, r.Store.CountOrganisations)
@@ -569,6 +699,21 @@ func (r *spreadTargetResolver) Region(ctx context.Context, obj *hin.SpreadTarget
 	return loadOne(ctx, regionRef, obj.RegionID)
 }
 
+// Metric is the resolver for the metric field.
+func (r *submissionNoteResolver) Metric(ctx context.Context, obj *hin.SubmissionNote) (*hin.Metric, error) {
+	return loadOne(ctx, metricRef, obj.MetricID)
+}
+
+// Metric is the resolver for the metric field.
+func (r *submissionProblemResolver) Metric(ctx context.Context, obj *hin.SubmissionProblem) (*hin.Metric, error) {
+	return loadOne(ctx, metricRef, obj.MetricID)
+}
+
+// Outcome is the resolver for the outcome field.
+func (r *submissionProblemResolver) Outcome(ctx context.Context, obj *hin.SubmissionProblem) (*hin.Outcome, error) {
+	return loadRef(ctx, outcomeRef, obj.OutcomeID)
+}
+
 // FigureUpdated is the resolver for the figureUpdated field.
 func (r *subscriptionResolver) FigureUpdated(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool) (<-chan *hin.Figure, error) {
 	return r.Live.figureUpdated(ctx, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts})
@@ -577,6 +722,11 @@ func (r *subscriptionResolver) FigureUpdated(ctx context.Context, metrics []stri
 // OutcomeChanges is the resolver for the outcomeChanges field.
 func (r *subscriptionResolver) OutcomeChanges(ctx context.Context, regionCode string) (<-chan *hin.OutcomeChange, error) {
 	return r.Live.outcomeChanges(ctx, regionCode)
+}
+
+// TrackerUpdated is the resolver for the trackerUpdated field.
+func (r *subscriptionResolver) TrackerUpdated(ctx context.Context, periodID string) (<-chan *hin.CollectionTracker, error) {
+	return r.Live.trackerUpdated(ctx, periodID)
 }
 
 // Adoption returns AdoptionResolver implementation.
@@ -592,6 +742,30 @@ func (r *Resolver) ClinicalAreaDuplication() ClinicalAreaDuplicationResolver {
 
 // Collaborative returns CollaborativeResolver implementation.
 func (r *Resolver) Collaborative() CollaborativeResolver { return &collaborativeResolver{r} }
+
+// Collection returns CollectionResolver implementation.
+func (r *Resolver) Collection() CollectionResolver { return &collectionResolver{r} }
+
+// CollectionExemption returns CollectionExemptionResolver implementation.
+func (r *Resolver) CollectionExemption() CollectionExemptionResolver {
+	return &collectionExemptionResolver{r}
+}
+
+// CollectionMetric returns CollectionMetricResolver implementation.
+func (r *Resolver) CollectionMetric() CollectionMetricResolver { return &collectionMetricResolver{r} }
+
+// CollectionPeriod returns CollectionPeriodResolver implementation.
+func (r *Resolver) CollectionPeriod() CollectionPeriodResolver { return &collectionPeriodResolver{r} }
+
+// CollectionSubmission returns CollectionSubmissionResolver implementation.
+func (r *Resolver) CollectionSubmission() CollectionSubmissionResolver {
+	return &collectionSubmissionResolver{r}
+}
+
+// CollectionTracker returns CollectionTrackerResolver implementation.
+func (r *Resolver) CollectionTracker() CollectionTrackerResolver {
+	return &collectionTrackerResolver{r}
+}
 
 // ConversionGroup returns ConversionGroupResolver implementation.
 func (r *Resolver) ConversionGroup() ConversionGroupResolver { return &conversionGroupResolver{r} }
@@ -638,6 +812,14 @@ func (r *Resolver) RegionSource() RegionSourceResolver { return &regionSourceRes
 // SpreadTarget returns SpreadTargetResolver implementation.
 func (r *Resolver) SpreadTarget() SpreadTargetResolver { return &spreadTargetResolver{r} }
 
+// SubmissionNote returns SubmissionNoteResolver implementation.
+func (r *Resolver) SubmissionNote() SubmissionNoteResolver { return &submissionNoteResolver{r} }
+
+// SubmissionProblem returns SubmissionProblemResolver implementation.
+func (r *Resolver) SubmissionProblem() SubmissionProblemResolver {
+	return &submissionProblemResolver{r}
+}
+
 // Subscription returns SubscriptionResolver implementation.
 func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
 
@@ -646,6 +828,12 @@ type (
 	auditEventResolver              struct{ *Resolver }
 	clinicalAreaDuplicationResolver struct{ *Resolver }
 	collaborativeResolver           struct{ *Resolver }
+	collectionResolver              struct{ *Resolver }
+	collectionExemptionResolver     struct{ *Resolver }
+	collectionMetricResolver        struct{ *Resolver }
+	collectionPeriodResolver        struct{ *Resolver }
+	collectionSubmissionResolver    struct{ *Resolver }
+	collectionTrackerResolver       struct{ *Resolver }
 	conversionGroupResolver         struct{ *Resolver }
 	coverageResolver                struct{ *Resolver }
 	innovationResolver              struct{ *Resolver }
@@ -661,5 +849,7 @@ type (
 	regionResolver                  struct{ *Resolver }
 	regionSourceResolver            struct{ *Resolver }
 	spreadTargetResolver            struct{ *Resolver }
+	submissionNoteResolver          struct{ *Resolver }
+	submissionProblemResolver       struct{ *Resolver }
 	subscriptionResolver            struct{ *Resolver }
 )

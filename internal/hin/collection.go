@@ -848,6 +848,28 @@ func (t CollectionTracker) Summary() string {
 	return fmt.Sprintf("received %d of expected %d", t.ReceivedCount, t.ExpectedCount)
 }
 
+// Exemptions are the exempt regions of the period, with their reasons.
+func (t CollectionTracker) Exemptions() []CollectionExemption {
+	out := []CollectionExemption{}
+	for _, s := range t.Submissions {
+		if s.State == SubmissionExempt && s.ExemptReason != nil {
+			out = append(out, CollectionExemption{CollectionID: t.Period.CollectionID, RegionID: s.RegionID, Reason: *s.ExemptReason})
+		}
+	}
+	return out
+}
+
+// LateRegionIDs are the late regions, in the submissions' order.
+func (t CollectionTracker) LateRegionIDs() []string {
+	out := []string{}
+	for _, s := range t.Submissions {
+		if s.Late {
+			out = append(out, s.RegionID)
+		}
+	}
+	return out
+}
+
 // BuildTracker counts the submissions of a period.
 func BuildTracker(p CollectionPeriod, subs []CollectionSubmission) CollectionTracker {
 	t := CollectionTracker{Period: p, Submissions: subs}

@@ -76,6 +76,9 @@ func New(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*Se
 	if err := s.ListenOutcomeChanges(srv.liveCtx, log, srv.live.Notify); err != nil {
 		log.Warn("subscriptions will not see changes", "err", err)
 	}
+	if err := s.ListenSubmissionChanges(srv.liveCtx, log, srv.live.NotifySubmission); err != nil {
+		log.Warn("tracker subscriptions will not see submission changes", "err", err)
+	}
 	srv.stopTracing, err = telemetry.SetupTracing(ctx, telemetry.TracingConfig{
 		Endpoint: cfg.OTLPEndpoint, SampleRatio: cfg.TraceSampleRatio, Log: log,
 	})

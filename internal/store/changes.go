@@ -58,8 +58,40 @@ func ParseOutcomeChange(payload string, at time.Time) (hin.OutcomeChange, error)
 // changes may have been missed, so deliver gets one change with Everything
 // set. It returns once listening has started (or failed to).
 func (s *Store) ListenOutcomeChanges(ctx context.Context, log *slog.Logger, deliver func(hin.OutcomeChange)) error {
+	return s.listen(ctx, log, changesChannel, "outcome change", func(payload string) error {
+		c, err := ParseOutcomeChange(payload, time.Now())
+		if err == nil {
+			deliver(c)
+		}
+		return err
+	}, func() { deliver(hin.OutcomeChange{Everything: true, ChangedAt: time.Now()}) })
+}
+
+// submissionsChannel is where migration 00010 announces submission changes.
+const submissionsChannel = "hin_collection_changes"
+
+// ListenSubmissionChanges is ListenOutcomeChanges for the state changes of
+// collection submissions (a connection of its own).
+func (s *Store) ListenSubmissionChanges(ctx context.Context, log *slog.Logger, deliver func(hin.SubmissionChange)) error {
+	return s.listen(ctx, log, submissionsChannel, "submission change", func(payload string) error {
+		var m struct {
+			PeriodID string              `json:"period_id"`
+			RegionID string              `json:"region_id"`
+			State    hin.SubmissionState `json:"state"`
+		}
+		if err := json.Unmarshal([]byte(payload), &m); err != nil {
+			return fmt.Errorf("submission change payload: %w", err)
+		}
+		deliver(hin.SubmissionChange{PeriodID: m.PeriodID, RegionID: m.RegionID, State: m.State, ChangedAt: time.Now()})
+		return nil
+	}, func() { deliver(hin.SubmissionChange{Everything: true, ChangedAt: time.Now()}) })
+}
+
+// listen holds one connection LISTENing on channel, handing each payload
+// to onPayload and calling onReconnect after the connection came back.
+func (s *Store) listen(ctx context.Context, log *slog.Logger, channel, what string, onPayload func(string) error, onReconnect func()) error {
 	if s.url == "" {
-		return errors.New("listen for outcome changes: the store has no connection URL of its own")
+		return errors.New("listen for " + what + "s: the store has no connection URL of its own")
 	}
 	if log == nil {
 		log = slog.Default()
@@ -67,16 +99,16 @@ func (s *Store) ListenOutcomeChanges(ctx context.Context, log *slog.Logger, deli
 	l := pq.NewListener(s.url, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventDisconnected:
-			log.Warn("outcome change listener disconnected", "err", err)
+			log.Warn(what+" listener disconnected", "err", err)
 		case pq.ListenerEventReconnected:
-			log.Info("outcome change listener reconnected")
+			log.Info(what + " listener reconnected")
 		case pq.ListenerEventConnectionAttemptFailed:
-			log.Warn("outcome change listener cannot connect", "err", err)
+			log.Warn(what+" listener cannot connect", "err", err)
 		}
 	})
-	if err := l.Listen(changesChannel); err != nil {
+	if err := l.Listen(channel); err != nil {
 		_ = l.Close()
-		return fmt.Errorf("listen %s: %w", changesChannel, err)
+		return fmt.Errorf("listen %s: %w", channel, err)
 	}
 	go func() {
 		defer l.Close()
@@ -91,15 +123,12 @@ func (s *Store) ListenOutcomeChanges(ctx context.Context, log *slog.Logger, deli
 				_ = l.Ping()
 			case n := <-l.Notify:
 				if n == nil { // reconnected: what happened meanwhile is unknown
-					deliver(hin.OutcomeChange{Everything: true, ChangedAt: time.Now()})
+					onReconnect()
 					continue
 				}
-				c, err := ParseOutcomeChange(n.Extra, time.Now())
-				if err != nil {
-					log.Error("outcome change", "err", err)
-					continue
+				if err := onPayload(n.Extra); err != nil {
+					log.Error(what, "err", err)
 				}
-				deliver(c)
 			}
 		}
 	}()
