@@ -550,6 +550,41 @@ func PriorPeriod(c CollectionCadence, start, end time.Time, k int) (time.Time, t
 	return start.AddDate(0, m, 0), end.AddDate(0, 0, 1).AddDate(0, m, -1)
 }
 
+// FitReturn fits an upload's rows to a submission for the period: rows
+// without a period take the period's; every row must be a metric of the
+// collection (codes, by lower-case code), lie within the period and be a
+// draft (a collection's figures are published by approval).
+func (p CollectionPeriod) FitReturn(in *ReturnInput, codes map[string]bool) error {
+	if in.PeriodStart == nil && in.PeriodEnd == nil {
+		start, end := p.PeriodStart, p.PeriodEnd
+		in.PeriodStart, in.PeriodEnd = &start, &end
+	}
+	var prob Problems
+	if in.Status != nil && *in.Status != OutcomeDraft {
+		prob.Add("status", "a collection's figures are sent as drafts and published by approving the submission")
+	}
+	for i, r := range in.Rows {
+		if !codes[strings.ToLower(strings.TrimSpace(r.MetricCode))] {
+			prob.AddRow(i, "metricCode", "%s is not a metric of this collection", Quote(r.MetricCode))
+		}
+		start, end := in.PeriodStart, in.PeriodEnd
+		if r.PeriodStart != nil {
+			start = r.PeriodStart
+		}
+		if r.PeriodEnd != nil {
+			end = r.PeriodEnd
+		}
+		if start != nil && end != nil && (start.Before(p.PeriodStart) || end.After(p.PeriodEnd)) {
+			prob.AddRow(i, "periodStart", "the period %s to %s does not lie within %s (%s to %s)", start.Format(time.DateOnly),
+				end.Format(time.DateOnly), p.Label(), p.PeriodStart.Format(time.DateOnly), p.PeriodEnd.Format(time.DateOnly))
+		}
+		if r.Status != nil && *r.Status != OutcomeDraft {
+			prob.AddRow(i, "status", "a collection's figures are sent as drafts and published by approving the submission")
+		}
+	}
+	return prob.Err()
+}
+
 // SubmissionFigure is a figure of a submission as the rules see it: the
 // region's draft for a key where there is one, else its published value.
 type SubmissionFigure struct {
@@ -889,6 +924,25 @@ func BuildTracker(p CollectionPeriod, subs []CollectionSubmission) CollectionTra
 		}
 	}
 	return t
+}
+
+// SubmissionSheet is what a region's proforma for a period shows: the
+// collection's metrics in order, each with the region's figure entered so
+// far (its draft, else its published value; region-level, not per pilot),
+// last period's published value, and a not-available reason if given.
+type SubmissionSheet struct {
+	Collection Collection
+	Period     CollectionPeriod
+	Region     Region
+	Rows       []SheetRow
+}
+
+// SheetRow is one metric of a proforma.
+type SheetRow struct {
+	Metric       Metric
+	Current      *Outcome
+	Previous     *Outcome
+	NotAvailable *string
 }
 
 // SubmissionChange says that submissions of one collection period may have

@@ -27,7 +27,8 @@ func contentSecurityPolicy(styleNonce string) string {
 }
 
 // pages adds the browser pages (GraphiQL at / and /graphiql, the dashboard
-// at /dashboard) and their assets under /assets/.
+// at /dashboard, the returns page at /returns) and their assets under
+// /assets/.
 func pages(mux *http.ServeMux) {
 	assets := web.Assets()
 	graphiqlPage := graph.GraphiQLHandler("/graphql")
@@ -42,6 +43,10 @@ func pages(mux *http.ServeMux) {
 	mux.Handle("GET /graphiql", page(graphiql))
 	mux.Handle("GET /dashboard", page(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFileFS(w, r, assets, "dashboard.html")
+	})))
+	// a region's collection submissions: upload, check, submit, approve
+	mux.Handle("GET /returns", page(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, assets, "returns.html")
 	})))
 	// Browsers ask for an icon on every page; an empty answer, not a 404
 	// in the console.

@@ -141,9 +141,11 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, srv.rejected,
 		guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, srv.streams(api))))
-	returnRoutes(mux, s, cfg, srv.rejected, func(h http.Handler) http.Handler {
+	guarded := func(h http.Handler) http.Handler {
 		return guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, h)
-	})
+	}
+	returnRoutes(mux, s, cfg, srv.rejected, guarded)
+	addCollectionRoutes(mux, s, cfg, srv.rejected, guarded)
 	pages(mux)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", readiness(s))
@@ -159,7 +161,7 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	}
 	h = accessLog(srv.log, h)
 	// Routes are labels and span names: a fixed set, never the raw path.
-	routes := telemetry.Routes(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/healthz", "/readyz"}, csvRoutes...)...)
+	routes := telemetry.Routes(append(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/returns", "/healthz", "/readyz"}, csvRoutes...), collectionRoutes...)...)
 	if srv.metrics != nil {
 		h = srv.metrics.HTTPMiddleware(routes, h)
 	}

@@ -716,41 +716,212 @@ type SubmissionResult struct {
 	Problems   []hin.SubmissionProblem
 }
 
+// noteStep records notes on an open submission and returns it locked.
+func (w *writer) noteStep(id string, n hin.SubmissionNotes, replaceNA bool) (*submissionStep, error) {
+	st, err := w.lockSubmission(id, "noting a submission")
+	if err != nil {
+		return nil, err
+	}
+	if !st.sub.State.Open() {
+		return nil, &hin.Error{Code: hin.ETRANSITION, Field: "id", Details: map[string]any{"state": string(st.sub.State)},
+			Message: fmt.Sprintf("the submission is %s: notes go with figures that can still change", st.sub.State)}
+	}
+	notes, p := st.notesOf(n, w.who.Subject, st.at)
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	checks, err := w.s.submissionChecks(w.ctx, w.tx, []hin.CollectionSubmission{st.sub}, map[string][]hin.SubmissionNote{st.sub.ID: notes})
+	if err != nil {
+		return nil, err
+	}
+	if err := w.saveNotes(st, notes, replaceNA, checks[st.sub.ID]); err != nil {
+		return nil, err
+	}
+	return st, w.audit("NOTE_SUBMISSION", hin.KindCollectionSubmission, &st.sub.ID, &st.sub.RegionID, nil, n)
+}
+
 // NoteSubmission records what a region says with its figures without
 // submitting them: metrics not available (replacing the earlier marks when
-// notAvailable is given) and explanations of warnings.
+// replaceNA) and explanations of warnings.
 func (s *Store) NoteSubmission(ctx context.Context, id string, n hin.SubmissionNotes, replaceNA bool) (SubmissionResult, error) {
 	var out SubmissionResult
 	err := s.write(ctx, func(w *writer) error {
-		st, err := w.lockSubmission(id, "noting a submission")
+		st, err := w.noteStep(id, n, replaceNA)
 		if err != nil {
 			return err
 		}
-		if !st.sub.State.Open() {
-			return &hin.Error{Code: hin.ETRANSITION, Field: "id", Details: map[string]any{"state": string(st.sub.State)},
-				Message: fmt.Sprintf("the submission is %s: notes go with figures that can still change", st.sub.State)}
-		}
-		notes, p := st.notesOf(n, w.who.Subject, st.at)
-		if err := p.Err(); err != nil {
-			return err
-		}
-		checks, err := w.s.submissionChecks(w.ctx, w.tx, []hin.CollectionSubmission{st.sub}, map[string][]hin.SubmissionNote{st.sub.ID: notes})
-		if err != nil {
-			return err
-		}
-		if err := w.saveNotes(st, notes, replaceNA, checks[st.sub.ID]); err != nil {
-			return err
-		}
-		if out.Submission, err = w.rereadSubmission(st.sub.ID); err != nil {
-			return err
-		}
-		if checks, err = w.s.submissionChecks(w.ctx, w.tx, []hin.CollectionSubmission{out.Submission}, nil); err != nil {
-			return err
-		}
-		out.Problems = checks[st.sub.ID]
-		return w.audit("NOTE_SUBMISSION", hin.KindCollectionSubmission, &st.sub.ID, &st.sub.RegionID, nil, n)
+		out, err = w.resultOf(st.sub.ID)
+		return err
 	})
 	return out, err
+}
+
+// resultOf reads a submission and its problems as they stand in the write.
+func (w *writer) resultOf(id string) (SubmissionResult, error) {
+	sub, err := w.rereadSubmission(id)
+	if err != nil {
+		return SubmissionResult{}, err
+	}
+	checks, err := w.s.submissionChecks(w.ctx, w.tx, []hin.CollectionSubmission{sub}, nil)
+	return SubmissionResult{Submission: sub, Problems: checks[id]}, err
+}
+
+// UploadResult is what an upload to a submission did.
+type UploadResult struct {
+	ReturnResult
+	SubmissionResult
+}
+
+// UploadSubmission records an upload (a proforma or a CSV file) as the
+// submission's draft figures, with the rules of submitReturn, and, when
+// notAvailable is not nil, its not-available marks in place of the earlier
+// ones, all in one transaction. The rows must be the collection's metrics
+// within the period (hin.CollectionPeriod.FitReturn).
+func (s *Store) UploadSubmission(ctx context.Context, id string, in hin.ReturnInput, notAvailable []hin.NotAvailableInput, key *string) (UploadResult, error) {
+	var out UploadResult
+	if err := hin.PrincipalFrom(ctx).MayWrite("uploading a submission"); err != nil {
+		return out, err
+	}
+	uuid, err := uuidOf(hin.KindCollectionSubmission, "id", id)
+	if err != nil {
+		return out, err
+	}
+	subs, err := s.SubmissionsByID(ctx, []string{uuid})
+	if err != nil {
+		return out, err
+	}
+	sub, ok := subs[uuid]
+	if !ok {
+		return out, notFound(hin.KindCollectionSubmission, uuid)
+	}
+	if in.RegionCode == "" {
+		in.RegionCode = sub.RegionCode
+	}
+	if !strings.EqualFold(in.RegionCode, sub.RegionCode) {
+		return out, hin.Invalid("region", "the upload is for %s, the submission is %s's", hin.Quote(in.RegionCode), sub.RegionCode)
+	}
+	periods, err := s.CollectionPeriodsByID(ctx, []string{sub.PeriodID})
+	if err != nil {
+		return out, err
+	}
+	p := periods[sub.PeriodID]
+	ms, err := s.checkedMetrics(ctx, s.reads(), []string{p.CollectionID})
+	if err != nil {
+		return out, err
+	}
+	codes := map[string]bool{}
+	for _, m := range ms[p.CollectionID] {
+		codes[m.Code] = true
+	}
+	if err := p.FitReturn(&in, codes); err != nil {
+		return out, err
+	}
+	notes := func(w *writer) error {
+		if notAvailable == nil {
+			return nil
+		}
+		_, err := w.noteStep(id, hin.SubmissionNotes{NotAvailable: notAvailable}, true)
+		return err
+	}
+	result := func(w *writer) error {
+		var err error
+		out.SubmissionResult, err = w.resultOf(uuid)
+		return err
+	}
+	if len(in.Rows) > 0 {
+		out.ReturnResult, err = s.submitReturn(ctx, in, key, hin.MaxCSVReturnRows, notes, result)
+	} else {
+		err = s.write(ctx, func(w *writer) error {
+			if err := notes(w); err != nil {
+				return err
+			}
+			return result(w)
+		})
+	}
+	if err == nil && out.Submission.ID == "" {
+		// a retry with the same idempotency key: the first upload's return, the submission as it is now
+		subs, err := s.SubmissionsByID(ctx, []string{uuid})
+		if err != nil {
+			return out, err
+		}
+		out.Submission = subs[uuid]
+		checks, err := s.SubmissionChecks(ctx, []hin.CollectionSubmission{out.Submission})
+		out.Problems = checks[uuid]
+		return out, err
+	}
+	return out, err
+}
+
+// SubmissionSheet reads what a region's proforma for a period shows; drafts
+// and not-available marks only for callers who may see the region's drafts.
+func (s *Store) SubmissionSheet(ctx context.Context, id string) (hin.SubmissionSheet, error) {
+	var out hin.SubmissionSheet
+	uuid, err := uuidOf(hin.KindCollectionSubmission, "id", id)
+	if err != nil {
+		return out, err
+	}
+	subs, err := s.SubmissionsByID(ctx, []string{uuid})
+	if err != nil {
+		return out, err
+	}
+	sub, ok := subs[uuid]
+	if !ok {
+		return out, notFound(hin.KindCollectionSubmission, uuid)
+	}
+	q := s.reads()
+	if err := s.getOne(ctx, q, &out.Period, `SELECT `+periodCols+` FROM collection_period p WHERE p.id = $1`, sub.PeriodID); err != nil {
+		return out, err
+	}
+	if err := s.getOne(ctx, q, &out.Collection, `SELECT `+collectionCols+` FROM collection c WHERE c.id = $1`, out.Period.CollectionID); err != nil {
+		return out, err
+	}
+	if err := s.getOne(ctx, q, &out.Region, `SELECT id, code, name, former_name, summary, version FROM region WHERE id = $1`, sub.RegionID); err != nil {
+		return out, err
+	}
+	var metrics []hin.Metric
+	if err := s.selectAll(ctx, q, &metrics, `SELECT `+metricCols+` FROM collection_metric cm JOIN metric m ON m.id = cm.metric_id
+		WHERE cm.collection_id = $1 ORDER BY cm.position`, out.Collection.ID); err != nil {
+		return out, err
+	}
+	drafts := hin.PrincipalFrom(ctx).DraftScope().Sees(hin.OutcomeDraft, sub.RegionID)
+	prevStart := out.Period.PeriodStart.AddDate(0, -out.Period.Cadence.Months(), 0)
+	// region-level figures of the period (a draft before a published value) and of the period before
+	var figures []hin.Outcome
+	if err := s.selectAll(ctx, q, &figures, `SELECT `+outcomeCols+` FROM collection_metric cm JOIN outcome oc ON oc.metric_id = cm.metric_id
+		WHERE cm.collection_id = $1 AND oc.region_id = $2 AND oc.innovation_id IS NULL AND oc.pilot_id IS NULL AND oc.programme_id IS NULL
+		AND (oc.period_start, oc.period_end) IN (($3::date, $4::date), ($5::date, $6::date))
+		AND (oc.status = 'PUBLISHED' OR oc.status = 'DRAFT' AND $7 AND oc.period_start = $3::date)
+		ORDER BY oc.status DESC`, out.Collection.ID, sub.RegionID, out.Period.PeriodStart, out.Period.PeriodEnd,
+		prevStart, out.Period.PeriodStart.AddDate(0, 0, -1), drafts); err != nil {
+		return out, err
+	}
+	notes := map[string][]hin.SubmissionNote{}
+	if drafts {
+		if notes, err = s.submissionNotes(ctx, q, []string{uuid}); err != nil {
+			return out, err
+		}
+	}
+	for _, m := range metrics {
+		row := hin.SheetRow{Metric: m}
+		for i := range figures {
+			f := &figures[i]
+			switch {
+			case f.MetricID != m.ID:
+			case f.PeriodStart.Equal(out.Period.PeriodStart) && (row.Current == nil || f.Status == hin.OutcomeDraft):
+				row.Current = f
+			case f.PeriodStart.Equal(prevStart):
+				row.Previous = f
+			}
+		}
+		for _, n := range notes[uuid] {
+			if n.Kind == hin.NoteNotAvailable && n.MetricID == m.ID {
+				t := n.Text
+				row.NotAvailable = &t
+			}
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	return out, nil
 }
 
 // SubmitForApproval submits a region's figures for a period: every check

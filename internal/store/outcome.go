@@ -363,7 +363,9 @@ func (s *Store) SubmitReturnCSV(ctx context.Context, in hin.ReturnInput, key *st
 	return s.submitReturn(ctx, in, key, hin.MaxCSVReturnRows)
 }
 
-func (s *Store) submitReturn(ctx context.Context, in hin.ReturnInput, key *string, maxRows int) (ReturnResult, error) {
+// submitReturn records a return; then, when given, runs in the same
+// transaction after it (a collection upload's notes).
+func (s *Store) submitReturn(ctx context.Context, in hin.ReturnInput, key *string, maxRows int, then ...func(*writer) error) (ReturnResult, error) {
 	var out ReturnResult
 	err := s.write(ctx, func(w *writer) error {
 		if err := w.who.MayWrite("submitting a return"); err != nil {
@@ -436,6 +438,11 @@ func (s *Store) submitReturn(ctx context.Context, in hin.ReturnInput, key *strin
 			VALUES (gen_random_uuid(), $1, $2, 'SUBMIT_RETURN', 'Outcome', $3, $4::jsonb, $5) RETURNING id`,
 			w.who.Subject, string(w.who.Role), region, mustJSON(after), hin.RequestIDFrom(w.ctx)); err != nil {
 			return err
+		}
+		for _, f := range then {
+			if err := f(w); err != nil {
+				return err
+			}
 		}
 		return w.keyResult(key, eventID)
 	})
