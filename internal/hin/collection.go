@@ -514,8 +514,8 @@ func (m CollectionMetricInput) Rules(kind MetricKind) (median, denominator *floa
 // OpenPeriod checks a period to open: its start must begin a period of the
 // cadence (the first of a month; of April, July, October or January for
 // quarters), and its deadline and close date, which default to the
-// collection's days after the period's end, must not come before its end
-// or each other. It returns the period's end, deadline and close date.
+// collection's days after the period's end (the close date as many days
+// after a deadline given), must not come before its end or each other. It returns the period's end, deadline and close date.
 func OpenPeriod(c Collection, start time.Time, deadline, closeDate *time.Time) (end, due, closes time.Time, err error) {
 	var p Problems
 	start = start.UTC()
@@ -528,7 +528,8 @@ func OpenPeriod(c Collection, start time.Time, deadline, closeDate *time.Time) (
 	end = start.AddDate(0, c.Cadence.Months(), -1)
 	due, closes = end.AddDate(0, 0, c.DeadlineDays), end.AddDate(0, 0, c.CloseDays)
 	if deadline != nil {
-		due = *deadline
+		// a later deadline moves the default close date with it
+		due, closes = *deadline, deadline.AddDate(0, 0, c.CloseDays-c.DeadlineDays)
 	}
 	if closeDate != nil {
 		closes = *closeDate

@@ -820,6 +820,16 @@ func (s *Store) UploadSubmission(ctx context.Context, id string, in hin.ReturnIn
 		if notAvailable == nil {
 			return nil
 		}
+		if len(notAvailable) == 0 {
+			// a sheet with no mark: earlier marks go, and with none there is no step to record
+			res, err := w.s.exec(w.ctx, w.tx, `DELETE FROM collection_note WHERE submission_id = $1 AND kind = 'NOT_AVAILABLE'`, uuid)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil
+			}
+		}
 		_, err := w.noteStep(id, hin.SubmissionNotes{NotAvailable: notAvailable}, true)
 		return err
 	}
