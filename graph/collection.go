@@ -20,9 +20,9 @@ var (
 
 // Bounds of the collections' lists, for the cost of a query.
 const (
-	collectionsMax       = 50  // national collections
+	collectionsMax       = 20  // national collections
 	periodsMax           = 120 // periods asked for at once: ten years of months
-	submissionFiguresMax = 200 // figures of one submission: its metrics, perhaps per pilot
+	submissionFiguresMax = 100 // figures of one submission: its metrics, perhaps a few keys each
 	submissionNotesMax   = 100
 )
 

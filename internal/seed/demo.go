@@ -15,7 +15,7 @@ import (
 // published figures.
 const DemoSource = "demo data (generated, not real figures)"
 
-const demoVersion = "demo-3"
+const demoVersion = "demo-4" // demo-4: a national collection and its submissions
 
 // DemoSize says how much demo data to generate. Outcomes grow with
 // PilotsPerRegion: about 52 per pilot, plus 12 region-level series.
@@ -170,18 +170,30 @@ func addDemo(d *store.Dataset, size DemoSize) {
 
 	regions := d.Regions[:15]
 	pilots := d.Pilots[referencePilots:] // real pilots' figures are not public: no invented outcomes for them
+	cells := addDemoCollection(d, windowEnd)
 	d.Outcomes = func(emit func(hin.Outcome) error) error {
 		orng := rand.New(rand.NewPCG(7, uint64(size.PilotsPerRegion)))
 		n := 0
 		out := func(o hin.Outcome, monthIndex int) error {
-			n++
-			o.ID = hin.StableUUID("demo/outcome", fmt.Sprint(size.PilotsPerRegion, "/", n))
-			o.Source = DemoSource
 			o.Status = hin.OutcomePublished
 			// the latest quarter is still being checked; a few older drafts linger
 			if monthIndex >= months-3 && orng.IntN(2) == 0 || orng.IntN(100) == 0 {
 				o.Status = hin.OutcomeDraft
 			}
+			// a collected figure is as its submission is: published only once approved
+			if st, ok := cells.of(o); ok {
+				switch st {
+				case hin.SubmissionNotStarted:
+					return nil
+				case hin.SubmissionApproved:
+					o.Status = hin.OutcomePublished
+				default:
+					o.Status = hin.OutcomeDraft
+				}
+			}
+			n++
+			o.ID = hin.StableUUID("demo/outcome", fmt.Sprint(size.PilotsPerRegion, "/", n))
+			o.Source = DemoSource
 			return emit(o)
 		}
 		// pilot-level monthly returns
