@@ -7,7 +7,9 @@
 #     the API, and times a live update after a publish;
 #   - a graphql-ws client (npm) subscribes on one server process while a
 #     return is published through another, on one database; also SSE,
-#     tokens in the init payload, the per-caller cap and shutdown.
+#     tokens in the init payload, the per-caller cap and shutdown;
+#   - the returns page: a region's editor uploads, explains and submits,
+#     its approver approves, and the dashboard's tracker follows.
 # Screenshots go to test-output/ (git-ignored).
 #
 #   scripts/with-postgres.sh scripts/browser-test.sh
@@ -109,7 +111,11 @@ token() { "$tmp/hingraph" token --secret "$secret" "$@"; }
 HINGRAPH_A=$a HINGRAPH_B=$b HINGRAPH_BIN=$tmp/hingraph HINGRAPH_DB=$url HINGRAPH_JWT_SECRET=$secret \
 	HINGRAPH_EDITOR_TOKEN=$(token --role REGION_EDITOR --region UCLP --subject browser-test-editor) \
 	HINGRAPH_ANALYST_TOKEN=$(token --role ANALYST --subject browser-test-analyst) \
+	HINGRAPH_NENC_EDITOR_TOKEN=$(token --role REGION_EDITOR --region HI-NENC --subject browser-test-nenc-editor) \
+	HINGRAPH_NENC_APPROVER_TOKEN=$(token --role REGION_APPROVER --region HI-NENC --subject browser-test-nenc-approver) \
+	HINGRAPH_EM_EDITOR_TOKEN=$(token --role REGION_EDITOR --region HI-EM --subject browser-test-em-editor) \
+	HINGRAPH_ADMIN_TOKEN=$(token --role NATIONAL_ADMIN --subject browser-test-admin) \
 	CHROMIUM=$CHROMIUM TEST_OUTPUT=$REPO/test-output \
 	node --experimental-websocket --no-warnings --test --test-concurrency=1 \
-	"$REPO/web/test/subscriptions.test.mjs" "$REPO/web/test/browser.test.mjs"
+	"$REPO/web/test/subscriptions.test.mjs" "$REPO/web/test/browser.test.mjs" "$REPO/web/test/returns.test.mjs"
 log "screenshots in test-output/"

@@ -12,7 +12,7 @@ for (const f of readdirSync(out)) {
 mkdirSync(out, { recursive: true });
 
 await esbuild.build({
-  entryPoints: { graphiql: 'src/graphiql.jsx', dashboard: 'src/dashboard.js' },
+  entryPoints: { graphiql: 'src/graphiql.jsx', dashboard: 'src/dashboard.js', returns: 'src/returns.js' },
   bundle: true,
   minify: true,
   sourcemap: false,
@@ -43,5 +43,7 @@ const css = readFileSync(`${out}/graphiql.css`, 'utf8').replace(
 writeFileSync(`${out}/graphiql.css`, css);
 cpSync('src/dashboard.html', `${out}/dashboard.html`);
 cpSync('src/dashboard.css', `${out}/dashboard.css`);
+cpSync('src/returns.html', `${out}/returns.html`);
+cpSync('src/returns.css', `${out}/returns.css`);
 // The Go side serves pages only when this marker exists.
 writeFileSync(`${out}/BUILT`, new Date().toISOString() + '\n');

@@ -49,8 +49,17 @@ fragment ScaleWhatWorks on Query {
   }
 }`;
 
+// The collection tracker: the latest period of the first collection.
+const TRACKER = `
+fragment Tracker on CollectionTracker {
+  period { id label deadline collection { code name } }
+  expectedCount receivedCount approvedCount lateCount summary
+  submissions { region { code name } state late submittedAt approvedAt }
+}`;
+
 const DASHBOARD = `
 query Dashboard($metrics: [String!]!, $window: WindowInput!, $programme: ID) {
+  collections { periods(first: 1) { tracker { ...Tracker } } }
   figure(metrics: $metrics, window: $window) { ...NationalFigure }
   series(metrics: $metrics, window: $window, interval: QUARTER) {
     unit
@@ -61,7 +70,12 @@ query Dashboard($metrics: [String!]!, $window: WindowInput!, $programme: ID) {
   ...ScaleWhatWorks
 }
 ${FIGURE}
-${SCALE}`;
+${SCALE}
+${TRACKER}`;
+
+const TRACKER_LIVE = `
+subscription TrackerLive($period: ID!) { trackerUpdated(periodId: $period) { ...Tracker } }
+${TRACKER}`;
 
 const LIVE = `
 subscription Live($metrics: [String!]!, $window: WindowInput!) {
@@ -188,6 +202,27 @@ const panels = {
       options: { plugins: { legend: { display: false } } },
     });
   },
+  tracker(d) {
+    const t = d.collections?.[0]?.periods?.[0]?.tracker;
+    const section = document.querySelector('[data-panel="tracker"]');
+    section.hidden = !t;
+    if (!t) return;
+    $('tracker-collection').textContent = t.period.collection.name;
+    $('tracker-period').textContent = t.period.label;
+    $('tracker-summary').textContent = t.summary;
+    setNumber('tracker-received', t.receivedCount);
+    setNumber('tracker-expected', t.expectedCount);
+    setNumber('tracker-approved', t.approvedCount);
+    setNumber('tracker-late', t.lateCount);
+    $('tracker-deadline').textContent = t.period.deadline;
+    $('tracker-csv').href = `/collections/non-submitters.csv?period=${encodeURIComponent(t.period.id)}`;
+    const day = (ts) => (ts ? ts.slice(0, 10) : '');
+    rows('tracker', t.submissions.map((s) => [s.region.name, s.state.replaceAll('_', ' ').toLowerCase() + (s.late ? ' (late)' : ''), day(s.submittedAt), day(s.approvedAt)]));
+    for (const [i, tr] of [...$('tracker').children].entries()) {
+      tr.dataset.code = t.submissions[i].region.code;
+      tr.dataset.state = t.submissions[i].state;
+    }
+  },
   pipeline(d) {
     rows('pipeline', d.innovationPipeline.stages.map((s) => [s.stage.replaceAll('_', ' ').toLowerCase(), s.innovations, s.movedIn]));
   },
@@ -228,7 +263,7 @@ function fail(err) {
   el.textContent = String(err.message || err);
 }
 
-const state = { data: null, unsubscribe: null, generation: 0 };
+const state = { data: null, unsubscribe: null, generation: 0, trackerPeriod: null, unsubscribeTracker: null };
 const client = createClient({
   url: new URL(endpoint, window.location.href).toString().replace(/^http/, 'ws'),
   retryAttempts: Infinity,
@@ -281,10 +316,31 @@ async function load() {
     if (generation !== state.generation) return;
     state.data = d;
     render(d);
+    watchTracker(d);
     document.body.dataset.loaded = 'true';
   } catch (err) {
     fail(err);
   }
+}
+
+// watchTracker keeps the tracker panel live: trackerUpdated pushes the
+// period's tracker each time a submission of it changes state.
+function watchTracker(d) {
+  const period = d.collections?.[0]?.periods?.[0]?.tracker?.period?.id;
+  if (!period || period === state.trackerPeriod) return;
+  state.unsubscribeTracker?.();
+  state.trackerPeriod = period;
+  state.unsubscribeTracker = client.subscribe({ query: TRACKER_LIVE, variables: { period } }, {
+    next: (msg) => {
+      if (msg.errors?.length) return fail(new Error(msg.errors.map((e) => e.message).join('; ')));
+      const collections = [{ periods: [{ tracker: msg.data.trackerUpdated }] }];
+      state.data = { ...state.data, collections };
+      render(state.data, ['tracker']);
+      document.body.dataset.trackerUpdates = String(Number(document.body.dataset.trackerUpdates || 0) + 1);
+    },
+    error: fail,
+    complete: () => {},
+  });
 }
 
 async function start() {
