@@ -361,6 +361,10 @@ func TestFederation(t *testing.T) {
 		rollupsExact(t, nat.db, "HI-EM")
 	})
 
+	t.Run("a regional node's submission reaches the national tracker", func(t *testing.T) {
+		collectionAtRegionalNode(t, natSrv, emSrv)
+	})
+
 	t.Run("national figures over spread data equal one node's", func(t *testing.T) {
 		for i := range 12 {
 			both(westSrv, "HI-WEST", i)
@@ -483,4 +487,106 @@ func TestFederationComposition(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	t.Logf("%s", out)
+}
+
+// collectionAtRegionalNode: a national admin opens a collection period at
+// the national node; it reaches HI-EM's node with the catalogue; HI-EM's
+// editor and approver submit and approve there; the submission's state and
+// its figures reach the national node, whose tracker and figure show them.
+// The national node itself refuses to act on HI-EM's submission.
+func collectionAtRegionalNode(t *testing.T, natSrv, emSrv *testServer) {
+	t.Helper()
+	as := func(subject, role string) map[string]string {
+		tok, err := auth.Mint(auth.MintConfig{Secret: []byte(fedSecret), Subject: subject, Role: role, RegionCode: "HI-EM", TTL: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"Authorization": "Bearer " + tok}
+	}
+	editor, approver := as("fed-em-editor", "REGION_EDITOR"), as("fed-em-approver", "REGION_APPROVER")
+	call := func(s *testServer, who map[string]string, query string, vars map[string]any, into any) []string {
+		t.Helper()
+		_, out := s.post(t, gqlRequest{Query: query, Variables: vars}, who)
+		if len(out.Errors) == 0 && into != nil {
+			if err := json.Unmarshal(out.Data, into); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return errorCodes(out.Errors)
+	}
+	var coll struct {
+		Collection struct {
+			ID      string
+			Periods []struct{ PeriodStart string }
+		}
+	}
+	gqlOK(t, natSrv, `{ collection(code: "PSC-MONTHLY") { id periods(first: 1) { periodStart } } }`, nil, &coll)
+	start, _ := time.Parse(time.DateOnly, coll.Collection.Periods[0].PeriodStart)
+	start = start.AddDate(0, 1, 0)
+	var opened struct {
+		OpenCollectionPeriod struct{ ID string }
+	}
+	gqlOK(t, natSrv, `mutation($c: ID!, $s: Date!, $d: Date!) { openCollectionPeriod(collectionId: $c, periodStart: $s, deadline: $d) { id } }`,
+		map[string]any{"c": coll.Collection.ID, "s": start.Format(time.DateOnly), "d": time.Now().AddDate(0, 0, 7).Format(time.DateOnly)}, &opened)
+	period := opened.OpenCollectionPeriod.ID
+	const subQuery = `query($p: ID!) { collectionSubmission(periodId: $p, regionCode: "HI-EM") { id state version approvedBy
+		problems { severity key } } }`
+	type submission struct {
+		CollectionSubmission struct {
+			ID, State  string
+			Version    int
+			ApprovedBy *string
+			Problems   []struct{ Severity, Key string }
+		}
+	}
+	var sub submission
+	waitFor(t, "the period at HI-EM's node", 30*time.Second, func() bool {
+		return call(emSrv, editor, subQuery, map[string]any{"p": period}, &sub) == nil
+	})
+	end := start.AddDate(0, 1, -1)
+	if codes := call(emSrv, editor, `mutation($s: Date!, $e: Date!) { submitReturn(input: {regionCode: "HI-EM", periodStart: $s, periodEnd: $e, rows: [
+		{metricCode: "staff_trained", value: 21}, {metricCode: "mgso4_uptake", numerator: 40, denominator: 50},
+		{metricCode: "care_homes_using_restore2", numerator: 12, denominator: 20}]}) { id } }`,
+		map[string]any{"s": start.Format(time.DateOnly), "e": end.Format(time.DateOnly)}, nil); codes != nil {
+		t.Fatalf("drafts at HI-EM's node: %v", codes)
+	}
+	call(emSrv, editor, subQuery, map[string]any{"p": period}, &sub)
+	var explain []map[string]any
+	for _, p := range sub.CollectionSubmission.Problems {
+		if p.Severity == "WARNING" {
+			explain = append(explain, map[string]any{"key": p.Key, "explanation": "federation test: generated history"})
+		}
+	}
+	id := sub.CollectionSubmission.ID
+	var submitted struct{ SubmitForApproval struct{ Version int } }
+	if codes := call(emSrv, editor, `mutation($id: ID!, $ex: [ExplanationInput!]) { submitForApproval(id: $id, explanations: $ex) { version } }`,
+		map[string]any{"id": id, "ex": explain}, &submitted); codes != nil {
+		t.Fatalf("submitting at HI-EM's node: %v", codes)
+	}
+	const approve = `mutation($id: ID!, $v: Int!) { approveSubmission(id: $id, version: $v) { state } }`
+	vars := map[string]any{"id": id, "v": submitted.SubmitForApproval.Version}
+	waitFor(t, "the submission at the national node", 30*time.Second, func() bool {
+		call(natSrv, nil, subQuery, map[string]any{"p": period}, &sub)
+		return sub.CollectionSubmission.State == "SUBMITTED"
+	})
+	if codes := call(natSrv, approver, approve, vars, nil); !slices.Equal(codes, []string{"REGION_OWNED_ELSEWHERE"}) {
+		t.Errorf("approving HI-EM's submission at the national node: %v", codes)
+	}
+	if codes := call(emSrv, approver, approve, vars, nil); codes != nil {
+		t.Fatalf("approving at HI-EM's node: %v", codes)
+	}
+	took := waitFor(t, "the approval at the national node", 30*time.Second, func() bool {
+		call(natSrv, as("fed-analyst", "REGION_EDITOR"), subQuery, map[string]any{"p": period}, &sub)
+		return sub.CollectionSubmission.State == "APPROVED"
+	})
+	t.Logf("HI-EM's approval reached the national tracker %v after it was acknowledged", took.Round(time.Millisecond))
+	if a := sub.CollectionSubmission.ApprovedBy; a == nil || *a != "fed-em-approver" {
+		t.Errorf("approved by, at the national node: %v", a)
+	}
+	var fig struct{ Figure struct{ Value *float64 } }
+	gqlOK(t, natSrv, `query($s: Date!, $e: Date!) { figure(metrics: ["staff_trained"], window: {from: $s, to: $e}, filter: {regionCodes: ["HI-EM"]}) { value } }`,
+		map[string]any{"s": start.Format(time.DateOnly), "e": end.Format(time.DateOnly)}, &fig)
+	if fig.Figure.Value == nil || *fig.Figure.Value != 21 {
+		t.Errorf("HI-EM's approved figure at the national node: %v", fig.Figure.Value)
+	}
 }

@@ -93,6 +93,7 @@ CREATE TABLE collection_submission (
 -- What a region says with its figures: a metric not available (subject is
 -- the metric's code) or a warning explained (subject is the warning's key).
 CREATE TABLE collection_note (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     submission_id uuid NOT NULL REFERENCES collection_submission (id) ON DELETE CASCADE,
     region_id     uuid NOT NULL REFERENCES region (id),
     kind          text NOT NULL CHECK (kind IN ('NOT_AVAILABLE', 'EXPLANATION')),
@@ -101,7 +102,7 @@ CREATE TABLE collection_note (
     text          text NOT NULL,
     written_by    text NOT NULL,
     written_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (submission_id, kind, subject)
+    UNIQUE (submission_id, kind, subject)
 );
 
 -- collection_guard checks the outcome rows a statement wrote (new) and
