@@ -8,6 +8,7 @@ import (
 
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
+	"github.com/hin-graph/hin-graph/internal/testdb"
 )
 
 // collectionFixture is a database with one monthly collection of a count
@@ -381,5 +382,52 @@ func TestCollectionNotAvailableAndTracker(t *testing.T) {
 	}
 	if o := trs[old.ID]; o.LateCount != 14 || o.ReceivedCount != 0 {
 		t.Fatalf("old period: %s, late %d", o.Summary(), o.LateCount)
+	}
+}
+
+// A submission's change of state is announced to a listener on its own
+// connection, after commit, naming the period, region and state.
+func TestSubmissionChangesAreAnnounced(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := store.Open(ctx, store.Config{URL: testdb.URL(t, testdb.Reference)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got := make(chan hin.SubmissionChange, 10)
+	if err := s.ListenSubmissionChanges(ctx, nil, func(c hin.SubmissionChange) { got <- c }); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the LISTEN is in place
+	admin := hin.WithPrincipal(ctx, returnsAdmin)
+	coll, err := s.CreateCollection(admin, hin.CollectionInput{Code: "TEST", Name: "Test", Cadence: hin.CadenceMonthly,
+		Metrics: []hin.CollectionMetricInput{{MetricCode: countCode}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.OpenCollectionPeriod(admin, coll.GlobalID(), date("2025-03-01"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	em, err := s.RegionByCode(ctx, "HI-EM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := hin.GlobalID(hin.KindCollectionSubmission, hin.SubmissionID(p.ID, em.ID))
+	if _, err := s.SubmitForApproval(admin, id, hin.SubmissionNotes{NotAvailable: []hin.NotAvailableInput{{MetricCode: countCode, Reason: "not counted in March"}}}, true); err != nil {
+		t.Fatal(err)
+	}
+	var last hin.SubmissionChange
+	for timeout := time.After(2 * time.Second); last.State != hin.SubmissionSubmitted; {
+		select {
+		case last = <-got:
+			if last.PeriodID != p.ID || last.RegionID != em.ID {
+				t.Fatalf("change: %+v", last)
+			}
+		case <-timeout:
+			t.Fatalf("no SUBMITTED change; last %+v", last)
+		}
 	}
 }
