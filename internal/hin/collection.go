@@ -317,9 +317,10 @@ type SubmissionFacts struct {
 // or region), INVALID_TRANSITION (not from this state), FOUR_EYES_REQUIRED
 // (approving or returning what one submitted) or PERIOD_CLOSED.
 func Transition(f SubmissionFacts, a SubmissionAction, p Principal) (SubmissionState, error) {
-	what := strings.ToLower(string(a)) + "ing this submission"
-	if a == ActionSubmit {
-		what = "submitting this submission for approval"
+	what := map[SubmissionAction]string{ActionSubmit: "submitting for approval", ActionApprove: "approving this submission",
+		ActionReturn: "returning this submission", ActionReopen: "reopening this submission"}[a]
+	if what == "" {
+		return "", Invalid("action", "%s is not a submission action", Quote(string(a)))
 	}
 	if err := p.MayWrite(what); err != nil {
 		return "", err

@@ -6,17 +6,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
 	"github.com/hin-graph/hin-graph/internal/testdb"
 )
 
 // BenchmarkReturnUnderCollectionGuard measures what migration 00010's guard
-// adds to a bulk return, side by side in one run: a return of 5,000 drafts
+// adds to a bulk return, side by side in one run: a return of 1,000 drafts
 // with no collection period open (the guard's EXISTS alone), with periods
 // open for other metrics (its join, finding nothing), and with every row a
 // collected figure of an open period (its join, every row checked). Each
-// iteration writes new keys, one day each, for one metric.
+// iteration writes the next month of 1,000 keys (innovation and programme
+// pairs) of one metric.
 //
 //	scripts/with-postgres.sh go test -run '^$' -bench ReturnUnderCollectionGuard -benchtime 10x ./internal/store
 func BenchmarkReturnUnderCollectionGuard(b *testing.B) {
@@ -41,20 +44,32 @@ func BenchmarkReturnUnderCollectionGuard(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				// every month the iterations write into (5,000 days each): 200 years of periods
+				// every month the iterations write into
 				if _, err := db.Exec(`INSERT INTO collection_period (id, collection_id, period_start, period_end, deadline, close_date)
 					SELECT gen_random_uuid(), $1, d, (d + interval '1 month - 1 day')::date, (d + interval '1 month 14 days')::date,
 						(d + interval '2 months')::date FROM generate_series('2000-01-01'::date, '2199-12-01'::date, interval '1 month') d`, coll.ID); err != nil {
 					b.Fatal(err)
 				}
 			}
+			var inns, progs []string
+			if err := db.QueryRow(`SELECT array_agg(id::text) FROM innovation`).Scan(pqStrings(&inns)); err != nil {
+				b.Fatal(err)
+			}
+			if err := db.QueryRow(`SELECT array_agg(id::text) FROM programme`).Scan(pqStrings(&progs)); err != nil {
+				b.Fatal(err)
+			}
+			if len(inns)*len(progs) < 1000 {
+				b.Fatalf("%d innovations and %d programmes make fewer than 1,000 keys", len(inns), len(progs))
+			}
 			b.ResetTimer()
 			for i := range b.N {
-				rows := make([]hin.ReturnRow, 5000)
+				start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, i, 0)
+				end := start.AddDate(0, 1, -1)
+				rows := make([]hin.ReturnRow, 1000)
 				for k := range rows {
-					d := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i*5000+k)
 					v := float64(k % 50)
-					rows[k] = hin.ReturnRow{MetricCode: "staff_trained", PeriodStart: &d, PeriodEnd: &d, Value: &v}
+					inn, prog := hin.GlobalID(hin.KindInnovation, inns[k%len(inns)]), hin.GlobalID(hin.KindProgramme, progs[k/len(inns)])
+					rows[k] = hin.ReturnRow{MetricCode: "staff_trained", PeriodStart: &start, PeriodEnd: &end, Value: &v, InnovationID: &inn, ProgrammeID: &prog}
 				}
 				if _, err := s.SubmitReturnCSV(ctx, hin.ReturnInput{RegionCode: "HI-EM", Rows: rows}, nil); err != nil {
 					b.Fatal(fmt.Errorf("iteration %d: %w", i, err))
@@ -63,3 +78,5 @@ func BenchmarkReturnUnderCollectionGuard(b *testing.B) {
 		})
 	}
 }
+
+func pqStrings(dst *[]string) any { return (*pq.StringArray)(dst) }

@@ -122,20 +122,32 @@ BEGIN
         WHEN 'DELETE' THEN 'SELECT metric_id, region_id, period_start, period_end, status FROM old_rows'
         ELSE 'SELECT metric_id, region_id, period_start, period_end, status FROM new_rows
               UNION ALL SELECT metric_id, region_id, period_start, period_end, status FROM old_rows' END;
+    -- one row per distinct figure shape: a return repeats metric, region and period many times
+    src := 'SELECT DISTINCT metric_id, region_id, period_start, period_end, status FROM (' || src || ') t';
+    -- Each row probes the periods of its metric's collections through the
+    -- index on period_end: a period lasts at most three months, so the
+    -- periods a row overlaps end within 92 days after it does. Only the
+    -- few cells found are then checked against submissions and exemptions.
     EXECUTE format($q$
-        SELECT c.code AS collection, cp.period_start, cp.period_end, r.code AS region, m.code AS metric, x.status,
+        WITH x AS (%s),
+        cells AS (
+            SELECT DISTINCT cp.id AS period_id, cp.collection_id, cp.period_start, cp.period_end, x.region_id, x.metric_id,
+                   x.status <> 'DRAFT' AS published
+            FROM x JOIN collection_metric cm ON cm.metric_id = x.metric_id
+            CROSS JOIN LATERAL (SELECT p.id, p.collection_id, p.period_start, p.period_end FROM collection_period p
+                WHERE p.collection_id = cm.collection_id AND p.period_end >= x.period_start
+                  AND p.period_end <= x.period_end + 92 AND p.period_start <= x.period_end) cp
+        )
+        SELECT c.code AS collection, k.period_start, k.period_end, r.code AS region, m.code AS metric,
                s.state, coalesce(s.state IN ('SUBMITTED', 'APPROVED'), false) AS frozen
-        FROM (%s) x
-        JOIN collection_metric cm ON cm.metric_id = x.metric_id
-        JOIN collection_period cp ON cp.collection_id = cm.collection_id
-             AND x.period_start <= cp.period_end AND x.period_end >= cp.period_start
-        JOIN collection c ON c.id = cp.collection_id
-        JOIN region r ON r.id = x.region_id
-        JOIN metric m ON m.id = x.metric_id
-        LEFT JOIN collection_submission s ON s.period_id = cp.id AND s.region_id = x.region_id
-        WHERE NOT EXISTS (SELECT 1 FROM collection_exemption e WHERE e.collection_id = c.id AND e.region_id = x.region_id)
-          AND coalesce(current_setting('hin.collection_approving', true), '') <> submission_id(cp.id, x.region_id)::text
-          AND (s.state IN ('SUBMITTED', 'APPROVED') OR x.status <> 'DRAFT')
+        FROM cells k
+        JOIN collection c ON c.id = k.collection_id
+        JOIN region r ON r.id = k.region_id
+        JOIN metric m ON m.id = k.metric_id
+        LEFT JOIN collection_submission s ON s.period_id = k.period_id AND s.region_id = k.region_id
+        WHERE (k.published OR s.state IN ('SUBMITTED', 'APPROVED'))
+          AND NOT EXISTS (SELECT 1 FROM collection_exemption e WHERE e.collection_id = k.collection_id AND e.region_id = k.region_id)
+          AND coalesce(current_setting('hin.collection_approving', true), '') <> submission_id(k.period_id, k.region_id)::text
         ORDER BY frozen DESC
         LIMIT 1 $q$, src) INTO bad;
     IF bad IS NULL THEN
