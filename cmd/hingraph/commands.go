@@ -160,6 +160,14 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		if err := seedDatabase(ctx, s, &c, log); err != nil {
 			return err
 		}
+		p, opened, err := seed.OpenDemoPeriod(ctx, s, time.Now())
+		if err != nil {
+			return fmt.Errorf("open the demo collection's period: %w", err)
+		}
+		if opened {
+			log.Info("opened last month's period of the demo collection", "period_start", p.PeriodStart.Format(time.DateOnly),
+				"deadline", p.Deadline.Format(time.DateOnly), "close_date", p.CloseDate.Format(time.DateOnly))
+		}
 	}
 	return serve(ctx, s, &c, log)
 }

@@ -1,6 +1,7 @@
 package seed
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -138,3 +139,27 @@ func addDemoCollection(d *store.Dataset, windowEnd time.Time) demoCells {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// OpenDemoPeriod opens the demo collection's period for the month before
+// now, with the collection's usual deadline and close date, so that `make
+// run` always has a return the regions can fill in, submit and approve: the
+// seeded periods are fixed months in the past, long closed. It is not part
+// of the seed (which must not depend on the day), and opening a period that
+// is already open is no error. It does nothing when the demo collection is
+// not loaded.
+func OpenDemoPeriod(ctx context.Context, s *store.Store, now time.Time) (hin.CollectionPeriod, bool, error) {
+	c, err := s.CollectionByCode(ctx, demoCollectionCode)
+	if hin.ErrorCode(err) == hin.ENOTFOUND {
+		return hin.CollectionPeriod{}, false, nil
+	}
+	if err != nil {
+		return hin.CollectionPeriod{}, false, err
+	}
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+	admin := hin.WithPrincipal(ctx, hin.Principal{Subject: "hingraph-dev", Role: hin.RoleNationalAdmin})
+	p, err := s.OpenCollectionPeriod(admin, hin.GlobalID(hin.KindCollection, c.ID), month, nil, nil)
+	if hin.ErrorCode(err) == hin.ECONFLICT {
+		return p, false, nil
+	}
+	return p, err == nil, err
+}
