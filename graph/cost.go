@@ -184,6 +184,10 @@ func costs() ComplexityRoot {
 	c.RegionAdoption.ByKind = list(orgKindsMax)
 	c.Innovation.StageHistory = list(stageHistoryMax)
 	c.OutcomeChange.Statuses = list(len(hin.OutcomeStatuses))
+	// A subscription costs what one change may send it: figureUpdated one
+	// figure per burst of changes, outcomeChanges one event per metric
+	// changed (share.go counts open subscriptions against their caller).
+	c.Subscription.OutcomeChanges = func(child int, _ string) int { return list(catalogueMax)(child) }
 	scaleCosts(&c)
 	collectionCosts(&c)
 	return c

@@ -173,12 +173,10 @@ func (e *limitExtension) MutateOperationContext(ctx context.Context, oc *graphql
 	if l.MaxDirectives > 0 && m.directives > l.MaxDirectives {
 		return l.reject(hin.LimitDirectives, hin.EDIRECTIVELIMIT, "the query uses %d directives; the limit is %d", m.directives, l.MaxDirectives)
 	}
-	maxCost := l.MaxCost
-	if anonymous && l.MaxCostAnonymous > 0 {
-		maxCost = l.MaxCostAnonymous
-	}
-	if maxCost > 0 {
-		if cost := m.cost(oc.Operation.SelectionSet); cost > maxCost {
+	if maxCost := l.maxCost(anonymous); maxCost > 0 {
+		cost := m.cost(oc.Operation.SelectionSet)
+		oc.Stats.SetExtension(costStat, cost) // a subscription's counts against its caller's budget (share.go)
+		if cost > maxCost {
 			who := ""
 			if anonymous && l.MaxCostAnonymous > 0 {
 				who = " for callers without a token"
@@ -187,6 +185,15 @@ func (e *limitExtension) MutateOperationContext(ctx context.Context, oc *graphql
 		}
 	}
 	return nil
+}
+
+// maxCost is the cost limit for a caller with or without a token; 0 means
+// none.
+func (l *Limits) maxCost(anonymous bool) int {
+	if anonymous && l.MaxCostAnonymous > 0 {
+		return l.MaxCostAnonymous
+	}
+	return l.MaxCost
 }
 
 // suggestion matches gqlparser's "Did you mean ...?" hints, which reveal

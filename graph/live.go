@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -34,7 +33,14 @@ type LiveConfig struct {
 	// Timeout bounds one recomputation of a figure, its SQL included
 	// (default 15 s).
 	Timeout time.Duration
-	Log     *slog.Logger
+	// MaxStreamsPerAddress and MaxStreamsPerSubject cap the streams
+	// (WebSockets and SSE responses) open at once per client address
+	// without a token and per token subject; 0 means no cap.
+	MaxStreamsPerAddress, MaxStreamsPerSubject int
+	// StreamIdle closes a WebSocket that has held no subscription for
+	// this long; 0 means never.
+	StreamIdle time.Duration
+	Log        *slog.Logger
 }
 
 // maxCoalesce bounds how long a subscription keeps gathering a burst that
@@ -47,11 +53,17 @@ type Live struct {
 	cfg   LiveConfig
 
 	mu        sync.Mutex
-	subs      map[*liveSub]struct{}
+	subs      map[*liveSub]struct{} // one per run (see share.go)
+	members   int                   // subscriptions of clients
 	perCaller map[string]int
+	costs     map[string]int // per caller: the cost of its open subscriptions together
+	streams   map[string]int // per caller: open streams (stream.go)
 	closed    bool
 	done      chan struct{}
 	running   sync.WaitGroup // one per subscription goroutine
+
+	groupMu sync.Mutex
+	groups  map[string]*group // runs shared by identical subscriptions
 
 	flightMu sync.Mutex
 	flights  map[string]*flight // the latest figure computation per subscription key
@@ -73,14 +85,13 @@ func NewLive(s *store.Store, cfg LiveConfig) *Live {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Live{store: s, cfg: cfg, subs: map[*liveSub]struct{}{}, perCaller: map[string]int{}, done: make(chan struct{}),
-		flights: map[string]*flight{}}
+	return &Live{store: s, cfg: cfg, subs: map[*liveSub]struct{}{}, perCaller: map[string]int{}, costs: map[string]int{},
+		streams: map[string]int{}, done: make(chan struct{}), groups: map[string]*group{}, flights: map[string]*flight{}}
 }
 
-// liveSub is one open subscription.
+// liveSub is one run of a subscription, shared by its group's members.
 type liveSub struct {
-	caller string
-	match  func(hin.OutcomeChange) bool
+	match func(hin.OutcomeChange) bool
 	// matchSubmission, when set, takes submission changes too (NotifySubmission).
 	matchSubmission func(hin.SubmissionChange) bool
 	kick            chan struct{} // a change arrived; holds at most one signal
@@ -114,7 +125,58 @@ func (l *Live) Notify(c hin.OutcomeChange) {
 func (l *Live) Open() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.members
+}
+
+// Runs is the number of subscriptions running: identical ones run once.
+func (l *Live) Runs() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	return len(l.subs)
+}
+
+// admit counts a client's subscription of the given cost against its
+// caller: the number open, and their cost together, which bounds what one
+// change may send the caller (budget, 0 for none). leave gives both back.
+func (l *Live) admit(ctx context.Context, cost, budget int) (leave func(), _ error) {
+	caller := callerKey(ctx)
+	l.mu.Lock()
+	switch {
+	case l.closed:
+		l.mu.Unlock()
+		return nil, hin.Errorf(hin.EUNAVAILABLE, "the server is shutting down; reconnect")
+	case l.perCaller[caller] >= l.cfg.MaxPerCaller:
+		l.mu.Unlock()
+		return nil, hin.Errorf(hin.ESUBSCRIPTIONLIMIT, "at most %d subscriptions may be open at once per caller; close one first", l.cfg.MaxPerCaller)
+	case budget > 0 && l.costs[caller]+cost > budget:
+		l.mu.Unlock()
+		return nil, hin.Errorf(hin.ESUBSCRIPTIONLIMIT, "the subscriptions open for this caller could send up to %d values for one change with this one; the limit is %d: close one, or select less", l.costs[caller]+cost, budget)
+	}
+	l.perCaller[caller]++
+	l.costs[caller] += cost
+	l.members++
+	l.mu.Unlock()
+	s := streamFrom(ctx) // its lock is taken before l.mu elsewhere, never after
+	if s != nil {
+		s.hold()
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			if s != nil {
+				s.drop()
+			}
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.members--
+			if l.perCaller[caller]--; l.perCaller[caller] <= 0 {
+				delete(l.perCaller, caller)
+			}
+			if l.costs[caller] -= cost; l.costs[caller] <= 0 {
+				delete(l.costs, caller)
+			}
+		})
+	}, nil
 }
 
 // Updates is the number of updates sent since start.
@@ -138,9 +200,10 @@ func (l *Live) Close(ctx context.Context) {
 	}
 }
 
-// subscribe registers a subscription for the caller and runs it until ctx
-// or the hub ends: after each change that matches, it waits Coalesce, then
-// calls update with the changes gathered. finish runs last.
+// subscribe registers a run of a subscription (callers are counted by
+// admit, per member) and runs it until ctx or the hub ends: after each
+// change that matches, it waits Coalesce, then calls update with the
+// changes gathered. finish runs last.
 func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool,
 	update func(ctx context.Context, changes []hin.OutcomeChange, since time.Time), finish func()) error {
 	return l.subscribeWith(ctx, match, nil, update, finish)
@@ -150,29 +213,24 @@ func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool
 // submission changes that matchSubmission accepts.
 func (l *Live) subscribeWith(ctx context.Context, match func(hin.OutcomeChange) bool, matchSubmission func(hin.SubmissionChange) bool,
 	update func(ctx context.Context, changes []hin.OutcomeChange, since time.Time), finish func()) error {
-	s := &liveSub{caller: callerKey(ctx), match: match, matchSubmission: matchSubmission, kick: make(chan struct{}, 1)}
+	s := &liveSub{match: match, matchSubmission: matchSubmission, kick: make(chan struct{}, 1)}
 	l.mu.Lock()
-	switch {
-	case l.closed:
+	if l.closed {
 		l.mu.Unlock()
 		return hin.Errorf(hin.EUNAVAILABLE, "the server is shutting down; reconnect")
-	case l.perCaller[s.caller] >= l.cfg.MaxPerCaller:
-		l.mu.Unlock()
-		return hin.Errorf(hin.ESUBSCRIPTIONLIMIT, "at most %d subscriptions may be open at once per caller; close one first", l.cfg.MaxPerCaller)
 	}
 	l.subs[s] = struct{}{}
-	l.perCaller[s.caller]++
 	l.running.Add(1)
 	l.mu.Unlock()
+	if start, ok := ctx.Value(runStartKey{}).(*runStart); ok {
+		start.started = true
+	}
 
 	go func() {
 		defer l.running.Done()
 		defer func() {
 			l.mu.Lock()
 			delete(l.subs, s)
-			if l.perCaller[s.caller]--; l.perCaller[s.caller] <= 0 {
-				delete(l.perCaller, s.caller)
-			}
 			l.mu.Unlock()
 			finish()
 		}()
@@ -220,7 +278,6 @@ func (l *Live) subscribeWith(ctx context.Context, match func(hin.OutcomeChange) 
 func send[T any](ctx context.Context, l *Live, out chan<- T, v T) {
 	select {
 	case out <- v:
-		l.updates.Add(1)
 	case <-ctx.Done():
 	case <-l.done:
 	}
@@ -228,9 +285,10 @@ func send[T any](ctx context.Context, l *Live, out chan<- T, v T) {
 
 // figureUpdated answers Subscription.figureUpdated: the request is checked
 // at once, so bad arguments fail before anything is subscribed; afterwards
-// the figure is recomputed after each burst of changes that may move it,
-// and sent unless it equals the last one sent. The first is always sent:
-// the client may have read the figure before or after the change.
+// the figure is recomputed after each burst of changes that may move it.
+// Each member is sent it unless it equals the last one that member got
+// (share.go); the first is always sent: the client may have read the
+// figure before or after the change.
 func (l *Live) figureUpdated(ctx context.Context, r hin.FigureRequest) (<-chan *hin.Figure, error) {
 	spec, err := check(WithLoaders(ctx, l.store), r, hin.ShapeFigure)
 	if err != nil {
@@ -255,22 +313,16 @@ func (l *Live) figureUpdated(ctx context.Context, r hin.FigureRequest) (<-chan *
 		return !c.OnlyDrafts() || drafts && spec.Drafts.Sees(hin.OutcomeDraft, c.RegionID)
 	}
 	out := make(chan *hin.Figure, 1)
-	var last []byte
-	// Subscriptions with the same arguments and the same drafts in sight
-	// share one computation per burst: a thousand dashboards on one figure
-	// cost one query, not a thousand.
+	// Runs with the same arguments and the same drafts in sight (identical
+	// subscriptions already share a run; these differ in what they select)
+	// share one computation per burst.
 	keyJSON, _ := json.Marshal([]any{r, spec.Drafts})
 	key := string(keyJSON)
 	update := func(ctx context.Context, _ []hin.OutcomeChange, since time.Time) {
-		f, b, err := l.shared(key, since, func() (*hin.Figure, []byte, error) {
+		f, err := l.shared(key, since, func() (*hin.Figure, error) {
 			fctx, cancel := context.WithTimeout(WithLoaders(context.WithoutCancel(ctx), l.store), l.cfg.Timeout)
 			defer cancel()
-			f, err := nationalFigure(fctx, l.store, r)
-			if err != nil {
-				return nil, nil, err
-			}
-			b, err := json.Marshal(f)
-			return f, b, err
+			return nationalFigure(fctx, l.store, r)
 		})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -278,10 +330,6 @@ func (l *Live) figureUpdated(ctx context.Context, r hin.FigureRequest) (<-chan *
 			}
 			return
 		}
-		if bytes.Equal(b, last) {
-			return // the change did not move it (e.g. a draft rewritten)
-		}
-		last = b
 		send(ctx, l, out, f)
 	}
 	if err := l.subscribe(ctx, match, update, func() { close(out) }); err != nil {
@@ -323,18 +371,17 @@ type flight struct {
 	started time.Time
 	done    chan struct{}
 	figure  *hin.Figure
-	json    []byte
 	err     error
 }
 
 // shared runs compute for key, or joins a run of it that started at or
 // after since (and so saw every change committed before since).
-func (l *Live) shared(key string, since time.Time, compute func() (*hin.Figure, []byte, error)) (*hin.Figure, []byte, error) {
+func (l *Live) shared(key string, since time.Time, compute func() (*hin.Figure, error)) (*hin.Figure, error) {
 	l.flightMu.Lock()
 	if f, ok := l.flights[key]; ok && !f.started.Before(since) {
 		l.flightMu.Unlock()
 		<-f.done
-		return f.figure, f.json, f.err
+		return f.figure, f.err
 	}
 	now := time.Now()
 	for k, f := range l.flights { // forget old runs; keys are few
@@ -345,9 +392,9 @@ func (l *Live) shared(key string, since time.Time, compute func() (*hin.Figure, 
 	f := &flight{started: now, done: make(chan struct{})}
 	l.flights[key] = f
 	l.flightMu.Unlock()
-	f.figure, f.json, f.err = compute()
+	f.figure, f.err = compute()
 	close(f.done)
-	return f.figure, f.json, f.err
+	return f.figure, f.err
 }
 
 // mergeChanges folds a burst into one change per metric, in the order each

@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -258,6 +259,17 @@ func waitOpen(t *testing.T, live *graph.Live, n int) {
 	}
 }
 
+func waitRuns(t *testing.T, live *graph.Live, n int) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for live.Runs() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("runs = %d, want %d", live.Runs(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // Streams carry subscriptions only, and plain requests never do: a query
 // over a WebSocket would skip the rate limits and request timeout.
 func TestEachOperationKeepsToItsTransport(t *testing.T) {
@@ -271,4 +283,179 @@ func TestEachOperationKeepsToItsTransport(t *testing.T) {
 	if codeOf(errs) != "BAD_REQUEST" {
 		t.Errorf("a subscription by POST: %+v, want BAD_REQUEST", errs)
 	}
+}
+
+// newSharingServer is newLiveServer with the default query limits, whose
+// cost limits are each caller's budget for open subscriptions; the caller
+// is an analyst when the URL asks (?who=analyst), else anonymous.
+func newSharingServer(t *testing.T, cfg graph.LiveConfig) (*graph.Live, string) {
+	t.Helper()
+	fs := newFigureServer(t, hin.Principal{})
+	s := store.NewFromDB(fs.db)
+	live := graph.NewLive(s, cfg)
+	limits := graph.Limits{MaxCost: 50000, MaxCostAnonymous: 10000}
+	h := graph.NewHandler(s, graph.Options{Introspection: true, Live: live, Limits: limits})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		who, caller := hin.Principal{}, "ip:test"
+		if r.URL.Query().Get("who") == "analyst" {
+			who, caller = hin.Principal{Subject: "analyst-1", Role: hin.RoleAnalyst}, "sub:analyst-1"
+		}
+		h.ServeHTTP(w, r.WithContext(graph.WithCaller(hin.WithPrincipal(r.Context(), who), caller)))
+	}))
+	t.Cleanup(func() { live.Close(context.Background()); srv.Close() })
+	return live, "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// socket is one graphql-transport-ws connection holding any number of
+// subscriptions; every message arrives on msgs.
+type socket struct {
+	t    *testing.T
+	c    *websocket.Conn
+	msgs chan wsMsg
+}
+
+func openSocket(t *testing.T, url string) *socket {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadLimit(64 << 20)
+	t.Cleanup(func() { c.CloseNow() })
+	if err := wsjson.Write(ctx, c, wsMsg{Type: "connection_init"}); err != nil {
+		t.Fatal(err)
+	}
+	var ack wsMsg
+	if err := wsjson.Read(ctx, c, &ack); err != nil || ack.Type != "connection_ack" {
+		t.Fatalf("got %+v (%v), want connection_ack", ack, err)
+	}
+	s := &socket{t: t, c: c, msgs: make(chan wsMsg, 1000)}
+	go func() {
+		defer close(s.msgs)
+		for {
+			var m wsMsg
+			if err := wsjson.Read(ctx, c, &m); err != nil {
+				return
+			}
+			if m.Type == "ping" {
+				_ = wsjson.Write(ctx, c, wsMsg{Type: "pong"})
+				continue
+			}
+			s.msgs <- m
+		}
+	}()
+	return s
+}
+
+func (s *socket) subscribe(id, query string) {
+	s.t.Helper()
+	payload, _ := json.Marshal(map[string]string{"query": query})
+	if err := wsjson.Write(context.Background(), s.c, wsMsg{ID: id, Type: "subscribe", Payload: payload}); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// gather collects the messages that arrive within d, by subscription id.
+func (s *socket) gather(d time.Duration) map[string][]wsMsg {
+	got := map[string][]wsMsg{}
+	deadline := time.After(d)
+	for {
+		select {
+		case m, ok := <-s.msgs:
+			if !ok {
+				return got
+			}
+			got[m.ID] = append(got[m.ID], m)
+		case <-deadline:
+			return got
+		}
+	}
+}
+
+// Identical subscriptions (query, variables, what the caller may see) run
+// once and get the same bytes; another caller's view runs apart.
+func TestIdenticalSubscriptionsShareOneRun(t *testing.T) {
+	t.Parallel()
+	live, url := newSharingServer(t, graph.LiveConfig{Coalesce: 50 * time.Millisecond})
+	const q = `subscription { figureUpdated(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}) { value outcomeCount } }`
+	anonymous := []*socket{openSocket(t, url), openSocket(t, url), openSocket(t, url)}
+	for i, s := range anonymous {
+		s.subscribe(fmt.Sprint(i), q)
+	}
+	analyst := openSocket(t, url+"?who=analyst")
+	analyst.subscribe("a", q)
+	waitOpen(t, live, 4)
+	waitRuns(t, live, 2) // three identical anonymous subscriptions and one analyst's
+	live.Notify(change("patients_benefiting", "UCLP", hin.OutcomePublished))
+	var first string
+	for i, s := range append(anonymous, analyst) {
+		got := s.gather(time.Second)
+		var msgs []wsMsg
+		for _, ms := range got {
+			msgs = append(msgs, ms...)
+		}
+		if len(msgs) != 1 || msgs[0].Type != "next" {
+			t.Fatalf("socket %d got %+v, want one update", i, msgs)
+		}
+		if i == 0 {
+			first = string(msgs[0].Payload)
+		} else if string(msgs[0].Payload) != first {
+			t.Errorf("socket %d got %s, want the same as the first: %s", i, msgs[0].Payload, first)
+		}
+	}
+	if n := live.Updates(); n != 4 {
+		t.Errorf("updates = %d, want one per subscription (4)", n)
+	}
+	// the last one out ends the run
+	for _, s := range anonymous {
+		s.c.Close(websocket.StatusNormalClosure, "")
+	}
+	waitOpen(t, live, 1)
+	waitRuns(t, live, 1) // the analyst's
+}
+
+// Issue 18: one anonymous socket held 20 subscriptions, each within the
+// cost limit, and a single publish sent it 6.2 MB. The subscriptions a
+// caller holds now share its cost limit, counted by what one change may
+// send them (outcomeChanges: an event per metric changed).
+func TestSubscriptionsShareTheirCallersCostBudget(t *testing.T) {
+	t.Parallel()
+	live, url := newSharingServer(t, graph.LiveConfig{})
+	const wide = `subscription { figureUpdated(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}) { byRegion { region { outcomes(first: 300) { nodes { id } } } } } }`
+	s := openSocket(t, url)
+	for i := range 20 {
+		s.subscribe(fmt.Sprint(i), wide)
+	}
+	got := s.gather(2 * time.Second)
+	refused := 0
+	for id, msgs := range got {
+		if len(msgs) == 0 || !strings.Contains(string(msgs[0].Payload), hin.ESUBSCRIPTIONLIMIT) {
+			t.Errorf("subscription %s: %+v, want %s", id, msgs, hin.ESUBSCRIPTIONLIMIT)
+		}
+		refused++
+	}
+	if refused != 19 || live.Open() != 1 {
+		t.Errorf("%d of 20 refused and %d open, want 19 and 1", refused, live.Open())
+	}
+	// a second socket from the same caller shares the budget
+	other := openSocket(t, url)
+	other.subscribe("x", wide)
+	if m := other.gather(time.Second)["x"]; len(m) == 0 || !strings.Contains(string(m[0].Payload), hin.ESUBSCRIPTIONLIMIT) {
+		t.Errorf("on a second socket: %+v, want %s", m, hin.ESUBSCRIPTIONLIMIT)
+	}
+	// A region's feed may send an event per metric for one change: a wide
+	// selection there is over the limit on its own.
+	other.subscribe("y", `subscription { outcomeChanges(regionCode: "HI-EM") { region { outcomes(first: 50) { nodes { id value } } } } }`)
+	if m := other.gather(time.Second)["y"]; len(m) == 0 || !strings.Contains(string(m[0].Payload), hin.ECOSTLIMIT) {
+		t.Errorf("a wide region feed: %+v, want %s", m, hin.ECOSTLIMIT)
+	}
+	// a signed-in caller has a budget of its own, and a larger one
+	analyst := openSocket(t, url+"?who=analyst")
+	for i := range 5 {
+		analyst.subscribe(fmt.Sprint(i), wide)
+	}
+	waitOpen(t, live, 6)
+	waitRuns(t, live, 2) // one per view
 }

@@ -42,9 +42,9 @@ func addStreamTransports(srv *handler.Server, log *slog.Logger, opts Options) {
 		keepAlive = 15 * time.Second
 	}
 	srv.AddTransport(transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+		Implementation: streamSockets{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			OriginPatterns: opts.WebSocketOrigins,
-		}},
+		}}},
 		InitFunc:              wsInit(opts.Authenticate),
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: keepAlive, // graphql-ws
@@ -61,7 +61,8 @@ func addStreamTransports(srv *handler.Server, log *slog.Logger, opts Options) {
 // wsInit takes the token from the connection's init payload. A token there
 // replaces one sent in the Authorization header of the upgrade request
 // (browsers cannot set that header on a WebSocket); a bad one ends the
-// connection, as a bad header gets 401.
+// connection, as a bad header gets 401. The socket then counts against the
+// token's subject, and ends when the token expires (stream.go).
 func wsInit(authenticate func(context.Context, string) (hin.Principal, error)) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		authz := payload.Authorization()
@@ -70,20 +71,25 @@ func wsInit(authenticate func(context.Context, string) (hin.Principal, error)) t
 		}
 		// graphql-transport-ws closes a refused connection with 4403
 		// (Forbidden), which clients treat as final rather than retrying.
-		refuse := func(msg string) (context.Context, *transport.InitPayload, error) {
+		refuse := func(code int, msg string) (context.Context, *transport.InitPayload, error) {
 			reason := msg
 			if len(reason) > 120 { // a close reason is at most 123 bytes
 				reason = reason[:120]
 			}
-			ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, reason), 4403)
+			ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, reason), code)
 			return ctx, nil, errors.New(msg)
 		}
 		if authenticate == nil {
-			return refuse("tokens are not accepted by this server")
+			return refuse(closeForbidden, "tokens are not accepted by this server")
 		}
 		p, err := authenticate(ctx, authz)
 		if err != nil {
-			return refuse(hin.ErrorMessage(err))
+			return refuse(closeForbidden, hin.ErrorMessage(err))
+		}
+		if s := streamFrom(ctx); s != nil {
+			if err := s.signIn(p); err != nil {
+				return refuse(closeTooManyRequests, hin.ErrorMessage(err))
+			}
 		}
 		return hin.WithPrincipal(ctx, p), nil, nil
 	}
@@ -131,11 +137,16 @@ func freshLoadersPerEvent(s *store.Store) graphql.ResponseMiddleware {
 type streamKey struct{}
 
 // markStreams notes on the context that a request is a stream, for
-// streamRules.
+// streamRules. An Upgrade to anything but a WebSocket is ignored, as RFC
+// 9110 lets a server do: gqlgen would take any Upgrade header for a
+// WebSocket and answer in plain text.
 func markStreams(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if IsStream(r) {
 			r = r.WithContext(context.WithValue(r.Context(), streamKey{}, true))
+		} else if r.Header.Get("Upgrade") != "" {
+			r = r.Clone(r.Context())
+			r.Header.Del("Upgrade")
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -308,7 +308,7 @@ func (v *Verifier) principal(ctx context.Context, c *claims) (hin.Principal, err
 	if err != nil {
 		return hin.Principal{}, err
 	}
-	p := hin.Principal{Subject: c.Subject, Role: role}
+	p := hin.Principal{Subject: c.Subject, Role: role, Expires: c.ExpiresAt.Add(v.leeway)}
 	if !role.Regional() {
 		return p, nil // national roles: a region claim means nothing
 	}

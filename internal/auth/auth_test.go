@@ -262,6 +262,7 @@ func TestVerifyAccepts(t *testing.T) {
 					t.Fatalf("Verify: %v", err)
 				}
 				want := hin.Principal{Subject: "user-1", Role: hin.Role(r.role), RegionID: r.region}
+				p.Expires = time.Time{} // TestPrincipalExpiresWithItsToken
 				if p != want {
 					t.Fatalf("principal = %+v, want %+v", p, want)
 				}
@@ -631,6 +632,7 @@ func TestMint(t *testing.T) {
 				t.Fatal(err)
 			}
 			p, err := v.Verify(context.Background(), tok)
+			p.Expires = time.Time{} // TestPrincipalExpiresWithItsToken
 			if err != nil || p != tc.want {
 				t.Fatalf("Verify = %+v, %v; want %+v", p, err, tc.want)
 			}
@@ -752,5 +754,28 @@ func TestJWKSFileRotation(t *testing.T) {
 	}
 	if _, err := v.Verify(context.Background(), sign(t, jwt.SigningMethodRS256, k.rsa2, "rsa-2", claimsFor("ANALYST", nil))); err != nil {
 		t.Fatalf("a kid added to the file: %v", err)
+	}
+}
+
+// TestPrincipalExpiresWithItsToken: the caller carries the moment its token
+// stops being accepted, exp plus the leeway, so a stream opened with it can
+// be ended then (graph/stream.go).
+func TestPrincipalExpiresWithItsToken(t *testing.T) {
+	t.Parallel()
+	v := newTestVerifier(t, Config{HMACSecret: testSecret, Leeway: 30 * time.Second})
+	exp := time.Now().Add(10 * time.Minute).Truncate(time.Second)
+	tok := sign(t, jwt.SigningMethodHS256, testSecret, "", claimsFor("ANALYST", jwt.MapClaims{"exp": exp.Unix()}))
+	p, err := v.Verify(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := exp.Add(30 * time.Second); !p.Expires.Equal(want) {
+		t.Errorf("Expires = %s, want exp plus the leeway, %s", p.Expires, want)
+	}
+	if p.ExpiredAt(exp) || !p.ExpiredAt(exp.Add(30*time.Second)) {
+		t.Errorf("ExpiredAt: at exp %v, at exp+leeway %v; want false, true", p.ExpiredAt(exp), p.ExpiredAt(exp.Add(30*time.Second)))
+	}
+	if (hin.Principal{}).ExpiredAt(time.Now().Add(1000 * time.Hour)) {
+		t.Error("a caller without a token expired")
 	}
 }

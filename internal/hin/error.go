@@ -112,10 +112,11 @@ const (
 	LimitAllowList  Limit = "allowlist"  // EPERSISTEDNOTALLOWED
 	LimitBodySize   Limit = "body_size"  // ETOOLARGE
 	LimitRate       Limit = "rate"       // ERATELIMITED
+	LimitStreams    Limit = "streams"    // ERATELIMITED: WebSockets and SSE responses open per caller
 )
 
 // Limits lists every Limit.
-var Limits = []Limit{LimitQuerySize, LimitTokens, LimitDepth, LimitAliases, LimitDirectives, LimitCost, LimitRepeats, LimitAllowList, LimitBodySize, LimitRate}
+var Limits = []Limit{LimitQuerySize, LimitTokens, LimitDepth, LimitAliases, LimitDirectives, LimitCost, LimitRepeats, LimitAllowList, LimitBodySize, LimitRate, LimitStreams}
 
 // Error is an error a client may see: a stable code, a human message and,
 // for validation, the field it is about.

@@ -1,6 +1,9 @@
 package hin
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Role is what a caller may do.
 type Role string
@@ -25,6 +28,15 @@ type Principal struct {
 	Subject  string
 	Role     Role
 	RegionID string // the region of a regional role (REGION_EDITOR, REGION_APPROVER)
+	// Expires is when the caller's token stops being accepted (its exp
+	// plus the verifier's leeway); zero for a caller without one. A
+	// stream outliving it is ended (graph/stream.go).
+	Expires time.Time
+}
+
+// ExpiredAt reports whether the caller's token is no longer accepted at t.
+func (p Principal) ExpiredAt(t time.Time) bool {
+	return !p.Expires.IsZero() && !t.Before(p.Expires)
 }
 
 // Regional says whether the role belongs to one region: REGION_EDITOR and

@@ -91,7 +91,8 @@ func DefaultConfig() Config {
 		AnonymousRate:    ratelimit.Rate{PerSecond: 20, Burst: 120, InFlight: 8},
 		Tokens:           auth.Config{Leeway: 30 * time.Second},
 		TraceSampleRatio: 1,
-		Subscriptions:    Subscriptions{MaxPerCaller: 20, KeepAlive: 15 * time.Second, Coalesce: 150 * time.Millisecond},
+		Subscriptions: Subscriptions{MaxPerCaller: 20, KeepAlive: 15 * time.Second, Coalesce: 150 * time.Millisecond,
+			MaxStreamsPerAddress: 50, MaxStreamsPerSubject: 20, IdleTimeout: 30 * time.Second},
 	}
 }
 
@@ -105,6 +106,13 @@ type Subscriptions struct {
 	// Coalesce is how long a subscription gathers a burst of changes
 	// before it sends one update.
 	Coalesce time.Duration
+	// MaxStreamsPerAddress and MaxStreamsPerSubject cap the WebSockets and
+	// SSE responses open at once per client address without a token and
+	// per token subject; 0 turns a cap off.
+	MaxStreamsPerAddress, MaxStreamsPerSubject int
+	// IdleTimeout closes a WebSocket that holds no subscription for this
+	// long; 0 turns it off.
+	IdleTimeout time.Duration
 }
 
 // Validate refuses values that could only be mistakes.
@@ -145,6 +153,9 @@ func (c *Config) Validate() error {
 	}
 	if sub := c.Subscriptions; sub.MaxPerCaller < 0 || sub.KeepAlive < 0 || sub.Coalesce < 0 {
 		bad("subscription limits must not be negative (0 takes the default)")
+	}
+	if sub := c.Subscriptions; sub.MaxStreamsPerAddress < 0 || sub.MaxStreamsPerSubject < 0 || sub.IdleTimeout < 0 {
+		bad("stream caps and the idle timeout must not be negative (0 turns one off)")
 	}
 	if !(c.TraceSampleRatio >= 0 && c.TraceSampleRatio <= 1) { // NaN too
 		bad("the trace sample ratio must be between 0 and 1")

@@ -259,16 +259,37 @@ func healthz(w http.ResponseWriter, r *http.Request) {
 // server's read and write deadlines (meant for one request and its answer;
 // the WebSocket heartbeat finds dead clients instead) and ends when the
 // server closes, so shutdown does not wait for clients that never leave.
+// Before that, a WebSocket handshake is checked (its origin above all), and
+// the stream is counted against its caller (graph.Live.OpenStream), each
+// refusal answered by the one error writer.
 func (srv *Server) streams(next http.Handler) http.Handler {
+	origins := originHosts(srv.cfg.CORSOrigins)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !graph.IsStream(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
+		websocket := r.Header.Get("Upgrade") != ""
+		if websocket {
+			if err := checkHandshake(r, origins); err != nil {
+				Error(w, err)
+				return
+			}
+		}
+		ctx, release, err := srv.live.OpenStream(r.Context(), websocket)
+		if err != nil {
+			if hin.ErrorCode(err) == hin.ERATELIMITED {
+				srv.rejected(hin.LimitStreams)
+				w.Header().Set("Retry-After", "5")
+			}
+			Error(w, err)
+			return
+		}
+		defer release()
 		rc := http.NewResponseController(w)
 		_ = rc.SetReadDeadline(time.Time{})
 		_ = rc.SetWriteDeadline(time.Time{})
-		ctx, cancel := context.WithCancel(r.Context())
+		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		defer context.AfterFunc(srv.liveCtx, cancel)()
 		next.ServeHTTP(w, r.WithContext(ctx))

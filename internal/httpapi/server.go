@@ -69,6 +69,8 @@ func New(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*Se
 	srv.liveCtx, srv.stopLive = context.WithCancel(context.Background())
 	srv.live = graph.NewLive(s, graph.LiveConfig{
 		MaxPerCaller: cfg.Subscriptions.MaxPerCaller, Coalesce: cfg.Subscriptions.Coalesce, Timeout: cfg.RequestTimeout, Log: log,
+		MaxStreamsPerAddress: cfg.Subscriptions.MaxStreamsPerAddress, MaxStreamsPerSubject: cfg.Subscriptions.MaxStreamsPerSubject,
+		StreamIdle: cfg.Subscriptions.IdleTimeout,
 	})
 	// One connection per process LISTENs for outcome changes made by any
 	// process; without it (a store made from a bare pool) subscriptions see
