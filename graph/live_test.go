@@ -288,7 +288,7 @@ func TestEachOperationKeepsToItsTransport(t *testing.T) {
 // newSharingServer is newLiveServer with the default query limits, whose
 // cost limits are each caller's budget for open subscriptions; the caller
 // is an analyst when the URL asks (?who=analyst), else anonymous.
-func newSharingServer(t *testing.T, cfg graph.LiveConfig) (*graph.Live, string) {
+func newSharingServer(t *testing.T, cfg graph.LiveConfig) (*graph.Live, string, *figureServer) {
 	t.Helper()
 	fs := newFigureServer(t, hin.Principal{})
 	s := store.NewFromDB(fs.db)
@@ -303,7 +303,7 @@ func newSharingServer(t *testing.T, cfg graph.LiveConfig) (*graph.Live, string) 
 		h.ServeHTTP(w, r.WithContext(graph.WithCaller(hin.WithPrincipal(r.Context(), who), caller)))
 	}))
 	t.Cleanup(func() { live.Close(context.Background()); srv.Close() })
-	return live, "ws" + strings.TrimPrefix(srv.URL, "http")
+	return live, "ws" + strings.TrimPrefix(srv.URL, "http"), fs
 }
 
 // socket is one graphql-transport-ws connection holding any number of
@@ -378,7 +378,7 @@ func (s *socket) gather(d time.Duration) map[string][]wsMsg {
 // once and get the same bytes; another caller's view runs apart.
 func TestIdenticalSubscriptionsShareOneRun(t *testing.T) {
 	t.Parallel()
-	live, url := newSharingServer(t, graph.LiveConfig{Coalesce: 50 * time.Millisecond})
+	live, url, _ := newSharingServer(t, graph.LiveConfig{Coalesce: 50 * time.Millisecond})
 	const q = `subscription { figureUpdated(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}) { value outcomeCount } }`
 	anonymous := []*socket{openSocket(t, url), openSocket(t, url), openSocket(t, url)}
 	for i, s := range anonymous {
@@ -422,7 +422,7 @@ func TestIdenticalSubscriptionsShareOneRun(t *testing.T) {
 // send them (outcomeChanges: an event per metric changed).
 func TestSubscriptionsShareTheirCallersCostBudget(t *testing.T) {
 	t.Parallel()
-	live, url := newSharingServer(t, graph.LiveConfig{})
+	live, url, _ := newSharingServer(t, graph.LiveConfig{})
 	const wide = `subscription { figureUpdated(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}) { byRegion { region { outcomes(first: 300) { nodes { id } } } } } }`
 	s := openSocket(t, url)
 	for i := range 20 {
@@ -458,4 +458,44 @@ func TestSubscriptionsShareTheirCallersCostBudget(t *testing.T) {
 	}
 	waitOpen(t, live, 6)
 	waitRuns(t, live, 2) // one per view
+}
+
+// The member that started a shared run can leave while others stay: its
+// subscription completes at once, and the others keep theirs.
+func TestTheFirstOfASharedRunCanLeave(t *testing.T) {
+	t.Parallel()
+	live, url, fs := newSharingServer(t, graph.LiveConfig{Coalesce: 20 * time.Millisecond})
+	const q = `subscription { outcomeChanges(regionCode: "HI-EM") { outcomes } }`
+	first, second := openSocket(t, url), openSocket(t, url)
+	first.subscribe("1", q)
+	waitRuns(t, live, 1)
+	second.subscribe("2", q)
+	waitOpen(t, live, 2)
+	if err := wsjson.Write(context.Background(), first.c, wsMsg{ID: "1", Type: "complete"}); err != nil {
+		t.Fatal(err)
+	}
+	if m := first.gather(time.Second)["1"]; len(m) != 1 || m[0].Type != "complete" {
+		t.Fatalf("the first member, after stopping: %+v, want complete", m)
+	}
+	waitOpen(t, live, 1)
+	c := change("sites_live", "HI-EM", hin.OutcomePublished)
+	if err := fs.db.QueryRow(`SELECT (SELECT id FROM region WHERE code = 'HI-EM'), (SELECT id FROM metric WHERE code = 'sites_live')`).Scan(&c.RegionID, &c.MetricID); err != nil {
+		t.Fatal(err)
+	}
+	live.Notify(c)
+	if m := second.gather(time.Second)["2"]; len(m) != 1 || m[0].Type != "next" {
+		t.Errorf("the second member: %+v, want its update", m)
+	}
+}
+
+// Issue 18, item 5: a subscription sent under a token that has expired is
+// refused, whatever its stream (the edge ends the stream itself too).
+func TestSubscriptionUnderAnExpiredTokenIsRefused(t *testing.T) {
+	t.Parallel()
+	who := hin.Principal{Subject: "editor", Role: hin.RoleAnalyst, Expires: time.Now().Add(-time.Second)}
+	_, url, _ := newLiveServer(t, who, graph.LiveConfig{})
+	m, ok := next(t, subscribe(t, url, `subscription { outcomeChanges(regionCode: "HI-EM") { outcomes } }`), 2*time.Second)
+	if !ok || !strings.Contains(string(m.Payload), `"code":"`+hin.EUNAUTHORIZED+`"`) {
+		t.Errorf("got %+v %s, want %s", m, m.Payload, hin.EUNAUTHORIZED)
+	}
 }

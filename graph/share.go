@@ -97,7 +97,7 @@ func (l *Live) shareSubscriptions(limits *Limits) graphql.OperationMiddleware {
 			l.quit(g, m)
 			leave()
 		})
-		return l.deliver(m)
+		return l.deliver(ctx, m)
 	}
 }
 
@@ -267,11 +267,14 @@ func (m *member) signal() {
 }
 
 // deliver is a member's response handler: the next response for it, or
-// nil once its group's run or its own context has ended. A member ended by
-// its stream (its token expired) is told why first.
-func (l *Live) deliver(m *member) graphql.ResponseHandler {
+// nil once its group's run or its own context (ctx) has ended. A member
+// ended by its stream (its token expired) is told why first. The context
+// the transport passes is not the member's: gqlgen hands back the one the
+// innermost interceptor ran the operation under, which for the member that
+// started a run is the run's.
+func (l *Live) deliver(ctx context.Context, m *member) graphql.ResponseHandler {
 	reported := false
-	return func(ctx context.Context) *graphql.Response {
+	return func(context.Context) *graphql.Response {
 		for {
 			m.mu.Lock()
 			if m.behind {

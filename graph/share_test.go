@@ -18,7 +18,7 @@ func TestMemberOfAFigureGetsTheNewestOnly(t *testing.T) {
 	t.Parallel()
 	l := &Live{}
 	m := &member{latest: true, wake: make(chan struct{}, 1)}
-	next := l.deliver(m)
+	next := l.deliver(context.Background(), m)
 	m.put(data(`1`))
 	if r := next(context.Background()); string(r.Data) != `1` {
 		t.Fatalf("first = %s, want 1", r.Data)
@@ -43,7 +43,7 @@ func TestMemberOfAFeedThatFallsBehindIsEnded(t *testing.T) {
 	t.Parallel()
 	l := &Live{}
 	m := &member{wake: make(chan struct{}, 1)}
-	next := l.deliver(m)
+	next := l.deliver(context.Background(), m)
 	for range maxQueued + 1 {
 		m.put(data(`1`))
 	}
@@ -62,14 +62,14 @@ func TestMemberEndedByItsStreamIsToldWhy(t *testing.T) {
 	t.Parallel()
 	l := &Live{}
 	m := &member{wake: make(chan struct{}, 1)}
-	next := l.deliver(m)
 	ctx, cancel := context.WithCancelCause(context.Background())
+	next := l.deliver(ctx, m)
 	cancel(tokenExpired())
-	r := next(ctx)
+	r := next(context.Background())
 	if r == nil || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != hin.EUNAUTHORIZED {
 		t.Fatalf("got %+v, want one UNAUTHENTICATED error", r)
 	}
-	if r := next(ctx); r != nil {
+	if r := next(context.Background()); r != nil {
 		t.Fatalf("then %+v, want the end", r)
 	}
 }

@@ -24,7 +24,12 @@ const (
 	closeForbidden       = 4403 // the token was refused or has expired: sign in again
 	closeTooManyRequests = 4429 // the caller holds too many streams
 	closeNormal          = 1000 // idle: the socket held no subscription
+	closeInitTimeout     = 4408 // no connection_init in time
 )
+
+// gqlgenInitTimeout is the reason gqlgen closes a socket with when no
+// connection_init came within InitTimeout.
+const gqlgenInitTimeout = "connection initialisation timeout"
 
 // errStreamIdle ends a WebSocket that held no subscription for
 // LiveConfig.StreamIdle; nothing is reported, the close says why.
@@ -247,6 +252,8 @@ var (
 func (c *streamSocket) WriteClose(code int, reason string) error {
 	if ended, why := c.s.closing(); ended != 0 {
 		code, reason = ended, why
+	} else if reason == gqlgenInitTimeout {
+		code = closeInitTimeout // gqlgen says 1002, a protocol error
 	}
 	return c.WebsocketConn.WriteClose(code, reason)
 }
