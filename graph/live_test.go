@@ -499,3 +499,25 @@ func TestSubscriptionUnderAnExpiredTokenIsRefused(t *testing.T) {
 		t.Errorf("got %+v %s, want %s", m, m.Payload, hin.EUNAUTHORIZED)
 	}
 }
+
+// Each change that moves a shared figure reaches every member, with its own
+// bytes: gqlgen renders every event into one buffer.
+func TestSharedRunSendsEachNewFigure(t *testing.T) {
+	t.Parallel()
+	live, url, fs := newSharingServer(t, graph.LiveConfig{Coalesce: 20 * time.Millisecond})
+	const q = `subscription { figureUpdated(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}) { value } }`
+	a, b := openSocket(t, url), openSocket(t, url)
+	a.subscribe("1", q)
+	b.subscribe("1", q)
+	waitOpen(t, live, 2)
+	waitRuns(t, live, 1)
+	for i, want := range []string{`"value":210`, `"value":230`} {
+		insertOutcomes(t, fs.db, []outcomeRow{{region: "UCLP", metric: "patients_benefiting", start: fmt.Sprintf("2023-0%d-01", 5+i), end: fmt.Sprintf("2023-0%d-28", 5+i), status: "PUBLISHED", value: float64(10 + 10*i)}})
+		live.Notify(change("patients_benefiting", "UCLP", hin.OutcomePublished))
+		for _, s := range []*socket{a, b} {
+			if m := s.gather(time.Second)["1"]; len(m) != 1 || !strings.Contains(string(m[0].Payload), want) {
+				t.Fatalf("update %d: %+v, want %s", i, m, want)
+			}
+		}
+	}
+}

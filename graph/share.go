@@ -203,6 +203,9 @@ func (l *Live) pump(g *group, h graphql.ResponseHandler, runCtx context.Context)
 		if resp == nil {
 			break
 		}
+		// gqlgen writes each event of a subscription into the same buffer;
+		// members still hold the last one.
+		resp.Data = bytes.Clone(resp.Data)
 		l.groupMu.Lock()
 		for m := range g.members {
 			m.put(resp)

@@ -336,7 +336,8 @@ func publish(ctx context.Context, base, token string, i, rows int) (time.Time, e
 	end := start.AddDate(0, 1, -1)
 	rs := make([]map[string]any, rows)
 	for r := range rs {
-		rs[r] = map[string]any{"metricCode": "patients_benefiting", "value": 1 + (i+r)%5}
+		// a month's figure may be published already: restating it needs a reason
+		rs[r] = map[string]any{"metricCode": "patients_benefiting", "value": 1 + (i+r)%5, "reason": "hinlive restates it"}
 	}
 	body, _ := json.Marshal(map[string]any{
 		"query": `mutation($input: ReturnInput!) { submitReturn(input: $input) { id } }`,
