@@ -89,7 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 	defer subs.stop()
-	writes, err := startServer(ctx, o.hingraph, dsn, secret)
+	// the burst's return, a row per day and programme, is over the default body limit
+	writes, err := startServer(ctx, o.hingraph, dsn, secret, "--max-body-bytes", "16777216")
 	if err != nil {
 		return err
 	}
@@ -121,7 +122,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	var delays []time.Duration
 	for i := range o.writes {
 		drain(clients)
-		ack, err := publish(ctx, writes.base, editor, i, 1)
+		ack, err := publish(ctx, writes.base, editor, i, 1, nil)
 		if err != nil {
 			return err
 		}
@@ -137,9 +138,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		o.writes, o.subscriptions, pct(delays, 0.50), pct(delays, 0.99), delays[len(delays)-1].Round(time.Millisecond))
 
 	// a burst: one return of burstRows rows
+	programmes, err := programmeIDs(ctx, writes.base)
+	if err != nil {
+		return err
+	}
 	drain(clients)
 	cpu0, t0 := cpuTime(subs.cmd.Process.Pid), time.Now()
-	ack, err := publish(ctx, writes.base, editor, o.writes, o.burstRows)
+	ack, err := publish(ctx, writes.base, editor, o.writes, o.burstRows, programmes)
 	if err != nil {
 		return err
 	}
@@ -212,7 +217,7 @@ type server struct {
 	log  bytes.Buffer
 }
 
-func startServer(ctx context.Context, bin, dsn string, secret []byte) (*server, error) {
+func startServer(ctx context.Context, bin, dsn string, secret []byte, flags ...string) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -220,7 +225,7 @@ func startServer(ctx context.Context, bin, dsn string, secret []byte) (*server, 
 	addr := ln.Addr().String()
 	ln.Close()
 	s := &server{base: "http://" + addr}
-	s.cmd = exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--metrics-addr", "", "--log-level", "warn")
+	s.cmd = exec.CommandContext(ctx, bin, append([]string{"serve", "--addr", addr, "--metrics-addr", "", "--log-level", "warn"}, flags...)...)
 	s.cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "HINGRAPH_JWT_SECRET="+string(secret))
 	s.cmd.Stdout, s.cmd.Stderr = &s.log, &s.log
 	if err := s.cmd.Start(); err != nil {
@@ -328,16 +333,32 @@ func openOne(ctx context.Context, wsURL string, secret []byte, i int) (*subscrib
 	return s, nil
 }
 
+// runOffset makes each run's values differ from the last run's, whose
+// figures the reused database still holds: a write equal to them would
+// move no figure.
+var runOffset = int(time.Now().UnixMilli() % 997)
+
 // publish sends a published return of rows rows for UCLP and returns the
-// moment the server acknowledged it.
-func publish(ctx context.Context, base, token string, i, rows int) (time.Time, error) {
+// moment the server acknowledged it. One row is a month's figure; a larger
+// return holds one figure per day of FY2024-25 for each programme of
+// programmes in turn (a key may appear once in a return, and the demo
+// data reports programmes only with an innovation, so these clash with
+// none of its figures).
+func publish(ctx context.Context, base, token string, i, rows int, programmes []string) (time.Time, error) {
 	month := 4 + i%9
 	start := time.Date(2024, time.Month(month), 1, 0, 0, 0, 0, time.UTC)
 	end := start.AddDate(0, 1, -1)
+	if rows > 1 && rows > 365*len(programmes) {
+		return time.Time{}, fmt.Errorf("a return of %d rows needs %d programmes; the database has %d", rows, (rows+364)/365, len(programmes))
+	}
 	rs := make([]map[string]any, rows)
 	for r := range rs {
-		// a month's figure may be published already: restating it needs a reason
-		rs[r] = map[string]any{"metricCode": "patients_benefiting", "value": 1 + (i+r)%5, "reason": "hinlive restates it"}
+		// a figure may be published already: restating it needs a reason
+		rs[r] = map[string]any{"metricCode": "patients_benefiting", "value": 1 + (runOffset+i+r)%997, "reason": "hinlive restates it"}
+		if rows > 1 {
+			day := time.Date(2024, time.April, 1+r%365, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+			rs[r]["periodStart"], rs[r]["periodEnd"], rs[r]["programmeId"] = day, day, programmes[r/365]
+		}
 	}
 	body, _ := json.Marshal(map[string]any{
 		"query": `mutation($input: ReturnInput!) { submitReturn(input: $input) { id } }`,
@@ -356,9 +377,38 @@ func publish(ctx context.Context, base, token string, i, rows int) (time.Time, e
 	defer res.Body.Close()
 	var reply struct{ Errors []json.RawMessage }
 	if err := json.NewDecoder(res.Body).Decode(&reply); err != nil || len(reply.Errors) > 0 {
-		return time.Time{}, fmt.Errorf("publish: status %d, %v %s", res.StatusCode, err, reply.Errors)
+		first := ""
+		if len(reply.Errors) > 0 {
+			first = string(reply.Errors[0][:min(len(reply.Errors[0]), 500)])
+		}
+		return time.Time{}, fmt.Errorf("publish: status %d, %v %s", res.StatusCode, err, first)
 	}
 	return time.Now(), nil
+}
+
+// programmeIDs reads the IDs of up to 50 programmes.
+func programmeIDs(ctx context.Context, base string) ([]string, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/graphql",
+		strings.NewReader(`{"query":"{ programmes(first: 50) { nodes { id } } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	var reply struct {
+		Data struct {
+			Programmes struct{ Nodes []struct{ ID string } }
+		}
+	}
+	if err := json.NewDecoder(res.Body).Decode(&reply); err != nil {
+		return nil, fmt.Errorf("programmes: %w", err)
+	}
+	var ids []string
+	for _, n := range reply.Data.Programmes.Nodes {
+		ids = append(ids, n.ID)
+	}
+	return ids, nil
 }
 
 func drain(clients []*subscriber) {
