@@ -81,7 +81,7 @@ bench-peer: ## hin-graph against PostGraphile V5 (pinned in bench/postgraphile) 
 	@cd bench/postgraphile && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
 	@scripts/with-postgres.sh $(GO) run ./devtools/hinbench --peer $(BENCHFLAGS)
 
-live-bench: build ## live updates: delay from write to subscriber (p50/p99), memory per 1,000 subscriptions, CPU of a 5,000-row burst (LIVEFLAGS to change)
+live-bench: build ## live updates: delay from write to 10,000 subscribers of one figure (p50/p99), memory per 1,000 subscriptions, CPU of a 5,000-row burst (LIVEFLAGS to change)
 	@scripts/with-postgres.sh $(GO) run ./devtools/hinlive $(LIVEFLAGS)
 
 db-stop: ## stop the local throwaway PostgreSQL if it is running
