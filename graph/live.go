@@ -54,7 +54,7 @@ type Live struct {
 
 	mu        sync.Mutex
 	subs      map[*liveSub]struct{} // one per run (see share.go)
-	members   int                   // subscriptions of clients
+	members   int                   // subscriptions of clients, once running
 	perCaller map[string]int
 	costs     map[string]int // per caller: the cost of its open subscriptions together
 	streams   map[string]int // per caller: open streams (stream.go)
@@ -121,11 +121,25 @@ func (l *Live) Notify(c hin.OutcomeChange) {
 	}
 }
 
-// Open is the number of open subscriptions.
+// Open is the number of clients' subscriptions running: changes reach each from then on.
 func (l *Live) Open() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.members
+}
+
+// opened counts a client's subscription as open once its run is (it may
+// be sent changes from then on); the function returned uncounts it.
+func (l *Live) opened(leave func()) func() {
+	l.mu.Lock()
+	l.members++
+	l.mu.Unlock()
+	return func() {
+		leave()
+		l.mu.Lock()
+		l.members--
+		l.mu.Unlock()
+	}
 }
 
 // Runs is the number of subscriptions running: identical ones run once.
@@ -154,7 +168,6 @@ func (l *Live) admit(ctx context.Context, cost, budget int) (leave func(), _ err
 	}
 	l.perCaller[caller]++
 	l.costs[caller] += cost
-	l.members++
 	l.mu.Unlock()
 	s := streamFrom(ctx) // its lock is taken before l.mu elsewhere, never after
 	if s != nil {
@@ -168,7 +181,6 @@ func (l *Live) admit(ctx context.Context, cost, budget int) (leave func(), _ err
 			}
 			l.mu.Lock()
 			defer l.mu.Unlock()
-			l.members--
 			if l.perCaller[caller]--; l.perCaller[caller] <= 0 {
 				delete(l.perCaller, caller)
 			}

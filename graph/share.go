@@ -84,7 +84,7 @@ func (l *Live) shareSubscriptions(limits *Limits) graphql.OperationMiddleware {
 		key, shareable := shareKey(oc, p)
 		if !shareable {
 			h := l.runAlone(ctx, next)
-			context.AfterFunc(ctx, leave)
+			context.AfterFunc(ctx, l.opened(leave))
 			return h
 		}
 		g, h := l.join(ctx, key, rootField(oc), m, next)
@@ -93,6 +93,7 @@ func (l *Live) shareSubscriptions(limits *Limits) graphql.OperationMiddleware {
 			return h
 		}
 		m.latest = g.latest
+		leave = l.opened(leave)
 		context.AfterFunc(ctx, func() {
 			l.quit(g, m)
 			leave()
