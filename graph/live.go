@@ -25,7 +25,8 @@ import (
 type LiveConfig struct {
 	// Coalesce is how long a subscription waits for the next change of a
 	// burst before it recomputes (default 150 ms); a burst that never
-	// pauses is cut after six times that.
+	// pauses is cut after six times that. A figure answers the first
+	// change after a quiet spell at once, and gathers the rest.
 	Coalesce time.Duration
 	// MaxPerCaller caps the subscriptions one caller (token subject, or
 	// client address without a token) may hold open (default 20).
@@ -215,8 +216,12 @@ func (l *Live) Close(ctx context.Context) {
 // subscribe registers a run of a subscription (callers are counted by
 // admit, per member) and runs it until ctx or the hub ends: after each
 // change that matches, it waits Coalesce, then calls update with the
-// changes gathered. finish runs last.
-func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool,
+// changes gathered. With leading, the first change after a quiet spell of
+// Coalesce is answered at once, and the changes that follow are gathered:
+// for an update that is the whole state (a figure), an update computed
+// after a transaction's NOTIFY already sees all of it, and one equal to the
+// last sent is not sent again. finish runs last.
+func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool, leading bool,
 	update func(ctx context.Context, changes []hin.OutcomeChange, since time.Time), finish func()) error {
 	return l.subscribeWith(ctx, match, nil, update, finish)
 }
@@ -248,6 +253,7 @@ func (l *Live) subscribeWith(ctx context.Context, match func(hin.OutcomeChange) 
 		}()
 		wait := time.NewTimer(0)
 		<-wait.C
+		var updated time.Time // when the last update ended
 		for {
 			select {
 			case <-ctx.Done():
@@ -261,7 +267,7 @@ func (l *Live) subscribeWith(ctx context.Context, match func(hin.OutcomeChange) 
 			// Coalesce (a return written in several transactions keeps
 			// coming), but never longer than maxCoalesce in all.
 			first := time.Now()
-			for quiet := false; !quiet; {
+			for quiet := leading && first.Sub(updated) >= l.cfg.Coalesce; !quiet; {
 				wait.Reset(l.cfg.Coalesce)
 				select {
 				case <-ctx.Done():
@@ -281,6 +287,7 @@ func (l *Live) subscribeWith(ctx context.Context, match func(hin.OutcomeChange) 
 			s.pending = nil
 			s.mu.Unlock()
 			update(ctx, changes, since)
+			updated = time.Now()
 		}
 	}()
 	return nil
@@ -344,7 +351,7 @@ func (l *Live) figureUpdated(ctx context.Context, r hin.FigureRequest) (<-chan *
 		}
 		send(ctx, l, out, f)
 	}
-	if err := l.subscribe(ctx, match, update, func() { close(out) }); err != nil {
+	if err := l.subscribe(ctx, match, true, update, func() { close(out) }); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -371,7 +378,7 @@ func (l *Live) outcomeChanges(ctx context.Context, regionCode string) (<-chan *h
 			send(ctx, l, out, c)
 		}
 	}
-	if err := l.subscribe(ctx, match, update, func() { close(out) }); err != nil {
+	if err := l.subscribe(ctx, match, false, update, func() { close(out) }); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -521,3 +521,21 @@ func TestSharedRunSendsEachNewFigure(t *testing.T) {
 		}
 	}
 }
+
+// A figure answers the first change after a quiet spell at once, rather
+// than after the wait for the rest of a burst; the rest of the burst moves
+// nothing more and sends nothing.
+func TestFigureAnswersTheFirstChangeAtOnce(t *testing.T) {
+	t.Parallel()
+	live, url, _ := newLiveServer(t, hin.Principal{}, graph.LiveConfig{Coalesce: 3 * time.Second})
+	msgs := subscribe(t, url, `subscription { figureUpdated(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}) { value } }`)
+	waitOpen(t, live, 1)
+	live.Notify(change("patients_benefiting", "UCLP", hin.OutcomePublished))
+	live.Notify(change("patients_benefiting", "UCLP", hin.OutcomePublished))
+	if m, ok := next(t, msgs, 2*time.Second); !ok || m.Type != "next" {
+		t.Fatalf("no update within 2 s of the change, with a 3 s wait for bursts: %+v", m)
+	}
+	if m, ok := next(t, msgs, 4*time.Second); ok {
+		t.Errorf("a second update for an unchanged figure: %s", m.Payload)
+	}
+}
