@@ -40,7 +40,6 @@ const maxQueued = 1000
 // group is the subscriptions that share one run.
 type group struct {
 	key    string
-	latest bool
 	ready  chan struct{} // closed once the run started, or failed to
 	cancel context.CancelFunc
 
@@ -80,19 +79,19 @@ func (l *Live) shareSubscriptions(limits *Limits) graphql.OperationMiddleware {
 		if err != nil {
 			return graphql.OneShot(errorResponse(err))
 		}
-		m := &member{wake: make(chan struct{}, 1)}
+		field := rootField(oc)
+		m := &member{latest: latestOnly[field], wake: make(chan struct{}, 1)}
 		key, shareable := shareKey(oc, p)
 		if !shareable {
 			h := l.runAlone(ctx, next)
 			context.AfterFunc(ctx, l.opened(leave))
 			return h
 		}
-		g, h := l.join(ctx, key, rootField(oc), m, next)
+		g, h := l.join(ctx, key, m, next)
 		if g == nil { // the subscription did not start: h answers why
 			context.AfterFunc(ctx, leave)
 			return h
 		}
-		m.latest = g.latest
 		leave = l.opened(leave)
 		context.AfterFunc(ctx, func() {
 			l.quit(g, m)
@@ -155,12 +154,12 @@ func (l *Live) runAlone(ctx context.Context, next graphql.OperationHandler) grap
 // join adds m to the group for key, starting its run when there is none.
 // It returns a nil group, and a handler with the resolver's errors, when
 // the run did not start.
-func (l *Live) join(ctx context.Context, key, field string, m *member, next graphql.OperationHandler) (*group, graphql.ResponseHandler) {
+func (l *Live) join(ctx context.Context, key string, m *member, next graphql.OperationHandler) (*group, graphql.ResponseHandler) {
 	for {
 		l.groupMu.Lock()
 		g, ok := l.groups[key]
 		if !ok {
-			g = &group{key: key, latest: latestOnly[field], ready: make(chan struct{}), members: map[*member]struct{}{}}
+			g = &group{key: key, ready: make(chan struct{}), members: map[*member]struct{}{}}
 			l.groups[key] = g
 			l.groupMu.Unlock()
 			h, runCtx, cancel, started := l.startRun(ctx, next)
