@@ -85,7 +85,6 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 		return next(ctx)
 	})
 	srv.AroundOperations(live.shareSubscriptions(&limits)) // innermost: each member passes the others
-
 	srv.AroundResponses(freshLoadersPerEvent(s))
 	srv.AroundRootFields(directRootFields(s, es.(*executableSchema), log))
 	var h http.Handler = srv

@@ -170,7 +170,7 @@ func (l *Live) admit(ctx context.Context, cost, budget int) (leave func(), _ err
 	l.perCaller[caller]++
 	l.costs[caller] += cost
 	l.mu.Unlock()
-	s := streamFrom(ctx) // its lock is taken before l.mu elsewhere, never after
+	s := streamFrom(ctx) // outside l.mu: stream.signIn holds its lock while it takes l.mu
 	if s != nil {
 		s.hold()
 	}

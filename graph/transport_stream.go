@@ -70,7 +70,9 @@ func wsInit(authenticate func(context.Context, string) (hin.Principal, error)) t
 			return ctx, nil, nil
 		}
 		// graphql-transport-ws closes a refused connection with 4403
-		// (Forbidden), which clients treat as final rather than retrying.
+		// (Forbidden), after which the graphql-ws client reconnects with its
+		// connectionParams read again (a fresh token); 4429 (too many) it
+		// takes as final.
 		refuse := func(code int, msg string) (context.Context, *transport.InitPayload, error) {
 			reason := msg
 			if len(reason) > 120 { // a close reason is at most 123 bytes
