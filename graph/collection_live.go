@@ -77,7 +77,7 @@ func (l *Live) trackerUpdated(ctx context.Context, periodID string) (<-chan *hin
 		t = trs[uuid]
 		send(ctx, l, out, &t)
 	}
-	if err := l.subscribeWith(ctx, matchOutcome, matchSubmission, update, func() { close(out) }); err != nil {
+	if err := l.subscribeWith(ctx, matchOutcome, matchSubmission, false, update, func() { close(out) }); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -223,12 +223,12 @@ func (l *Live) Close(ctx context.Context) {
 // last sent is not sent again. finish runs last.
 func (l *Live) subscribe(ctx context.Context, match func(hin.OutcomeChange) bool, leading bool,
 	update func(ctx context.Context, changes []hin.OutcomeChange, since time.Time), finish func()) error {
-	return l.subscribeWith(ctx, match, nil, update, finish)
+	return l.subscribeWith(ctx, match, nil, leading, update, finish)
 }
 
 // subscribeWith is subscribe for a subscription that also hears of
 // submission changes that matchSubmission accepts.
-func (l *Live) subscribeWith(ctx context.Context, match func(hin.OutcomeChange) bool, matchSubmission func(hin.SubmissionChange) bool,
+func (l *Live) subscribeWith(ctx context.Context, match func(hin.OutcomeChange) bool, matchSubmission func(hin.SubmissionChange) bool, leading bool,
 	update func(ctx context.Context, changes []hin.OutcomeChange, since time.Time), finish func()) error {
 	s := &liveSub{match: match, matchSubmission: matchSubmission, kick: make(chan struct{}, 1)}
 	l.mu.Lock()

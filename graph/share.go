@@ -31,7 +31,7 @@ const costStat = "HinGraphCost"
 // state: a member that has not taken one event yet gets only the newest,
 // and an event equal to the last it got is not sent again. Events of the
 // other fields (a region's changes) are each news and are queued.
-var latestOnly = map[string]bool{"figureUpdated": true}
+var latestOnly = map[string]bool{"figureUpdated": true, "trackerUpdated": true}
 
 // maxQueued bounds the events queued for a member that does not read
 // them; past it the member is ended (it may subscribe again).
