@@ -156,7 +156,7 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	fs.Int64Var(&h.MaxCSVBytes, "max-csv-bytes", d.MaxCSVBytes, "largest CSV return accepted by POST /returns.csv (env HINGRAPH_MAX_CSV_BYTES)")
 	c.fromEnv("max-body-bytes", "HINGRAPH_MAX_BODY_BYTES")
 	c.fromEnv("max-csv-bytes", "HINGRAPH_MAX_CSV_BYTES")
-	fs.IntVar(&h.Subscriptions.MaxPerCaller, "max-subscriptions", d.Subscriptions.MaxPerCaller, "open subscriptions allowed per caller (token subject, or client address without a token) (env HINGRAPH_MAX_SUBSCRIPTIONS)")
+	fs.IntVar(&h.Subscriptions.MaxPerCaller, "max-subscriptions", d.Subscriptions.MaxPerCaller, "open subscriptions allowed per caller (token subject, or client address without a token), 0 for no cap (env HINGRAPH_MAX_SUBSCRIPTIONS)")
 	c.fromEnv("max-subscriptions", "HINGRAPH_MAX_SUBSCRIPTIONS")
 	fs.IntVar(&h.Subscriptions.MaxStreamsPerAddress, "max-streams-per-address", d.Subscriptions.MaxStreamsPerAddress, "WebSockets and SSE streams open at once per client address without a token, 0 for no cap (env HINGRAPH_MAX_STREAMS_PER_ADDRESS)")
 	c.fromEnv("max-streams-per-address", "HINGRAPH_MAX_STREAMS_PER_ADDRESS")
