@@ -61,6 +61,12 @@ type Config struct {
 	// JWKS is a file path or an http(s) URL of a JSON Web Key Set; it
 	// enables RS256 (RSA keys) and ES256 (P-256 keys).
 	JWKS string
+	// OIDCIssuer is an OpenID provider's issuer URL. Its discovery document
+	// (/.well-known/openid-configuration) gives the JWKS, and its issuer
+	// becomes the required iss claim. It needs Audience, since otherwise any
+	// token the provider issues for any application would be accepted; and
+	// it replaces JWKS and Issuer.
+	OIDCIssuer string
 	// Issuer and Audience, when set, must match the iss and aud claims.
 	Issuer, Audience string
 	// Leeway absorbs clock skew when checking exp, nbf and iat.
@@ -107,8 +113,14 @@ type Verifier struct {
 // an HMAC secret nor a JWKS it returns a nil *Verifier and no error: such a
 // server serves anonymous callers only, and rejects requests carrying tokens.
 func NewVerifier(ctx context.Context, cfg Config, regions RegionResolver) (*Verifier, error) {
-	if len(cfg.HMACSecret) == 0 && cfg.JWKS == "" {
+	if len(cfg.HMACSecret) == 0 && cfg.JWKS == "" && cfg.OIDCIssuer == "" {
 		return nil, nil
+	}
+	if cfg.OIDCIssuer != "" {
+		var err error
+		if cfg, err = discover(ctx, cfg); err != nil {
+			return nil, err
+		}
 	}
 	if regions == nil {
 		return nil, errors.New("auth: no region resolver")
