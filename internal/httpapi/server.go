@@ -61,7 +61,7 @@ func New(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("bearer tokens: %w", err)
 	}
-	log.Info("bearer tokens", "hs256", len(cfg.Tokens.HMACSecret) > 0, "jwks", cfg.Tokens.JWKS != "")
+	log.Info("bearer tokens", "hs256", len(cfg.Tokens.HMACSecret) > 0, "jwks", cfg.Tokens.JWKS != "", "oidc_issuer", cfg.Tokens.OIDCIssuer, "claim_mapping", cfg.Tokens.Mapping != nil)
 	if cfg.Limits.AllowList != nil {
 		log.Info("allow-list mode: callers without a token may run only registered operations", "operations", len(cfg.Limits.AllowList))
 	}
