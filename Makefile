@@ -7,6 +7,10 @@
 
 GO          ?= go
 GOFILES_DIRS = cmd graph internal
+# what `hingraph version` prints (a plain go build reads them from its build info instead)
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+COMMIT      ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS      = -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # demo data size for make run: 1 is about 30 thousand outcomes, 100 about 2 million
 SCALE       ?= 2
 # demo data size for make run-federated (the regions' rows are copied to their nodes at start)
@@ -60,7 +64,7 @@ generate: ## regenerate gqlgen code after editing schema.graphqls
 	$(GO) tool gqlgen generate
 
 build: web ## build bin/hingraph (with the browser assets)
-	@$(GO) build -o bin/hingraph ./cmd/hingraph
+	@$(GO) build -ldflags '$(LDFLAGS)' -o bin/hingraph ./cmd/hingraph
 
 # The bundle is rebuilt only when a source, the build script or the lock file changed.
 WEB_SOURCES = web/package.json web/package-lock.json web/build.mjs $(wildcard web/src/*)
