@@ -16,7 +16,7 @@ SCALE       ?= 2
 # demo data size for make run-federated (the regions' rows are copied to their nodes at start)
 FEDSCALE    ?= 1
 
-.PHONY: run run-federated test check fmt-check vet lint unit audit resilience federation-test browser generate build web bench bench-peer live-bench db-stop db-status help
+.PHONY: run run-federated test check web-check fmt-check vet lint unit audit resilience federation-test browser generate build web bench bench-peer live-bench db-stop db-status help
 
 run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
 	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
@@ -28,7 +28,7 @@ run-federated: build ## national node on :8080, regional nodes HI-EM :8081, HI-W
 test: ## gofmt, go vet, staticcheck, every test, the HTTP audits and the restart check, against a real PostgreSQL
 	@scripts/with-postgres.sh $(MAKE) --no-print-directory check
 
-check: web fmt-check vet lint unit audit resilience federation-test browser
+check: web web-check fmt-check vet lint unit audit resilience federation-test browser
 
 fmt-check:
 	@echo "== gofmt"
@@ -73,6 +73,10 @@ web: web/dist/BUILT ## bundle GraphiQL and the dashboard from pinned npm package
 
 web/dist/BUILT: $(WEB_SOURCES)
 	@scripts/web.sh
+
+web-check: ## a rebuild of the browser assets matches the committed web/dist byte for byte
+	@echo "== web/dist matches web/src"
+	@scripts/web.sh --check
 
 browser: ## headless Chromium against GraphiQL and the dashboard, graphql-ws across two server processes
 	@echo "== browser and subscription tests"
