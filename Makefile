@@ -16,7 +16,7 @@ SCALE       ?= 2
 # demo data size for make run-federated (the regions' rows are copied to their nodes at start)
 FEDSCALE    ?= 1
 
-.PHONY: run run-federated test check web-check fmt-check vet lint unit audit resilience federation-test browser generate build web bench bench-peer live-bench db-stop db-status help
+.PHONY: run run-federated test check web-check image image-test fmt-check vet lint unit audit resilience federation-test browser generate build web bench bench-peer live-bench db-stop db-status help
 
 run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
 	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
@@ -73,6 +73,9 @@ web: web/dist/BUILT ## bundle GraphiQL and the dashboard from pinned npm package
 
 web/dist/BUILT: $(WEB_SOURCES)
 	@scripts/web.sh
+
+image: web ## OCI image (static binary on scratch, non-root) into bin/hingraph-image.oci.tar with buildah; reproducible per commit
+	@VERSION='$(VERSION)' COMMIT='$(COMMIT)' scripts/image.sh
 
 web-check: ## a rebuild of the browser assets matches the committed web/dist byte for byte
 	@echo "== web/dist matches web/src"
