@@ -209,7 +209,7 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		ctx, op := graph.WithOperationNameSlot(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/livez" || r.URL.Path == "/readyz" {
 			return
 		}
 		log.Info("request",

@@ -149,7 +149,11 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	returnRoutes(mux, s, cfg, srv.rejected, guarded)
 	addCollectionRoutes(mux, s, cfg, srv.rejected, guarded)
 	pages(mux)
+	// /livez is the Kubernetes name for liveness; /healthz stays for
+	// existing checks. Neither touches the database: a database outage
+	// must not get every replica restarted.
 	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /livez", healthz)
 	mux.HandleFunc("GET /readyz", readiness(s))
 
 	var h http.Handler = mux
@@ -163,7 +167,7 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	}
 	h = accessLog(srv.log, h)
 	// Routes are labels and span names: a fixed set, never the raw path.
-	routes := telemetry.Routes(append(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/returns", "/healthz", "/readyz"}, csvRoutes...), collectionRoutes...)...)
+	routes := telemetry.Routes(append(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/returns", "/healthz", "/livez", "/readyz"}, csvRoutes...), collectionRoutes...)...)
 	if srv.metrics != nil {
 		h = srv.metrics.HTTPMiddleware(routes, h)
 	}
