@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -193,6 +194,13 @@ func (r *statusRecorder) Flush() {
 // it is sane), counts its SQL statements and logs one JSON line with the
 // GraphQL operation name when it ends. A statement counter already on the
 // context (a benchmark's) is used rather than hidden behind a new one.
+//
+// It also recovers a panic in any handler below it: the panic and its
+// stack are logged, the caller gets a 500 with code INTERNAL (when nothing
+// was written yet; else the connection is cut, so a half answer cannot
+// pass for whole), and the request still gets its access-log line and,
+// from the metrics outside, its count as a 500. http.ErrAbortHandler, a
+// handler's own way of cutting an answer short, is logged and passed on.
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -208,14 +216,33 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		ctx, op := graph.WithOperationNameSlot(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			p := recover()
+			aborted := p != nil && rec.status != 0
+			if p != nil && p != http.ErrAbortHandler {
+				log.ErrorContext(ctx, "panic serving a request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					Error(rec, hin.Errorf(hin.EINTERNAL, "internal error: the request failed on the server (request id %s)", id))
+				}
+			}
+			if p == http.ErrAbortHandler {
+				aborted = true
+			}
+			if r.URL.Path != "/healthz" && r.URL.Path != "/livez" && r.URL.Path != "/readyz" {
+				attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
+					"operation", op.Name, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+					"sql_statements", counter.Count(), "bytes", rec.bytes}
+				if aborted {
+					attrs = append(attrs, "aborted", true)
+				}
+				log.Info("request", attrs...)
+			}
+			if aborted {
+				panic(http.ErrAbortHandler) // net/http cuts the connection without logging a stack
+			}
+		}()
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		if r.URL.Path == "/healthz" || r.URL.Path == "/livez" || r.URL.Path == "/readyz" {
-			return
-		}
-		log.Info("request",
-			"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"operation", op.Name, "duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"sql_statements", counter.Count(), "bytes", rec.bytes)
 	})
 }
 

@@ -162,6 +162,8 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 			AllowedOrigins: cfg.CORSOrigins,
 			AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 			AllowedHeaders: []string{"Content-Type", "Authorization", "X-Request-Id"},
+			// a browser page reading an export follows its next page
+			ExposedHeaders: []string{"Link", "X-Next-Cursor", "X-Request-Id"},
 			MaxAge:         600,
 		}).Handler(h)
 	}
