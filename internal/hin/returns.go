@@ -97,7 +97,6 @@ func ReadReturnCSV(r io.Reader, in *ReturnInput, maxRows int) ([]int, error) {
 		p = append(p, Problem{Line: &l, Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	for {
-		line, _ := cr.FieldPos(0)
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
@@ -107,14 +106,13 @@ func ReadReturnCSV(r io.Reader, in *ReturnInput, maxRows int) ([]int, error) {
 			if !errors.As(err, &pe) {
 				return nil, err // the file could not be read (cut off, too large, too slow): the caller says why
 			}
-			line = pe.StartLine
-			addAt(line, "csv", "not valid CSV: %v", err)
+			addAt(pe.StartLine, "csv", "not valid CSV: %v", err)
 			if len(p) > 100 {
 				break
 			}
 			continue
 		}
-		line, _ = cr.FieldPos(0)
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
 		}
