@@ -28,7 +28,7 @@ run-federated: build ## national node on :8080, regional nodes HI-EM :8081, HI-W
 test: ## gofmt, go vet, staticcheck, every test, the HTTP audits and the restart check, against a real PostgreSQL
 	@scripts/with-postgres.sh $(MAKE) --no-print-directory check
 
-check: web web-check fmt-check vet lint unit audit resilience federation-test browser
+check: web web-check fmt-check vet lint unit audit resilience federation-test browser image-test
 
 fmt-check:
 	@echo "== gofmt"
@@ -76,6 +76,14 @@ web/dist/BUILT: $(WEB_SOURCES)
 
 image: web ## OCI image (static binary on scratch, non-root) into bin/hingraph-image.oci.tar with buildah; reproducible per commit
 	@VERSION='$(VERSION)' COMMIT='$(COMMIT)' scripts/image.sh
+
+image-test: ## build the image, unpack it and run its entrypoint as its user against PostgreSQL: serve --migrate answers a query
+	@echo "== image (unpacked, run as its user)"
+	@if scripts/image.sh --tool; then \
+		VERSION='$(VERSION)' COMMIT='$(COMMIT)' scripts/image.sh || exit 1; \
+		log=$$(mktemp); HINGRAPH_IMAGE='$(CURDIR)/bin/hingraph-image.oci.tar' scripts/with-postgres.sh $(GO) test -count=1 -run '^TestImage$$' -v ./cmd/hingraph >$$log 2>&1; rc=$$?; \
+		if [ $$rc -eq 0 ]; then grep -E -e '^(--- |ok)' $$log; else tail -n 100 $$log; fi; rm -f $$log; exit $$rc; \
+	else echo "image-test skipped: buildah is not installed and cannot be installed here (needs root and apt-get): apt-get install buildah"; fi
 
 web-check: ## a rebuild of the browser assets matches the committed web/dist byte for byte
 	@echo "== web/dist matches web/src"
