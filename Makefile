@@ -7,12 +7,16 @@
 
 GO          ?= go
 GOFILES_DIRS = cmd graph internal
+# what `hingraph version` prints (a plain go build reads them from its build info instead)
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+COMMIT      ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS      = -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # demo data size for make run: 1 is about 30 thousand outcomes, 100 about 2 million
 SCALE       ?= 2
 # demo data size for make run-federated (the regions' rows are copied to their nodes at start)
 FEDSCALE    ?= 1
 
-.PHONY: run run-federated test check fmt-check vet lint unit audit resilience federation-test browser generate build web bench bench-peer live-bench db-stop db-status help
+.PHONY: run run-federated test check web-check image image-test fmt-check vet lint unit audit resilience federation-test browser generate build web bench bench-peer live-bench db-stop db-status help
 
 run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
 	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
@@ -24,7 +28,7 @@ run-federated: build ## national node on :8080, regional nodes HI-EM :8081, HI-W
 test: ## gofmt, go vet, staticcheck, every test, the HTTP audits and the restart check, against a real PostgreSQL
 	@scripts/with-postgres.sh $(MAKE) --no-print-directory check
 
-check: web fmt-check vet lint unit audit resilience federation-test browser
+check: web web-check fmt-check vet lint unit audit resilience federation-test browser
 
 fmt-check:
 	@echo "== gofmt"
@@ -60,7 +64,7 @@ generate: ## regenerate gqlgen code after editing schema.graphqls
 	$(GO) tool gqlgen generate
 
 build: web ## build bin/hingraph (with the browser assets)
-	@$(GO) build -o bin/hingraph ./cmd/hingraph
+	@$(GO) build -ldflags '$(LDFLAGS)' -o bin/hingraph ./cmd/hingraph
 
 # The bundle is rebuilt only when a source, the build script or the lock file changed.
 WEB_SOURCES = web/package.json web/package-lock.json web/build.mjs $(wildcard web/src/*)
@@ -69,6 +73,13 @@ web: web/dist/BUILT ## bundle GraphiQL and the dashboard from pinned npm package
 
 web/dist/BUILT: $(WEB_SOURCES)
 	@scripts/web.sh
+
+image: web ## OCI image (static binary on scratch, non-root) into bin/hingraph-image.oci.tar with buildah; reproducible per commit
+	@VERSION='$(VERSION)' COMMIT='$(COMMIT)' scripts/image.sh
+
+web-check: ## a rebuild of the browser assets matches the committed web/dist byte for byte
+	@echo "== web/dist matches web/src"
+	@scripts/web.sh --check
 
 browser: ## headless Chromium against GraphiQL and the dashboard, graphql-ws across two server processes
 	@echo "== browser and subscription tests"

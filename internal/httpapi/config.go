@@ -91,7 +91,7 @@ func DefaultConfig() Config {
 		AnonymousRate:    ratelimit.Rate{PerSecond: 20, Burst: 120, InFlight: 8},
 		Tokens:           auth.Config{Leeway: 30 * time.Second},
 		TraceSampleRatio: 1,
-		Subscriptions: Subscriptions{MaxPerCaller: 20, KeepAlive: 15 * time.Second, Coalesce: 150 * time.Millisecond,
+		Subscriptions: Subscriptions{MaxPerCaller: graph.DefaultMaxSubscriptionsPerCaller, KeepAlive: 15 * time.Second, Coalesce: 150 * time.Millisecond,
 			MaxStreamsPerAddress: 50, MaxStreamsPerSubject: 20, IdleTimeout: 30 * time.Second},
 	}
 }
@@ -99,7 +99,8 @@ func DefaultConfig() Config {
 // Subscriptions configure live updates (graph.LiveConfig).
 type Subscriptions struct {
 	// MaxPerCaller caps the subscriptions one caller (token subject, or
-	// client address without a token) may hold open at once.
+	// client address without a token) may hold open at once; 0 turns the
+	// cap off.
 	MaxPerCaller int
 	// KeepAlive is the heartbeat of open subscriptions.
 	KeepAlive time.Duration
@@ -152,7 +153,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if sub := c.Subscriptions; sub.MaxPerCaller < 0 || sub.KeepAlive < 0 || sub.Coalesce < 0 {
-		bad("subscription limits must not be negative (0 takes the default)")
+		bad("the subscription cap, keep-alive and coalescing must not be negative (0 turns the cap off; a 0 duration takes the default)")
 	}
 	if sub := c.Subscriptions; sub.MaxStreamsPerAddress < 0 || sub.MaxStreamsPerSubject < 0 || sub.IdleTimeout < 0 {
 		bad("stream caps and the idle timeout must not be negative (0 turns one off)")

@@ -229,7 +229,7 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 			if p == http.ErrAbortHandler {
 				aborted = true
 			}
-			if r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
+			if r.URL.Path != "/healthz" && r.URL.Path != "/livez" && r.URL.Path != "/readyz" {
 				attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
 					"operation", op.Name, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 					"sql_statements", counter.Count(), "bytes", rec.bytes}

@@ -61,7 +61,7 @@ func New(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("bearer tokens: %w", err)
 	}
-	log.Info("bearer tokens", "hs256", len(cfg.Tokens.HMACSecret) > 0, "jwks", cfg.Tokens.JWKS != "")
+	log.Info("bearer tokens", "hs256", len(cfg.Tokens.HMACSecret) > 0, "jwks", cfg.Tokens.JWKS != "", "oidc_issuer", cfg.Tokens.OIDCIssuer, "claim_mapping", cfg.Tokens.Mapping != nil)
 	if cfg.Limits.AllowList != nil {
 		log.Info("allow-list mode: callers without a token may run only registered operations", "operations", len(cfg.Limits.AllowList))
 	}
@@ -149,7 +149,11 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	returnRoutes(mux, s, cfg, srv.rejected, guarded)
 	addCollectionRoutes(mux, s, cfg, srv.rejected, guarded)
 	pages(mux)
+	// /livez is the Kubernetes name for liveness; /healthz stays for
+	// existing checks. Neither touches the database: a database outage
+	// must not get every replica restarted.
 	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /livez", healthz)
 	mux.HandleFunc("GET /readyz", readiness(s))
 
 	var h http.Handler = mux
@@ -165,7 +169,7 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	}
 	h = accessLog(srv.log, h)
 	// Routes are labels and span names: a fixed set, never the raw path.
-	routes := telemetry.Routes(append(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/returns", "/healthz", "/readyz"}, csvRoutes...), collectionRoutes...)...)
+	routes := telemetry.Routes(append(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/returns", "/healthz", "/livez", "/readyz"}, csvRoutes...), collectionRoutes...)...)
 	if srv.metrics != nil {
 		h = srv.metrics.HTTPMiddleware(routes, h)
 	}
