@@ -12,6 +12,9 @@
 # buildah give the same image digest. The digest is printed and written to
 # bin/hingraph-image.digest.
 #
+# scripts/image.sh --tool only makes sure buildah is there (installing it
+# if it can) and exits 0 when it is, 1 when not: make image-test skips then.
+#
 # Environment: VERSION, COMMIT (default from git), SOURCE_DATE_EPOCH,
 # IMAGE_OUT (the archive), HINGRAPH_BUILDAH_ROOT (buildah's storage, by
 # default .data/buildah in the checkout).
@@ -30,6 +33,10 @@ die() {
 # The image's user: numeric, not root, matched by deploy/kubernetes.
 UID_GID=10001
 
+if [[ ${1:-} == --tool ]]; then
+	command -v buildah >/dev/null && exit 0
+	((EUID == 0)) && command -v apt-get >/dev/null || exit 1
+fi
 if ! command -v buildah >/dev/null; then
 	((EUID == 0)) || die "buildah is needed to build the image; install it (apt-get install buildah) and retry"
 	command -v apt-get >/dev/null || die "buildah is missing and there is no apt-get to install it"
@@ -39,6 +46,7 @@ if ! command -v buildah >/dev/null; then
 			DEBIAN_FRONTEND=noninteractive apt-get install -y buildah >/dev/null; } ||
 		die "installing buildah failed"
 fi
+[[ ${1:-} == --tool ]] && exit 0
 
 commit_time=$(git log -1 --format=%ct 2>/dev/null || true)
 VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo unknown)}

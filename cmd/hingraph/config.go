@@ -153,6 +153,8 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	c.fromEnv("metrics-addr", "HINGRAPH_METRICS_ADDR")
 	fs.DurationVar(&h.RequestTimeout, "request-timeout", d.RequestTimeout, "time limit for one request, SQL included (env HINGRAPH_REQUEST_TIMEOUT)")
 	c.fromEnv("request-timeout", "HINGRAPH_REQUEST_TIMEOUT")
+	fs.DurationVar(&h.BulkTimeout, "bulk-timeout", d.BulkTimeout, "time limit for one upload or CSV export of up to 50,000 rows, SQL included; the server's read and write timeouts follow from it (env HINGRAPH_BULK_TIMEOUT)")
+	c.fromEnv("bulk-timeout", "HINGRAPH_BULK_TIMEOUT")
 	fs.DurationVar(&h.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long to let in-flight requests finish on shutdown (env HINGRAPH_SHUTDOWN_TIMEOUT)")
 	c.fromEnv("shutdown-timeout", "HINGRAPH_SHUTDOWN_TIMEOUT")
 	fs.Int64Var(&h.MaxBodyBytes, "max-body-bytes", d.MaxBodyBytes, "largest request body accepted (env HINGRAPH_MAX_BODY_BYTES)")

@@ -538,6 +538,44 @@ func TestE2ESchemaNewerThanBinary(t *testing.T) {
 	}
 }
 
+// TestE2EConcurrentMigrations: migration Jobs overlapping (a retry over a
+// slow first run) or replicas started together with --migrate apply each
+// migration exactly once, all of them succeeding.
+func TestE2EConcurrentMigrations(t *testing.T) {
+	t.Parallel()
+	dbURL := bareDatabase(t)
+	getenv := func(k string) string { return map[string]string{"DATABASE_URL": dbURL}[k] }
+	const runs = 4
+	errs := make(chan error, runs)
+	for range runs {
+		go func() {
+			var out, errOut syncBuffer
+			errs <- run(context.Background(), []string{"migrate"}, getenv, &out, &errOut)
+		}()
+	}
+	for range runs {
+		if err := <-errs; err != nil {
+			t.Errorf("a concurrent migrate failed: %v", err)
+		}
+	}
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	latest, err := store.LatestMigration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows, distinct int64
+	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`).Scan(&rows, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if rows != distinct || distinct != latest {
+		t.Errorf("goose_db_version holds %d rows of %d versions, want each of the %d migrations once", rows, distinct, latest)
+	}
+}
+
 type pageInfo struct {
 	HasNextPage bool
 	EndCursor   *string

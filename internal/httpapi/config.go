@@ -25,7 +25,10 @@ type Config struct {
 	// empty turns metrics off.
 	MetricsAddr string
 
-	RequestTimeout  time.Duration // one request, its SQL included
+	RequestTimeout time.Duration // one request, its SQL included
+	// BulkTimeout is one upload or CSV export of up to 50,000 rows, its SQL
+	// included; such a route gets the longer of it and RequestTimeout.
+	BulkTimeout     time.Duration
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish
 	MaxBodyBytes    int64         // largest request body accepted
 	MaxCSVBytes     int64         // largest CSV return accepted by POST /returns.csv
@@ -73,6 +76,7 @@ func DefaultConfig() Config {
 		Addr:            "localhost:8080",
 		MetricsAddr:     "127.0.0.1:9464",
 		RequestTimeout:  15 * time.Second,
+		BulkTimeout:     2 * time.Minute,
 		ShutdownTimeout: 20 * time.Second,
 		MaxBodyBytes:    1 << 20,
 		MaxCSVBytes:     32 << 20,
@@ -126,7 +130,7 @@ func (c *Config) Validate() error {
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		bad("the metrics address %q must differ from the API address", c.MetricsAddr)
 	}
-	if c.RequestTimeout < 0 || c.ShutdownTimeout < 0 {
+	if c.RequestTimeout < 0 || c.BulkTimeout < 0 || c.ShutdownTimeout < 0 {
 		bad("timeouts must not be negative")
 	}
 	if c.MaxCSVBytes <= 0 {
@@ -162,4 +166,25 @@ func (c *Config) Validate() error {
 		bad("the trace sample ratio must be between 0 and 1")
 	}
 	return errors.Join(errs...)
+}
+
+// answerMargin is what a connection's write deadline leaves after its
+// handler's deadline, so an answer (TIMEOUT included) still gets out.
+const answerMargin = 10 * time.Second
+
+// bulkTimeout is the deadline of an upload or a CSV export; 0 is none.
+func (c Config) bulkTimeout() time.Duration {
+	if c.RequestTimeout == 0 && c.BulkTimeout == 0 {
+		return 0
+	}
+	return max(c.RequestTimeout, c.BulkTimeout)
+}
+
+// longestDeadline is the longest deadline any handler has, which bounds
+// the server's read and write timeouts; 0 when some handler has none.
+func (c Config) longestDeadline() time.Duration {
+	if c.RequestTimeout == 0 || c.bulkTimeout() == 0 {
+		return 0
+	}
+	return max(c.RequestTimeout, c.bulkTimeout())
 }

@@ -34,6 +34,7 @@ func limitBody(n int64, rejected func(hin.Limit), next http.Handler) http.Handle
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > n {
+			unreadBody(w, r)
 			tooLarge(w)
 			return
 		}
@@ -84,12 +85,14 @@ func guard(tokens *auth.Verifier, limiter *ratelimit.Limiter, subject, address r
 		}
 		failed := "bad-token:" + host
 		if ok, wait := limiter.Ready(failed, address); !ok {
+			unreadBody(w, r)
 			refuse(w, wait, "too many requests with bad tokens", rejected)
 			return
 		}
 		p, err := verify(r.Context(), tokens, vals)
 		if err != nil {
 			limiter.Allow(failed, address)
+			unreadBody(w, r)
 			Error(w, err)
 			return
 		}
@@ -103,6 +106,7 @@ func guard(tokens *auth.Verifier, limiter *ratelimit.Limiter, subject, address r
 // open subscriptions have their own cap per caller (graph.LiveConfig).
 func admit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, key string, rate ratelimit.Rate, rejected func(hin.Limit), next http.Handler) {
 	if ok, wait := l.Allow(key, rate); !ok {
+		unreadBody(w, r)
 		refuse(w, wait, "too many requests", rejected)
 		return
 	}
@@ -112,11 +116,21 @@ func admit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, key str
 		return
 	}
 	if !l.Enter(key, rate) {
+		unreadBody(w, r)
 		refuse(w, time.Second, fmt.Sprintf("too many requests at once (at most %d in flight)", rate.InFlight), rejected)
 		return
 	}
 	defer l.Leave(key, rate)
 	next.ServeHTTP(w, r)
+}
+
+// unreadBody makes a refusal end the connection when the request has a
+// body: net/http would otherwise read what is left of it, up to 256 KiB,
+// before answering, and wait on a client that holds it back.
+func unreadBody(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 func refuse(w http.ResponseWriter, wait time.Duration, why string, rejected func(hin.Limit)) {

@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
@@ -24,20 +22,12 @@ var csvRoutes = []string{"/returns.csv", "/outcomes.csv", "/figures/breakdown.cs
 // returnRoutes adds the CSV routes to mux; guarded wraps a handler in the
 // token and rate-limit guard.
 func returnRoutes(mux *http.ServeMux, s *store.Store, cfg Config, rejected func(hin.Limit), guarded func(http.Handler) http.Handler) {
-	timeout := max(cfg.RequestTimeout, 2*time.Minute) // a file of 50,000 rows takes longer than a query
-	mux.Handle("POST /returns.csv", limitBody(cfg.MaxCSVBytes, rejected, guarded(withDeadline(timeout, uploadReturn(s)))))
+	timeout := cfg.bulkTimeout() // a file of 50,000 rows takes longer than a query
+	mux.Handle("POST /returns.csv", uploadRoute(cfg, rejected, guarded, uploadReturn(s)))
 	limits := cfg.Limits
 	limits.OnReject = rejected
 	mux.Handle("GET /outcomes.csv", guarded(withDeadline(timeout, exportOutcomes(s))))
 	mux.Handle("GET /figures/breakdown.csv", guarded(withDeadline(timeout, exportBreakdown(s, &limits))))
-}
-
-func withDeadline(d time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
 }
 
 // ReturnUploadResult is the answer to a CSV upload.
@@ -81,14 +71,14 @@ func uploadReturn(s *store.Store) http.Handler {
 			Error(w, hin.PrincipalFrom(r.Context()).MayWrite("uploading a return"))
 			return
 		}
-		lines, err := hin.ReadReturnCSV(r.Body, &in, hin.MaxCSVReturnRows)
+		up, err := readUpload(r, in, false)
 		if err != nil {
 			Error(w, err)
 			return
 		}
-		res, err := s.SubmitReturnCSV(r.Context(), in, key)
+		res, err := s.SubmitReturnCSV(r.Context(), up.in, key)
 		if err != nil {
-			Error(w, hin.WithLines(err, lines))
+			Error(w, hin.WithLines(err, up.lines))
 			return
 		}
 		out := ReturnUploadResult{Rows: len(res.Outcomes), Created: res.Created, Restated: res.Restated, Unchanged: res.Unchanged,

@@ -12,7 +12,6 @@ package proforma
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -308,19 +307,13 @@ func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
 		return l
 	}
 	if err != nil {
-		var e *hin.Error
-		if errors.As(err, &e) && len(e.Problems) > 0 {
-			p := make(hin.Problems, len(e.Problems))
-			for i, pr := range e.Problems {
-				if pr.Line != nil {
-					l := toSheet(*pr.Line)
-					pr.Line = &l
-				}
-				p[i] = pr
+		return out, hin.MapProblems(err, func(pr hin.Problem) hin.Problem {
+			if pr.Line != nil {
+				l := toSheet(*pr.Line)
+				pr.Line = &l
 			}
-			return out, p.Err()
-		}
-		return out, err
+			return pr
+		})
 	}
 	out.Lines = make([]int, len(lines))
 	for i, l := range lines {

@@ -11,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed migrations/*.sql
@@ -24,8 +25,15 @@ func migrationsFS() fs.FS {
 	return sub
 }
 
+// provider holds a PostgreSQL advisory lock while it migrates, so a
+// migration Job retried over one still running, or several replicas started
+// with --migrate, apply each migration once.
 func provider(db *sql.DB) (*goose.Provider, error) {
-	return goose.NewProvider(goose.DialectPostgres, db, migrationsFS())
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, db, migrationsFS(), goose.WithSessionLocker(locker))
 }
 
 // Migrate applies every pending migration.
