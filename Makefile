@@ -60,8 +60,8 @@ federation-test: ## the federated network on several private clusters (national 
 	@log=$$(mktemp); $(GO) test -count=1 -p 1 -tags federation -run 'TestFederation' -v ./cmd/hingraph/ >$$log 2>&1; rc=$$?; \
 	if [ $$rc -eq 0 ]; then grep -E -e '--- |federation_test.go:[0-9]+: (replication lag|HI-EM marked|national caught|moved|composed|HI-EM.s approval)' $$log; else tail -n 200 $$log; fi; rm -f $$log; exit $$rc
 
-generate: ## regenerate gqlgen code after editing schema.graphqls
-	$(GO) tool gqlgen generate
+generate: ## regenerate gqlgen code and direct execution's table (graph/direct_gen.go) after editing schema.graphqls
+	$(GO) run ./devtools/gqlgen
 
 build: web ## build bin/hingraph (with the browser assets)
 	@$(GO) build -ldflags '$(LDFLAGS)' -o bin/hingraph ./cmd/hingraph

@@ -39,6 +39,9 @@ type config struct {
 	JWTAudience string
 	JWTLeeway   time.Duration
 	JWTMaxLife  time.Duration
+	// ClaimMapping is a file mapping identity provider claims to roles.
+	ClaimMapping string
+	OIDCIssuer   string
 	// the federated network
 	NodeRole        string
 	NodeRegion      string
@@ -150,13 +153,15 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	c.fromEnv("metrics-addr", "HINGRAPH_METRICS_ADDR")
 	fs.DurationVar(&h.RequestTimeout, "request-timeout", d.RequestTimeout, "time limit for one request, SQL included (env HINGRAPH_REQUEST_TIMEOUT)")
 	c.fromEnv("request-timeout", "HINGRAPH_REQUEST_TIMEOUT")
+	fs.DurationVar(&h.BulkTimeout, "bulk-timeout", d.BulkTimeout, "time limit for one upload or CSV export of up to 50,000 rows, SQL included; the server's read and write timeouts follow from it (env HINGRAPH_BULK_TIMEOUT)")
+	c.fromEnv("bulk-timeout", "HINGRAPH_BULK_TIMEOUT")
 	fs.DurationVar(&h.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long to let in-flight requests finish on shutdown (env HINGRAPH_SHUTDOWN_TIMEOUT)")
 	c.fromEnv("shutdown-timeout", "HINGRAPH_SHUTDOWN_TIMEOUT")
 	fs.Int64Var(&h.MaxBodyBytes, "max-body-bytes", d.MaxBodyBytes, "largest request body accepted (env HINGRAPH_MAX_BODY_BYTES)")
 	fs.Int64Var(&h.MaxCSVBytes, "max-csv-bytes", d.MaxCSVBytes, "largest CSV return accepted by POST /returns.csv (env HINGRAPH_MAX_CSV_BYTES)")
 	c.fromEnv("max-body-bytes", "HINGRAPH_MAX_BODY_BYTES")
 	c.fromEnv("max-csv-bytes", "HINGRAPH_MAX_CSV_BYTES")
-	fs.IntVar(&h.Subscriptions.MaxPerCaller, "max-subscriptions", d.Subscriptions.MaxPerCaller, "open subscriptions allowed per caller (token subject, or client address without a token) (env HINGRAPH_MAX_SUBSCRIPTIONS)")
+	fs.IntVar(&h.Subscriptions.MaxPerCaller, "max-subscriptions", d.Subscriptions.MaxPerCaller, "open subscriptions allowed per caller (token subject, or client address without a token), 0 for no cap (env HINGRAPH_MAX_SUBSCRIPTIONS)")
 	c.fromEnv("max-subscriptions", "HINGRAPH_MAX_SUBSCRIPTIONS")
 	fs.IntVar(&h.Subscriptions.MaxStreamsPerAddress, "max-streams-per-address", d.Subscriptions.MaxStreamsPerAddress, "WebSockets and SSE streams open at once per client address without a token, 0 for no cap (env HINGRAPH_MAX_STREAMS_PER_ADDRESS)")
 	c.fromEnv("max-streams-per-address", "HINGRAPH_MAX_STREAMS_PER_ADDRESS")
@@ -229,6 +234,10 @@ func (c *config) bindAuth(fs *flag.FlagSet, defaultSecret string) {
 	c.fromEnv("jwt-leeway", "HINGRAPH_JWT_LEEWAY")
 	fs.DurationVar(&c.JWTMaxLife, "jwt-max-lifetime", auth.DefaultMaxLifetime, "longest token lifetime accepted: exp at most this long after iat and after now (env HINGRAPH_JWT_MAX_LIFETIME)")
 	c.fromEnv("jwt-max-lifetime", "HINGRAPH_JWT_MAX_LIFETIME")
+	fs.StringVar(&c.ClaimMapping, "claim-mapping", "", "YAML or JSON file mapping an identity provider's claims (roles, groups) to roles and regions, e.g. deploy/claim-mappings/entra.yaml; empty reads the role and region claims (env HINGRAPH_CLAIM_MAPPING)")
+	c.fromEnv("claim-mapping", "HINGRAPH_CLAIM_MAPPING")
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", "", "OpenID provider issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0: its discovery document gives the JWKS and the required iss; needs --jwt-audience (env HINGRAPH_OIDC_ISSUER)")
+	c.fromEnv("oidc-issuer", "HINGRAPH_OIDC_ISSUER")
 }
 
 func (c *config) bindSeed(fs *flag.FlagSet) {
@@ -251,6 +260,14 @@ func (c *config) httpConfig() (httpapi.Config, error) {
 	h.Tokens.HMACSecret = []byte(c.JWTSecret)
 	h.Tokens.JWKS, h.Tokens.Issuer, h.Tokens.Audience, h.Tokens.Leeway = c.JWKS, c.JWTIssuer, c.JWTAudience, c.JWTLeeway
 	h.Tokens.MaxLifetime = c.JWTMaxLife
+	h.Tokens.OIDCIssuer = c.OIDCIssuer
+	if c.ClaimMapping != "" {
+		m, err := auth.LoadClaimMapping(c.ClaimMapping)
+		if err != nil {
+			return h, err
+		}
+		h.Tokens.Mapping = m
+	}
 	allowList, err := loadAllowList(c.AllowList)
 	if err != nil {
 		return h, err

@@ -81,6 +81,32 @@ func TestEnvAndFlags(t *testing.T) {
 	}
 }
 
+// TestZeroSubscriptionCap: --max-subscriptions 0 is accepted and reaches
+// the server as 0 (no cap, see graph.TestZeroSubscriptionCapIsNoCap), not
+// replaced by the default; a negative value is refused.
+func TestZeroSubscriptionCap(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		arg  string
+		want int
+		ok   bool
+	}{{"0", 0, true}, {"3", 3, true}, {"-1", 0, false}} {
+		var c config
+		fs := newFlagSet("serve", &bytes.Buffer{})
+		c.bindServe(fs)
+		if err := fs.Parse([]string{"--max-subscriptions", tc.arg}); err != nil {
+			t.Fatal(err)
+		}
+		err := c.HTTP.Validate()
+		if tc.ok && (err != nil || c.HTTP.Subscriptions.MaxPerCaller != tc.want) {
+			t.Errorf("--max-subscriptions %s: cap %d, %v; want %d", tc.arg, c.HTTP.Subscriptions.MaxPerCaller, err, tc.want)
+		}
+		if !tc.ok && err == nil {
+			t.Errorf("--max-subscriptions %s accepted", tc.arg)
+		}
+	}
+}
+
 // TestVersion: the version and commit given at link time are printed; a
 // binary built without them still answers, from its build info or
 // "unknown", never with an empty field.

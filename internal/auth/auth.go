@@ -10,7 +10,9 @@
 // of now), role (ANALYST, REGION_EDITOR, REGION_APPROVER or NATIONAL_ADMIN)
 // and, for the regional roles (REGION_EDITOR, REGION_APPROVER), region: a
 // region code such as "HI-EM". A region claim on the other roles is ignored,
-// since they are not scoped to a region.
+// since they are not scoped to a region. With a ClaimMapping (mapping.go)
+// the provider's own claims (roles, groups, realm_access.roles) decide the
+// role and region instead, and a token that maps to no role is FORBIDDEN.
 package auth
 
 import (
@@ -59,6 +61,12 @@ type Config struct {
 	// JWKS is a file path or an http(s) URL of a JSON Web Key Set; it
 	// enables RS256 (RSA keys) and ES256 (P-256 keys).
 	JWKS string
+	// OIDCIssuer is an OpenID provider's issuer URL. Its discovery document
+	// (/.well-known/openid-configuration) gives the JWKS, and its issuer
+	// becomes the required iss claim. It needs Audience, since otherwise any
+	// token the provider issues for any application would be accepted; and
+	// it replaces JWKS and Issuer.
+	OIDCIssuer string
 	// Issuer and Audience, when set, must match the iss and aud claims.
 	Issuer, Audience string
 	// Leeway absorbs clock skew when checking exp, nbf and iat.
@@ -69,6 +77,9 @@ type Config struct {
 	MaxLifetime time.Duration
 	// HTTPClient fetches a JWKS URL; nil means a client with a 10s timeout.
 	HTTPClient *http.Client
+	// Mapping, when set, maps the claims of provider tokens (roles, groups,
+	// realm roles) to a principal instead of the role and region claims.
+	Mapping *ClaimMapping
 	// JWKSRefresh is how often the key set is fetched again in the
 	// background; 0 means 10 minutes. The context given to NewVerifier ends
 	// these refreshes.
@@ -91,6 +102,7 @@ type Verifier struct {
 	leeway   time.Duration
 	maxLife  time.Duration
 	regions  RegionResolver
+	mapping  *ClaimMapping
 	// regionIDs caches resolved codes: regions are reference data, and only
 	// codes from correctly signed tokens get here, so it stays small.
 	regionIDs sync.Map
@@ -101,8 +113,14 @@ type Verifier struct {
 // an HMAC secret nor a JWKS it returns a nil *Verifier and no error: such a
 // server serves anonymous callers only, and rejects requests carrying tokens.
 func NewVerifier(ctx context.Context, cfg Config, regions RegionResolver) (*Verifier, error) {
-	if len(cfg.HMACSecret) == 0 && cfg.JWKS == "" {
+	if len(cfg.HMACSecret) == 0 && cfg.JWKS == "" && cfg.OIDCIssuer == "" {
 		return nil, nil
+	}
+	if cfg.OIDCIssuer != "" {
+		var err error
+		if cfg, err = discover(ctx, cfg); err != nil {
+			return nil, err
+		}
 	}
 	if regions == nil {
 		return nil, errors.New("auth: no region resolver")
@@ -119,7 +137,12 @@ func NewVerifier(ctx context.Context, cfg Config, regions RegionResolver) (*Veri
 	if cfg.MaxLifetime == 0 {
 		cfg.MaxLifetime = DefaultMaxLifetime
 	}
-	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.Leeway, maxLife: cfg.MaxLifetime, regions: regions}
+	if cfg.Mapping != nil {
+		if err := cfg.Mapping.Validate(); err != nil {
+			return nil, fmt.Errorf("auth: claim mapping: %w", err)
+		}
+	}
+	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.Leeway, maxLife: cfg.MaxLifetime, regions: regions, mapping: cfg.Mapping}
 	if len(cfg.HMACSecret) > 0 {
 		v.secret = append([]byte(nil), cfg.HMACSecret...) // the caller's slice may change
 		v.methods = append(v.methods, jwt.SigningMethodHS256.Alg())
@@ -183,12 +206,28 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (hin.Principal, error
 	case len(raw) > MaxTokenLen:
 		return hin.Principal{}, unauthenticated("the token is too long")
 	}
+	if v.mapping != nil {
+		var c mappedClaims
+		tok, err := v.parser.ParseWithClaims(raw, &c, v.keyfunc(ctx))
+		if err != nil {
+			return hin.Principal{}, v.explain(tok, &c.RegisteredClaims, err)
+		}
+		if err := v.checkLifetime(&c.RegisteredClaims, time.Now()); err != nil {
+			return hin.Principal{}, err
+		}
+		p, err := v.mapping.principal(ctx, c.all, v.regionID)
+		if err != nil {
+			return hin.Principal{}, err
+		}
+		p.Expires = c.ExpiresAt.Add(v.leeway)
+		return p, nil
+	}
 	var c claims
 	tok, err := v.parser.ParseWithClaims(raw, &c, v.keyfunc(ctx))
 	if err != nil {
-		return hin.Principal{}, v.explain(tok, &c, err)
+		return hin.Principal{}, v.explain(tok, &c.RegisteredClaims, err)
 	}
-	if err := v.checkLifetime(&c, time.Now()); err != nil {
+	if err := v.checkLifetime(&c.RegisteredClaims, time.Now()); err != nil {
 		return hin.Principal{}, err
 	}
 	return v.principal(ctx, &c)
@@ -197,7 +236,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (hin.Principal, error
 // checkLifetime refuses tokens valid for longer than the maximum lifetime,
 // counted from iat when the token has one and from now in any case, so that
 // leaving iat out does not help.
-func (v *Verifier) checkLifetime(c *claims, now time.Time) error {
+func (v *Verifier) checkLifetime(c *jwt.RegisteredClaims, now time.Time) error {
 	exp := c.ExpiresAt.Time
 	tooLong := exp.Sub(now) > v.maxLife+v.leeway
 	if c.IssuedAt != nil {
@@ -255,7 +294,7 @@ func (v *Verifier) keyfunc(ctx context.Context) jwt.Keyfunc {
 }
 
 // explain turns a parser error into a message a client can act on.
-func (v *Verifier) explain(tok *jwt.Token, c *claims, err error) error {
+func (v *Verifier) explain(tok *jwt.Token, c *jwt.RegisteredClaims, err error) error {
 	var he *hin.Error
 	if errors.As(err, &he) {
 		return he // from the keyfunc, already explained
