@@ -98,7 +98,12 @@ func New(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*Se
 		s.AddHook(tracer.StatementHook())
 	}
 	log.Info("telemetry", "metrics", cfg.MetricsAddr != "", "tracing", cfg.OTLPEndpoint != "", "trace_sample_ratio", cfg.TraceSampleRatio)
-	srv.handler = srv.routes(s, tokens, tracer)
+	ss, err := newSessions(ctx, cfg.SignIn, cfg.Tokens.OIDCIssuer, s, tokens, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("browser sign-in", "enabled", ss != nil)
+	srv.handler = srv.routes(s, tokens, ss, tracer)
 	return srv, nil
 }
 
@@ -115,7 +120,7 @@ func (srv *Server) rejected(limit hin.Limit) {
 // the access log and CORS for every route; then, on /graphql only, the
 // body limit, the rate limits and bearer tokens (guard), and the GraphQL
 // handler with its query limits and request timeout.
-func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemetry.Tracer) http.Handler {
+func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, ss *sessions, tracer *telemetry.Tracer) http.Handler {
 	cfg := srv.cfg
 	var exts []graphql.HandlerExtension
 	if srv.metrics != nil {
@@ -142,13 +147,14 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, srv.rejected,
-		guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, srv.streams(api))))
+		guard(tokens, ss, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, srv.streams(api))))
 	guarded := func(h http.Handler) http.Handler {
-		return guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, h)
+		return guard(tokens, ss, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, h)
 	}
 	returnRoutes(mux, s, cfg, srv.rejected, guarded)
 	addCollectionRoutes(mux, s, cfg, srv.rejected, guarded)
 	pages(mux)
+	signInRoutes(mux, ss)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", readiness(s))
 
@@ -163,7 +169,7 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	}
 	h = accessLog(srv.log, h)
 	// Routes are labels and span names: a fixed set, never the raw path.
-	routes := telemetry.Routes(append(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/returns", "/healthz", "/readyz"}, csvRoutes...), collectionRoutes...)...)
+	routes := telemetry.Routes(append(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/returns", "/healthz", "/readyz", "/auth/login", "/auth/callback", "/auth/logout", "/auth/me"}, csvRoutes...), collectionRoutes...)...)
 	if srv.metrics != nil {
 		h = srv.metrics.HTTPMiddleware(routes, h)
 	}
