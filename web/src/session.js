@@ -43,5 +43,6 @@ export async function showSession(target) {
   } else {
     bar.replaceChildren();
   }
+  bar.hidden = bar.childElementCount === 0; // no sign-in on this server: no bar
   return s;
 }
