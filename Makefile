@@ -18,8 +18,9 @@ FEDSCALE    ?= 1
 
 .PHONY: run run-federated test check web-check image image-test deploy-check fmt-check vet lint unit audit resilience federation-test browser generate generate-check build web bench bench-peer live-bench db-stop db-status help
 
-run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/)
-	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh bin/hingraph dev
+run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/), and a demo identity provider to sign in with (logins printed)
+	@$(GO) build -o bin/hinidp ./devtools/hinidp
+	@HINGRAPH_DEMO_SCALE=$(SCALE) scripts/with-postgres.sh scripts/run-dev.sh
 
 run-federated: build ## national node on :8080, regional nodes HI-EM :8081, HI-WEST :8082, UCLP :8083, each on its own PostgreSQL, replicating (Ctrl-C stops all)
 	@$(GO) build -o bin/hinfed ./devtools/hinfed

@@ -44,6 +44,8 @@ type config struct {
 	// ClaimMapping is a file mapping identity provider claims to roles.
 	ClaimMapping string
 	OIDCIssuer   string
+	// browser sign-in
+	PublicURL string
 	// the federated network
 	NodeRole        string
 	NodeRegion      string
@@ -242,6 +244,15 @@ func (c *config) bindAuth(fs *flag.FlagSet, defaultSecret string) {
 	c.fromEnv("claim-mapping", "HINGRAPH_CLAIM_MAPPING")
 	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", "", "OpenID provider issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0: its discovery document gives the JWKS and the required iss; needs --jwt-audience (env HINGRAPH_OIDC_ISSUER)")
 	c.fromEnv("oidc-issuer", "HINGRAPH_OIDC_ISSUER")
+	h := &c.HTTP
+	fs.StringVar(&h.SignIn.ClientID, "oidc-client-id", "", "client ID for browser sign-in to the pages (authorization code flow with PKCE against --oidc-issuer); empty turns sign-in off (env HINGRAPH_OIDC_CLIENT_ID)")
+	c.fromEnv("oidc-client-id", "HINGRAPH_OIDC_CLIENT_ID")
+	fs.StringVar(&h.SignIn.ClientSecret, "oidc-client-secret", "", "client secret for browser sign-in; empty for a public client (env HINGRAPH_OIDC_CLIENT_SECRET)")
+	c.fromEnv("oidc-client-secret", "HINGRAPH_OIDC_CLIENT_SECRET")
+	fs.StringVar(&c.PublicURL, "public-url", "", "this server's URL as browsers reach it, e.g. https://hin.example.nhs.uk; sign-in redirects to <public-url>/auth/callback (env HINGRAPH_PUBLIC_URL)")
+	c.fromEnv("public-url", "HINGRAPH_PUBLIC_URL")
+	fs.DurationVar(&h.SignIn.SessionLifetime, "session-lifetime", 8*time.Hour, "how long a browser session lasts after sign-in (env HINGRAPH_SESSION_LIFETIME)")
+	c.fromEnv("session-lifetime", "HINGRAPH_SESSION_LIFETIME")
 }
 
 func (c *config) bindSeed(fs *flag.FlagSet) {
@@ -270,6 +281,12 @@ func (c *config) httpConfig() (httpapi.Config, error) {
 	h.Tokens.JWKS, h.Tokens.Issuer, h.Tokens.Audience, h.Tokens.Leeway = c.JWKS, c.JWTIssuer, c.JWTAudience, c.JWTLeeway
 	h.Tokens.MaxLifetime = c.JWTMaxLife
 	h.Tokens.OIDCIssuer = c.OIDCIssuer
+	if h.SignIn.ClientID != "" {
+		if c.PublicURL == "" {
+			return h, fmt.Errorf("--oidc-client-id needs --public-url, the address browsers come back to after signing in")
+		}
+		h.SignIn.RedirectURL = strings.TrimSuffix(c.PublicURL, "/") + "/auth/callback"
+	}
 	if c.ClaimMapping != "" {
 		m, err := auth.LoadClaimMapping(c.ClaimMapping)
 		if err != nil {

@@ -17,10 +17,12 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -103,6 +105,9 @@ type Verifier struct {
 	maxLife  time.Duration
 	regions  RegionResolver
 	mapping  *ClaimMapping
+	// provider is the OIDC issuer, when configured: its tokens must carry
+	// it as iss and the audience in aud.
+	provider string
 	// regionIDs caches resolved codes: regions are reference data, and only
 	// codes from correctly signed tokens get here, so it stays small.
 	regionIDs sync.Map
@@ -116,11 +121,16 @@ func NewVerifier(ctx context.Context, cfg Config, regions RegionResolver) (*Veri
 	if len(cfg.HMACSecret) == 0 && cfg.JWKS == "" && cfg.OIDCIssuer == "" {
 		return nil, nil
 	}
+	var provider string
 	if cfg.OIDCIssuer != "" {
 		var err error
 		if cfg, err = discover(ctx, cfg); err != nil {
 			return nil, err
 		}
+		// The provider's tokens are checked against its issuer and the
+		// audience in verifyProvider; the server's own HS256 tokens (from
+		// `hingraph token`) against neither, as they come from no provider.
+		provider, cfg.Issuer = cfg.Issuer, ""
 	}
 	if regions == nil {
 		return nil, errors.New("auth: no region resolver")
@@ -142,7 +152,7 @@ func NewVerifier(ctx context.Context, cfg Config, regions RegionResolver) (*Veri
 			return nil, fmt.Errorf("auth: claim mapping: %w", err)
 		}
 	}
-	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.Leeway, maxLife: cfg.MaxLifetime, regions: regions, mapping: cfg.Mapping}
+	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.Leeway, maxLife: cfg.MaxLifetime, regions: regions, mapping: cfg.Mapping, provider: provider}
 	if len(cfg.HMACSecret) > 0 {
 		v.secret = append([]byte(nil), cfg.HMACSecret...) // the caller's slice may change
 		v.methods = append(v.methods, jwt.SigningMethodHS256.Alg())
@@ -167,7 +177,7 @@ func NewVerifier(ctx context.Context, cfg Config, regions RegionResolver) (*Veri
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
 	}
-	if cfg.Audience != "" {
+	if cfg.Audience != "" && provider == "" {
 		opts = append(opts, jwt.WithAudience(cfg.Audience))
 	}
 	v.parser = jwt.NewParser(opts...)
@@ -206,21 +216,8 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (hin.Principal, error
 	case len(raw) > MaxTokenLen:
 		return hin.Principal{}, unauthenticated("the token is too long")
 	}
-	if v.mapping != nil {
-		var c mappedClaims
-		tok, err := v.parser.ParseWithClaims(raw, &c, v.keyfunc(ctx))
-		if err != nil {
-			return hin.Principal{}, v.explain(tok, &c.RegisteredClaims, err)
-		}
-		if err := v.checkLifetime(&c.RegisteredClaims, time.Now()); err != nil {
-			return hin.Principal{}, err
-		}
-		p, err := v.mapping.principal(ctx, c.all, v.regionID)
-		if err != nil {
-			return hin.Principal{}, err
-		}
-		p.Expires = c.ExpiresAt.Add(v.leeway)
-		return p, nil
+	if v.mapping != nil || v.provider != "" {
+		return v.verifyProvider(ctx, raw)
 	}
 	var c claims
 	tok, err := v.parser.ParseWithClaims(raw, &c, v.keyfunc(ctx))
@@ -229,6 +226,59 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (hin.Principal, error
 	}
 	if err := v.checkLifetime(&c.RegisteredClaims, time.Now()); err != nil {
 		return hin.Principal{}, err
+	}
+	return v.principal(ctx, &c)
+}
+
+// verifyProvider verifies a token with a claim mapping or an OIDC issuer
+// configured. Tokens signed by the provider's keys are mapped (when there
+// is a mapping) and must come from the provider (when there is one); tokens
+// signed with the server's own HS256 secret keep the role and region
+// claims, so that `hingraph token` goes on working beside a provider.
+func (v *Verifier) verifyProvider(ctx context.Context, raw string) (hin.Principal, error) {
+	var c mappedClaims
+	tok, err := v.parser.ParseWithClaims(raw, &c, v.keyfunc(ctx))
+	if err != nil {
+		return hin.Principal{}, v.explain(tok, &c.RegisteredClaims, err)
+	}
+	own := tok.Method == jwt.SigningMethodHS256
+	if !own && v.provider != "" {
+		switch {
+		case c.Issuer == "":
+			return hin.Principal{}, unauthenticated("the token has no issuer (iss) claim")
+		case c.Issuer != v.provider:
+			return hin.Principal{}, unauthenticated("the token's issuer (iss) is not accepted")
+		case len(c.Audience) == 0:
+			return hin.Principal{}, unauthenticated("the token has no audience (aud) claim")
+		case !slices.Contains(c.Audience, v.audience):
+			return hin.Principal{}, unauthenticated("the token's audience (aud) is not accepted")
+		}
+	}
+	if err := v.checkLifetime(&c.RegisteredClaims, time.Now()); err != nil {
+		return hin.Principal{}, err
+	}
+	var p hin.Principal
+	if v.mapping != nil && !own {
+		p, err = v.mapping.principal(ctx, c.all, v.regionID)
+	} else {
+		p, err = v.principalFromMap(ctx, c.all)
+	}
+	if err != nil {
+		return hin.Principal{}, err
+	}
+	p.Expires = c.ExpiresAt.Add(v.leeway)
+	return p, nil
+}
+
+// principalFromMap reads the role and region claims out of a payload.
+func (v *Verifier) principalFromMap(ctx context.Context, all map[string]any) (hin.Principal, error) {
+	b, err := json.Marshal(all)
+	if err != nil {
+		return hin.Principal{}, fmt.Errorf("auth: claims: %w", err)
+	}
+	var c claims
+	if err := json.Unmarshal(b, &c); err != nil || c.ExpiresAt == nil {
+		return hin.Principal{}, unauthenticated("the token is malformed")
 	}
 	return v.principal(ctx, &c)
 }
@@ -403,4 +453,20 @@ func parseRole(s string) (hin.Role, error) {
 		return "", unauthenticated("the token has no role claim")
 	}
 	return "", unauthenticated("the token's role claim is not one of " + RoleNames)
+}
+
+// PrincipalFromClaims maps the claims of a token that has already been
+// verified elsewhere (the ID token of a browser sign-in, checked by
+// go-oidc): by the claim mapping when there is one, else by the role and
+// region claims. The caller sets Expires.
+func (v *Verifier) PrincipalFromClaims(ctx context.Context, all map[string]any) (hin.Principal, error) {
+	if v == nil {
+		return hin.Principal{}, unauthenticated(msgNoTokens)
+	}
+	if v.mapping != nil {
+		return v.mapping.principal(ctx, all, v.regionID)
+	}
+	p, err := v.principalFromMap(ctx, all)
+	p.Expires = time.Time{}
+	return p, err
 }

@@ -56,7 +56,7 @@ func TestOIDCDiscovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := NewVerifier(context.Background(), Config{OIDCIssuer: op.URL, Audience: "hin-graph", Mapping: m}, mappedRegions)
+	v, err := NewVerifier(context.Background(), Config{OIDCIssuer: op.URL, Audience: "hin-graph", Mapping: m, HMACSecret: testSecret}, mappedRegions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,11 @@ func TestOIDCDiscovery(t *testing.T) {
 		now := time.Now()
 		c := jwt.MapClaims{"iss": op.URL, "aud": "hin-graph", "sub": "u1", "roles": []any{"admin"}, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
 		for k, v := range edits {
-			c[k] = v
+			if v == nil {
+				delete(c, k)
+			} else {
+				c[k] = v
+			}
 		}
 		return c
 	}
@@ -72,13 +76,23 @@ func TestOIDCDiscovery(t *testing.T) {
 	if err != nil || p.Role != hin.RoleNationalAdmin {
 		t.Fatalf("good token: %+v, %v", p, err)
 	}
+	// The server's own HS256 tokens (hingraph token) keep the role and
+	// region claims beside a provider, and need neither its iss nor aud.
+	own := claimsFor("REGION_EDITOR", jwt.MapClaims{"region": "HI-EM"})
+	if p, err := v.Verify(context.Background(), sign(t, jwt.SigningMethodHS256, testSecret, "", own)); err != nil || p.Role != hin.RoleRegionEditor || p.RegionID != "region-em" {
+		t.Fatalf("own HS256 token: %+v, %v", p, err)
+	}
 	rsaPEM, _ := publicPEM(t, &k.rsa.PublicKey)
 	refused := []struct{ name, tok, msg string }{
 		{"another issuer", sign(t, jwt.SigningMethodRS256, k.rsa, "rsa-1", claims(jwt.MapClaims{"iss": "https://evil.example"})), "issuer"},
 		{"no issuer", sign(t, jwt.SigningMethodRS256, k.rsa, "rsa-1", claims(jwt.MapClaims{"iss": ""})), "issuer"},
 		{"another audience", sign(t, jwt.SigningMethodRS256, k.rsa, "rsa-1", claims(jwt.MapClaims{"aud": "other-app"})), "audience"},
-		{"HS256 keyed with the RSA public key", sign(t, jwt.SigningMethodHS256, rsaPEM, "rsa-1", claims(nil)), "algorithm"},
+		// HS256 is on (the server's own secret), so such a token is checked
+		// against that secret alone, never against a JWKS key.
+		{"HS256 keyed with the RSA public key", sign(t, jwt.SigningMethodHS256, rsaPEM, "rsa-1", claims(nil)), "signature"},
 		{"alg none", handMade(t, map[string]any{"alg": "none", "kid": "rsa-1"}, claims(nil), nil), "algorithm"},
+		{"own token with the provider's claims only", sign(t, jwt.SigningMethodHS256, testSecret, "", claims(nil)), "no role claim"},
+		{"provider token without aud", sign(t, jwt.SigningMethodRS256, k.rsa, "rsa-1", claims(jwt.MapClaims{"aud": nil})), "audience"},
 		{"unknown key", sign(t, jwt.SigningMethodRS256, k.rsaOther, "other", claims(nil)), "key id"},
 	}
 	for _, tc := range refused {

@@ -56,6 +56,8 @@ type Config struct {
 	// Tokens configures bearer-token verification; no secret and no JWKS
 	// means every token is refused.
 	Tokens auth.Config
+	// SignIn is browser sign-in to the pages; it needs Tokens.OIDCIssuer.
+	SignIn SignIn
 
 	// OTLPEndpoint is the trace collector; empty turns tracing off.
 	OTLPEndpoint     string

@@ -54,7 +54,7 @@ func TestForwardedClientLimits(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 	anonymous := ratelimit.Rate{PerSecond: 0.001, Burst: 1}
 	h := forwardedClient([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
-		guard(testVerifier(t), ratelimit.New(ratelimit.Config{}), anonymous, anonymous, func(hin.Limit) {}, ok))
+		guard(testVerifier(t), nil, ratelimit.New(ratelimit.Config{}), anonymous, anonymous, func(hin.Limit) {}, ok))
 	send := func(client string) int {
 		r := httptest.NewRequest(http.MethodPost, "/graphql", nil)
 		r.RemoteAddr = "10.0.0.2:1234"

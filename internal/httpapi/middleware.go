@@ -76,15 +76,39 @@ func limitBody(n int64, rejected func(hin.Limit), next http.Handler) http.Handle
 //
 // A bad token is refused with 401 rather than downgraded to anonymous, so
 // a client notices an expired token instead of silently seeing less.
-func guard(tokens *auth.Verifier, limiter *ratelimit.Limiter, subject, address ratelimit.Rate, rejected func(hin.Limit), next http.Handler) http.Handler {
+//
+// Without a header, a session cookie from browser sign-in (ss, nil when
+// sign-in is off) stands for a token: checked under the same failed-token
+// budget, and a write through it needs the CSRF header (checkCSRF).
+func guard(tokens *auth.Verifier, ss *sessions, limiter *ratelimit.Limiter, subject, address ratelimit.Rate, rejected func(hin.Limit), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := clientHost(r)
+		failed := "bad-token:" + host
 		vals := r.Header.Values("Authorization")
 		if len(vals) == 0 {
+			if ss != nil && hasSessionCookie(r) {
+				if ok, wait := limiter.Ready(failed, address); !ok {
+					refuse(w, wait, "too many requests with bad session cookies", rejected)
+					return
+				}
+				s, cookie, _, err := ss.session(r)
+				if err == nil {
+					err = checkCSRF(r, cookie)
+				}
+				if err != nil {
+					if hin.ErrorCode(err) == hin.EUNAUTHORIZED {
+						limiter.Allow(failed, address)
+						clearCookie(w, sessionCookie)
+					}
+					Error(w, err)
+					return
+				}
+				admit(w, r.WithContext(hin.WithPrincipal(r.Context(), s.Principal)), limiter, "sub:"+s.Principal.Subject, subject, rejected, next)
+				return
+			}
 			admit(w, r, limiter, "ip:"+host, address, rejected, next)
 			return
 		}
-		failed := "bad-token:" + host
 		if ok, wait := limiter.Ready(failed, address); !ok {
 			unreadBody(w, r)
 			refuse(w, wait, "too many requests with bad tokens", rejected)

@@ -98,7 +98,12 @@ func New(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*Se
 		s.AddHook(tracer.StatementHook())
 	}
 	log.Info("telemetry", "metrics", cfg.MetricsAddr != "", "tracing", cfg.OTLPEndpoint != "", "trace_sample_ratio", cfg.TraceSampleRatio)
-	srv.handler = srv.routes(s, tokens, tracer)
+	ss, err := newSessions(ctx, cfg.SignIn, cfg.Tokens.OIDCIssuer, s, tokens, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("browser sign-in", "enabled", ss != nil)
+	srv.handler = srv.routes(s, tokens, ss, tracer)
 	return srv, nil
 }
 
@@ -116,7 +121,7 @@ func (srv *Server) rejected(limit hin.Limit) {
 // connection deadlines, the rate limits and bearer tokens (guard), the
 // body limit (the caller is checked before its body is read), and the
 // GraphQL handler with its query limits and request timeout.
-func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemetry.Tracer) http.Handler {
+func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, ss *sessions, tracer *telemetry.Tracer) http.Handler {
 	cfg := srv.cfg
 	var exts []graphql.HandlerExtension
 	if srv.metrics != nil {
@@ -144,14 +149,15 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	mux := http.NewServeMux()
 	// the caller is checked before its body is read; a stream then drops
 	// the connection deadlines
-	mux.Handle("/graphql", connDeadlines(cfg.RequestTimeout, guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected,
+	mux.Handle("/graphql", connDeadlines(cfg.RequestTimeout, guard(tokens, ss, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected,
 		limitBody(cfg.MaxBodyBytes, srv.rejected, srv.streams(api)))))
 	guarded := func(h http.Handler) http.Handler {
-		return guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, h)
+		return guard(tokens, ss, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, h)
 	}
 	returnRoutes(mux, s, cfg, srv.rejected, guarded)
 	addCollectionRoutes(mux, s, cfg, srv.rejected, guarded)
 	pages(mux)
+	signInRoutes(mux, ss)
 	// /livez is the Kubernetes name for liveness; /healthz stays for
 	// existing checks. Neither touches the database: a database outage
 	// must not get every replica restarted.
@@ -175,7 +181,7 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	}
 	h = accessLog(srv.log, h)
 	// Routes are labels and span names: a fixed set, never the raw path.
-	routes := telemetry.Routes(append(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/returns", "/healthz", "/livez", "/readyz"}, csvRoutes...), collectionRoutes...)...)
+	routes := telemetry.Routes(append(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/returns", "/healthz", "/livez", "/readyz", "/auth/login", "/auth/callback", "/auth/logout", "/auth/me"}, csvRoutes...), collectionRoutes...)...)
 	if srv.metrics != nil {
 		h = srv.metrics.HTTPMiddleware(routes, h)
 	}
