@@ -368,6 +368,9 @@ func TestComposeFile(t *testing.T) {
 	if dep, ok := api.DependsOn["migrate"]; !ok || dep.Condition != "service_completed_successfully" {
 		t.Errorf("the API must wait for the migrations to complete: depends_on %v", api.DependsOn)
 	}
+	if hc := api.HealthCheck; hc == nil || !slices.Equal(hc.Test, []string{"CMD", "/hingraph", "probe"}) {
+		t.Errorf("the API's healthcheck should run /hingraph probe (the image has no shell): %+v", hc)
+	}
 	for _, port := range api.Ports {
 		if !slices.Contains(ports, int32(port.Target)) {
 			t.Errorf("published port %d is not one the image exposes (%v)", port.Target, ports)

@@ -161,6 +161,11 @@ func TestImage(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
+	// The healthcheck command from the image finds it ready.
+	if out, err := run(context.Background(), map[string]string{"HINGRAPH_ADDR": addr}, "probe").CombinedOutput(); err != nil {
+		t.Errorf("hingraph probe from the image: %v\n%s", err, out)
+	}
+
 	// It runs as the image's user, not as root.
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
 	if err != nil {
