@@ -202,9 +202,8 @@ func forwardedClient(trusted []netip.Prefix, next http.Handler) http.Handler {
 			}
 		}
 		if client != peer.Addr() {
-			r2 := r.Clone(r.Context())
-			r2.RemoteAddr = netip.AddrPortFrom(client, 0).String()
-			r = r2
+			r = r.WithContext(r.Context()) // a shallow copy: the caller's request stays as it came
+			r.RemoteAddr = netip.AddrPortFrom(client, 0).String()
 		}
 		next.ServeHTTP(w, r)
 	})
