@@ -94,13 +94,15 @@ func ReadReturnCSV(r io.Reader, in *ReturnInput, maxRows int) ([]int, error) {
 		l := line
 		p = append(p, Problem{Line: &l, Field: field, Message: fmt.Sprintf(format, args...)})
 	}
+	last := 1 // the line the last record read started on (the header's)
 	for {
-		line, _ := cr.FieldPos(0)
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
+			// FieldPos would panic here: a failed Read leaves no fields
+			line := last + 1
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -111,7 +113,8 @@ func ReadReturnCSV(r io.Reader, in *ReturnInput, maxRows int) ([]int, error) {
 			}
 			continue
 		}
-		line, _ = cr.FieldPos(0)
+		line, _ := cr.FieldPos(0)
+		last = line
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
 		}
