@@ -516,7 +516,7 @@ func (s *Store) OutcomeHistory(ctx context.Context, ids []string, first int) (ma
 	if where == "" {
 		where = "TRUE"
 	}
-	query := `SELECT h.id, h.outcome_id, h.value, h.numerator, h.denominator, h.source, h.status, h.valid_from, h.valid_to,
+	query := `SELECT h.id, h.outcome_id, h.region_id, h.value, h.numerator, h.denominator, h.source, h.status, h.valid_from, h.valid_to,
 			h.change, h.changed_by, h.reason
 		FROM unnest(` + q.arg(pqArray(ids)) + `::uuid[]) AS p(id) CROSS JOIN LATERAL (
 			SELECT * FROM outcome_history h WHERE h.outcome_id = p.id AND ` + where + `
