@@ -43,8 +43,17 @@ const keyLockSQL = `SELECT (SELECT count(pg_advisory_xact_lock(k)) FROM (
 // write happens (taken after the locks, so states replaced later never end
 // before they began).
 func (w *writer) lockKeys(metricIDs, regionIDs []string) (time.Time, error) {
+	// a return of 50,000 rows has a few pairs: send those
+	seen := map[[2]string]bool{}
+	var ms, rs []string
+	for i := range metricIDs {
+		if k := [2]string{metricIDs[i], regionIDs[i]}; !seen[k] {
+			seen[k] = true
+			ms, rs = append(ms, k[0]), append(rs, k[1])
+		}
+	}
 	var n int
-	if err := w.get(&n, keyLockSQL, pqArray(metricIDs), pqArray(regionIDs)); err != nil {
+	if err := w.get(&n, keyLockSQL, pqArray(ms), pqArray(rs)); err != nil {
 		return time.Time{}, err
 	}
 	return w.clock()
