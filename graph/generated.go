@@ -4597,7 +4597,7 @@ schema {
 "A calendar date, written YYYY-MM-DD (ISO 8601), with no time zone."
 scalar Date
 
-"A point in time, written in RFC 3339 form, e.g. 2024-04-01T09:30:00Z."
+"A point in time, written in RFC 3339 form with its time zone, e.g. 2024-04-01T09:30:00Z or 2024-04-01T10:30:00+01:00 (years 1900 to 2200)."
 scalar DateTime
 
 "An object with a globally unique, opaque ID that ` + "`" + `node(id:)` + "`" + ` can fetch again."
@@ -6429,7 +6429,8 @@ extend type Query {
   """
   Where to spread proven innovations next: for each innovation with evidence, every region and kind of
   organisation where it has been neither piloted nor adopted, ranked by how many organisations of that
-  kind there exist on the date and have not adopted it (most first). Ties are broken by region code,
+  kind there exist on the date and have not adopted it (most first). A place where that number is 0
+  (every such organisation has adopted it, say one that moved there after adopting) is left out. Ties are broken by region code,
   then organisation kind in the order of OrganisationKind, then innovation name, then innovation ID
   (codes and names compared character by character, by Unicode code point: "Z" before "a").
   """
@@ -6646,7 +6647,7 @@ type SpreadTarget {
   kind: OrganisationKind!
   "Organisations of this kind in the region that exist on the date."
   organisations: Int!
-  "Of those, how many have not adopted the innovation: the ranking key."
+  "Of those, how many have not adopted the innovation: the ranking key; always at least 1 (a place where all have adopted is no target)."
   notAdopted: Int!
   "The innovation's pilots evaluated POSITIVE, in any region."
   positivePilots: Int!
@@ -38235,13 +38236,13 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := model.UnmarshalDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := model.MarshalDateTime(v)
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -40090,7 +40091,7 @@ func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Contex
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := model.UnmarshalDateTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -40100,7 +40101,7 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := model.MarshalDateTime(*v)
 	return res
 }
 
