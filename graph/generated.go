@@ -6429,7 +6429,8 @@ extend type Query {
   """
   Where to spread proven innovations next: for each innovation with evidence, every region and kind of
   organisation where it has been neither piloted nor adopted, ranked by how many organisations of that
-  kind there exist on the date and have not adopted it (most first). Ties are broken by region code,
+  kind there exist on the date and have not adopted it (most first). A place where that number is 0
+  (every such organisation has adopted it, say one that moved there after adopting) is left out. Ties are broken by region code,
   then organisation kind in the order of OrganisationKind, then innovation name, then innovation ID
   (codes and names compared character by character, by Unicode code point: "Z" before "a").
   """
@@ -6646,7 +6647,7 @@ type SpreadTarget {
   kind: OrganisationKind!
   "Organisations of this kind in the region that exist on the date."
   organisations: Int!
-  "Of those, how many have not adopted the innovation: the ranking key."
+  "Of those, how many have not adopted the innovation: the ranking key; always at least 1 (a place where all have adopted is no target)."
   notAdopted: Int!
   "The innovation's pilots evaluated POSITIVE, in any region."
   positivePilots: Int!

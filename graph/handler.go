@@ -56,7 +56,7 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	}
 	live := opts.Live
 	if live == nil {
-		live = NewLive(s, LiveConfig{Log: log})
+		live = NewLive(s, LiveConfig{MaxPerCaller: DefaultMaxSubscriptionsPerCaller, Log: log})
 	}
 	es := NewExecutableSchema(Config{Resolvers: &Resolver{Store: s, Live: live}, Complexity: costs()})
 	srv := handler.New(es)

@@ -25,7 +25,10 @@ type Config struct {
 	// empty turns metrics off.
 	MetricsAddr string
 
-	RequestTimeout  time.Duration // one request, its SQL included
+	RequestTimeout time.Duration // one request, its SQL included
+	// BulkTimeout is one upload or CSV export of up to 50,000 rows, its SQL
+	// included; such a route gets the longer of it and RequestTimeout.
+	BulkTimeout     time.Duration
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish
 	MaxBodyBytes    int64         // largest request body accepted
 	MaxCSVBytes     int64         // largest CSV return accepted by POST /returns.csv
@@ -75,6 +78,7 @@ func DefaultConfig() Config {
 		Addr:            "localhost:8080",
 		MetricsAddr:     "127.0.0.1:9464",
 		RequestTimeout:  15 * time.Second,
+		BulkTimeout:     2 * time.Minute,
 		ShutdownTimeout: 20 * time.Second,
 		MaxBodyBytes:    1 << 20,
 		MaxCSVBytes:     32 << 20,
@@ -93,7 +97,7 @@ func DefaultConfig() Config {
 		AnonymousRate:    ratelimit.Rate{PerSecond: 20, Burst: 120, InFlight: 8},
 		Tokens:           auth.Config{Leeway: 30 * time.Second},
 		TraceSampleRatio: 1,
-		Subscriptions: Subscriptions{MaxPerCaller: 20, KeepAlive: 15 * time.Second, Coalesce: 150 * time.Millisecond,
+		Subscriptions: Subscriptions{MaxPerCaller: graph.DefaultMaxSubscriptionsPerCaller, KeepAlive: 15 * time.Second, Coalesce: 150 * time.Millisecond,
 			MaxStreamsPerAddress: 50, MaxStreamsPerSubject: 20, IdleTimeout: 30 * time.Second},
 	}
 }
@@ -101,7 +105,8 @@ func DefaultConfig() Config {
 // Subscriptions configure live updates (graph.LiveConfig).
 type Subscriptions struct {
 	// MaxPerCaller caps the subscriptions one caller (token subject, or
-	// client address without a token) may hold open at once.
+	// client address without a token) may hold open at once; 0 turns the
+	// cap off.
 	MaxPerCaller int
 	// KeepAlive is the heartbeat of open subscriptions.
 	KeepAlive time.Duration
@@ -127,7 +132,7 @@ func (c *Config) Validate() error {
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		bad("the metrics address %q must differ from the API address", c.MetricsAddr)
 	}
-	if c.RequestTimeout < 0 || c.ShutdownTimeout < 0 {
+	if c.RequestTimeout < 0 || c.BulkTimeout < 0 || c.ShutdownTimeout < 0 {
 		bad("timeouts must not be negative")
 	}
 	if c.MaxCSVBytes <= 0 {
@@ -154,7 +159,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if sub := c.Subscriptions; sub.MaxPerCaller < 0 || sub.KeepAlive < 0 || sub.Coalesce < 0 {
-		bad("subscription limits must not be negative (0 takes the default)")
+		bad("the subscription cap, keep-alive and coalescing must not be negative (0 turns the cap off; a 0 duration takes the default)")
 	}
 	if sub := c.Subscriptions; sub.MaxStreamsPerAddress < 0 || sub.MaxStreamsPerSubject < 0 || sub.IdleTimeout < 0 {
 		bad("stream caps and the idle timeout must not be negative (0 turns one off)")
@@ -163,4 +168,25 @@ func (c *Config) Validate() error {
 		bad("the trace sample ratio must be between 0 and 1")
 	}
 	return errors.Join(errs...)
+}
+
+// answerMargin is what a connection's write deadline leaves after its
+// handler's deadline, so an answer (TIMEOUT included) still gets out.
+const answerMargin = 10 * time.Second
+
+// bulkTimeout is the deadline of an upload or a CSV export; 0 is none.
+func (c Config) bulkTimeout() time.Duration {
+	if c.RequestTimeout == 0 && c.BulkTimeout == 0 {
+		return 0
+	}
+	return max(c.RequestTimeout, c.BulkTimeout)
+}
+
+// longestDeadline is the longest deadline any handler has, which bounds
+// the server's read and write timeouts; 0 when some handler has none.
+func (c Config) longestDeadline() time.Duration {
+	if c.RequestTimeout == 0 || c.bulkTimeout() == 0 {
+		return 0
+	}
+	return max(c.RequestTimeout, c.bulkTimeout())
 }

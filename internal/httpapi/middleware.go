@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ func limitBody(n int64, rejected func(hin.Limit), next http.Handler) http.Handle
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > n {
+			unreadBody(w, r)
 			tooLarge(w)
 			return
 		}
@@ -107,12 +109,14 @@ func guard(tokens *auth.Verifier, ss *sessions, limiter *ratelimit.Limiter, subj
 			return
 		}
 		if ok, wait := limiter.Ready(failed, address); !ok {
+			unreadBody(w, r)
 			refuse(w, wait, "too many requests with bad tokens", rejected)
 			return
 		}
 		p, err := verify(r.Context(), tokens, vals)
 		if err != nil {
 			limiter.Allow(failed, address)
+			unreadBody(w, r)
 			Error(w, err)
 			return
 		}
@@ -126,6 +130,7 @@ func guard(tokens *auth.Verifier, ss *sessions, limiter *ratelimit.Limiter, subj
 // open subscriptions have their own cap per caller (graph.LiveConfig).
 func admit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, key string, rate ratelimit.Rate, rejected func(hin.Limit), next http.Handler) {
 	if ok, wait := l.Allow(key, rate); !ok {
+		unreadBody(w, r)
 		refuse(w, wait, "too many requests", rejected)
 		return
 	}
@@ -135,11 +140,21 @@ func admit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, key str
 		return
 	}
 	if !l.Enter(key, rate) {
+		unreadBody(w, r)
 		refuse(w, time.Second, fmt.Sprintf("too many requests at once (at most %d in flight)", rate.InFlight), rejected)
 		return
 	}
 	defer l.Leave(key, rate)
 	next.ServeHTTP(w, r)
+}
+
+// unreadBody makes a refusal end the connection when the request has a
+// body: net/http would otherwise read what is left of it, up to 256 KiB,
+// before answering, and wait on a client that holds it back.
+func unreadBody(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 func refuse(w http.ResponseWriter, wait time.Duration, why string, rejected func(hin.Limit)) {
@@ -217,6 +232,13 @@ func (r *statusRecorder) Flush() {
 // it is sane), counts its SQL statements and logs one JSON line with the
 // GraphQL operation name when it ends. A statement counter already on the
 // context (a benchmark's) is used rather than hidden behind a new one.
+//
+// It also recovers a panic in any handler below it: the panic and its
+// stack are logged, the caller gets a 500 with code INTERNAL (when nothing
+// was written yet; else the connection is cut, so a half answer cannot
+// pass for whole), and the request still gets its access-log line and,
+// from the metrics outside, its count as a 500. http.ErrAbortHandler, a
+// handler's own way of cutting an answer short, is logged and passed on.
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -232,14 +254,33 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		ctx, op := graph.WithOperationNameSlot(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			p := recover()
+			aborted := p != nil && rec.status != 0
+			if p != nil && p != http.ErrAbortHandler {
+				log.ErrorContext(ctx, "panic serving a request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					Error(rec, hin.Errorf(hin.EINTERNAL, "internal error: the request failed on the server (request id %s)", id))
+				}
+			}
+			if p == http.ErrAbortHandler {
+				aborted = true
+			}
+			if r.URL.Path != "/healthz" && r.URL.Path != "/livez" && r.URL.Path != "/readyz" {
+				attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
+					"operation", op.Name, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+					"sql_statements", counter.Count(), "bytes", rec.bytes}
+				if aborted {
+					attrs = append(attrs, "aborted", true)
+				}
+				log.Info("request", attrs...)
+			}
+			if aborted {
+				panic(http.ErrAbortHandler) // net/http cuts the connection without logging a stack
+			}
+		}()
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
-			return
-		}
-		log.Info("request",
-			"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"operation", op.Name, "duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"sql_statements", counter.Count(), "bytes", rec.bytes)
 	})
 }
 

@@ -377,8 +377,12 @@ func (s *Store) submitReturn(ctx context.Context, in hin.ReturnInput, key *strin
 		}
 		if maxRows > hin.MaxReturnRows {
 			// a CSV upload of tens of thousands of rows is one statement per step:
-			// give it the upload's own time, not a query's
-			if err := w.exec(`SET LOCAL statement_timeout = '120s'`); err != nil {
+			// give it what is left of the upload's own time, not a query's
+			ms := int64(120_000)
+			if dl, ok := ctx.Deadline(); ok {
+				ms = max(1, time.Until(dl).Milliseconds())
+			}
+			if err := w.exec(`SELECT set_config('statement_timeout', $1, true)`, fmt.Sprint(ms)); err != nil {
 				return err
 			}
 		}
