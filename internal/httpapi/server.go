@@ -157,7 +157,11 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, ss *sessions, t
 	returnRoutes(mux, s, cfg, srv.rejected, guarded)
 	addCollectionRoutes(mux, s, cfg, srv.rejected, guarded)
 	pages(mux)
-	signInRoutes(mux, ss)
+	signInRoutes(mux, ss, func(h http.HandlerFunc) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			admit(w, r, srv.limiter, "ip:"+clientHost(r), cfg.AnonymousRate, srv.rejected, h)
+		})
+	})
 	// /livez is the Kubernetes name for liveness; /healthz stays for
 	// existing checks. Neither touches the database: a database outage
 	// must not get every replica restarted.

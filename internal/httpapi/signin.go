@@ -111,16 +111,18 @@ func newSessions(ctx context.Context, cfg SignIn, issuer string, s *store.Store,
 }
 
 // signInRoutes adds /auth/*; without sign-in, /auth/me alone says so.
-func signInRoutes(mux *http.ServeMux, ss *sessions) {
+// limit is the per-address rate limit: starting a sign-in writes a row, so
+// a flood of them meets the anonymous budget.
+func signInRoutes(mux *http.ServeMux, ss *sessions, limit func(http.HandlerFunc) http.Handler) {
 	if ss == nil {
 		mux.HandleFunc("GET /auth/me", func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, []byte(`{"signedIn":false,"signInAvailable":false}`))
 		})
 		return
 	}
-	mux.HandleFunc("GET /auth/login", ss.login)
-	mux.HandleFunc("GET /auth/callback", ss.callback)
-	mux.HandleFunc("POST /auth/logout", ss.logout)
+	mux.Handle("GET /auth/login", limit(ss.login))
+	mux.Handle("GET /auth/callback", limit(ss.callback))
+	mux.Handle("POST /auth/logout", limit(ss.logout))
 	mux.HandleFunc("GET /auth/me", ss.me)
 }
 
@@ -316,6 +318,7 @@ func checkCSRF(r *http.Request, cookie string) error {
 
 func (ss *sessions) logout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10) // a form with one field
 	_, cookie, ok, err := ss.session(r)
 	if ok && err == nil {
 		// The token may come as a header (fetch) or a form field (a plain
