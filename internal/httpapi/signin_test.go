@@ -479,6 +479,17 @@ func TestSignIn(t *testing.T) {
 		}
 	})
 
+	t.Run("a browser gets the refusal as a page", func(t *testing.T) {
+		b := newBrowser(t, srv)
+		callback, _ := b.atProvider(b.startSignIn("/"), "visitor", demoidp.Password)
+		resp, body := b.do(http.MethodGet, callback, nil, http.Header{"Accept": {"text/html,application/xhtml+xml"}})
+		if resp.StatusCode != http.StatusForbidden || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+			!strings.Contains(body, "<code>FORBIDDEN</code>") || !strings.Contains(body, "none of your roles") ||
+			!strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'self'") {
+			t.Fatalf("refusal page: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	})
+
 	t.Run("a wrong password never reaches hin-graph", func(t *testing.T) {
 		b := newBrowser(t, srv)
 		callback, page := b.atProvider(b.startSignIn("/"), "admin", "wrong")
