@@ -232,6 +232,9 @@ func (b *browser) graphql(query, csrf string) (int, gqlResponse) {
 
 type gqlResponse struct {
 	Data struct {
+		SubmitReturn *struct {
+			ID string `json:"id"`
+		} `json:"submitReturn"`
 		Outcomes struct {
 			TotalCount int `json:"totalCount"`
 			Nodes      []struct {
@@ -309,47 +312,6 @@ func TestSignIn(t *testing.T) {
 		}
 	})
 
-	t.Run("cookie flags", func(t *testing.T) {
-		b := newBrowser(t, srv)
-		b.signIn("analyst", "/")
-		var line string
-		for _, l := range b.setCookies {
-			if strings.HasPrefix(l, session+"=") && !strings.Contains(l, "Max-Age=0") {
-				line = l
-			}
-		}
-		for _, want := range []string{"Path=/", "HttpOnly", "Secure", "SameSite=Lax", "Max-Age="} {
-			if !strings.Contains(line, want) {
-				t.Errorf("session cookie %q lacks %s", line, want)
-			}
-		}
-		if strings.Contains(strings.ToLower(line), "domain=") {
-			t.Errorf("session cookie %q has a Domain", line)
-		}
-		for _, l := range b.setCookies {
-			if strings.HasPrefix(l, "__Host-hin_signin=") && (!strings.Contains(l, "Secure") || !strings.Contains(l, "HttpOnly")) {
-				t.Errorf("sign-in cookie %q lacks Secure or HttpOnly", l)
-			}
-		}
-	})
-
-	t.Run("CSRF: a cookie write needs the header", func(t *testing.T) {
-		b := newBrowser(t, srv)
-		b.signIn("em-editor", "/")
-		m := b.me()
-		for name, token := range map[string]string{"no header": "", "wrong header": "x" + m.CSRFToken} {
-			status, resp := b.graphql(draftsQuery, token)
-			if status != http.StatusForbidden || len(resp.Errors) == 0 || resp.Errors[0].Extensions.Code != "FORBIDDEN" {
-				t.Errorf("%s: %d %+v, want 403 FORBIDDEN", name, status, resp.Errors)
-			}
-		}
-		// A plain form post (what another site could send) is refused too.
-		resp, _ := b.do(http.MethodPost, srv.hin+"/graphql", url.Values{"query": {"{ __typename }"}}, nil)
-		if resp.StatusCode != http.StatusForbidden {
-			t.Errorf("form post with the cookie: %d, want 403", resp.StatusCode)
-		}
-	})
-
 	t.Run("bearer tokens keep working", func(t *testing.T) {
 		tok, err := auth.Mint(auth.MintConfig{Secret: []byte(ownSecret), Subject: "script", Role: "ANALYST", TTL: time.Hour})
 		if err != nil {
@@ -387,6 +349,71 @@ func TestSignIn(t *testing.T) {
 		b.ours[session] = old
 		if status, _ := b.graphql(draftsQuery, m.CSRFToken); status != http.StatusUnauthorized {
 			t.Fatalf("replayed cookie after sign-out: %d, want 401", status)
+		}
+	})
+}
+
+// TestSignInHostile is the sign-in part of the hostile tests: cookie
+// flags, CSRF on a cookie-authenticated mutation, session fixation, an
+// open redirect through returnTo, state and nonce mismatches, a callback in
+// a browser that did not start the sign-in, refused and expired sign-ins.
+func TestSignInHostile(t *testing.T) {
+	t.Parallel()
+	srv := newSignInServer(t)
+
+	t.Run("cookie flags", func(t *testing.T) {
+		b := newBrowser(t, srv)
+		b.signIn("analyst", "/")
+		var line string
+		for _, l := range b.setCookies {
+			if strings.HasPrefix(l, session+"=") && !strings.Contains(l, "Max-Age=0") {
+				line = l
+			}
+		}
+		for _, want := range []string{"Path=/", "HttpOnly", "Secure", "SameSite=Lax", "Max-Age="} {
+			if !strings.Contains(line, want) {
+				t.Errorf("session cookie %q lacks %s", line, want)
+			}
+		}
+		if strings.Contains(strings.ToLower(line), "domain=") {
+			t.Errorf("session cookie %q has a Domain", line)
+		}
+		for _, l := range b.setCookies {
+			if strings.HasPrefix(l, "__Host-hin_signin=") && (!strings.Contains(l, "Secure") || !strings.Contains(l, "HttpOnly")) {
+				t.Errorf("sign-in cookie %q lacks Secure or HttpOnly", l)
+			}
+		}
+	})
+
+	t.Run("CSRF on a cookie-authenticated mutation", func(t *testing.T) {
+		b := newBrowser(t, srv)
+		b.signIn("em-editor", "/")
+		m := b.me()
+		const mutation = `mutation { submitReturn(input: {regionCode: "HI-EM", periodStart: "2001-04-01", periodEnd: "2001-04-30",
+			status: DRAFT, source: "csrf test", rows: [{metricCode: "patients_benefiting", value: 7}]}) { id } }`
+		count := func() (n int) {
+			if err := srv.db.QueryRow(`SELECT count(*) FROM outcome WHERE source = 'csrf test'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for name, token := range map[string]string{"no header": "", "wrong header": "x" + m.CSRFToken} {
+			status, resp := b.graphql(mutation, token)
+			if status != http.StatusForbidden || len(resp.Errors) == 0 || resp.Errors[0].Extensions.Code != "FORBIDDEN" {
+				t.Errorf("%s: %d %+v, want 403 FORBIDDEN", name, status, resp.Errors)
+			}
+		}
+		// A plain form post (what another site's page could send) is refused too.
+		if resp, _ := b.do(http.MethodPost, srv.hin+"/graphql", url.Values{"query": {mutation}}, nil); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("form post with the cookie: %d, want 403", resp.StatusCode)
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("a refused mutation wrote %d outcomes", n)
+		}
+		// With the header the same mutation goes through: the refusal was the CSRF check.
+		status, resp := b.graphql(mutation, m.CSRFToken)
+		if status != http.StatusOK || len(resp.Errors) > 0 || resp.Data.SubmitReturn == nil || count() != 1 {
+			t.Fatalf("with the header: %d %+v", status, resp.Errors)
 		}
 	})
 
