@@ -19,6 +19,7 @@ import (
 	"github.com/hin-graph/hin-graph/devtools/demoidp"
 	"github.com/hin-graph/hin-graph/internal/auth"
 	"github.com/hin-graph/hin-graph/internal/httpapi"
+	"github.com/hin-graph/hin-graph/internal/ratelimit"
 	"github.com/hin-graph/hin-graph/internal/seed"
 	"github.com/hin-graph/hin-graph/internal/store"
 	"github.com/hin-graph/hin-graph/internal/testdb"
@@ -38,7 +39,7 @@ type signInServer struct {
 	db      *sql.DB
 }
 
-func newSignInServer(t *testing.T) signInServer {
+func newSignInServer(t testing.TB, tweak ...func(*httpapi.Config)) signInServer {
 	t.Helper()
 	db := testdb.NewDB(t, testdb.Demo(seed.DemoSize{PilotsPerRegion: 2, InnovationsPerRegion: 2, FirstFY: 2023, Years: 1}))
 	hinTS := httptest.NewServer(nil)
@@ -58,6 +59,9 @@ func newSignInServer(t *testing.T) signInServer {
 	cfg.Tokens.OIDCIssuer, cfg.Tokens.Audience, cfg.Tokens.Mapping = opTS.URL, signInClient, mapping
 	cfg.Tokens.HMACSecret = []byte(ownSecret)
 	cfg.SignIn = httpapi.SignIn{ClientID: signInClient, ClientSecret: signInSecret, RedirectURL: hinTS.URL + "/auth/callback"}
+	for _, f := range tweak {
+		f(&cfg)
+	}
 	srv, err := httpapi.New(context.Background(), cfg, store.NewFromDB(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +74,7 @@ func newSignInServer(t *testing.T) signInServer {
 // hin-graph's (Secure, which a jar keeps off plain http) in a map, as a
 // browser treating 127.0.0.1 as a secure context would send them.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	srv    signInServer
 	client *http.Client
 	ours   map[string]string
@@ -78,7 +82,7 @@ type browser struct {
 	setCookies []string
 }
 
-func newBrowser(t *testing.T, srv signInServer) *browser {
+func newBrowser(t testing.TB, srv signInServer) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, srv: srv, ours: map[string]string{}, client: &http.Client{
 		Jar: jar, Timeout: 10 * time.Second,
@@ -549,5 +553,43 @@ func TestSignInHostile(t *testing.T) {
 		if b.ours[session] != "" {
 			t.Fatal("the expired session's cookie was not cleared")
 		}
+	})
+}
+
+// BenchmarkCallerBySession compares a request made through a session cookie
+// (one primary-key lookup, and the CSRF check) with the same request made
+// with a bearer token (a signature check), rate limits off.
+func BenchmarkCallerBySession(b *testing.B) {
+	srv := newSignInServer(b, func(c *httpapi.Config) { c.Rate, c.AnonymousRate = ratelimit.Rate{}, ratelimit.Rate{} })
+	br := newBrowser(b, srv)
+	br.signIn("analyst", "/")
+	m := br.me()
+	tok, err := auth.Mint(auth.MintConfig{Secret: []byte(ownSecret), Subject: "bench", Role: "ANALYST", TTL: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const body = `{"query":"{ regions { code } }"}`
+	run := func(b *testing.B, set func(*http.Request)) {
+		for b.Loop() {
+			req, _ := http.NewRequest(http.MethodPost, srv.hin+"/graphql", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			set(req)
+			resp, err := br.client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+	}
+	b.Run("bearer", func(b *testing.B) { run(b, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }) })
+	b.Run("session", func(b *testing.B) {
+		run(b, func(r *http.Request) {
+			r.AddCookie(&http.Cookie{Name: session, Value: br.ours[session]})
+			r.Header.Set("X-CSRF-Token", m.CSRFToken)
+		})
 	})
 }
