@@ -16,7 +16,7 @@ SCALE       ?= 2
 # demo data size for make run-federated (the regions' rows are copied to their nodes at start)
 FEDSCALE    ?= 1
 
-.PHONY: run run-federated test check web-check image image-test deploy-check fmt-check vet lint unit audit resilience federation-test browser generate build web bench bench-peer live-bench db-stop db-status help
+.PHONY: run run-federated test check web-check image image-test deploy-check fmt-check vet lint unit audit resilience federation-test browser generate generate-check build web bench bench-peer live-bench db-stop db-status help
 
 run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/), and a demo identity provider to sign in with (logins printed)
 	@$(GO) build -o bin/hinidp ./devtools/hinidp
@@ -29,7 +29,7 @@ run-federated: build ## national node on :8080, regional nodes HI-EM :8081, HI-W
 test: ## gofmt, go vet, staticcheck, every test, the HTTP audits and the restart check, against a real PostgreSQL
 	@scripts/with-postgres.sh $(MAKE) --no-print-directory check
 
-check: web web-check fmt-check vet lint unit audit resilience federation-test browser image-test
+check: web web-check fmt-check generate-check vet lint unit audit resilience federation-test browser image-test
 
 fmt-check:
 	@echo "== gofmt"
@@ -63,6 +63,17 @@ federation-test: ## the federated network on several private clusters (national 
 
 generate: ## regenerate gqlgen code and direct execution's table (graph/direct_gen.go) after editing schema.graphqls
 	$(GO) run ./devtools/gqlgen
+
+# make generate must leave the tree as it was: the generated files are
+# checked in, and direct execution reads graph/direct_gen.go. The files are
+# compared before and after, so uncommitted edits elsewhere do not count.
+GENERATED_STATE = find graph -type f -name '*.go' | LC_ALL=C sort | xargs sha256sum
+generate-check: ## regenerate, and fail if that changes any file under graph/
+	@echo "== make generate leaves the tree unchanged"
+	@before=$$(mktemp); $(GENERATED_STATE) > $$before; \
+	out="$$($(GO) run ./devtools/gqlgen 2>&1)" || { echo "$$out" | grep -v 'nothing matched$$'; rm -f $$before; exit 1; }; \
+	$(GENERATED_STATE) | diff $$before - ; rc=$$?; rm -f $$before; \
+	if [ $$rc -ne 0 ]; then echo "make generate changed the files above: run it and commit the result"; exit 1; fi
 
 build: web ## build bin/hingraph (with the browser assets)
 	@$(GO) build -ldflags '$(LDFLAGS)' -o bin/hingraph ./cmd/hingraph

@@ -245,7 +245,8 @@ type measure struct {
 	fragDepth map[string]int
 	counted   map[string]bool
 	steps     int // selections visited, for tests of linearity
-	// introspects is set when the operation reads __schema or __type.
+	// introspects is set when the operation reads __schema, __type or
+	// _service (the federation SDL).
 	introspects bool
 }
 
@@ -262,7 +263,7 @@ func (m *measure) depth(set ast.SelectionSet) int {
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
-			if s.Name == "__schema" || s.Name == "__type" {
+			if s.Name == "__schema" || s.Name == "__type" || s.Name == "_service" { // _service: the SDL, schema too
 				m.introspects = true
 			}
 			d = 1 + m.depth(s.SelectionSet)

@@ -300,8 +300,9 @@ func (d *direct) planPage(gf *genField, f graphql.CollectedField, args map[strin
 		return nil, err
 	}
 	item := directTypes[gf.to]
-	var items []string // the fields asked of the items, for the columns to read
-	cursors := false   // whether any cursor is asked for
+	var items []string // the Go fields read of the items, for the columns to read
+	allColumns := false
+	cursors := false // whether any cursor is asked for
 	var err error
 	var planConn func(sel ast.SelectionSet, typ string) ([]connPlan, error)
 	planConn = func(sel ast.SelectionSet, typ string) ([]connPlan, error) {
@@ -321,7 +322,11 @@ func (d *direct) planPage(gf *genField, f graphql.CollectedField, args map[strin
 					return nil, err
 				}
 				for _, fp := range c.node.fields {
-					items = append(items, fp.name)
+					g, ok := goField(item, fp.name)
+					allColumns = allColumns || !ok
+					if g != "" {
+						items = append(items, g)
+					}
 				}
 			case "edges", "pageInfo":
 				if c.sub, err = planConn(f.Selections, f.Definition.Type.Name()); err != nil {
@@ -339,6 +344,12 @@ func (d *direct) planPage(gf *genField, f graphql.CollectedField, args map[strin
 	}
 	if p.conn, err = planConn(f.Selections, f.Definition.Type.Name()); err != nil {
 		return nil, err
+	}
+	if allColumns {
+		items = nil
+	}
+	if items == nil && !allColumns {
+		items = []string{} // the id alone
 	}
 	p.in.Fields, p.in.NoCursors = items, !cursors
 	return p, nil

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 
+	"github.com/hin-graph/hin-graph/graph/model"
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
@@ -132,19 +133,19 @@ func pageRel(parent string, src pageSource) *relation {
 	return &relation{consumes: pageArgNames, page: &src, parent: parent}
 }
 
-func listRel(fetch func(context.Context, *store.Store, []string) (map[string][]any, error)) *relation {
-	return &relation{list: &directList{fetch: fetch}}
+func listRel(l *directList) *relation {
+	return &relation{list: l}
 }
 
 // refTo is a reference by a nullable key field of the parent, keyField
 // being its Go name.
 func refTo[T, P any](r ref[T], keyField string, key func(*P) *string) *relation {
-	return &relation{ref: &directRef{keyField: keyField, key: refKey(key), fetch: byIDOf(r)}}
+	return &relation{ref: &directRef{keyField: keyField, key: refKey(key), fetch: byIDOf(r), typed: r}}
 }
 
 // mustRefTo is a reference by a key field the parent always holds.
 func mustRefTo[T, P any](r ref[T], keyField string, key func(*P) string) *relation {
-	return &relation{ref: &directRef{keyField: keyField, key: mustKey(key), fetch: byIDOf(r)}}
+	return &relation{ref: &directRef{keyField: keyField, key: mustKey(key), fetch: byIDOf(r), typed: r}}
 }
 
 // rootList is a root list with an optional filter.
@@ -177,4 +178,44 @@ func hostedPSCs(ctx context.Context, s *store.Store, regionIDs []string) (map[st
 		}
 	}
 	return out, nil
+}
+
+// The resolvers of relations read them here, so that both ways of
+// executing a field use the same store call, parent relation and key.
+
+// relPage resolves a page relation ("Region.innovations"; parentID ""
+// at the root).
+func relPage[T, F any](ctx context.Context, key, parentID string, filter *F, order hin.Order, first *int, after *string) (*model.Connection[T], error) {
+	rel := relations[key]
+	tp := rel.page.typed.(typedPage[T, F])
+	s := loadersFrom(ctx).store
+	list := func(ctx context.Context, in store.ListIn, f F) (map[string]*hin.Page[T], error) {
+		return tp.list(s, ctx, in, f)
+	}
+	count := func(ctx context.Context, parent string, ids []string, f F) (map[string]int, error) {
+		return tp.count(s, ctx, parent, ids, f)
+	}
+	if rel.parent == "" {
+		return rootConnection(ctx, filter, order, first, after, list, count)
+	}
+	return nestedConnection(ctx, key, rel.parent, parentID, filter, order, first, after, list, count)
+}
+
+// relRef resolves a reference relation of obj.
+func relRef[T, P any](ctx context.Context, key string, obj *P) (*T, error) {
+	r := relations[key].ref
+	return loadRef(ctx, r.typed.(ref[T]), r.key(obj))
+}
+
+// relList resolves a list relation of the parent with the UUID id.
+func relList[V any](ctx context.Context, key, id string) ([]V, error) {
+	fetch := relations[key].list.typed.(func(*store.Store, context.Context, []string) (map[string][]V, error))
+	return loadList(ctx, key, fetch, id)
+}
+
+// relRegions resolves a relation to linked regions.
+func relRegions(ctx context.Context, key, id string) ([]hin.Region, error) {
+	links := relations[key].list.typed.(func(*store.Store, context.Context, []string) (map[string][]string, error))
+	s := loadersFrom(ctx).store
+	return regionsOf(ctx, key, func(ctx context.Context, ids []string) (map[string][]string, error) { return links(s, ctx, ids) }, id)
 }

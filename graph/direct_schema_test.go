@@ -1,8 +1,13 @@
 package graph
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // TestDirectKnowsEveryField: every field of a planned type, in the schema
@@ -67,5 +72,53 @@ func TestDirectKnowsEveryField(t *testing.T) {
 		if dt := directTypes[typ]; dt == nil || dt.fields[field] == nil || !dt.fields[field].indirect {
 			t.Errorf("indirect field %s is not generated as one", key)
 		}
+	}
+}
+
+// The search case: an argument added to a field that direct execution
+// does not read (as `search: String` on innovations once was, answering
+// 75 rows where gqlgen answered none) sends the field to gqlgen. The
+// schema is left alone: the field's definition gets the argument here.
+func TestDirectRefusesArgumentsItDoesNotRead(t *testing.T) {
+	t.Parallel()
+	es := schemaForCost()
+	op := &graphql.OperationContext{RawQuery: "{}", Variables: map[string]any{"s": "zzz-no-such-name"}}
+	d := &direct{ctx: context.Background(), op: op, ec: newExecutionContext(op, es, nil)}
+	withSearch := func(typ, field string, value *ast.Value) graphql.CollectedField {
+		def := *es.Schema().Types[typ].Fields.ForName(field)
+		def.Arguments = append(slices.Clone(def.Arguments), &ast.ArgumentDefinition{Name: "search", Type: ast.NamedType("String", nil)})
+		f := &ast.Field{Name: field, Alias: field, Definition: &def,
+			Arguments: ast.ArgumentList{{Name: "first", Value: &ast.Value{Kind: ast.IntValue, Raw: "3"}}}}
+		if value != nil {
+			f.Arguments = append(f.Arguments, &ast.Argument{Name: "search", Value: value})
+		}
+		return graphql.CollectedField{Field: f}
+	}
+	literal := &ast.Value{Kind: ast.StringValue, Raw: "zzz-no-such-name"}
+	variable := &ast.Value{Kind: ast.Variable, Raw: "s"}
+
+	// the control: without search the arguments are read
+	args, err := d.args(withSearch("Query", "innovations", nil), directQuery["innovations"])
+	if err != nil || args["first"] == nil {
+		t.Fatalf("innovations(first: 3): %v, %v", args, err)
+	}
+	for _, v := range []*ast.Value{literal, variable} {
+		if err := d.root(withSearch("Query", "innovations", v)); err != errIndirect {
+			t.Errorf("innovations(search: %s) at the root: %v, want it sent to gqlgen", v.Raw, err)
+		}
+		region := withSearch("Region", "innovations", v)
+		sel := ast.SelectionSet{region.Field}
+		if _, err := d.plan(directTypes["Region"], sel); err != errIndirect {
+			t.Errorf("Region.innovations(search: %s): %v, want it sent to gqlgen", v.Raw, err)
+		}
+	}
+	// a scalar consumes no argument at all
+	name := &ast.Field{Name: "name", Alias: "name", Definition: &ast.FieldDefinition{Name: "name", Type: ast.NonNullNamedType("String", nil),
+		Arguments: ast.ArgumentDefinitionList{{Name: "upper", Type: ast.NamedType("Boolean", nil)}}},
+		Arguments: ast.ArgumentList{{Name: "upper", Value: &ast.Value{Kind: ast.BooleanValue, Raw: "true"}}}}
+	gf := *directTypes["Region"].fields["name"]
+	gf.args = []string{"upper"}
+	if _, err := d.args(graphql.CollectedField{Field: name}, &gf); err != errIndirect {
+		t.Errorf("Region.name(upper: true): %v, want it sent to gqlgen", err)
 	}
 }

@@ -64,7 +64,13 @@ func (x *directHarness) same(p hin.Principal, q string, vars map[string]any) str
 	viaGqlgen := x.post(withoutDirect(ctx), q, vars)
 	direct := x.post(context.WithValue(ctx, directCountKey{}, &x.direct), q, vars)
 	if direct != viaGqlgen {
-		x.t.Errorf("answers differ for %s\n%s\nvars %v\ndirect: %s\ngqlgen: %s", p.Role, q, vars, truncateForLog(direct), truncateForLog(viaGqlgen))
+		at := 0
+		for at < len(direct) && at < len(viaGqlgen) && direct[at] == viaGqlgen[at] {
+			at++
+		}
+		from := max(at-300, 0)
+		x.t.Errorf("answers differ for %s at byte %d\n%s\nvars %v\ndirect: …%s\ngqlgen: …%s", p.Role, at, q, vars,
+			truncateForLog(direct[from:]), truncateForLog(viaGqlgen[from:]))
 	}
 	return direct
 }
@@ -210,7 +216,7 @@ func TestDirectMatchesGqlgen(t *testing.T) {
 	}
 
 	// random queries over the whole schema: some root fields direct, some not
-	g := &queryGen{r: rand.New(rand.NewPCG(11, 2026)), schema: schemaForCost().Schema(), metric: "patients_benefiting"}
+	g := &queryGen{r: rand.New(rand.NewPCG(11, 2026)), schema: schemaForCost().Schema(), metric: "patients_benefiting", fillOptional: true}
 	before := x.direct.Load()
 	for i := range 200 {
 		q, vars := g.query()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -77,17 +78,19 @@ type directRef struct {
 	keyField string
 	key      func(o any) *string
 	fetch    func(ctx context.Context, s *store.Store, keys []string) (map[string]any, error)
+	typed    any // the ref[T] the resolver loads through (relRef)
 }
 
 // directList is a field holding a list of objects, fetched for many
 // parents at once and keyed by the parent's id.
 type directList struct {
 	fetch func(ctx context.Context, s *store.Store, parents []string) (map[string][]any, error)
+	typed any // the store function the resolver loads through (relList, relRegions)
 }
 
 // listsOf adapts a store function that lists records per parent.
-func listsOf[T any](fetch func(*store.Store, context.Context, []string) (map[string][]T, error)) func(context.Context, *store.Store, []string) (map[string][]any, error) {
-	return func(ctx context.Context, s *store.Store, parents []string) (map[string][]any, error) {
+func listsOf[T any](fetch func(*store.Store, context.Context, []string) (map[string][]T, error)) *directList {
+	return &directList{typed: fetch, fetch: func(ctx context.Context, s *store.Store, parents []string) (map[string][]any, error) {
 		m, err := fetch(s, ctx, parents)
 		if err != nil {
 			return nil, err
@@ -97,13 +100,13 @@ func listsOf[T any](fetch func(*store.Store, context.Context, []string) (map[str
 			out[k], _ = pointers(vs, nil)
 		}
 		return out, nil
-	}
+	}}
 }
 
 // linkedRegions lists the regions linked to each parent (a programme's or a
 // collaborative's), in the order of the links, as regionsOf does.
-func linkedRegions(links func(*store.Store, context.Context, []string) (map[string][]string, error)) func(context.Context, *store.Store, []string) (map[string][]any, error) {
-	return func(ctx context.Context, s *store.Store, parents []string) (map[string][]any, error) {
+func linkedRegions(links func(*store.Store, context.Context, []string) (map[string][]string, error)) *directList {
+	return &directList{typed: links, fetch: func(ctx context.Context, s *store.Store, parents []string) (map[string][]any, error) {
 		ids, err := links(s, ctx, parents)
 		if err != nil {
 			return nil, err
@@ -129,7 +132,7 @@ func linkedRegions(links func(*store.Store, context.Context, []string) (map[stri
 			out[p] = list
 		}
 		return out, nil
-	}
+	}}
 }
 
 // argsFn is a generated argument coercer, (*executionContext).field_X_y_args.
@@ -140,6 +143,13 @@ type argsFn func(ec *executionContext, ctx context.Context, raw map[string]any) 
 type pageSource struct {
 	fetch func(ctx context.Context, s *store.Store, in store.ListIn, filter any) (map[string]*directPageResult, error)
 	count func(ctx context.Context, s *store.Store, parent string, ids []string, filter any) (map[string]int, error)
+	typed any // the typedPage[T, F] the resolver reads through (relPage)
+}
+
+// typedPage is a page source's store functions, as the resolvers call them.
+type typedPage[T, F any] struct {
+	list  func(*store.Store, context.Context, store.ListIn, F) (map[string]*hin.Page[T], error)
+	count func(*store.Store, context.Context, string, []string, F) (map[string]int, error)
 }
 
 // directPageResult is a hin.Page with its items as pointers.
@@ -157,6 +167,7 @@ func pagesOf[T, F any](list func(*store.Store, context.Context, store.ListIn, F)
 		return deref(p)
 	}
 	return pageSource{
+		typed: typedPage[T, F]{list, count},
 		fetch: func(ctx context.Context, s *store.Store, in store.ListIn, f any) (map[string]*directPageResult, error) {
 			pages, err := list(s, ctx, in, filter(f))
 			if err != nil {
@@ -387,4 +398,47 @@ func lookup[T any](v T, err error) (any, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// goField is the Go name the store knows a field of a planned type by:
+// the Go field or method a scalar reads, or the key field of a reference;
+// "" for a field that reads nothing beyond the id (pages, lists,
+// __typename). ok is false for a field it cannot tell (then the store
+// reads every column).
+func goField(typ *directType, name string) (goName string, ok bool) {
+	if name == "__typename" {
+		return "", true
+	}
+	gf := typ.fields[name]
+	switch {
+	case gf == nil || gf.indirect:
+		return "", false
+	case gf.scalar != nil:
+		return gf.goName, true
+	case gf.rel != nil && gf.rel.ref != nil:
+		return gf.rel.ref.keyField, true
+	case gf.rel != nil:
+		return "", true
+	}
+	return "", false
+}
+
+// goFields is what the store needs to read for fields (GraphQL names) of
+// objects of the named type: their Go names, or nil for every column.
+func goFields(typeName string, names []string) []string {
+	typ := directTypes[typeName]
+	if typ == nil {
+		return nil
+	}
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		g, ok := goField(typ, n)
+		if !ok {
+			return nil
+		}
+		if g != "" && !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
 }

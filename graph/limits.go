@@ -152,6 +152,9 @@ func (e *limitExtension) MutateOperationContext(ctx context.Context, oc *graphql
 	if err := strictVariables(e.es.Schema(), oc.Operation, oc.Variables); err != nil {
 		return err
 	}
+	if err := checkRepresentations(e.es.Schema(), oc.Doc, oc.Operation, oc.Variables); err != nil {
+		return err
+	}
 	m := newMeasure(ctx, e.es, oc.Doc, oc.Variables)
 	depth := m.depth(oc.Operation.SelectionSet)
 	if m.introspects && oc.DisableIntrospection {

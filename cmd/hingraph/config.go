@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ type config struct {
 	MaxOpenConns     int
 	HTTP             httpapi.Config
 	CORSOrigins      string
+	TrustedProxies   string
 	AllowList        string
 	Metrics          bool
 	Migrate          bool
@@ -209,6 +211,8 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	c.fromEnv("anonymous-rate", "HINGRAPH_ANONYMOUS_RATE")
 	fs.IntVar(&h.AnonymousRate.Burst, "anonymous-burst", d.AnonymousRate.Burst, "requests a client address may send at once above the rate (env HINGRAPH_ANONYMOUS_BURST)")
 	c.fromEnv("anonymous-burst", "HINGRAPH_ANONYMOUS_BURST")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR ranges of the proxies in front of the server (an ingress, a load balancer): their X-Forwarded-For names the client, for the limits per client address; empty trusts none (env HINGRAPH_TRUSTED_PROXIES)")
+	c.fromEnv("trusted-proxies", "HINGRAPH_TRUSTED_PROXIES")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins allowed by CORS; empty allows same-origin only (env HINGRAPH_CORS_ORIGINS)")
 	c.fromEnv("cors-origins", "HINGRAPH_CORS_ORIGINS")
 	fs.BoolVar(&c.Metrics, "metrics", true, "collect Prometheus metrics and serve them on --metrics-addr (env HINGRAPH_METRICS)")
@@ -265,6 +269,11 @@ func (c *config) bindSeed(fs *flag.FlagSet) {
 func (c *config) httpConfig() (httpapi.Config, error) {
 	h := c.HTTP
 	h.CORSOrigins = splitList(c.CORSOrigins)
+	proxies, err := parsePrefixes(c.TrustedProxies)
+	if err != nil {
+		return h, err
+	}
+	h.TrustedProxies = proxies
 	if !c.Metrics {
 		h.MetricsAddr = ""
 	}
@@ -291,6 +300,23 @@ func (c *config) httpConfig() (httpapi.Config, error) {
 	}
 	h.Limits.AllowList = allowList
 	return h, nil
+}
+
+// parsePrefixes reads --trusted-proxies: CIDR ranges, or single addresses.
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range splitList(s) {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return nil, fmt.Errorf("invalid --trusted-proxies entry %q (HINGRAPH_TRUSTED_PROXIES): want an address or a CIDR range such as 10.0.0.0/8", v)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func splitList(s string) []string {
@@ -330,6 +356,9 @@ func (c *config) validate() error {
 	}
 	if c.serving {
 		if err := c.HTTP.Validate(); err != nil {
+			return err
+		}
+		if _, err := parsePrefixes(c.TrustedProxies); err != nil {
 			return err
 		}
 	}

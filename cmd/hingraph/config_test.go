@@ -33,6 +33,7 @@ func TestBadConfigStopsStartup(t *testing.T) {
 		{"collector target off", []string{"serve", "--gc-percent", "0"}, nil, []string{"--gc-percent"}},
 		{"unknown node role", []string{"serve", "--node-role", "county"}, nil, []string{"--node-role", `"county"`}},
 		{"regional node without region", []string{"serve"}, map[string]string{"HINGRAPH_NODE_ROLE": "regional"}, []string{"--region"}},
+		{"trusted proxy not an address", []string{"serve"}, map[string]string{"HINGRAPH_TRUSTED_PROXIES": "10.0.0.0/8, ingress"}, []string{"HINGRAPH_TRUSTED_PROXIES", `"ingress"`}},
 		{"region on a national node", []string{"serve", "--node-role", "national", "--region", "HI-EM"}, nil, []string{"--region"}},
 	}
 	for _, tc := range cases {

@@ -18,6 +18,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
@@ -89,6 +90,7 @@ type manifests struct {
 	service    *corev1.Service
 	pdb        *policyv1.PodDisruptionBudget
 	configMap  *corev1.ConfigMap
+	policy     *networkingv1.NetworkPolicy
 }
 
 func loadManifests(t *testing.T) manifests {
@@ -135,6 +137,10 @@ func loadManifests(t *testing.T) manifests {
 				once(f, head.Kind, m.pdb != nil)
 				m.pdb = &policyv1.PodDisruptionBudget{}
 				obj = m.pdb
+			case "networking.k8s.io/v1 NetworkPolicy":
+				once(f, head.Kind, m.policy != nil)
+				m.policy = &networkingv1.NetworkPolicy{}
+				obj = m.policy
 			case "v1 ConfigMap":
 				once(f, head.Kind, m.configMap != nil)
 				m.configMap = &corev1.ConfigMap{}
@@ -158,8 +164,8 @@ func loadManifests(t *testing.T) manifests {
 			}
 		}
 	}
-	if m.deployment == nil || m.job == nil || m.service == nil || m.pdb == nil || m.configMap == nil {
-		t.Fatalf("deploy/kubernetes lacks one of Deployment, Job, Service, PodDisruptionBudget, ConfigMap")
+	if m.deployment == nil || m.job == nil || m.service == nil || m.pdb == nil || m.configMap == nil || m.policy == nil {
+		t.Fatalf("deploy/kubernetes lacks one of Deployment, Job, Service, PodDisruptionBudget, ConfigMap, NetworkPolicy")
 	}
 	return m
 }
@@ -255,6 +261,20 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 	if !subset(m.service.Spec.Selector, pods) || len(m.service.Spec.Selector) == 0 {
 		t.Errorf("the Service's selector %v does not match the pods %v", m.service.Spec.Selector, pods)
+	}
+	// The NetworkPolicy opens named ports the pods have, metrics to some only.
+	if !subset(m.policy.Spec.PodSelector.MatchLabels, pods) || len(m.policy.Spec.PodSelector.MatchLabels) == 0 {
+		t.Errorf("the NetworkPolicy's selector %v does not pick the pods %v", m.policy.Spec.PodSelector.MatchLabels, pods)
+	}
+	for _, rule := range m.policy.Spec.Ingress {
+		for _, p := range rule.Ports {
+			if p.Port == nil || !slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool { return cp.Name == p.Port.String() }) {
+				t.Errorf("the NetworkPolicy opens port %v, which the container does not name", p.Port)
+			}
+			if p.Port != nil && p.Port.String() == "metrics" && len(rule.From) == 0 {
+				t.Errorf("the NetworkPolicy opens the metrics port to everyone")
+			}
+		}
 	}
 	for _, p := range m.service.Spec.Ports {
 		if p.TargetPort.String() != "http" {
@@ -367,6 +387,9 @@ func TestComposeFile(t *testing.T) {
 	api, _ := p.GetService("hingraph")
 	if dep, ok := api.DependsOn["migrate"]; !ok || dep.Condition != "service_completed_successfully" {
 		t.Errorf("the API must wait for the migrations to complete: depends_on %v", api.DependsOn)
+	}
+	if hc := api.HealthCheck; hc == nil || !slices.Equal(hc.Test, []string{"CMD", "/hingraph", "probe"}) {
+		t.Errorf("the API's healthcheck should run /hingraph probe (the image has no shell): %+v", hc)
 	}
 	for _, port := range api.Ports {
 		if !slices.Contains(ports, int32(port.Target)) {

@@ -472,6 +472,17 @@ func TestE2EReadinessMigrationsPending(t *testing.T) {
 	if m["status"] != "unavailable" || m["reason"] != "migrations pending" {
 		t.Errorf("/readyz body = %s, want reason \"migrations pending\"", body)
 	}
+	// hingraph probe, the image's healthcheck, says the same.
+	probe := func(args ...string) error {
+		env := map[string]string{"HINGRAPH_ADDR": s.addr}
+		return run(context.Background(), append([]string{"probe"}, args...), func(k string) string { return env[k] }, io.Discard, io.Discard)
+	}
+	if err := probe(); err == nil || !strings.Contains(err.Error(), "migrations pending") {
+		t.Errorf("probe of an unmigrated server: %v, want an error naming migrations pending", err)
+	}
+	if err := probe("--path", "/livez"); err != nil {
+		t.Errorf("probe --path /livez of a running server: %v", err)
+	}
 	if err := s.stop(); err != nil {
 		t.Fatalf("run returned %v", err)
 	}
@@ -481,6 +492,10 @@ func TestE2EReadinessMigrationsPending(t *testing.T) {
 	resp, body = s.get(t, "/readyz")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("/readyz after serve --migrate: status %d: %s", resp.StatusCode, body)
+	}
+	env := map[string]string{"HINGRAPH_ADDR": s.addr}
+	if err := run(context.Background(), []string{"probe"}, func(k string) string { return env[k] }, io.Discard, io.Discard); err != nil {
+		t.Errorf("probe of a ready server: %v", err)
 	}
 	var data struct{ Regions []struct{ Code string } }
 	s.query(t, gqlRequest{Query: `query Empty { regions { code } }`, OperationName: "Empty"}, &data)

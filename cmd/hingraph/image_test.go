@@ -114,6 +114,16 @@ func TestImage(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), m.Annotations["org.opencontainers.image.revision"]) {
 		t.Errorf("hingraph version printed %q (%v), want the revision %q", out, err, m.Annotations["org.opencontainers.image.revision"])
 	}
+	// With the unpacked tree as its root, nothing of this machine's is
+	// there: a binary that needed a dynamic loader or libc would not start.
+	chrooted := exec.Command(c.Entrypoint[0], append(append([]string(nil), c.Entrypoint[1:]...), "version")...)
+	chrooted.Dir, chrooted.Env = "/", c.Env
+	chrooted.SysProcAttr = &syscall.SysProcAttr{Chroot: root, Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+	if out, err := chrooted.CombinedOutput(); errors.Is(err, syscall.EPERM) {
+		t.Logf("chroot refused here, the static binary is checked only outside it: %v", err)
+	} else if err != nil || !strings.HasPrefix(string(out), "hingraph ") {
+		t.Errorf("hingraph version inside the image's root: %v\n%s", err, out)
+	}
 
 	// The image's default command with --migrate, on a port of our own
 	// (the image listens on :8080, taken when tests run side by side).
@@ -159,6 +169,11 @@ func TestImage(t *testing.T) {
 			t.Fatal("/readyz did not answer 200 within 90s")
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+
+	// The healthcheck command from the image finds it ready.
+	if out, err := run(context.Background(), map[string]string{"HINGRAPH_ADDR": addr}, "probe").CombinedOutput(); err != nil {
+		t.Errorf("hingraph probe from the image: %v\n%s", err, out)
 	}
 
 	// It runs as the image's user, not as root.

@@ -8,6 +8,7 @@ package httpapi
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/hin-graph/hin-graph/graph"
@@ -64,6 +65,13 @@ type Config struct {
 
 	// Subscriptions are the limits and timing of live updates.
 	Subscriptions Subscriptions
+
+	// TrustedProxies are the addresses of the proxies in front of the
+	// server (an ingress, a load balancer). A connection from one of them
+	// is keyed by the client address its X-Forwarded-For names, so limits
+	// per address apply to clients, not to the proxy; from anywhere else
+	// the header is ignored, since any client can send it.
+	TrustedProxies []netip.Prefix
 
 	// OnReject, when set, is told of each request a limit refused, by
 	// limit name, besides the metrics (the bench tool counts them).

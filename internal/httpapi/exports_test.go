@@ -328,6 +328,7 @@ func TestExportsNeutraliseFormulas(t *testing.T) {
 		programme  = "=PROG"
 		region     = "\tEast Midlands"
 		collection = "=Collection"
+		collCode   = "-PSC\"; x=\"1" // also tries to break out of the file name
 		comment    = "\r=1+1"
 	)
 	// one outcome of an innovation in a programme gets the hostile source;
@@ -352,7 +353,7 @@ func TestExportsNeutraliseFormulas(t *testing.T) {
 		{`UPDATE innovation SET name = $1, clinical_area = $2 WHERE id = $3`, []any{innovation, area, out.Innovation}},
 		{`UPDATE programme SET code = $1 WHERE id = $2`, []any{programme, out.Programme}},
 		{`UPDATE region SET name = $1 WHERE id = (SELECT region_id FROM collection_submission WHERE state = 'RETURNED' ORDER BY id LIMIT 1)`, []any{region}},
-		{`UPDATE collection SET name = $1`, []any{collection}},
+		{`UPDATE collection SET name = $1, code = $2`, []any{collection, collCode}},
 		{`UPDATE collection_submission SET return_comment = $1 WHERE state = 'RETURNED'`, []any{comment}},
 	} {
 		if _, err := e.db.ExecContext(ctx, q.sql, q.args...); err != nil {
@@ -414,15 +415,19 @@ func TestExportsNeutraliseFormulas(t *testing.T) {
 	if err := e.db.QueryRowContext(ctx, `SELECT period_id FROM collection_submission WHERE state = 'RETURNED' ORDER BY id LIMIT 1`).Scan(&period); err != nil {
 		t.Fatal(err)
 	}
-	code, body, _ = send(t, "GET", e.url+"/collections/non-submitters.csv?period="+url.QueryEscape(hin.GlobalID(hin.KindCollectionPeriod, period)), admin, "")
+	code, body, h := send(t, "GET", e.url+"/collections/non-submitters.csv?period="+url.QueryEscape(hin.GlobalID(hin.KindCollectionPeriod, period)), admin, "")
 	if code != http.StatusOK {
 		t.Fatalf("non-submitters: %d %.300s", code, body)
+	}
+	if cd := h.Get("Content-Disposition"); !regexp.MustCompile(`^attachment; filename="non-submitters-[A-Za-z0-9.-]+\.csv"$`).MatchString(cd) {
+		t.Errorf("Content-Disposition %q", cd)
 	}
 	recs = checkCells(t, "non-submitters.csv", body)
 	find(recs, "collection_name", collection)
 	find(recs, "return_comment", comment)
 	find(recs, "region_name", region)
-	if len(found) != 8 {
-		t.Errorf("found %d of the 8 planted cells: %v", len(found), found)
+	find(recs, "collection_code", collCode)
+	if len(found) != 9 {
+		t.Errorf("found %d of the 9 planted cells: %v", len(found), found)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"runtime/debug"
@@ -162,6 +163,50 @@ func refuse(w http.ResponseWriter, wait time.Duration, why string, rejected func
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	Error(w, hin.Errorf(hin.ERATELIMITED, "%s: retry after %d seconds", why, secs))
+}
+
+// forwardedClient sets a request's RemoteAddr to the client a trusted
+// proxy names in X-Forwarded-For: the rightmost address that is not itself
+// a trusted proxy, since each proxy appends the address it received from
+// and only those entries are ours to believe. An entry that does not parse
+// leaves the connection's address in place.
+func forwardedClient(trusted []netip.Prefix, next http.Handler) http.Handler {
+	isTrusted := func(a netip.Addr) bool {
+		a = a.Unmap()
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		peer, err := netip.ParseAddrPort(r.RemoteAddr)
+		if err != nil || !isTrusted(peer.Addr()) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var hops []string
+		for _, v := range r.Header.Values("X-Forwarded-For") {
+			hops = append(hops, strings.Split(v, ",")...)
+		}
+		client := peer.Addr()
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break
+			}
+			client = a.Unmap()
+			if !isTrusted(client) {
+				break
+			}
+		}
+		if client != peer.Addr() {
+			r = r.WithContext(r.Context()) // a shallow copy: the caller's request stays as it came
+			r.RemoteAddr = netip.AddrPortFrom(client, 0).String()
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func clientHost(r *http.Request) string {

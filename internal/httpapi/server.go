@@ -170,6 +170,9 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, ss *sessions, t
 	mux.HandleFunc("GET /readyz", readiness(s))
 
 	var h http.Handler = mux
+	if len(cfg.TrustedProxies) > 0 {
+		h = forwardedClient(cfg.TrustedProxies, h)
+	}
 	if len(cfg.CORSOrigins) > 0 {
 		h = cors.New(cors.Options{
 			AllowedOrigins: cfg.CORSOrigins,

@@ -26,7 +26,7 @@ import (
 	"github.com/hin-graph/hin-graph/internal/store"
 )
 
-// SignIn configures browser sign-in to the pages (docs/adr/0001): the
+// SignIn configures browser sign-in to the pages (docs/adr/0002): the
 // authorization code flow with PKCE against Tokens.OIDCIssuer, ending in a
 // server-side session. An empty ClientID turns it off.
 type SignIn struct {
