@@ -78,7 +78,13 @@ func (x *directHarness) compare(p hin.Principal, q string, vars map[string]any) 
 		x.t.Errorf("direct execution panicked (see the log) on %s", q)
 	}
 	if direct != viaGqlgen {
-		x.t.Errorf("answers differ for %s\n%s\nvars %v\ndirect: %s\ngqlgen: %s", p.Role, q, vars, truncateForLog(direct), truncateForLog(viaGqlgen))
+		at := 0
+		for at < len(direct) && at < len(viaGqlgen) && direct[at] == viaGqlgen[at] {
+			at++
+		}
+		from := max(at-300, 0)
+		x.t.Errorf("answers differ for %s at byte %d\n%s\nvars %v\ndirect: …%s\ngqlgen: …%s", p.Role, at, q, vars,
+			truncateForLog(direct[from:]), truncateForLog(viaGqlgen[from:]))
 	}
 	x.direct.Add(n.Load())
 	return n.Load(), direct
@@ -265,7 +271,7 @@ func TestDirectMatchesGqlgen(t *testing.T) {
 	}
 
 	// random queries over the whole schema: some root fields direct, some not
-	g := &queryGen{r: rand.New(rand.NewPCG(11, 2026)), schema: schemaForCost().Schema(), metric: "patients_benefiting"}
+	g := &queryGen{r: rand.New(rand.NewPCG(11, 2026)), schema: schemaForCost().Schema(), metric: "patients_benefiting", fillOptional: true}
 	before := x.direct.Load()
 	for i := range 200 {
 		q, vars := g.query()

@@ -6,6 +6,8 @@
 //	hingraph dev       migrate, seed reference and demo data, and serve
 //	hingraph token     mint a bearer token for local use
 //	hingraph region    move a region to a node of its own and back
+//	hingraph version   print the version and commit
+//	hingraph probe     ask the running server for /readyz (a healthcheck)
 //
 // Configuration comes from flags, which default to environment variables
 // (DATABASE_URL, HINGRAPH_ADDR, ...); see `hingraph <command> -h`.
@@ -42,6 +44,8 @@ commands:
   dev       migrate, seed reference and demo data, then serve
   token     mint a bearer token for local use (--role, --region)
   region    move-out / move-in: give a region its own node, or bring it back
+  version   print the version and commit this binary was built from
+  probe     ask the server on --addr for /readyz: exit 0 when ready (for healthchecks)
 `
 
 // run is the whole program: tests call it with their own arguments,
@@ -65,6 +69,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdToken(ctx, rest, getenv, stdout, stderr)
 	case "region":
 		return cmdRegion(ctx, rest, getenv, stdout, stderr)
+	case "probe":
+		return cmdProbe(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version":
+		return cmdVersion(stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

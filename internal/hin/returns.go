@@ -67,6 +67,9 @@ func ReadReturnCSV(r io.Reader, in *ReturnInput, maxRows int) ([]int, error) {
 	if errors.Is(err, io.EOF) {
 		return nil, Invalid("csv", "the file is empty: send a header row and one row per figure")
 	}
+	if pe := (*csv.ParseError)(nil); err != nil && !errors.As(err, &pe) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, Invalid("csv", "the header row is not valid CSV: %v", err)
 	}
@@ -94,27 +97,23 @@ func ReadReturnCSV(r io.Reader, in *ReturnInput, maxRows int) ([]int, error) {
 		l := line
 		p = append(p, Problem{Line: &l, Field: field, Message: fmt.Sprintf(format, args...)})
 	}
-	last := 1 // the line the last record read started on (the header's)
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			// FieldPos would panic here: a failed Read leaves no fields
-			line := last + 1
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
+			if !errors.As(err, &pe) {
+				return nil, err // the file could not be read (cut off, too large, too slow): the caller says why
 			}
-			addAt(line, "csv", "not valid CSV: %v", err)
+			addAt(pe.StartLine, "csv", "not valid CSV: %v", err)
 			if len(p) > 100 {
 				break
 			}
 			continue
 		}
 		line, _ := cr.FieldPos(0)
-		last = line
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
 		}
@@ -195,17 +194,11 @@ func ReadReturnCSV(r io.Reader, in *ReturnInput, maxRows int) ([]int, error) {
 
 // WithLines puts CSV line numbers on the problems of a return's rows.
 func WithLines(err error, lines []int) error {
-	var e *Error
-	if !errors.As(err, &e) || len(e.Problems) == 0 {
-		return err
-	}
-	p := make(Problems, len(e.Problems))
-	for i, pr := range e.Problems {
+	return MapProblems(err, func(pr Problem) Problem {
 		if pr.Row != nil && *pr.Row >= 0 && *pr.Row < len(lines) && pr.Line == nil {
 			l := lines[*pr.Row]
 			pr.Line = &l
 		}
-		p[i] = pr
-	}
-	return p.Err()
+		return pr
+	})
 }

@@ -23,6 +23,11 @@ type Problem struct {
 	Code string `json:"code,omitempty"`
 	// OutcomeID names the existing outcome a row clashes with.
 	OutcomeID string `json:"outcomeId,omitempty"`
+	// Sheet and Cell name where in an uploaded workbook the value is (the
+	// cell of its column, e.g. "E7"; the row's first cell when the problem
+	// is with the row as a whole); Line is then the sheet's row.
+	Sheet string `json:"sheet,omitempty"`
+	Cell  string `json:"cell,omitempty"`
 }
 
 // Problems collects validation problems so a client hears about all of
@@ -40,12 +45,22 @@ func (p *Problems) AddRow(row int, field, format string, args ...any) {
 	*p = append(*p, Problem{Row: &r, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// MaxProblems bounds the problems an error lists: a file of 50,000 bad
+// rows is answered with the first ones and the count of the rest, not
+// megabytes of them.
+const MaxProblems = 100
+
 // Err is nil when there is no problem, else an INVALID_ARGUMENT error
-// listing every problem.
-func (p Problems) Err() error {
+// listing the first MaxProblems problems; Details then say how many there
+// are (problemCount) and how many are not listed (problemsNotListed).
+func (p Problems) Err() error { return p.errOf(len(p)) }
+
+// errOf is Err for a list that is the start of total problems.
+func (p Problems) errOf(total int) error {
 	if len(p) == 0 {
 		return nil
 	}
+	total = max(total, len(p))
 	first := p[0]
 	where := first.Field
 	if first.Row != nil {
@@ -55,10 +70,12 @@ func (p Problems) Err() error {
 	if first.Line != nil {
 		msg = fmt.Sprintf("line %d: %s: %s", *first.Line, first.Field, first.Message)
 	}
-	if len(p) > 1 {
-		msg = fmt.Sprintf("%d invalid values; the first is %s", len(p), msg)
+	if first.Sheet != "" {
+		msg = fmt.Sprintf("sheet %s, cell %s: %s", Quote(first.Sheet), first.Cell, first.Message)
 	}
-	e := &Error{Code: EINVALID, Message: msg, Field: first.Field, Problems: p}
+	if total > 1 {
+		msg = fmt.Sprintf("%d invalid values; the first is %s", total, msg)
+	}
 	// every problem a clash with an existing outcome: say so in the code
 	code := first.Code
 	for _, q := range p {
@@ -66,13 +83,43 @@ func (p Problems) Err() error {
 			code = ""
 		}
 	}
+	if len(p) > MaxProblems {
+		p = p[:MaxProblems:MaxProblems]
+	}
+	e := &Error{Code: EINVALID, Message: msg, Field: first.Field, Problems: p}
+	if total > len(p) {
+		e.Message += fmt.Sprintf(" (the first %d are listed)", len(p))
+		e.Details = map[string]any{"problemCount": total, "problemsNotListed": total - len(p)}
+	}
 	if code != "" {
 		e.Code = code
 		if first.OutcomeID != "" {
-			e.Details = map[string]any{"outcomeId": first.OutcomeID}
+			if e.Details == nil {
+				e.Details = map[string]any{}
+			}
+			e.Details["outcomeId"] = first.OutcomeID
 		}
 	}
 	return e
+}
+
+// MapProblems is err with f applied to each problem it lists (a reader
+// putting its own line numbers on them), the count of those not listed
+// kept; any other error is returned as it is.
+func MapProblems(err error, f func(Problem) Problem) error {
+	var e *Error
+	if !errors.As(err, &e) || len(e.Problems) == 0 {
+		return err
+	}
+	total := len(e.Problems)
+	if n, ok := e.Details["problemCount"].(int); ok {
+		total = n
+	}
+	p := make(Problems, len(e.Problems))
+	for i, pr := range e.Problems {
+		p[i] = f(pr)
+	}
+	return p.errOf(total)
 }
 
 // text checks a string's length in characters and that it is valid UTF-8

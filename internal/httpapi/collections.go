@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -25,9 +24,8 @@ import (
 var collectionRoutes = []string{"/collections/proforma.xlsx", "/collections/submission", "/collections/non-submitters.csv"}
 
 func addCollectionRoutes(mux *http.ServeMux, s *store.Store, cfg Config, rejected func(hin.Limit), guarded func(http.Handler) http.Handler) {
-	timeout := max(cfg.RequestTimeout, 2*time.Minute)
 	mux.Handle("GET /collections/proforma.xlsx", guarded(withDeadline(cfg.RequestTimeout, downloadProforma(s))))
-	mux.Handle("POST /collections/submission", limitBody(cfg.MaxCSVBytes, rejected, guarded(withDeadline(timeout, uploadSubmission(s)))))
+	mux.Handle("POST /collections/submission", uploadRoute(cfg, rejected, guarded, uploadSubmission(s)))
 	mux.Handle("GET /collections/non-submitters.csv", guarded(withDeadline(cfg.RequestTimeout, exportNonSubmitters(s))))
 }
 
@@ -81,14 +79,8 @@ func downloadProforma(s *store.Store) http.Handler {
 			return
 		}
 		name := fmt.Sprintf("%s-%s-%s.xlsx", sheet.Collection.Code, sheet.Region.Code, sheet.Period.Label())
-		name = strings.Map(func(c rune) rune {
-			if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' {
-				return c
-			}
-			return '-'
-		}, name)
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+fileName(name)+`"`)
 		w.Header().Set("Cache-Control", "no-store")
 		if err := proforma.Write(w, sheet); err != nil {
 			panic(http.ErrAbortHandler) // part of the file is gone: end it so it cannot pass for whole
@@ -128,32 +120,26 @@ func uploadSubmission(s *store.Store) http.Handler {
 		if k := r.Header.Get("Idempotency-Key"); k != "" {
 			key = &k
 		}
-		body := bufio.NewReader(r.Body)
-		head, _ := body.Peek(4)
-		in := hin.ReturnInput{RegionCode: region}
-		var lines []int
+		up, err := readUpload(r, hin.ReturnInput{RegionCode: region}, true)
+		if err != nil {
+			Error(w, err)
+			return
+		}
+		in, lines := up.in, up.lines
 		var notAvailable []hin.NotAvailableInput
-		if proforma.IsWorkbook(head) {
-			up, err := proforma.Read(body, region, hin.MaxCSVReturnRows)
-			if err != nil {
-				Error(w, err)
+		if wb := up.workbook; wb != nil {
+			if wb.PeriodID != "" && wb.PeriodID != r.URL.Query().Get("period") {
+				Error(w, hin.Invalid("period", "this proforma is for another period (%s): download the one for this period", wb.PeriodID))
 				return
 			}
-			if up.PeriodID != "" && up.PeriodID != r.URL.Query().Get("period") {
-				Error(w, hin.Invalid("period", "this proforma is for another period (%s): download the one for this period", up.PeriodID))
+			if wb.RegionCode != "" && wb.RegionCode != region {
+				Error(w, hin.Invalid("region", "this proforma is %s's, not %s's", wb.RegionCode, region))
 				return
 			}
-			if up.RegionCode != "" && up.RegionCode != region {
-				Error(w, hin.Invalid("region", "this proforma is %s's, not %s's", up.RegionCode, region))
-				return
-			}
-			in, lines, notAvailable = up.Return, up.Lines, up.NotAvailable
+			notAvailable = wb.NotAvailable
 			if notAvailable == nil {
 				notAvailable = []hin.NotAvailableInput{} // the sheet says every metric is available
 			}
-		} else if lines, err = hin.ReadReturnCSV(body, &in, hin.MaxCSVReturnRows); err != nil {
-			Error(w, err)
-			return
 		}
 		res, err := s.UploadSubmission(r.Context(), id, in, notAvailable, key)
 		if err != nil {
@@ -226,24 +212,14 @@ func exportNonSubmitters(s *store.Store) http.Handler {
 				if sub.State == hin.SubmissionExempt || sub.Received() || sub.Late != late {
 					continue
 				}
-				_ = cw.Write([]string{cellText(c.Code), cellText(c.Name), t.Period.Label(), t.Period.PeriodStart.Format(time.DateOnly),
+				_ = cw.Write([]string{hin.CellText(c.Code), hin.CellText(c.Name), t.Period.Label(), t.Period.PeriodStart.Format(time.DateOnly),
 					t.Period.PeriodEnd.Format(time.DateOnly), t.Period.Deadline.Format(time.DateOnly), t.Period.CloseDate.Format(time.DateOnly),
-					cellText(sub.RegionCode), cellText(sub.RegionName), string(sub.State), fmt.Sprint(sub.Late), stamp(sub.ReturnedAt),
-					cellText(opt(sub.ReturnComment, "")), stamp(sub.UpdatedAt)})
+					hin.CellText(sub.RegionCode), hin.CellText(sub.RegionName), string(sub.State), fmt.Sprint(sub.Late), stamp(sub.ReturnedAt),
+					hin.CellText(opt(sub.ReturnComment, "")), stamp(sub.UpdatedAt)})
 			}
 		}
 		write(true)
 		write(false)
 		cw.Flush()
 	})
-}
-
-// cellText keeps a text cell from being read as a formula by a spreadsheet
-// (CSV injection): a cell starting with = + - @, a tab or a carriage return
-// gets a leading apostrophe.
-func cellText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

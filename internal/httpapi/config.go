@@ -8,6 +8,7 @@ package httpapi
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/hin-graph/hin-graph/graph"
@@ -25,7 +26,10 @@ type Config struct {
 	// empty turns metrics off.
 	MetricsAddr string
 
-	RequestTimeout  time.Duration // one request, its SQL included
+	RequestTimeout time.Duration // one request, its SQL included
+	// BulkTimeout is one upload or CSV export of up to 50,000 rows, its SQL
+	// included; such a route gets the longer of it and RequestTimeout.
+	BulkTimeout     time.Duration
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish
 	MaxBodyBytes    int64         // largest request body accepted
 	MaxCSVBytes     int64         // largest CSV return accepted by POST /returns.csv
@@ -52,6 +56,8 @@ type Config struct {
 	// Tokens configures bearer-token verification; no secret and no JWKS
 	// means every token is refused.
 	Tokens auth.Config
+	// SignIn is browser sign-in to the pages; it needs Tokens.OIDCIssuer.
+	SignIn SignIn
 
 	// OTLPEndpoint is the trace collector; empty turns tracing off.
 	OTLPEndpoint     string
@@ -59,6 +65,13 @@ type Config struct {
 
 	// Subscriptions are the limits and timing of live updates.
 	Subscriptions Subscriptions
+
+	// TrustedProxies are the addresses of the proxies in front of the
+	// server (an ingress, a load balancer). A connection from one of them
+	// is keyed by the client address its X-Forwarded-For names, so limits
+	// per address apply to clients, not to the proxy; from anywhere else
+	// the header is ignored, since any client can send it.
+	TrustedProxies []netip.Prefix
 
 	// OnReject, when set, is told of each request a limit refused, by
 	// limit name, besides the metrics (the bench tool counts them).
@@ -73,6 +86,7 @@ func DefaultConfig() Config {
 		Addr:            "localhost:8080",
 		MetricsAddr:     "127.0.0.1:9464",
 		RequestTimeout:  15 * time.Second,
+		BulkTimeout:     2 * time.Minute,
 		ShutdownTimeout: 20 * time.Second,
 		MaxBodyBytes:    1 << 20,
 		MaxCSVBytes:     32 << 20,
@@ -126,7 +140,7 @@ func (c *Config) Validate() error {
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		bad("the metrics address %q must differ from the API address", c.MetricsAddr)
 	}
-	if c.RequestTimeout < 0 || c.ShutdownTimeout < 0 {
+	if c.RequestTimeout < 0 || c.BulkTimeout < 0 || c.ShutdownTimeout < 0 {
 		bad("timeouts must not be negative")
 	}
 	if c.MaxCSVBytes <= 0 {
@@ -162,4 +176,25 @@ func (c *Config) Validate() error {
 		bad("the trace sample ratio must be between 0 and 1")
 	}
 	return errors.Join(errs...)
+}
+
+// answerMargin is what a connection's write deadline leaves after its
+// handler's deadline, so an answer (TIMEOUT included) still gets out.
+const answerMargin = 10 * time.Second
+
+// bulkTimeout is the deadline of an upload or a CSV export; 0 is none.
+func (c Config) bulkTimeout() time.Duration {
+	if c.RequestTimeout == 0 && c.BulkTimeout == 0 {
+		return 0
+	}
+	return max(c.RequestTimeout, c.BulkTimeout)
+}
+
+// longestDeadline is the longest deadline any handler has, which bounds
+// the server's read and write timeouts; 0 when some handler has none.
+func (c Config) longestDeadline() time.Duration {
+	if c.RequestTimeout == 0 || c.bulkTimeout() == 0 {
+		return 0
+	}
+	return max(c.RequestTimeout, c.bulkTimeout())
 }

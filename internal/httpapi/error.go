@@ -29,6 +29,8 @@ var statusOf = map[string]int{
 	hin.EBADREQUEST:         http.StatusBadRequest,
 	hin.ETOOLARGE:           http.StatusRequestEntityTooLarge,
 	hin.ERATELIMITED:        http.StatusTooManyRequests,
+	// a breakdown export costed over the caller's limit, as GraphQL refuses it
+	hin.ECOSTLIMIT: http.StatusBadRequest,
 }
 
 // ErrorStatus is the HTTP status for an error code.
