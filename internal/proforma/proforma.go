@@ -165,6 +165,25 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 	return err
 }
 
+// metaRows reads the hidden sheet's first rows, which hold all Write puts
+// there: the rest of a doctored sheet is not read.
+func metaRows(f *excelize.File) ([][]string, error) {
+	rows, err := f.Rows(metaSheet)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var out [][]string
+	for len(out) < 50 && rows.Next() {
+		r, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Error()
+}
+
 func cell(col, row int) string {
 	c, _ := excelize.CoordinatesToCellName(col, row)
 	return c
@@ -200,7 +219,14 @@ func IsWorkbook(head []byte) bool { return bytes.HasPrefix(head, []byte("PK\x03\
 // 20), then one metric per row. Problems name the sheet's row numbers.
 func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
 	out := Upload{Return: hin.ReturnInput{RegionCode: regionCode}}
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzippedXML})
+	file, err := io.ReadAll(r) // excelize reads it whole too
+	if err != nil {
+		return out, err
+	}
+	if err := scan(file, maxRows); err != nil {
+		return out, err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(file), excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzippedXML})
 	if err != nil {
 		return out, hin.Invalid("file", "the file is not an .xlsx workbook Excel can open: %v", hin.Quote(err.Error()))
 	}
@@ -214,7 +240,7 @@ func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
 		sheet = sheets[0]
 	}
 	if slices.Contains(sheets, metaSheet) {
-		if meta, err := f.GetRows(metaSheet, excelize.Options{RawCellValue: true}); err == nil {
+		if meta, err := metaRows(f); err == nil {
 			for _, m := range meta {
 				if len(m) < 2 {
 					continue
