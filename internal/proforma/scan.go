@@ -19,10 +19,12 @@ import (
 // excelize turns a row into one string per column up to its last cell and
 // keeps every shared string parsed, so a few kilobytes naming the last
 // column, or millions of empty strings, grow into gigabytes and minutes of
-// CPU that no deadline stops. A proforma uses 15 columns, a row per metric
-// and a few shared strings per row.
+// CPU that no deadline stops (about 10 s for 4 million cells). A proforma
+// uses 15 columns, a row per metric and a few shared strings per row; a
+// return of the most rows an upload may hold, with 20 columns, fits.
 const (
 	maxColumns       = 100
+	maxCells         = 20 * hin.MaxCSVReturnRows
 	maxParts         = 1000
 	maxSheets        = 100
 	maxSharedStrings = 2 * hin.MaxCSVReturnRows
@@ -42,6 +44,7 @@ func scan(file []byte, maxRows int) error {
 	}
 	lastRow := maxRows + rowsAboveData
 	var budget int64 = maxUnzipped
+	cells := 0 // in every sheet
 	for _, f := range zr.File {
 		name := strings.ToLower(f.Name)
 		var check func(*xml.Decoder) error
@@ -51,7 +54,7 @@ func scan(file []byte, maxRows int) error {
 		case name == "xl/workbook.xml":
 			check = func(d *xml.Decoder) error { return countElements(d, "sheet", maxSheets, "sheets") }
 		case strings.HasPrefix(name, "xl/worksheets/") && path.Ext(name) == ".xml":
-			check = func(d *xml.Decoder) error { return checkSheet(d, lastRow) }
+			check = func(d *xml.Decoder) error { return checkSheet(d, lastRow, &cells) }
 		default:
 			continue
 		}
@@ -95,9 +98,9 @@ func countElements(d *xml.Decoder, local string, max int, what string) error {
 }
 
 // checkSheet refuses a worksheet with a cell past maxColumns or a row past
-// lastRow; a row or cell without a reference follows the one before, as
-// excelize reads it.
-func checkSheet(d *xml.Decoder, lastRow int) error {
+// lastRow, or one that brings the workbook's cells past maxCells; a row or
+// cell without a reference follows the one before, as excelize reads it.
+func checkSheet(d *xml.Decoder, lastRow int, cells *int) error {
 	row, col := 0, 0
 	for {
 		tok, err := d.RawToken()
@@ -118,6 +121,9 @@ func checkSheet(d *xml.Decoder, lastRow int) error {
 				return hin.Invalid("file", "the sheet has a row %d; an upload uses at most the first %d rows", row, lastRow)
 			}
 		case "c":
+			if *cells++; *cells > maxCells {
+				return hin.Invalid("file", "the workbook has more than %d cells; send a CSV return for more figures", maxCells)
+			}
 			col++
 			if c, _, err := excelize.CellNameToCoordinates(attr(se, "r")); err == nil {
 				col = c
