@@ -40,6 +40,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
 
@@ -139,7 +140,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if o.DatabaseURL == "" {
 		return nil, errors.New("no database server: set DATABASE_URL or --database-url")
 	}
-	for _, s := range splitList(scales) {
+	for _, s := range hin.SplitList(scales) {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 1000 {
 			return nil, fmt.Errorf("--scales: %q is not a scale from 1 to 1000", s)
@@ -149,7 +150,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if len(o.Scales) == 0 {
 		return nil, errors.New("--scales: give at least one scale")
 	}
-	o.Queries = splitList(queries)
+	o.Queries = hin.SplitList(queries)
 	if o.Peer {
 		if !set["scales"] {
 			o.Scales = []int{10}
@@ -160,7 +161,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		if !set["seq-requests"] {
 			o.SeqRequests = 20
 		}
-		o.PeerShapes = splitList(peerShapesFlag)
+		o.PeerShapes = hin.SplitList(peerShapesFlag)
 		for _, s := range o.PeerShapes {
 			if findPeerShape(s) == nil {
 				return nil, fmt.Errorf("--peer-shapes: unknown shape %q; known: %s", s, strings.Join(peerShapeNames(), ", "))
@@ -181,7 +182,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		if len(o.Queries) == 0 {
 			o.Queries = defaultHostileQueries
 		}
-		o.HostileKinds = splitList(hostileKinds)
+		o.HostileKinds = hin.SplitList(hostileKinds)
 		for _, k := range o.HostileKinds {
 			if findHostileKind(k) == nil {
 				return nil, fmt.Errorf("--hostile-kinds: unknown kind %q; known: %s", k, strings.Join(append(hostileKindNames(false), hostileKindNames(true)...), ", "))
@@ -292,16 +293,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "\nresult: FAILED (see errors and MISMATCH above)")
 	}
 	return ok, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func joinInts(ns []int) string {

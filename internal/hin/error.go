@@ -138,6 +138,25 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
 }
 
+// Extensions is what a client reads of e besides its message, at every
+// edge (GraphQL's extensions, the HTTP routes' JSON): the code, the field,
+// every problem and the details, which never replace the first three.
+func (e *Error) Extensions() map[string]any {
+	ext := map[string]any{"code": e.Code}
+	if e.Field != "" {
+		ext["field"] = e.Field
+	}
+	if len(e.Problems) > 0 {
+		ext["problems"] = e.Problems
+	}
+	for k, v := range e.Details {
+		if _, taken := ext[k]; !taken {
+			ext[k] = v
+		}
+	}
+	return ext
+}
+
 // Errorf builds an *Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

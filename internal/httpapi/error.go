@@ -57,19 +57,7 @@ func Error(w http.ResponseWriter, err error) {
 	ext := map[string]any{"code": code}
 	var he *hin.Error
 	if errors.As(err, &he) {
-		// what the GraphQL error presenter adds: the field, every problem
-		// (a CSV upload's carry their line) and the details
-		if he.Field != "" {
-			ext["field"] = he.Field
-		}
-		if len(he.Problems) > 0 {
-			ext["problems"] = he.Problems
-		}
-		for k, v := range he.Details {
-			if _, taken := ext[k]; !taken {
-				ext[k] = v
-			}
-		}
+		ext = he.Extensions() // as the GraphQL error presenter sends them
 	}
 	body, _ := json.Marshal(struct {
 		Errors []gqlError `json:"errors"`

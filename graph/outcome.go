@@ -25,9 +25,3 @@ func outcomeHistory(ctx context.Context, o *hin.Outcome, first *int) ([]hin.Outc
 		return s.OutcomeHistory(ctx, ids, n)
 	}, o.ID)
 }
-
-// FigureBreakdown answers a breakdown outside GraphQL (the CSV export) with
-// the checks, drafts rule and SQL of Query.figureBreakdown.
-func FigureBreakdown(ctx context.Context, s *store.Store, r hin.FigureRequest) ([]hin.FigureGroup, error) {
-	return nationalBreakdown(WithLoaders(ctx, s), s, r)
-}
