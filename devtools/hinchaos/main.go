@@ -39,6 +39,8 @@ import (
 	"time"
 
 	"github.com/hin-graph/hin-graph/internal/httpapi"
+
+	"github.com/hin-graph/hin-graph/devtools/internal/devserver"
 )
 
 func main() {
@@ -194,7 +196,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (code int, err er
 		}
 		return 2, err
 	}
-	root, rootErr := repoRoot()
+	root, rootErr := devserver.Root()
 
 	keepWork := o.workDir != ""
 	if o.workDir == "" {
@@ -222,7 +224,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (code int, err er
 			return 2, rootErr
 		}
 		fmt.Fprintln(os.Stderr, "hinchaos: building hingraph")
-		if bin, err = buildHingraph(ctx, root, o.workDir); err != nil {
+		if bin, err = devserver.Build(ctx, root, o.workDir); err != nil {
 			return 2, err
 		}
 	}
@@ -358,10 +360,10 @@ func drive(ctx context.Context, o *options, l *load, srv *server, base, root str
 		l.shutting.Store(true)
 		tl.shutdownAt = rec.since()
 		fmt.Fprintf(os.Stderr, "hinchaos: %5.1fs sending SIGTERM to hingraph under load\n", tl.shutdownAt.Seconds())
-		tl.serverExited = srv.terminate(o.shutdownWait)
+		tl.serverExited = srv.Terminate(o.shutdownWait)
 		if tl.serverExited {
-			tl.serverExitAfter = srv.exitAt.Sub(rec.start) - tl.shutdownAt
-			tl.serverExitCode = srv.exitCode()
+			tl.serverExitAfter = srv.ExitedAt().Sub(rec.start) - tl.shutdownAt
+			tl.serverExitCode = srv.ExitCode()
 		}
 	}
 	stopNew()
