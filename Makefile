@@ -113,7 +113,7 @@ bench: ## dashboard queries through HTTP at ~200k and ~2M outcomes, against plai
 
 bench-peer: ## hin-graph against PostGraphile V5 (pinned in bench/postgraphile) over the same scale-10 database (BENCHFLAGS to change)
 	@cd bench/postgraphile && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
-	@scripts/with-postgres.sh $(GO) run ./devtools/hinbench --peer $(BENCHFLAGS)
+	@scripts/with-postgres.sh $(GO) run ./devtools/hinbench peer $(BENCHFLAGS)
 
 live-bench: build ## live updates: delay from write to 10,000 subscribers of one figure (p50/p99), memory per 1,000 subscriptions, CPU of a 5,000-row burst (LIVEFLAGS to change)
 	@scripts/with-postgres.sh $(GO) run ./devtools/hinlive $(LIVEFLAGS)
