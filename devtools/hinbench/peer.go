@@ -216,33 +216,9 @@ func measurePeer(ctx context.Context, o *options, dsn string, out, progress io.W
 
 	hc, pc := newClient(hg.url, o.Concurrency), newClient(pg.url, o.Concurrency)
 	hc.authorization = "Bearer " + hg.token
-	var results []*peerResult
-	ok := true
-	for _, name := range o.PeerShapes {
-		s := findPeerShape(name)
-		r := &peerResult{shape: s}
-		results = append(results, r)
-		hb, err := hc.post(ctx, s.hin(params), "check", false)
-		if err != nil {
-			return false, fmt.Errorf("%s: hin-graph: %w", s.name, err)
-		}
-		pb, err := pc.post(ctx, s.pg(params), "check", false)
-		if err != nil {
-			return false, fmt.Errorf("%s: PostGraphile: %w", s.name, err)
-		}
-		hn, err := normalise(hb, false)
-		if err != nil {
-			return false, fmt.Errorf("%s: hin-graph: %w", s.name, err)
-		}
-		pn, err := normalise(pb, true)
-		if err != nil {
-			return false, fmt.Errorf("%s: PostGraphile: %w", s.name, err)
-		}
-		r.rows, r.bytes = countRows(hn), [2]int{len(hb), len(pb)}
-		if hn != pn {
-			r.mismatched = firstDifference(hn, pn)
-			ok = false
-		}
+	results, ok, err := comparePeers(ctx, o.PeerShapes, params, hc, pc)
+	if err != nil {
+		return false, err
 	}
 	for _, r := range results {
 		if r.mismatched != "" {
@@ -306,6 +282,39 @@ func measurePeer(ctx context.Context, o *options, dsn string, out, progress io.W
 		}
 	}
 	return ok, nil
+}
+
+// comparePeers asks both servers each shape once and compares their rows.
+func comparePeers(ctx context.Context, shapes []string, params *peerParams, hc, pc *client) ([]*peerResult, bool, error) {
+	var results []*peerResult
+	ok := true
+	for _, name := range shapes {
+		s := findPeerShape(name)
+		r := &peerResult{shape: s}
+		results = append(results, r)
+		hb, err := hc.post(ctx, s.hin(params), "check", false)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: hin-graph: %w", s.name, err)
+		}
+		pb, err := pc.post(ctx, s.pg(params), "check", false)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: PostGraphile: %w", s.name, err)
+		}
+		hn, err := normalise(hb, false)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: hin-graph: %w", s.name, err)
+		}
+		pn, err := normalise(pb, true)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: PostGraphile: %w", s.name, err)
+		}
+		r.rows, r.bytes = countRows(hn), [2]int{len(hb), len(pb)}
+		if hn != pn {
+			r.mismatched = firstDifference(hn, pn)
+			ok = false
+		}
+	}
+	return results, ok, nil
 }
 
 func warmup(ctx context.Context, o *options, c *client, body []byte) {

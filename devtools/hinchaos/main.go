@@ -276,28 +276,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) (code int, err er
 		return 2, err
 	}
 
-	// Ground truth from PostgreSQL, then the count a user of the API sees.
-	stored, total, err := storedRows(ctx, o.databaseURL, l.prefix)
+	dc, stopCounter, err := checkStored(ctx, o, l, tl, c, bin, token, logPath, managed, baseline)
 	if err != nil {
 		return 2, err
 	}
-	dc := checkData(rec.writes, stored, total)
-	dc.apiBaseline = baseline
-	countClient := c
-	if managed && tl.shutdownAt > 0 {
-		// The server under test is gone; a new process answers the count.
-		srv2, err := startServer(ctx, bin, o.databaseURL, o.jwtSecret, logPath)
-		if err != nil {
-			dc.apiCountErr = err
-		} else {
-			defer srv2.stop(o.shutdownWait)
-			countClient = newClient(srv2.base, token, 30*time.Second)
-		}
-	}
-	if dc.apiCountErr == nil {
-		dc.apiCount, dc.apiCountErr = apiDraftCount(ctx, countClient, metric, day)
-		dc.apiCountChecked = dc.apiCountErr == nil
-	}
+	defer stopCounter()
 
 	var ls *logScan
 	if managed {
@@ -316,6 +299,35 @@ func run(ctx context.Context, args []string, stdout io.Writer) (code int, err er
 		return 1, nil
 	}
 	return 0, nil
+}
+
+// checkStored compares what was acknowledged with PostgreSQL, the ground
+// truth, and with the count a user of the API sees. When the server under
+// test was shut down, a second one answers the count; stop ends it.
+func checkStored(ctx context.Context, o *options, l *load, tl timeline, c *client, bin, token, logPath string,
+	managed bool, baseline int) (dc dataCheck, stop func(), err error) {
+	stop = func() {}
+	stored, total, err := storedRows(ctx, o.databaseURL, l.prefix)
+	if err != nil {
+		return dc, stop, err
+	}
+	dc = checkData(l.rec.writes, stored, total)
+	dc.apiBaseline = baseline
+	countClient := c
+	if managed && tl.shutdownAt > 0 {
+		srv2, err := startServer(ctx, bin, o.databaseURL, o.jwtSecret, logPath)
+		if err != nil {
+			dc.apiCountErr = err
+		} else {
+			stop = func() { srv2.stop(o.shutdownWait) }
+			countClient = newClient(srv2.base, token, 30*time.Second)
+		}
+	}
+	if dc.apiCountErr == nil {
+		dc.apiCount, dc.apiCountErr = apiDraftCount(ctx, countClient, l.metric, l.day)
+		dc.apiCountChecked = dc.apiCountErr == nil
+	}
+	return dc, stop, nil
 }
 
 // drive runs the load and the faults, and returns when every worker is done.

@@ -47,17 +47,7 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 	if err := f.SetSheetName("Sheet1", ReturnSheet); err != nil {
 		return err
 	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	title, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
-	if err != nil {
-		return err
-	}
-	input, err := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF9C4"}},
-		Border: []excelize.Border{{Type: "left", Color: "BBBBBB", Style: 1}, {Type: "right", Color: "BBBBBB", Style: 1},
-			{Type: "top", Color: "BBBBBB", Style: 1}, {Type: "bottom", Color: "BBBBBB", Style: 1}}})
+	bold, title, input, err := styles(f)
 	if err != nil {
 		return err
 	}
@@ -146,10 +136,35 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 	if err := f.SetPanes(s, &excelize.Panes{Freeze: true, YSplit: headerRow, TopLeftCell: cell(1, headerRow+1), ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	// what the file is for, so an upload to the wrong period or region is caught
+	if err := writeMeta(f, p); err != nil {
+		return err
+	}
+	f.SetActiveSheet(0)
+	_, err = f.WriteTo(w)
+	return err
+}
+
+// styles are the header's, the title's and the cells to fill in.
+func styles(f *excelize.File) (bold, title, input int, err error) {
+	if bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return
+	}
+	if title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}); err != nil {
+		return
+	}
+	input, err = f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF9C4"}},
+		Border: []excelize.Border{{Type: "left", Color: "BBBBBB", Style: 1}, {Type: "right", Color: "BBBBBB", Style: 1},
+			{Type: "top", Color: "BBBBBB", Style: 1}, {Type: "bottom", Color: "BBBBBB", Style: 1}}})
+	return
+}
+
+// writeMeta writes the hidden sheet saying what the file is for, so an
+// upload to the wrong period or region is caught.
+func writeMeta(f *excelize.File, p hin.SubmissionSheet) error {
 	if _, err := f.NewSheet(metaSheet); err != nil {
 		return err
 	}
+	date := func(t time.Time) string { return t.Format(time.DateOnly) }
 	meta := [][]any{{"format", format}, {"collection", hin.CellText(p.Collection.Code)}, {"period_id", p.Period.GlobalID()},
 		{"period_start", date(p.Period.PeriodStart)}, {"period_end", date(p.Period.PeriodEnd)}, {"region_code", p.Region.Code}}
 	for i, m := range meta {
@@ -157,12 +172,7 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 			return err
 		}
 	}
-	if err := f.SetSheetVisible(metaSheet, false); err != nil {
-		return err
-	}
-	f.SetActiveSheet(0)
-	_, err = f.WriteTo(w)
-	return err
+	return f.SetSheetVisible(metaSheet, false)
 }
 
 func cell(col, row int) string {
@@ -214,19 +224,7 @@ func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
 		sheet = sheets[0]
 	}
 	if slices.Contains(sheets, metaSheet) {
-		if meta, err := f.GetRows(metaSheet, excelize.Options{RawCellValue: true}); err == nil {
-			for _, m := range meta {
-				if len(m) < 2 {
-					continue
-				}
-				switch m[0] {
-				case "period_id":
-					out.PeriodID = strings.TrimSpace(m[1])
-				case "region_code":
-					out.RegionCode = strings.ToUpper(strings.TrimSpace(m[1]))
-				}
-			}
-		}
+		out.readMeta(f)
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
@@ -298,7 +296,33 @@ func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
 		return out, nil // nothing but not-available marks
 	}
 	cw.Flush()
-	lines, err := hin.ReadReturnCSV(&buf, &out.Return, maxRows)
+	err = out.readFigures(&buf, sheetRows, maxRows)
+	return out, err
+}
+
+// readMeta reads what the hidden sheet says the file is for.
+func (out *Upload) readMeta(f *excelize.File) {
+	meta, err := f.GetRows(metaSheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return
+	}
+	for _, m := range meta {
+		if len(m) < 2 {
+			continue
+		}
+		switch m[0] {
+		case "period_id":
+			out.PeriodID = strings.TrimSpace(m[1])
+		case "region_code":
+			out.RegionCode = strings.ToUpper(strings.TrimSpace(m[1]))
+		}
+	}
+}
+
+// readFigures reads the figure columns, written out as CSV, with the rules
+// of a CSV return, and gives every row and problem its sheet row.
+func (out *Upload) readFigures(csvText io.Reader, sheetRows []int, maxRows int) error {
+	lines, err := hin.ReadReturnCSV(csvText, &out.Return, maxRows)
 	// CSV line k+1 (after the header) is sheet row sheetRows[k]
 	toSheet := func(l int) int {
 		if l >= 2 && l-2 < len(sheetRows) {
@@ -307,7 +331,7 @@ func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
 		return l
 	}
 	if err != nil {
-		return out, hin.MapProblems(err, func(pr hin.Problem) hin.Problem {
+		return hin.MapProblems(err, func(pr hin.Problem) hin.Problem {
 			if pr.Line != nil {
 				l := toSheet(*pr.Line)
 				pr.Line = &l
@@ -319,5 +343,5 @@ func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
 	for i, l := range lines {
 		out.Lines[i] = toSheet(l)
 	}
-	return out, nil
+	return nil
 }
