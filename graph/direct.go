@@ -75,16 +75,22 @@ func directRootFields(s *store.Store, es *executableSchema, log *slog.Logger) gr
 // run is root with its panics caught: this middleware runs outside the
 // recovery gqlgen puts around each root field, and a root field other than
 // the first runs in a goroutine of its own, where a panic would end the
-// process. A panic is logged as a bug and the field goes to gqlgen.
+// process. A panic is logged as a bug and the field goes to gqlgen, which
+// answers correctly and so would hide the bug: directPanics counts them,
+// and the package's tests fail on any (TestMain).
 func (d *direct) run(f graphql.CollectedField, log *slog.Logger) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			directPanics.Add(1)
 			log.ErrorContext(d.ctx, "panic in direct execution", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = errIndirect
 		}
 	}()
 	return d.root(f)
 }
+
+// directPanics counts the panics direct execution recovered from.
+var directPanics atomic.Int64
 
 type directOffKey struct{}
 

@@ -22,16 +22,18 @@ var plannedTypes = []string{"Region", "Organisation", "Programme", "Innovation",
 // indirectFields are fields of planned types left to gqlgen on purpose: a
 // query selecting one goes through gqlgen's execution.
 var indirectFields = map[string]string{
-	"Region.figure":             "a figure is an aggregate with its own caching and cost",
-	"Region.figureBreakdown":    "aggregate",
-	"Region.series":             "aggregate",
-	"Region.innovationPipeline": "aggregate",
-	"Region.adoptionSpread":     "aggregate",
-	"Region.pilotDuplication":   "aggregate",
-	"Region.pilotConversion":    "aggregate",
-	"Region.spreadTargets":      "aggregate",
-	"Outcome.history":           "revisions, read for one outcome at a time",
+	"Region.figure":             figureReason,
+	"Region.figureBreakdown":    figureReason,
+	"Region.series":             figureReason,
+	"Region.innovationPipeline": figureReason,
+	"Region.adoptionSpread":     figureReason,
+	"Region.pilotDuplication":   figureReason,
+	"Region.pilotConversion":    figureReason,
+	"Region.spreadTargets":      figureReason,
+	"Outcome.history":           "an outcome's revisions, read one outcome at a time",
 }
+
+const figureReason = "an aggregate over many rows, computed in SQL by its own resolver"
 
 // relation is how a field with a resolver reaches its objects, for the
 // resolver and the planner alike. consumes are the arguments it reads:

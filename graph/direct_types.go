@@ -13,9 +13,10 @@ import (
 	"github.com/hin-graph/hin-graph/internal/store"
 )
 
-// The types and fields direct execution (direct.go) serves, each bound to
-// what its resolver reads and marshalled as the generated code marshals it.
-// A field missing here sends its query through gqlgen.
+// The pieces direct execution (direct.go) is built from: the types of the
+// generated table (direct_gen.go), the relations' store calls, and the
+// scalar writers the generated table names, each writing what the
+// generated marshaller writes.
 
 // genType is a planned type as devtools/gqlgen generates it
 // (direct_gen.go): how to find an object's UUID, and its fields.

@@ -663,14 +663,25 @@ func hostileBodies() []hostileCase {
 
 // runHostile sends every case as each caller, each caller on its own
 // database; cases run one at a time so a change is pinned on its case.
-func runHostile(t *testing.T, cases []hostileCase) {
-	for _, role := range []struct {
-		name string
-		who  hin.Principal
-	}{{"editor", editorEM}, {"anonymous", anonymous}} {
+// runHostile sends every case as each kind of caller; with bothWays,
+// queries are also sent with direct execution off, and must pass alike.
+func runHostile(t *testing.T, cases []hostileCase, bothWays bool) {
+	type run struct {
+		name   string
+		who    hin.Principal
+		direct bool
+	}
+	runs := []run{{"editor", editorEM, true}, {"anonymous", anonymous, true}}
+	if bothWays {
+		runs = append(runs, run{"editor-gqlgen", editorEM, false}, run{"anonymous-gqlgen", anonymous, false})
+	}
+	for _, role := range runs {
 		t.Run(role.name, func(t *testing.T) {
 			t.Parallel()
 			ws := newWriteServer(t)
+			if !role.direct {
+				ws.h = graph.WithoutDirect(ws.h)
+			}
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
 					before := fingerprint(t, ws.db)
@@ -735,17 +746,17 @@ func checkHostile(t *testing.T, db *sql.DB, c hostileCase, who hin.Principal, re
 
 func TestHostileReads(t *testing.T) {
 	t.Parallel()
-	runHostile(t, hostileReads())
+	runHostile(t, hostileReads(), true)
 }
 
 func TestHostileWrites(t *testing.T) {
 	t.Parallel()
-	runHostile(t, hostileWrites())
+	runHostile(t, hostileWrites(), false)
 }
 
 func TestHostileBodies(t *testing.T) {
 	t.Parallel()
-	runHostile(t, hostileBodies())
+	runHostile(t, hostileBodies(), true)
 }
 
 // The tests below reproduce the bugs above in the smallest form. None is

@@ -25,3 +25,12 @@ func outcomeHistory(ctx context.Context, o *hin.Outcome, first *int) ([]hin.Outc
 		return s.OutcomeHistory(ctx, ids, n)
 	}, o.ID)
 }
+
+// revisionChangedBy answers OutcomeRevision.changedBy, a token subject,
+// under the audit trail's rule.
+func revisionChangedBy(ctx context.Context, r *hin.OutcomeRevision) (string, error) {
+	if err := hin.PrincipalFrom(ctx).MaySeeWhoChanged(r.RegionID); err != nil {
+		return "", err
+	}
+	return r.ChangedBy, nil
+}

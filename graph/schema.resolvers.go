@@ -409,6 +409,11 @@ func (r *outcomeChangeResolver) Metric(ctx context.Context, obj *hin.OutcomeChan
 	return loadOne(ctx, metricRef, obj.MetricID)
 }
 
+// ChangedBy is the resolver for the changedBy field.
+func (r *outcomeRevisionResolver) ChangedBy(ctx context.Context, obj *hin.OutcomeRevision) (string, error) {
+	return revisionChangedBy(ctx, obj)
+}
+
 // Innovation is the resolver for the innovation field.
 func (r *pilotResolver) Innovation(ctx context.Context, obj *hin.Pilot) (*hin.Innovation, error) {
 	return relRef[hin.Innovation](ctx, "Pilot.innovation", obj)
@@ -791,6 +796,9 @@ func (r *Resolver) Outcome() OutcomeResolver { return &outcomeResolver{r} }
 // OutcomeChange returns OutcomeChangeResolver implementation.
 func (r *Resolver) OutcomeChange() OutcomeChangeResolver { return &outcomeChangeResolver{r} }
 
+// OutcomeRevision returns OutcomeRevisionResolver implementation.
+func (r *Resolver) OutcomeRevision() OutcomeRevisionResolver { return &outcomeRevisionResolver{r} }
+
 // Pilot returns PilotResolver implementation.
 func (r *Resolver) Pilot() PilotResolver { return &pilotResolver{r} }
 
@@ -842,6 +850,7 @@ type (
 	organisationResolver            struct{ *Resolver }
 	outcomeResolver                 struct{ *Resolver }
 	outcomeChangeResolver           struct{ *Resolver }
+	outcomeRevisionResolver         struct{ *Resolver }
 	pilotResolver                   struct{ *Resolver }
 	pilotDuplicationResolver        struct{ *Resolver }
 	programmeResolver               struct{ *Resolver }

@@ -30,26 +30,12 @@ type report struct {
 	violations                                            []string
 }
 
-// failures are the failed attempts the verdict judges, by kind.
-type failures struct {
-	nonRetryable, leaks map[string]int
-	samples             map[string]string // the first message of each kind
-}
-
-// analyse reads a run's records into its report and verdict.
 func analyse(o *options, rec *recorder, tl timeline, dc dataCheck, ls *logScan) *report {
 	r := &report{o: o, tl: tl, dc: dc, ls: ls,
 		before: map[string]int{}, outage: map[string]int{}, after: map[string]int{}, atShutdown: map[string]int{},
 		readyz503: -1, readyzBack: -1, firstFail: -1, firstAck: -1}
-	r.countWrites(rec.writes)
-	f := r.classify(rec.attempts)
-	r.readyzTimeline(rec.readyz)
-	r.violations = verdict(r, f, rec.budgetSpent.Load())
-	return r
-}
 
-func (r *report) countWrites(writes []*write) {
-	for _, w := range writes {
+	for _, w := range rec.writes {
 		if w.neverSent {
 			continue
 		}
@@ -67,25 +53,22 @@ func (r *report) countWrites(writes []*write) {
 			r.failed++
 		}
 	}
-}
 
-// classify counts the reads, times the failures around the restart and
-// sorts every failed attempt into the window it was answered in.
-func (r *report) classify(attempts []attempt) failures {
-	tl := r.tl
 	restarted := tl.restartEnd > 0
-	deadline := tl.restartEnd + r.o.recoverWithin
-	f := failures{nonRetryable: map[string]int{}, leaks: map[string]int{}, samples: map[string]string{}}
+	deadline := tl.restartEnd + o.recoverWithin
+	nonRetryable := map[string]int{}
+	leaks := map[string]int{}
+	samples := map[string]string{} // the first message of each kind of failure
 	sample := func(k string, res result) {
-		if _, ok := f.samples[k]; !ok {
+		if _, ok := samples[k]; !ok {
 			if res.transport != nil {
-				f.samples[k] = res.transport.Error()
+				samples[k] = res.transport.Error()
 			} else {
-				f.samples[k] = truncate(strings.Join(res.messages, "; "), 200)
+				samples[k] = truncate(strings.Join(res.messages, "; "), 200)
 			}
 		}
 	}
-	for _, a := range attempts {
+	for _, a := range rec.attempts {
 		if a.op == "read" {
 			if a.res.ok() {
 				r.readsOK++
@@ -113,7 +96,7 @@ func (r *report) classify(attempts []attempt) failures {
 				r.inFlightCut++
 			}
 			if a.res.transport == nil && !a.res.retryable() {
-				f.nonRetryable[k]++
+				nonRetryable[k]++
 				sample(k, a.res)
 			}
 			continue
@@ -128,32 +111,27 @@ func (r *report) classify(attempts []attempt) failures {
 			r.lateErrors++
 		}
 		if !a.res.retryable() {
-			f.nonRetryable[k]++
+			nonRetryable[k]++
 			sample(k, a.res)
 		}
 		if a.res.leak != "" {
-			f.leaks[k]++
+			leaks[k]++
 		}
 	}
 	if tl.shutdownAt > 0 {
-		for _, a := range attempts {
+		for _, a := range rec.attempts {
 			if a.sent < tl.shutdownAt && a.done >= tl.shutdownAt {
 				r.inFlight++
 			}
 		}
 	}
-	return f
-}
 
-// readyzTimeline collapses the /readyz samples into runs of one status and
-// finds when it went to 503 and back after the restart began.
-func (r *report) readyzTimeline(samples []readyzSample) {
-	restarted := r.tl.restartEnd > 0
-	for _, s := range samples {
+	// /readyz: collapse the samples into runs of one status.
+	for _, s := range rec.readyz {
 		if n := len(r.readyzRuns); n == 0 || r.readyzRuns[n-1].status != s.status {
 			r.readyzRuns = append(r.readyzRuns, s)
 		}
-		if restarted && s.at >= r.tl.restartStart {
+		if restarted && s.at >= tl.restartStart {
 			if s.status == http.StatusServiceUnavailable && r.readyz503 < 0 {
 				r.readyz503 = s.at
 			}
@@ -162,42 +140,26 @@ func (r *report) readyzTimeline(samples []readyzSample) {
 			}
 		}
 	}
+
+	r.judge(rec, nonRetryable, samples, leaks)
+	return r
 }
 
-// verdict is what fails the run, and so the CI job: every rule the run
-// broke, none when it passed. It only reads the analysed report.
-func verdict(r *report, f failures, budgetSpent bool) []string {
-	var v []string
-	bad := func(format string, args ...any) { v = append(v, fmt.Sprintf(format, args...)) }
-	o, tl := r.o, r.tl
-	if budgetSpent {
+// judge records the violations that fail the run (the verdict), from the
+// tallies analyse made.
+func (r *report) judge(rec *recorder, nonRetryable map[string]int, samples map[string]string, leaks map[string]int) {
+	o, tl, dc, ls := r.o, r.tl, r.dc, r.ls
+	bad := func(format string, args ...any) { r.violations = append(r.violations, fmt.Sprintf(format, args...)) }
+	restarted := tl.restartEnd > 0
+	if rec.budgetSpent.Load() {
 		bad("the request budget (--max-requests %d) ran out before the end of the run", o.maxRequests)
 	}
 	if tl.restartErr != nil {
 		bad("the restart command failed: %v", tl.restartErr)
 	}
-	if tl.restartEnd <= 0 {
+	if !restarted {
 		bad("PostgreSQL was never restarted")
 	}
-	dataVerdict(r.dc, bad)
-	if r.failed > 0 {
-		bad("%d writes were never acknowledged within %d attempts", r.failed, o.maxAttempts)
-	}
-	if len(f.nonRetryable) > 0 {
-		bad("non-retryable errors: %s", tally(f.nonRetryable))
-		for _, k := range slices.Sorted(maps.Keys(f.nonRetryable)) {
-			bad("  %s, e.g. %q", k, f.samples[k])
-		}
-	}
-	if len(f.leaks) > 0 {
-		bad("error messages leak internals: %s", tally(f.leaks))
-	}
-	serverVerdict(r, bad)
-	return v
-}
-
-// dataVerdict compares what was acknowledged with what is stored.
-func dataVerdict(dc dataCheck, bad func(string, ...any)) {
 	if n := len(dc.lost); n > 0 {
 		bad("%d acknowledged writes are not stored (lost), e.g. %s", n, strings.Join(first(dc.lost, 3), ", "))
 	}
@@ -224,13 +186,19 @@ func dataVerdict(dc dataCheck, bad func(string, ...any)) {
 	} else if got := dc.apiCount - dc.apiBaseline; dc.apiCountChecked && got != dc.stored {
 		bad("the API counts %d DRAFT outcomes of the run, PostgreSQL holds %d", got, dc.stored)
 	}
-}
-
-// serverVerdict judges the recovery after the restart, the shutdown and
-// the server's log.
-func serverVerdict(r *report, bad func(string, ...any)) {
-	o, tl, ls := r.o, r.tl, r.ls
-	if tl.restartEnd > 0 {
+	if r.failed > 0 {
+		bad("%d writes were never acknowledged within %d attempts", r.failed, o.maxAttempts)
+	}
+	if len(nonRetryable) > 0 {
+		bad("non-retryable errors: %s", tally(nonRetryable))
+		for _, k := range slices.Sorted(maps.Keys(nonRetryable)) {
+			bad("  %s, e.g. %q", k, samples[k])
+		}
+	}
+	if len(leaks) > 0 {
+		bad("error messages leak internals: %s", tally(leaks))
+	}
+	if restarted {
 		if r.readyz503 < 0 {
 			bad("/readyz never answered 503 while PostgreSQL was down")
 		} else if r.readyzBack < 0 {

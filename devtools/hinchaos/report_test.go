@@ -1,120 +1,107 @@
 package main
 
 import (
-	"io"
+	"bytes"
+	"errors"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
-const s = time.Second
+// chaosRun is the input of analyse for one run.
+type chaosRun struct {
+	o   *options
+	rec *recorder
+	tl  timeline
+	dc  dataCheck
+	ls  *logScan
+}
 
-// passingRun is a run that keeps every promise: PostgreSQL restarts from 5s
-// to 8s, writes fail only with UNAVAILABLE meanwhile, /readyz goes to 503
-// and back, everything acknowledged is stored, and SIGTERM at 20s ends the
-// server cleanly.
-func passingRun() (*options, *recorder, timeline, dataCheck, *logScan) {
-	o := &options{recoverWithin: 10 * s, maxAttempts: 60, maxRequests: 1000, shutdownWait: 5 * s}
+// healthyRun is a run that passes: writes acknowledged before, during and
+// after a restart, clean retryable failures while PostgreSQL is down,
+// /readyz 503 then 200, every acknowledged write stored once, and a clean
+// exit on SIGTERM.
+func healthyRun() *chaosRun {
+	s := time.Second
 	ok := result{status: http.StatusOK}
-	down := result{status: http.StatusServiceUnavailable, codes: []string{"UNAVAILABLE"}, messages: []string{"the database is unavailable"}}
-	rec := &recorder{
-		writes: []*write{{key: "a", attempts: 1, acked: true}, {key: "b", attempts: 3, acked: true}},
-		attempts: []attempt{
-			{op: "write", sent: 1 * s, done: 1*s + 100*time.Millisecond, res: ok},
-			{op: "read", sent: 2 * s, done: 2*s + 50*time.Millisecond, res: ok},
-			{op: "write", sent: 6 * s, done: 6*s + 100*time.Millisecond, res: down},
-			{op: "write", sent: 9 * s, done: 9*s + 100*time.Millisecond, res: ok},
-			{op: "write", sent: 21 * s, done: 21 * s, res: result{transport: io.EOF}},
-		},
-		readyz: []readyzSample{{0, 200}, {3 * s, 200}, {6 * s, 503}, {9 * s, 200}},
-	}
-	tl := timeline{restartStart: 5 * s, restartEnd: 8 * s, loadEnd: 20 * s, shutdownAt: 20 * s, serverExited: true, serverExitAfter: s}
-	dc := dataCheck{stored: 2, acked: 2, apiCount: 7, apiBaseline: 5, apiCountChecked: true}
-	return o, rec, tl, dc, &logScan{sawStopping: true, sawStopped: true}
-}
-
-func TestVerdictPassesAGoodRun(t *testing.T) {
-	r := analyse(passingRun())
-	if len(r.violations) > 0 {
-		t.Fatalf("a good run failed: %q", r.violations)
-	}
-	if r.acked != 2 || r.retried != 1 || r.readsOK != 1 || r.outage["write: HTTP 503 UNAVAILABLE"] != 1 ||
-		r.readyz503 != 6*s || r.readyzBack != 9*s || r.firstAck != 9*s+100*time.Millisecond || len(r.readyzRuns) != 3 {
-		t.Errorf("report: %+v", r)
-	}
-	var out strings.Builder
-	r.print(&out)
-	if !strings.Contains(out.String(), "RESULT: PASS") {
-		t.Errorf("printed:\n%s", out.String())
-	}
-}
-
-func TestVerdictFailsEachBrokenPromise(t *testing.T) {
-	internal := result{status: http.StatusOK, codes: []string{"INTERNAL"}, messages: []string{"internal error"}}
 	down := result{status: http.StatusServiceUnavailable, codes: []string{"UNAVAILABLE"}}
-	for _, c := range []struct {
-		name, want string
-		breakIt    func(*options, *recorder, *timeline, *dataCheck, *logScan)
+	return &chaosRun{
+		o:  &options{recoverWithin: 5 * s, maxAttempts: 10, maxRequests: 1000, shutdownWait: 10 * s},
+		tl: timeline{restartStart: 10 * s, restartEnd: 15 * s, loadEnd: 30 * s, shutdownAt: 31 * s, serverExited: true},
+		rec: &recorder{
+			attempts: []attempt{
+				{op: "write", sent: 1 * s, done: 1*s + 100, res: ok},
+				{op: "read", sent: 2 * s, done: 2*s + 100, res: ok},
+				{op: "write", sent: 11 * s, done: 11*s + 100, res: down},
+				{op: "read", sent: 12 * s, done: 12*s + 100, res: down},
+				{op: "write", sent: 16 * s, done: 16*s + 100, res: ok},
+				{op: "write", sent: 32 * s, done: 32*s + 100, res: result{transport: syscall.ECONNREFUSED}},
+			},
+			writes: []*write{{key: "a", attempts: 1, acked: true}, {key: "b", attempts: 2, acked: true},
+				{key: "c", attempts: 1, gaveUpAtShutdown: true}},
+			readyz: []readyzSample{{0, http.StatusOK}, {11 * s, http.StatusServiceUnavailable}, {16 * s, http.StatusOK}},
+		},
+		dc: dataCheck{stored: 2, acked: 2},
+		ls: &logScan{sawStopped: true},
+	}
+}
+
+// TestChaosVerdict: the verdict that decides make resilience passes a
+// healthy run and fails each way a run can go wrong, saying why.
+func TestChaosVerdict(t *testing.T) {
+	s := time.Second
+	cases := map[string]struct {
+		spoil func(r *chaosRun)
+		want  string
 	}{
-		{"budget", "request budget (--max-requests 1000) ran out", func(_ *options, rec *recorder, _ *timeline, _ *dataCheck, _ *logScan) {
-			rec.budgetSpent.Store(true)
-		}},
-		{"no restart", "PostgreSQL was never restarted", func(_ *options, _ *recorder, tl *timeline, _ *dataCheck, _ *logScan) {
-			tl.restartStart, tl.restartEnd = 0, 0
-		}},
-		{"lost", "1 acknowledged writes are not stored (lost), e.g. b", func(_ *options, _ *recorder, _ *timeline, dc *dataCheck, _ *logScan) {
-			dc.lost, dc.stored = []string{"b"}, 1
-		}},
-		{"duplicates", "2 duplicate rows", func(_ *options, _ *recorder, _ *timeline, dc *dataCheck, _ *logScan) { dc.duplicates = 2 }},
-		{"api count", "the API counts 1 DRAFT outcomes of the run, PostgreSQL holds 2", func(_ *options, _ *recorder, _ *timeline, dc *dataCheck, _ *logScan) {
-			dc.apiCount = 6
-		}},
-		{"unacknowledged", "1 writes were never acknowledged within 60 attempts", func(_ *options, rec *recorder, _ *timeline, _ *dataCheck, _ *logScan) {
-			rec.writes = append(rec.writes, &write{key: "c", attempts: 60})
-		}},
-		{"non-retryable", "non-retryable errors: write: HTTP 200 INTERNAL ×1", func(_ *options, rec *recorder, _ *timeline, _ *dataCheck, _ *logScan) {
-			rec.attempts = append(rec.attempts, attempt{op: "write", sent: 6 * s, done: 6 * s, res: internal})
-		}},
-		{"leak", "error messages leak internals", func(_ *options, rec *recorder, _ *timeline, _ *dataCheck, _ *logScan) {
-			leaky := down
-			leaky.leak = "pq: "
-			rec.attempts = append(rec.attempts, attempt{op: "read", sent: 6 * s, done: 6 * s, res: leaky})
-		}},
-		{"readyz", "/readyz never answered 503", func(_ *options, rec *recorder, _ *timeline, _ *dataCheck, _ *logScan) {
-			rec.readyz = []readyzSample{{0, 200}, {9 * s, 200}}
-		}},
-		{"readyz back", "/readyz did not return to 200", func(_ *options, rec *recorder, _ *timeline, _ *dataCheck, _ *logScan) {
-			rec.readyz = rec.readyz[:3]
-		}},
-		{"late", "1 requests sent more than 10s after PostgreSQL was back still failed", func(_ *options, rec *recorder, _ *timeline, _ *dataCheck, _ *logScan) {
-			rec.attempts = append(rec.attempts, attempt{op: "write", sent: 19 * s, done: 19 * s, res: down})
-		}},
-		{"no exit", "hingraph did not exit within 5s of SIGTERM", func(_ *options, _ *recorder, tl *timeline, _ *dataCheck, _ *logScan) {
-			tl.serverExited = false
-		}},
-		{"exit status", "hingraph exited with status 2 after SIGTERM", func(_ *options, _ *recorder, tl *timeline, _ *dataCheck, _ *logScan) {
-			tl.serverExitCode = 2
-		}},
-		{"cut off", "1 requests in flight at SIGTERM were cut off", func(_ *options, rec *recorder, _ *timeline, _ *dataCheck, _ *logScan) {
-			rec.attempts = append(rec.attempts, attempt{op: "read", sent: 19 * s, done: 20*s + 1, res: result{transport: io.ErrUnexpectedEOF}})
-		}},
-		{"not stopped", `did not log "stopped"`, func(_ *options, _ *recorder, _ *timeline, _ *dataCheck, ls *logScan) { ls.sawStopped = false }},
-		{"log errors", "the server logged 1 errors, e.g. boom", func(_ *options, _ *recorder, _ *timeline, _ *dataCheck, ls *logScan) {
-			ls.errors, ls.samples = 1, []string{"boom"}
-		}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			o, rec, tl, dc, ls := passingRun()
-			c.breakIt(o, rec, &tl, &dc, ls)
-			r := analyse(o, rec, tl, dc, ls)
-			if !strings.Contains(strings.Join(r.violations, "\n"), c.want) {
-				t.Errorf("violations %q, want one with %q", r.violations, c.want)
-			}
-			var out strings.Builder
-			r.print(&out)
-			if !strings.Contains(out.String(), "RESULT: FAIL") {
-				t.Errorf("printed:\n%s", out.String())
+		"healthy":    {func(*chaosRun) {}, ""},
+		"lost write": {func(r *chaosRun) { r.dc.lost = []string{"a"} }, "acknowledged writes are not stored (lost)"},
+		"duplicate":  {func(r *chaosRun) { r.dc.duplicates = 1 }, "duplicate rows"},
+		"stored more than acknowledged": {func(r *chaosRun) { r.dc.stored = 3; r.dc.storedUnacked = []string{"c"} },
+			"stored but were never acknowledged"},
+		"write never acknowledged": {func(r *chaosRun) { r.rec.writes[2].gaveUpAtShutdown = false },
+			"writes were never acknowledged within 10 attempts"},
+		"internal error in the outage": {func(r *chaosRun) {
+			r.rec.attempts[2].res = result{status: http.StatusOK, codes: []string{"INTERNAL"}, messages: []string{"internal error"}}
+		}, "non-retryable errors"},
+		"driver text leaked": {func(r *chaosRun) { r.rec.attempts[3].res.leak = "pq: terminating connection" }, "leak internals"},
+		"still failing after recovery": {func(r *chaosRun) {
+			r.rec.attempts = append(r.rec.attempts, attempt{op: "read", sent: 25 * s, done: 25*s + 100,
+				res: result{status: http.StatusServiceUnavailable, codes: []string{"UNAVAILABLE"}}})
+		}, "still failed"},
+		"no write after the restart": {func(r *chaosRun) { r.rec.attempts[4].res = r.rec.attempts[2].res }, "did not recover"},
+		"readyz stayed up":           {func(r *chaosRun) { r.rec.readyz = r.rec.readyz[:1] }, "/readyz never answered 503"},
+		"readyz stayed down":         {func(r *chaosRun) { r.rec.readyz = r.rec.readyz[:2] }, "/readyz did not return to 200"},
+		"never restarted":            {func(r *chaosRun) { r.tl.restartStart, r.tl.restartEnd = 0, 0 }, "never restarted"},
+		"restart failed":             {func(r *chaosRun) { r.tl.restartErr = errors.New("pg_ctl: boom") }, "restart command failed"},
+		"no exit":                    {func(r *chaosRun) { r.tl.serverExited = false }, "did not exit"},
+		"exit status":                {func(r *chaosRun) { r.tl.serverExitCode = 1 }, "exited with status 1"},
+		"cut off at SIGTERM": {func(r *chaosRun) {
+			r.rec.attempts = append(r.rec.attempts, attempt{op: "write", sent: 30 * s, done: 32 * s, res: result{transport: errors.New("EOF")}})
+		}, "cut off without an answer"},
+		"no stopped line": {func(r *chaosRun) { r.ls.sawStopped = false }, `did not log "stopped"`},
+		"server errors":   {func(r *chaosRun) { r.ls.errors = 1; r.ls.samples = []string{"panic"} }, "logged 1 errors"},
+		"budget spent":    {func(r *chaosRun) { r.rec.budgetSpent.Store(true) }, "request budget"},
+		"API count differs": {func(r *chaosRun) { r.dc.apiCountChecked = true; r.dc.apiCount = 1 },
+			"the API counts 1 DRAFT outcomes of the run, PostgreSQL holds 2"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := healthyRun()
+			c.spoil(r)
+			rep := analyse(r.o, r.rec, r.tl, r.dc, r.ls)
+			var out bytes.Buffer
+			rep.print(&out)
+			all := strings.Join(rep.violations, "\n")
+			switch {
+			case c.want == "" && (len(rep.violations) > 0 || !strings.Contains(out.String(), "RESULT: PASS")):
+				t.Errorf("a healthy run fails: %s", all)
+			case c.want != "" && !strings.Contains(all, c.want):
+				t.Errorf("want a violation saying %q, got:\n%s", c.want, all)
+			case c.want != "" && !strings.Contains(out.String(), "RESULT: FAIL"):
+				t.Errorf("the report does not say FAIL:\n%s", out.String())
 			}
 		})
 	}

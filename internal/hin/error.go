@@ -138,9 +138,10 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
 }
 
-// Extensions is what a client reads of e besides its message, at every
-// edge (GraphQL's extensions, the HTTP routes' JSON): the code, the field,
-// every problem and the details, which never replace the first three.
+// Extensions is the error as GraphQL's extensions carry it, at every edge
+// (the GraphQL error presenter, the HTTP error writer): the code, the
+// field, every problem, then the details under their own keys (a detail
+// never replaces one of those).
 func (e *Error) Extensions() map[string]any {
 	ext := map[string]any{"code": e.Code}
 	if e.Field != "" {

@@ -503,19 +503,6 @@ func TestErrorString(t *testing.T) {
 	}
 }
 
-// Both edges send what Extensions gives; details never hide the code.
-func TestErrorExtensions(t *testing.T) {
-	e := &hin.Error{Code: hin.ECONFLICT, Field: "id", Problems: []hin.Problem{{Field: "value"}},
-		Details: map[string]any{"currentVersion": 3, "code": "OTHER"}}
-	ext := e.Extensions()
-	if ext["code"] != hin.ECONFLICT || ext["field"] != "id" || ext["currentVersion"] != 3 || len(ext["problems"].([]hin.Problem)) != 1 {
-		t.Errorf("extensions %v", ext)
-	}
-	if ext := hin.Errorf(hin.ENOTFOUND, "gone").Extensions(); len(ext) != 1 {
-		t.Errorf("a bare error has only its code: %v", ext)
-	}
-}
-
 func TestSplitList(t *testing.T) {
 	for in, want := range map[string][]string{"": nil, " a, ,b ,": {"a", "b"}, "x": {"x"}} {
 		if got := hin.SplitList(in); !slices.Equal(got, want) {

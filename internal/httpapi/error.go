@@ -57,7 +57,8 @@ func Error(w http.ResponseWriter, err error) {
 	ext := map[string]any{"code": code}
 	var he *hin.Error
 	if errors.As(err, &he) {
-		ext = he.Extensions() // as the GraphQL error presenter sends them
+		ext = he.Extensions() // as the GraphQL error presenter writes it
+		ext["code"] = code
 	}
 	body, _ := json.Marshal(struct {
 		Errors []gqlError `json:"errors"`

@@ -118,9 +118,9 @@ func (srv *Server) rejected(limit hin.Limit) {
 
 // routes wires the public handler. From the outside in: tracing, metrics,
 // the access log and CORS for every route; then, on /graphql, the
-// connection deadlines, the rate limits and bearer tokens (guard), the
-// body limit (the caller is checked before its body is read), and the
-// GraphQL handler with its query limits and request timeout.
+// connection deadlines, the rate limits and bearer tokens or the session
+// cookie (guard), the body limit (the caller is checked before its body is
+// read), and the GraphQL handler with its query limits and request timeout.
 func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, ss *sessions, tracer *telemetry.Tracer) http.Handler {
 	cfg := srv.cfg
 	var exts []graphql.HandlerExtension
@@ -157,7 +157,11 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, ss *sessions, t
 	returnRoutes(mux, s, cfg, srv.rejected, guarded)
 	addCollectionRoutes(mux, s, cfg, srv.rejected, guarded)
 	pages(mux)
-	signInRoutes(mux, ss)
+	signInRoutes(mux, ss, func(h http.HandlerFunc) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			admit(w, r, srv.limiter, "ip:"+clientHost(r), cfg.AnonymousRate, srv.rejected, h)
+		})
+	})
 	// /livez is the Kubernetes name for liveness; /healthz stays for
 	// existing checks. Neither touches the database: a database outage
 	// must not get every replica restarted.

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -111,16 +112,18 @@ func newSessions(ctx context.Context, cfg SignIn, issuer string, s *store.Store,
 }
 
 // signInRoutes adds /auth/*; without sign-in, /auth/me alone says so.
-func signInRoutes(mux *http.ServeMux, ss *sessions) {
+// limit is the per-address rate limit: starting a sign-in writes a row, so
+// a flood of them meets the anonymous budget.
+func signInRoutes(mux *http.ServeMux, ss *sessions, limit func(http.HandlerFunc) http.Handler) {
 	if ss == nil {
 		mux.HandleFunc("GET /auth/me", func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, []byte(`{"signedIn":false,"signInAvailable":false}`))
 		})
 		return
 	}
-	mux.HandleFunc("GET /auth/login", ss.login)
-	mux.HandleFunc("GET /auth/callback", ss.callback)
-	mux.HandleFunc("POST /auth/logout", ss.logout)
+	mux.Handle("GET /auth/login", limit(ss.login))
+	mux.Handle("GET /auth/callback", limit(ss.callback))
+	mux.Handle("POST /auth/logout", limit(ss.logout))
 	mux.HandleFunc("GET /auth/me", ss.me)
 }
 
@@ -191,26 +194,26 @@ func (ss *sessions) callback(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	c, err := r.Cookie(signInCookie)
 	if err != nil {
-		Error(w, signInFailed("this browser did not start it (no sign-in cookie)"))
+		signInError(w, r, signInFailed("this browser did not start it (no sign-in cookie)"))
 		return
 	}
 	clearCookie(w, signInCookie)
 	in, err := ss.store.TakeSignIn(r.Context(), hashID(c.Value))
 	switch {
 	case hin.ErrorCode(err) == hin.ENOTFOUND:
-		Error(w, signInFailed("it has expired or was already used"))
+		signInError(w, r, signInFailed("it has expired or was already used"))
 		return
 	case err != nil:
-		Error(w, err)
+		signInError(w, r, err)
 		return
 	}
 	q := r.URL.Query()
 	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(in.State)) != 1 {
-		Error(w, signInFailed("the answer does not belong to this sign-in (state mismatch)"))
+		signInError(w, r, signInFailed("the answer does not belong to this sign-in (state mismatch)"))
 		return
 	}
 	if e := q.Get("error"); e != "" {
-		Error(w, &hin.Error{Code: hin.EFORBIDDEN, Message: "the identity provider refused the sign-in (" + cleanParam(e) + ")"})
+		signInError(w, r, &hin.Error{Code: hin.EFORBIDDEN, Message: "the identity provider refused the sign-in (" + cleanParam(e) + ")"})
 		return
 	}
 	ctx, cancel := context.WithTimeout(oidc.ClientContext(r.Context(), ss.client), 15*time.Second)
@@ -218,32 +221,32 @@ func (ss *sessions) callback(w http.ResponseWriter, r *http.Request) {
 	tok, err := ss.oauth.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(in.Verifier))
 	if err != nil {
 		ss.log.WarnContext(ctx, "sign-in: code exchange failed", "err", err)
-		Error(w, signInFailed("the identity provider did not accept the code"))
+		signInError(w, r, signInFailed("the identity provider did not accept the code"))
 		return
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
-		Error(w, signInFailed("the identity provider sent no ID token"))
+		signInError(w, r, signInFailed("the identity provider sent no ID token"))
 		return
 	}
 	idt, err := ss.idTokens.Verify(ctx, raw)
 	if err != nil {
 		ss.log.WarnContext(ctx, "sign-in: ID token refused", "err", err)
-		Error(w, signInFailed("the ID token is not valid"))
+		signInError(w, r, signInFailed("the ID token is not valid"))
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(in.Nonce)) != 1 {
-		Error(w, signInFailed("the ID token does not belong to this sign-in (nonce mismatch)"))
+		signInError(w, r, signInFailed("the ID token does not belong to this sign-in (nonce mismatch)"))
 		return
 	}
 	var claims map[string]any
 	if err := idt.Claims(&claims); err != nil {
-		Error(w, signInFailed("the ID token is malformed"))
+		signInError(w, r, signInFailed("the ID token is malformed"))
 		return
 	}
 	p, err := ss.tokens.PrincipalFromClaims(ctx, claims)
 	if err != nil {
-		Error(w, err)
+		signInError(w, r, err)
 		return
 	}
 	p.Expires = time.Now().Add(ss.lifetime)
@@ -255,12 +258,33 @@ func (ss *sessions) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	id := randomValue()
 	if err := ss.store.CreateSession(ctx, hashID(id), p); err != nil {
-		Error(w, err)
+		signInError(w, r, err)
 		return
 	}
 	setCookie(w, sessionCookie, id, int(ss.lifetime.Seconds()))
 	ss.log.InfoContext(ctx, "signed in", "subject", p.Subject, "role", p.Role)
 	http.Redirect(w, r, safeReturnTo(in.ReturnTo), http.StatusSeeOther)
+}
+
+// signInError answers a sign-in that failed: a browser (asking for HTML)
+// gets a short page with the message and a way to start again, anything
+// else the JSON error; the status and code are the same.
+func signInError(w http.ResponseWriter, r *http.Request, err error) {
+	var he *hin.Error
+	if !strings.Contains(r.Header.Get("Accept"), "text/html") || !errors.As(err, &he) {
+		Error(w, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", contentSecurityPolicy(""))
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(ErrorStatus(he.Code))
+	fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in not completed</title>
+<link rel="stylesheet" href="/assets/dashboard.css"></head><body><main><section class="card wide">
+<h2>You are not signed in</h2><p id="sign-in-error">%s</p><p class="muted">Code <code>%s</code></p>
+<p><a href="/auth/login">Try again</a> · <a href="/dashboard">Back to the dashboard</a></p>
+</section></main></body></html>`, html.EscapeString(he.Message), html.EscapeString(he.Code))
 }
 
 // cleanParam keeps a provider's error code printable and short.
@@ -316,6 +340,7 @@ func checkCSRF(r *http.Request, cookie string) error {
 
 func (ss *sessions) logout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10) // a form with one field
 	_, cookie, ok, err := ss.session(r)
 	if ok && err == nil {
 		// The token may come as a header (fetch) or a form field (a plain

@@ -19,6 +19,7 @@ import (
 	"github.com/hin-graph/hin-graph/devtools/demoidp"
 	"github.com/hin-graph/hin-graph/internal/auth"
 	"github.com/hin-graph/hin-graph/internal/httpapi"
+	"github.com/hin-graph/hin-graph/internal/ratelimit"
 	"github.com/hin-graph/hin-graph/internal/seed"
 	"github.com/hin-graph/hin-graph/internal/store"
 	"github.com/hin-graph/hin-graph/internal/testdb"
@@ -38,7 +39,7 @@ type signInServer struct {
 	db      *sql.DB
 }
 
-func newSignInServer(t *testing.T) signInServer {
+func newSignInServer(t testing.TB, tweak ...func(*httpapi.Config)) signInServer {
 	t.Helper()
 	db := testdb.NewDB(t, testdb.Demo(seed.DemoSize{PilotsPerRegion: 2, InnovationsPerRegion: 2, FirstFY: 2023, Years: 1}))
 	hinTS := httptest.NewServer(nil)
@@ -58,6 +59,9 @@ func newSignInServer(t *testing.T) signInServer {
 	cfg.Tokens.OIDCIssuer, cfg.Tokens.Audience, cfg.Tokens.Mapping = opTS.URL, signInClient, mapping
 	cfg.Tokens.HMACSecret = []byte(ownSecret)
 	cfg.SignIn = httpapi.SignIn{ClientID: signInClient, ClientSecret: signInSecret, RedirectURL: hinTS.URL + "/auth/callback"}
+	for _, f := range tweak {
+		f(&cfg)
+	}
 	srv, err := httpapi.New(context.Background(), cfg, store.NewFromDB(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +74,7 @@ func newSignInServer(t *testing.T) signInServer {
 // hin-graph's (Secure, which a jar keeps off plain http) in a map, as a
 // browser treating 127.0.0.1 as a secure context would send them.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	srv    signInServer
 	client *http.Client
 	ours   map[string]string
@@ -78,7 +82,7 @@ type browser struct {
 	setCookies []string
 }
 
-func newBrowser(t *testing.T, srv signInServer) *browser {
+func newBrowser(t testing.TB, srv signInServer) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, srv: srv, ours: map[string]string{}, client: &http.Client{
 		Jar: jar, Timeout: 10 * time.Second,
@@ -232,6 +236,9 @@ func (b *browser) graphql(query, csrf string) (int, gqlResponse) {
 
 type gqlResponse struct {
 	Data struct {
+		SubmitReturn *struct {
+			ID string `json:"id"`
+		} `json:"submitReturn"`
 		Outcomes struct {
 			TotalCount int `json:"totalCount"`
 			Nodes      []struct {
@@ -309,47 +316,6 @@ func TestSignIn(t *testing.T) {
 		}
 	})
 
-	t.Run("cookie flags", func(t *testing.T) {
-		b := newBrowser(t, srv)
-		b.signIn("analyst", "/")
-		var line string
-		for _, l := range b.setCookies {
-			if strings.HasPrefix(l, session+"=") && !strings.Contains(l, "Max-Age=0") {
-				line = l
-			}
-		}
-		for _, want := range []string{"Path=/", "HttpOnly", "Secure", "SameSite=Lax", "Max-Age="} {
-			if !strings.Contains(line, want) {
-				t.Errorf("session cookie %q lacks %s", line, want)
-			}
-		}
-		if strings.Contains(strings.ToLower(line), "domain=") {
-			t.Errorf("session cookie %q has a Domain", line)
-		}
-		for _, l := range b.setCookies {
-			if strings.HasPrefix(l, "__Host-hin_signin=") && (!strings.Contains(l, "Secure") || !strings.Contains(l, "HttpOnly")) {
-				t.Errorf("sign-in cookie %q lacks Secure or HttpOnly", l)
-			}
-		}
-	})
-
-	t.Run("CSRF: a cookie write needs the header", func(t *testing.T) {
-		b := newBrowser(t, srv)
-		b.signIn("em-editor", "/")
-		m := b.me()
-		for name, token := range map[string]string{"no header": "", "wrong header": "x" + m.CSRFToken} {
-			status, resp := b.graphql(draftsQuery, token)
-			if status != http.StatusForbidden || len(resp.Errors) == 0 || resp.Errors[0].Extensions.Code != "FORBIDDEN" {
-				t.Errorf("%s: %d %+v, want 403 FORBIDDEN", name, status, resp.Errors)
-			}
-		}
-		// A plain form post (what another site could send) is refused too.
-		resp, _ := b.do(http.MethodPost, srv.hin+"/graphql", url.Values{"query": {"{ __typename }"}}, nil)
-		if resp.StatusCode != http.StatusForbidden {
-			t.Errorf("form post with the cookie: %d, want 403", resp.StatusCode)
-		}
-	})
-
 	t.Run("bearer tokens keep working", func(t *testing.T) {
 		tok, err := auth.Mint(auth.MintConfig{Secret: []byte(ownSecret), Subject: "script", Role: "ANALYST", TTL: time.Hour})
 		if err != nil {
@@ -387,6 +353,71 @@ func TestSignIn(t *testing.T) {
 		b.ours[session] = old
 		if status, _ := b.graphql(draftsQuery, m.CSRFToken); status != http.StatusUnauthorized {
 			t.Fatalf("replayed cookie after sign-out: %d, want 401", status)
+		}
+	})
+}
+
+// TestSignInHostile is the sign-in part of the hostile tests: cookie
+// flags, CSRF on a cookie-authenticated mutation, session fixation, an
+// open redirect through returnTo, state and nonce mismatches, a callback in
+// a browser that did not start the sign-in, refused and expired sign-ins.
+func TestSignInHostile(t *testing.T) {
+	t.Parallel()
+	srv := newSignInServer(t)
+
+	t.Run("cookie flags", func(t *testing.T) {
+		b := newBrowser(t, srv)
+		b.signIn("analyst", "/")
+		var line string
+		for _, l := range b.setCookies {
+			if strings.HasPrefix(l, session+"=") && !strings.Contains(l, "Max-Age=0") {
+				line = l
+			}
+		}
+		for _, want := range []string{"Path=/", "HttpOnly", "Secure", "SameSite=Lax", "Max-Age="} {
+			if !strings.Contains(line, want) {
+				t.Errorf("session cookie %q lacks %s", line, want)
+			}
+		}
+		if strings.Contains(strings.ToLower(line), "domain=") {
+			t.Errorf("session cookie %q has a Domain", line)
+		}
+		for _, l := range b.setCookies {
+			if strings.HasPrefix(l, "__Host-hin_signin=") && (!strings.Contains(l, "Secure") || !strings.Contains(l, "HttpOnly")) {
+				t.Errorf("sign-in cookie %q lacks Secure or HttpOnly", l)
+			}
+		}
+	})
+
+	t.Run("CSRF on a cookie-authenticated mutation", func(t *testing.T) {
+		b := newBrowser(t, srv)
+		b.signIn("em-editor", "/")
+		m := b.me()
+		const mutation = `mutation { submitReturn(input: {regionCode: "HI-EM", periodStart: "2001-04-01", periodEnd: "2001-04-30",
+			status: DRAFT, source: "csrf test", rows: [{metricCode: "patients_benefiting", value: 7}]}) { id } }`
+		count := func() (n int) {
+			if err := srv.db.QueryRow(`SELECT count(*) FROM outcome WHERE source = 'csrf test'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for name, token := range map[string]string{"no header": "", "wrong header": "x" + m.CSRFToken} {
+			status, resp := b.graphql(mutation, token)
+			if status != http.StatusForbidden || len(resp.Errors) == 0 || resp.Errors[0].Extensions.Code != "FORBIDDEN" {
+				t.Errorf("%s: %d %+v, want 403 FORBIDDEN", name, status, resp.Errors)
+			}
+		}
+		// A plain form post (what another site's page could send) is refused too.
+		if resp, _ := b.do(http.MethodPost, srv.hin+"/graphql", url.Values{"query": {mutation}}, nil); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("form post with the cookie: %d, want 403", resp.StatusCode)
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("a refused mutation wrote %d outcomes", n)
+		}
+		// With the header the same mutation goes through: the refusal was the CSRF check.
+		status, resp := b.graphql(mutation, m.CSRFToken)
+		if status != http.StatusOK || len(resp.Errors) > 0 || resp.Data.SubmitReturn == nil || count() != 1 {
+			t.Fatalf("with the header: %d %+v", status, resp.Errors)
 		}
 	})
 
@@ -479,6 +510,17 @@ func TestSignIn(t *testing.T) {
 		}
 	})
 
+	t.Run("a browser gets the refusal as a page", func(t *testing.T) {
+		b := newBrowser(t, srv)
+		callback, _ := b.atProvider(b.startSignIn("/"), "visitor", demoidp.Password)
+		resp, body := b.do(http.MethodGet, callback, nil, http.Header{"Accept": {"text/html,application/xhtml+xml"}})
+		if resp.StatusCode != http.StatusForbidden || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+			!strings.Contains(body, "<code>FORBIDDEN</code>") || !strings.Contains(body, "none of your roles") ||
+			!strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'self'") {
+			t.Fatalf("refusal page: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	})
+
 	t.Run("a wrong password never reaches hin-graph", func(t *testing.T) {
 		b := newBrowser(t, srv)
 		callback, page := b.atProvider(b.startSignIn("/"), "admin", "wrong")
@@ -511,5 +553,43 @@ func TestSignIn(t *testing.T) {
 		if b.ours[session] != "" {
 			t.Fatal("the expired session's cookie was not cleared")
 		}
+	})
+}
+
+// BenchmarkCallerBySession compares a request made through a session cookie
+// (one primary-key lookup, and the CSRF check) with the same request made
+// with a bearer token (a signature check), rate limits off.
+func BenchmarkCallerBySession(b *testing.B) {
+	srv := newSignInServer(b, func(c *httpapi.Config) { c.Rate, c.AnonymousRate = ratelimit.Rate{}, ratelimit.Rate{} })
+	br := newBrowser(b, srv)
+	br.signIn("analyst", "/")
+	m := br.me()
+	tok, err := auth.Mint(auth.MintConfig{Secret: []byte(ownSecret), Subject: "bench", Role: "ANALYST", TTL: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const body = `{"query":"{ regions { code } }"}`
+	run := func(b *testing.B, set func(*http.Request)) {
+		for b.Loop() {
+			req, _ := http.NewRequest(http.MethodPost, srv.hin+"/graphql", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			set(req)
+			resp, err := br.client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+	}
+	b.Run("bearer", func(b *testing.B) { run(b, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }) })
+	b.Run("session", func(b *testing.B) {
+		run(b, func(r *http.Request) {
+			r.AddCookie(&http.Cookie{Name: session, Value: br.ours[session]})
+			r.Header.Set("X-CSRF-Token", m.CSRFToken)
+		})
 	})
 }

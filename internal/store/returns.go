@@ -43,8 +43,17 @@ const keyLockSQL = `SELECT (SELECT count(pg_advisory_xact_lock(k)) FROM (
 // write happens (taken after the locks, so states replaced later never end
 // before they began).
 func (w *writer) lockKeys(metricIDs, regionIDs []string) (time.Time, error) {
+	// a return of 50,000 rows has a few pairs: send those
+	seen := map[[2]string]bool{}
+	var ms, rs []string
+	for i := range metricIDs {
+		if k := [2]string{metricIDs[i], regionIDs[i]}; !seen[k] {
+			seen[k] = true
+			ms, rs = append(ms, k[0]), append(rs, k[1])
+		}
+	}
 	var n int
-	if err := w.get(&n, keyLockSQL, pqArray(metricIDs), pqArray(regionIDs)); err != nil {
+	if err := w.get(&n, keyLockSQL, pqArray(ms), pqArray(rs)); err != nil {
 		return time.Time{}, err
 	}
 	return w.clock()
@@ -68,7 +77,72 @@ type clash struct {
 // region, innovation, pilot and programme whose periods overlap the row's
 // (an equal period included). except leaves one outcome out (a draft
 // being updated).
+//
+// The current outcomes of a key never overlap one another (every write
+// passes this check), except a draft and a published figure of one period.
+// So the one that can overlap a row is, per status, the one starting last
+// on or before the row's end: one probe per row and status of the unique
+// indexes of migration 00006, whatever the size of the return or of the
+// table. A row that does overlap is rare (it is refused): only those rows
+// are then read in full, every overlapping outcome in period order.
 func (w *writer) clashes(regionID string, rows []resolvedOutcome, except *string) ([]clash, error) {
+	args := clashArgs(regionID, rows, except)
+	// a status as a literal, so the probe is a backward scan of that
+	// status's partial unique index
+	probe := func(status string) string {
+		return `SELECT x.i - 1 AS row, ` + outcomeCols + `
+		FROM unnest($2::uuid[], $3::date[], $4::date[], $5::uuid[], $6::uuid[], $7::uuid[]) WITH ORDINALITY AS x(m, ps, pe, inn, pil, pro, i)
+		CROSS JOIN LATERAL (SELECT * FROM outcome oc WHERE oc.status = '` + status + `' AND ` + keyEquals("oc", "x") + `
+			AND oc.period_start <= x.pe AND ($8::uuid IS NULL OR oc.id <> $8::uuid)
+			ORDER BY oc.period_start DESC LIMIT 1) oc
+		WHERE oc.period_end >= x.ps`
+	}
+	q := probe("PUBLISHED") + ` UNION ALL ` + probe("DRAFT") + ` ORDER BY 1, status DESC`
+	var found []clash
+	if err := w.all(&found, q, args...); err != nil {
+		return nil, err
+	}
+	var overlapping []int
+	for _, c := range found {
+		r := rows[c.Row]
+		exact := c.PeriodStart.Equal(r.in.PeriodStart) && c.PeriodEnd.Equal(r.in.PeriodEnd)
+		if !exact && (len(overlapping) == 0 || overlapping[len(overlapping)-1] != c.Row) {
+			overlapping = append(overlapping, c.Row)
+		}
+	}
+	if len(overlapping) == 0 {
+		return found, nil
+	}
+	// the refused rows, with everything they overlap
+	sub := make([]resolvedOutcome, len(overlapping))
+	for k, i := range overlapping {
+		sub[k] = rows[i]
+	}
+	full := `SELECT x.i - 1 AS row, ` + outcomeCols + `
+		FROM unnest($2::uuid[], $3::date[], $4::date[], $5::uuid[], $6::uuid[], $7::uuid[]) WITH ORDINALITY AS x(m, ps, pe, inn, pil, pro, i)
+		JOIN outcome oc ON ` + keyEquals("oc", "x") + `
+			AND oc.period_start <= x.pe AND oc.period_start >= x.ps - 1830 AND oc.period_end >= x.ps
+		WHERE oc.status IN ('DRAFT', 'PUBLISHED') AND ($8::uuid IS NULL OR oc.id <> $8::uuid)
+		ORDER BY x.i, oc.period_start, oc.status DESC`
+	var more []clash
+	if err := w.all(&more, full, clashArgs(regionID, sub, except)...); err != nil {
+		return nil, err
+	}
+	refused := map[int]bool{}
+	for k := range more {
+		more[k].Row = overlapping[more[k].Row]
+		refused[more[k].Row] = true
+	}
+	out := more
+	for _, c := range found {
+		if !refused[c.Row] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func clashArgs(regionID string, rows []resolvedOutcome, except *string) []any {
 	n := len(rows)
 	metric, starts, ends := make([]string, n), make([]string, n), make([]string, n)
 	inns, pilots, progs := make([]sql.NullString, n), make([]sql.NullString, n), make([]sql.NullString, n)
@@ -77,20 +151,7 @@ func (w *writer) clashes(regionID string, rows []resolvedOutcome, except *string
 		starts[i], ends[i] = r.in.PeriodStart.Format(time.DateOnly), r.in.PeriodEnd.Format(time.DateOnly)
 		inns[i], pilots[i], progs[i] = nullStr(r.innovationID), nullStr(r.pilotID), nullStr(r.programmeID)
 	}
-	// An equality join on the key up to the period, so the planner may hash
-	// it (one pass over the region's outcomes of these metrics) or probe the
-	// unique indexes per row; neither degrades with stale statistics the way
-	// a forced per-row probe does. No period spans more than five years
-	// (hin.ValidateOutcome), which bounds the starts to read.
-	q := `SELECT x.i - 1 AS row, ` + outcomeCols + `
-		FROM unnest($2::uuid[], $3::date[], $4::date[], $5::uuid[], $6::uuid[], $7::uuid[]) WITH ORDINALITY AS x(m, ps, pe, inn, pil, pro, i)
-		JOIN outcome oc ON ` + keyEquals("oc", "x") + `
-			AND oc.period_start <= x.pe AND oc.period_start >= x.ps - 1830 AND oc.period_end >= x.ps
-		WHERE oc.status IN ('DRAFT', 'PUBLISHED') AND ($8::uuid IS NULL OR oc.id <> $8::uuid)
-		ORDER BY x.i, oc.period_start, oc.status DESC`
-	var out []clash
-	err := w.all(&out, q, regionID, pqArray(metric), pqArray(starts), pqArray(ends), pqArray(inns), pqArray(pilots), pqArray(progs), except)
-	return out, err
+	return []any{regionID, pqArray(metric), pqArray(starts), pqArray(ends), pqArray(inns), pqArray(pilots), pqArray(progs), except}
 }
 
 // keyEquals matches an outcome's key up to its period with the columns
@@ -177,28 +238,29 @@ func plan(rows []resolvedOutcome, found []clash, add func(i int, pr hin.Problem)
 		}
 		firstOf[k] = i
 	}
-	for j := 1; j < len(order); j++ {
-		if bad[order[j]] {
+	// One sweep per key in order of start: a row overlaps an earlier one
+	// when it starts before the latest end so far (open), so a return of
+	// any size is checked in one pass. Of two overlapping rows the later
+	// in the file is refused, naming the other.
+	open := -1
+	for j, i := range order {
+		if j > 0 && keys[i] != keys[order[j-1]] {
+			open = -1
+		}
+		if bad[i] {
 			continue
 		}
-		// compare with every earlier row of the key that is still open
-		for k := j - 1; k >= 0 && keys[order[k]] == keys[order[j]]; k-- {
-			a, b := rows[order[k]], rows[order[j]]
-			if bad[order[k]] || a.in.PeriodEnd.Before(b.in.PeriodStart) {
-				continue
-			}
-			first, second := order[k], order[j]
-			if first > second {
-				first, second = second, first
-			}
-			if bad[second] {
-				break
-			}
-			bad[second] = true
-			add(second, hin.Problem{Field: "periodStart", Code: hin.EOVERLAP, Message: fmt.Sprintf(
-				"the period %s overlaps row %d's (%s) for the same metric, innovation, pilot and programme",
-				period(rows[second].in.PeriodStart, rows[second].in.PeriodEnd), first, period(rows[first].in.PeriodStart, rows[first].in.PeriodEnd))})
-			break
+		if open < 0 || rows[open].in.PeriodEnd.Before(rows[i].in.PeriodStart) {
+			open = i // ends after every earlier row of the key
+			continue
+		}
+		first, second := min(open, i), max(open, i)
+		bad[second] = true
+		add(second, hin.Problem{Field: "periodStart", Code: hin.EOVERLAP, Message: fmt.Sprintf(
+			"the period %s overlaps row %d's (%s) for the same metric, innovation, pilot and programme",
+			period(rows[second].in.PeriodStart, rows[second].in.PeriodEnd), first, period(rows[first].in.PeriodStart, rows[first].in.PeriodEnd))})
+		if second == open {
+			open = i
 		}
 	}
 	// rows against current outcomes
@@ -516,7 +578,7 @@ func (s *Store) OutcomeHistory(ctx context.Context, ids []string, first int) (ma
 	if where == "" {
 		where = "TRUE"
 	}
-	query := `SELECT h.id, h.outcome_id, h.value, h.numerator, h.denominator, h.source, h.status, h.valid_from, h.valid_to,
+	query := `SELECT h.id, h.outcome_id, h.region_id, h.value, h.numerator, h.denominator, h.source, h.status, h.valid_from, h.valid_to,
 			h.change, h.changed_by, h.reason
 		FROM unnest(` + q.arg(pqArray(ids)) + `::uuid[]) AS p(id) CROSS JOIN LATERAL (
 			SELECT * FROM outcome_history h WHERE h.outcome_id = p.id AND ` + where + `

@@ -1,6 +1,6 @@
 // Who is signed in on the pages (GET /auth/me), shown in a bar on each page
 // with a sign-in link or a sign-out button, and the CSRF header every
-// write through the session cookie must carry (docs/adr/0001).
+// write through the session cookie must carry (docs/adr/0002).
 let current;
 
 // session resolves to /auth/me's answer: { signedIn, signInAvailable,

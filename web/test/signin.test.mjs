@@ -63,19 +63,28 @@ test('a region editor signs in and sees their region\'s drafts', async () => {
     assert.ok(session?.httpOnly && session.secure && session.sameSite === 'Lax', `session cookie flags: ${JSON.stringify(session)}`);
     assert.equal(await page.evaluate(() => document.cookie.includes('hin_session')), false, 'script cannot read the session cookie');
     if (output) await page.screenshot({ path: join(output, 'signin-editor-dashboard.png'), fullPage: true });
-    // GraphiQL runs a region-scoped query with the session, no token pasted.
+    // GraphiQL itself runs a region-scoped query with the session (cookie
+    // and CSRF header), no token pasted: a mutation-free draft count.
     await page.goto(`${base}/graphiql`);
     await page.waitForSelector('#session-name', { timeout: 10000 });
-    const answer = await page.evaluate(async () => {
-      const me = await (await fetch('/auth/me')).json();
-      const res = await fetch('/graphql', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrfToken },
-        body: JSON.stringify({ query: '{ outcomes(first: 5, filter: {statuses: [DRAFT]}) { totalCount } }' }),
-      });
-      return res.json();
-    });
-    assert.ok(answer.data.outcomes.totalCount > 0, JSON.stringify(answer));
+    const query = '{ outcomes(first: 3, filter: {statuses: [DRAFT]}) { totalCount nodes { region { code } } } }';
+    // GraphiQL fills its first tab once it has loaded; replace it after that.
+    await page.waitForFunction(() => document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror.getValue().length > 0, null, { timeout: 15000 });
+    await page.evaluate((q) => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q), query);
+    await page.waitForFunction((q) => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue() === q, query);
+    // GraphiQL takes an edit into its tab state after a short debounce, so
+    // an early run may still send the example query: run until ours answers.
+    let answered = false;
+    for (let i = 0; i < 5 && !answered; i++) {
+      await page.waitForTimeout(300);
+      await page.click('.graphiql-execute-button');
+      answered = await page.waitForFunction(() => document.querySelector('.result-window')?.textContent.includes('totalCount'), null, { timeout: 3000 })
+        .then(() => true, () => false);
+    }
+    assert.ok(answered, 'GraphiQL ran the drafts query');
+    const result = JSON.parse(await page.evaluate(() => document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()));
+    assert.ok(result.data.outcomes.totalCount > 0, JSON.stringify(result));
+    assert.ok(result.data.outcomes.nodes.every((n) => n.region.code === 'HI-EM'), JSON.stringify(result));
     // Signing out ends it.
     await Promise.all([page.waitForLoadState('load'), page.click('#session-signout button')]);
     await page.goto(`${base}/dashboard`);

@@ -1,5 +1,5 @@
 -- +goose Up
--- Browser sign-in (docs/adr/0001-browser-sessions.md). A session is a row;
+-- Browser sign-in (docs/adr/0002-browser-sessions.md). A session is a row;
 -- the cookie holds a random ID whose SHA-256 is the key, so reading this
 -- table gives no usable cookie, and signing out deletes the row for every
 -- replica at once. The role and region are those mapped at sign-in.
