@@ -112,6 +112,27 @@ type mode struct {
 
 var modes = []*mode{queriesMode, hostileMode, peerMode}
 
+// judged adapts the measure of a mode that judges each scale itself.
+func judged(m func(ctx context.Context, o *options, dsn string, out, progress io.Writer) (bool, error)) func(context.Context, *options, string, *scaleResult, io.Writer, io.Writer) error {
+	return func(ctx context.Context, o *options, dsn string, res *scaleResult, out, progress io.Writer) error {
+		ok, err := m(ctx, o, dsn, out, progress)
+		res.failed = !ok
+		return err
+	}
+}
+
+// result is a verdict that prints the run's result line.
+func result(pass, fail string) func(io.Writer, *options, bool, []*scaleResult) bool {
+	return func(w io.Writer, _ *options, ok bool, _ []*scaleResult) bool {
+		if ok {
+			fmt.Fprintf(w, "\nresult: OK (%s)\n", pass)
+		} else {
+			fmt.Fprintf(w, "\nresult: FAILED (%s)\n", fail)
+		}
+		return ok
+	}
+}
+
 // chooseMode takes the subcommand, or the old --hostile or --peer flag,
 // off the arguments.
 func chooseMode(args []string) (*mode, []string) {

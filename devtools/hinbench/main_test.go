@@ -49,3 +49,19 @@ func TestModes(t *testing.T) {
 		}
 	}
 }
+
+// A mode's verdict is the run's exit status and its last line.
+func TestVerdictLines(t *testing.T) {
+	var b strings.Builder
+	if !hostileMode.verdict(&b, nil, true, nil) || b.String() != "\nresult: OK (no normal request failed)\n" {
+		t.Errorf("hostile pass: %q", b.String())
+	}
+	b.Reset()
+	if peerMode.verdict(&b, nil, false, nil) || b.String() != "\nresult: FAILED (see MISMATCH or ERRORS above)\n" {
+		t.Errorf("peer fail: %q", b.String())
+	}
+	b.Reset()
+	if queriesMode.verdict(&b, &options{}, false, nil) || !strings.HasSuffix(b.String(), "result: FAILED (see errors and MISMATCH above)\n") {
+		t.Errorf("queries fail: %q", b.String())
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -54,17 +53,6 @@ var hostileMode = &mode{
 	header: func(w io.Writer, o *options) {
 		fmt.Fprintf(w, "scales:      %s; queries: %s\n", joinInts(o.Scales), strings.Join(o.Queries, ", "))
 	},
-	measure: func(ctx context.Context, o *options, dsn string, res *scaleResult, out, progress io.Writer) error {
-		ok, err := measureHostile(ctx, o, dsn, out, progress)
-		res.failed = !ok
-		return err
-	},
-	verdict: func(w io.Writer, _ *options, ok bool, _ []*scaleResult) bool {
-		if ok {
-			fmt.Fprintln(w, "\nresult: OK (no normal request failed)")
-		} else {
-			fmt.Fprintln(w, "\nresult: FAILED (normal requests failed; see above)")
-		}
-		return ok
-	},
+	measure: judged(measureHostile),
+	verdict: result("no normal request failed", "normal requests failed; see above"),
 }

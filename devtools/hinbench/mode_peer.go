@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -55,17 +54,6 @@ var peerMode = &mode{
 	header: func(w io.Writer, o *options) {
 		fmt.Fprintf(w, "scales:      %s; shapes: %s\n", joinInts(o.Scales), strings.Join(o.PeerShapes, ", "))
 	},
-	measure: func(ctx context.Context, o *options, dsn string, res *scaleResult, out, progress io.Writer) error {
-		ok, err := measurePeer(ctx, o, dsn, out, progress)
-		res.failed = !ok
-		return err
-	},
-	verdict: func(w io.Writer, _ *options, ok bool, _ []*scaleResult) bool {
-		if ok {
-			fmt.Fprintln(w, "\nresult: OK (same rows from both servers, no failed requests)")
-		} else {
-			fmt.Fprintln(w, "\nresult: FAILED (see MISMATCH or ERRORS above)")
-		}
-		return ok
-	},
+	measure: judged(measurePeer),
+	verdict: result("same rows from both servers, no failed requests", "see MISMATCH or ERRORS above"),
 }
