@@ -197,13 +197,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) (code int, err er
 		return 2, err
 	}
 	root, rootErr := devserver.Root()
-
-	keepWork := o.workDir != ""
-	if o.workDir == "" {
-		if o.workDir, err = os.MkdirTemp("", "hinchaos-"); err != nil {
-			return 2, err
-		}
-	} else if err := os.MkdirAll(o.workDir, 0o755); err != nil {
+	keepWork, err := makeWorkDir(o)
+	if err != nil {
 		return 2, err
 	}
 	// Runs after the servers' deferred stops (defers run last-in first-out),
@@ -299,6 +294,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) (code int, err er
 		return 1, nil
 	}
 	return 0, nil
+}
+
+// makeWorkDir makes the directory for the server log: the one asked for
+// (kept), or a temporary one.
+func makeWorkDir(o *options) (keep bool, err error) {
+	if o.workDir != "" {
+		return true, os.MkdirAll(o.workDir, 0o755)
+	}
+	o.workDir, err = os.MkdirTemp("", "hinchaos-")
+	return false, err
 }
 
 // checkStored compares what was acknowledged with PostgreSQL, the ground
