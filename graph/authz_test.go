@@ -6,9 +6,11 @@ package graph_test
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/hin-graph/hin-graph/graph"
 	"github.com/hin-graph/hin-graph/internal/hin"
 )
 
@@ -38,18 +40,24 @@ func TestHiddenDraftAnswersAsMissing(t *testing.T) {
 				continue // refused before any ID is looked at
 			}
 			t.Run(fmt.Sprintf("%s/%s", name, who.Subject), func(t *testing.T) {
-				answer := func(id string) string {
+				answer := func(h http.Handler, id string) string {
 					t.Helper()
 					before := fingerprint(t, ws.db)
-					res := sendAs(ws.h, who, postJSON(gqlBody(doc, map[string]any{"id": id, "v": f.draft.Version})))
+					res := sendAs(h, who, postJSON(gqlBody(doc, map[string]any{"id": id, "v": f.draft.Version})))
 					if changed := tablesChanged(before, fingerprint(t, ws.db)); len(changed) > 0 {
 						t.Errorf("asking about %s changed %v", id, changed)
 					}
 					return fmt.Sprintf("%d %s", res.status, strings.ReplaceAll(string(res.body), id, "<id>"))
 				}
-				hidden, missing := answer(f.draft.GlobalID()), answer(missingOutcome)
+				// with direct execution and without: the same answers
+				hidden, missing := answer(ws.h, f.draft.GlobalID()), answer(ws.h, missingOutcome)
+				viaGqlgen := graph.WithoutDirect(ws.h)
+				hiddenG, missingG := answer(viaGqlgen, f.draft.GlobalID()), answer(viaGqlgen, missingOutcome)
 				if hidden != missing {
 					t.Errorf("another region's draft is told apart from a missing record:\n draft:   %s\n missing: %s", hidden, missing)
+				}
+				if hiddenG != hidden || missingG != missing {
+					t.Errorf("direct execution and gqlgen answer differently:\n direct: %s\n         %s\n gqlgen: %s\n         %s", hidden, missing, hiddenG, missingG)
 				}
 				if strings.HasPrefix(name, "update") || strings.HasPrefix(name, "withdraw") {
 					want := hin.ENOTFOUND

@@ -78,8 +78,8 @@ func nestedConnection[T, F any](ctx context.Context, name, parent, parentID stri
 	}, nil
 }
 
-// itemFields names the fields the query selects on the items of the
-// connection being resolved (under nodes and edges.node, fragments
+// itemFields names, by their Go names, what the query reads of the items
+// of the connection being resolved (under nodes and edges.node, fragments
 // included), so that the store reads only their columns.
 func itemFields(ctx context.Context) []string {
 	fc, op := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
@@ -105,7 +105,17 @@ func itemFields(ctx context.Context) []string {
 			}
 		}
 	}
-	return names
+	fields := directQuery
+	if t := directTypes[fc.Object]; t != nil {
+		fields = t.fields
+	} else if fc.Object != "Query" {
+		return nil
+	}
+	gf := fields[fc.Field.Name]
+	if gf == nil {
+		return nil
+	}
+	return goFields(gf.to, names)
 }
 
 // selects reports whether the query selects a field of the field being

@@ -110,6 +110,12 @@ func mostGroups(window hin.WindowInput, groupBy []hin.Dimension) int {
 	return max(n, 1)
 }
 
+// breakdownCost is what a figure breakdown costs, in GraphQL and in
+// /figures/breakdown.csv alike: child, one group, times the most groups.
+func breakdownCost(child int, window hin.WindowInput, groupBy []hin.Dimension) int {
+	return list(mostGroups(window, groupBy))(child)
+}
+
 // costs fills gqlgen's complexity functions.
 func costs() ComplexityRoot {
 	var c ComplexityRoot
@@ -155,7 +161,7 @@ func costs() ComplexityRoot {
 	}
 	c.Query.Series, c.Region.Series = series, series
 	breakdown := func(child int, _ []string, window hin.WindowInput, groupBy []hin.Dimension, _ *hin.FigureFilter, _ *bool, _ *time.Time) int {
-		return list(mostGroups(window, groupBy))(child)
+		return breakdownCost(child, window, groupBy)
 	}
 	c.Query.FigureBreakdown, c.Region.FigureBreakdown = breakdown, breakdown
 
@@ -239,7 +245,8 @@ type measure struct {
 	fragDepth map[string]int
 	counted   map[string]bool
 	steps     int // selections visited, for tests of linearity
-	// introspects is set when the operation reads __schema or __type.
+	// introspects is set when the operation reads __schema, __type or
+	// _service (the federation SDL).
 	introspects bool
 }
 
@@ -256,7 +263,7 @@ func (m *measure) depth(set ast.SelectionSet) int {
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
-			if s.Name == "__schema" || s.Name == "__type" {
+			if s.Name == "__schema" || s.Name == "__type" || s.Name == "_service" { // _service: the SDL, schema too
 				m.introspects = true
 			}
 			d = 1 + m.depth(s.SelectionSet)

@@ -214,13 +214,14 @@ func TestEveryListFieldHasACost(t *testing.T) {
 // named fragments (spread once or twice), inline fragments, aliases, and
 // Int arguments as literals, variables and variable defaults.
 type queryGen struct {
-	r       *rand.Rand
-	schema  *ast.Schema
-	metric  string
-	frags   []string
-	varDefs []string
-	vars    map[string]any
-	n       int
+	r            *rand.Rand
+	schema       *ast.Schema
+	metric       string
+	fillOptional bool // fill optional arguments too (querygen_test.go)
+	frags        []string
+	varDefs      []string
+	vars         map[string]any
+	n            int
 }
 
 func (g *queryGen) name(prefix string) string { g.n++; return fmt.Sprintf("%s%d", prefix, g.n) }
@@ -307,6 +308,9 @@ func (g *queryGen) args(f *ast.FieldDefinition, nested bool) (string, bool) {
 		default:
 			if a.Type.NonNull && a.DefaultValue == nil {
 				return "", false
+			}
+			if v := g.optional(a); v != "" {
+				out = append(out, v)
 			}
 		}
 	}

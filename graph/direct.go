@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -28,12 +29,14 @@ import (
 // several times the SQL (ARCHITECTURE.md, "Where a read's time goes").
 //
 // So a root field of a query whose whole selection is plain reads (the
-// scalars, references, lists, pages and counts of the types in
-// direct_types.go) is executed here instead, in three steps:
+// scalars, references, lists, pages and counts of the planned types: the
+// fields devtools/gqlgen generates into direct_gen.go, the relations
+// declared in direct_relations.go) is executed here instead, in three steps:
 //
 //  1. plan: each selection set is collected once (graphql.CollectFields, as
 //     gqlgen does, so fragments, aliases and @skip/@include mean the same),
-//     with its arguments coerced by the generated unmarshallers;
+//     with its arguments coerced by the generated unmarshallers; a field
+//     with an argument set that its relation does not read goes to gqlgen;
 //  2. load: level by level, one store call per field of the plan for all
 //     the objects at that level: the same store functions, filters,
 //     visibility rules and page queries the resolvers use;
@@ -72,16 +75,22 @@ func directRootFields(s *store.Store, es *executableSchema, log *slog.Logger) gr
 // run is root with its panics caught: this middleware runs outside the
 // recovery gqlgen puts around each root field, and a root field other than
 // the first runs in a goroutine of its own, where a panic would end the
-// process. A panic is logged as a bug and the field goes to gqlgen.
+// process. A panic is logged as a bug and the field goes to gqlgen, which
+// answers correctly and so would hide the bug: directPanics counts them,
+// and the package's tests fail on any (TestMain).
 func (d *direct) run(f graphql.CollectedField, log *slog.Logger) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			directPanics.Add(1)
 			log.ErrorContext(d.ctx, "panic in direct execution", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = errIndirect
 		}
 	}()
 	return d.root(f)
 }
+
+// directPanics counts the panics direct execution recovered from.
+var directPanics atomic.Int64
 
 type directOffKey struct{}
 
@@ -142,6 +151,7 @@ type objPlan struct {
 type fieldPlan struct {
 	key    string
 	name   string
+	gen    *genField // nil for __typename
 	scalar scalarFn
 	ref    *refPlan
 	list   *listPlan
@@ -150,9 +160,10 @@ type fieldPlan struct {
 
 // refPlan is a reference field, with the objects it loaded by key.
 type refPlan struct {
-	src  *directRef
-	sub  *objPlan
-	objs map[string]any
+	src     *directRef
+	nonNull bool
+	sub     *objPlan
+	objs    map[string]any
 }
 
 // listPlan is a list field, with the lists it loaded by parent id.
@@ -165,7 +176,7 @@ type listPlan struct {
 // pagePlan is a connection field: its arguments, the shape of the
 // connection selected, and the pages it loaded by parent id ("" at the root).
 type pagePlan struct {
-	src    *directPage
+	src    *relation
 	in     store.ListIn
 	filter any
 	conn   []connPlan
@@ -208,9 +219,25 @@ func implementors(schema *ast.Schema, typeName string) []string {
 	return out
 }
 
-// args coerces a field's arguments with the generated unmarshallers.
-func (d *direct) args(f graphql.CollectedField, coerce argsFn) (map[string]any, error) {
-	return coerce(d.ec, d.ctx, f.ArgumentMap(d.op.Variables))
+// args coerces a field's arguments with the generated unmarshallers. It
+// fails closed: an argument set (or defaulted) that the field's relation
+// does not consume sends the field to gqlgen, since direct execution would
+// ignore it.
+func (d *direct) args(f graphql.CollectedField, gf *genField) (map[string]any, error) {
+	if len(gf.args) == 0 {
+		return nil, nil
+	}
+	raw := f.ArgumentMap(d.op.Variables)
+	var consumes []string
+	if gf.rel != nil {
+		consumes = gf.rel.consumes
+	}
+	for name := range raw {
+		if !slices.Contains(consumes, name) {
+			return nil, errIndirect
+		}
+	}
+	return gf.coerce(d.ec, d.ctx, raw)
 }
 
 // plan turns a selection set on objects of typ into an objPlan.
@@ -224,25 +251,40 @@ func (d *direct) plan(typ *directType, sel ast.SelectionSet) (*objPlan, error) {
 		fp := fieldPlan{key: f.Alias, name: f.Name}
 		if f.Name == "__typename" {
 			fp.scalar = typeName(typ.name)
-		} else if s, ok := typ.scalars[f.Name]; ok {
-			fp.scalar = s
-		} else if r, ok := typ.refs[f.Name]; ok {
-			sub, err := d.plan(directTypes[r.to], f.Selections)
+			p.fields = append(p.fields, fp)
+			continue
+		}
+		gf := typ.fields[f.Name]
+		if gf == nil || gf.indirect {
+			return nil, errIndirect
+		}
+		fp.gen = gf
+		args, err := d.args(f, gf)
+		if err != nil {
+			return nil, err
+		}
+		switch rel := gf.rel; {
+		case gf.scalar != nil:
+			fp.scalar = gf.scalar
+		case rel == nil || gf.to != "" && directTypes[gf.to] == nil:
+			return nil, errIndirect
+		case rel.ref != nil:
+			sub, err := d.plan(directTypes[gf.to], f.Selections)
 			if err != nil {
 				return nil, err
 			}
-			fp.ref = &refPlan{src: r, sub: sub}
-		} else if l, ok := typ.lists[f.Name]; ok {
-			sub, err := d.plan(directTypes[l.to], f.Selections)
+			fp.ref = &refPlan{src: rel.ref, nonNull: gf.nonNull, sub: sub}
+		case rel.list != nil:
+			sub, err := d.plan(directTypes[gf.to], f.Selections)
 			if err != nil {
 				return nil, err
 			}
-			fp.list = &listPlan{src: l, sub: sub}
-		} else if pg, ok := typ.pages[f.Name]; ok {
-			if fp.page, err = d.planPage(pg, f); err != nil {
+			fp.list = &listPlan{src: rel.list, sub: sub}
+		case rel.page != nil:
+			if fp.page, err = d.planPage(gf, f, args); err != nil {
 				return nil, err
 			}
-		} else {
+		default:
 			return nil, errIndirect
 		}
 		p.fields = append(p.fields, fp)
@@ -252,24 +294,22 @@ func (d *direct) plan(typ *directType, sel ast.SelectionSet) (*objPlan, error) {
 
 // planPage plans a connection field: its arguments and the parts of the
 // connection it selects.
-func (d *direct) planPage(src *directPage, f graphql.CollectedField) (*pagePlan, error) {
-	args, err := d.args(f, src.args)
-	if err != nil {
-		return nil, err
-	}
+func (d *direct) planPage(gf *genField, f graphql.CollectedField, args map[string]any) (*pagePlan, error) {
 	first, _ := args["first"].(*int)
 	after, _ := args["after"].(*string)
 	order, _ := args["orderBy"].(interface{ Order() hin.Order })
-	p := &pagePlan{src: src, filter: args["filter"], in: store.ListIn{Page: pageArgs(first, after)}}
+	p := &pagePlan{src: gf.rel, filter: args["filter"], in: store.ListIn{Page: pageArgs(first, after)}}
 	if order != nil {
 		p.in.Order = order.Order()
 	}
 	if err := p.in.Page.Validate(); err != nil {
 		return nil, err
 	}
-	item := directTypes[src.to]
-	var items []string // the fields asked of the items, for the columns to read
-	cursors := false   // whether any cursor is asked for
+	item := directTypes[gf.to]
+	var items []string // the Go fields read of the items, for the columns to read
+	allColumns := false
+	cursors := false // whether any cursor is asked for
+	var err error
 	var planConn func(sel ast.SelectionSet, typ string) ([]connPlan, error)
 	planConn = func(sel ast.SelectionSet, typ string) ([]connPlan, error) {
 		fields, err := d.collect(sel, typ)
@@ -288,7 +328,11 @@ func (d *direct) planPage(src *directPage, f graphql.CollectedField) (*pagePlan,
 					return nil, err
 				}
 				for _, fp := range c.node.fields {
-					items = append(items, fp.name)
+					g, ok := goField(item, fp.name)
+					allColumns = allColumns || !ok
+					if g != "" {
+						items = append(items, g)
+					}
 				}
 			case "edges", "pageInfo":
 				if c.sub, err = planConn(f.Selections, f.Definition.Type.Name()); err != nil {
@@ -307,24 +351,32 @@ func (d *direct) planPage(src *directPage, f graphql.CollectedField) (*pagePlan,
 	if p.conn, err = planConn(f.Selections, f.Definition.Type.Name()); err != nil {
 		return nil, err
 	}
+	if allColumns {
+		items = nil
+	}
+	if items == nil && !allColumns {
+		items = []string{} // the id alone
+	}
 	p.in.Fields, p.in.NoCursors = items, !cursors
 	return p, nil
 }
 
 // root plans, loads and writes one root field.
 func (d *direct) root(f graphql.CollectedField) error {
-	switch f.Name {
-	case "node":
-		return d.nodes(f, false)
-	case "nodes":
-		return d.nodes(f, true)
-	}
-	r, ok := directRoots[f.Name]
-	if !ok {
+	gf := directQuery[f.Name]
+	if gf == nil || gf.rel == nil {
 		return errIndirect
 	}
-	if r.page != nil {
-		p, err := d.planPage(r.page, f)
+	r := gf.rel
+	args, err := d.args(f, gf)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.node:
+		return d.nodes(f, args)
+	case r.page != nil:
+		p, err := d.planPage(gf, f, args)
 		if err != nil {
 			return err
 		}
@@ -332,17 +384,15 @@ func (d *direct) root(f graphql.CollectedField) error {
 			return err
 		}
 		return d.writePage(p, "")
+	case directTypes[gf.to] == nil:
+		return errIndirect
 	}
-	args, err := d.args(f, r.args)
+	p, err := d.plan(directTypes[gf.to], f.Selections)
 	if err != nil {
 		return err
 	}
-	p, err := d.plan(directTypes[r.to], f.Selections)
-	if err != nil {
-		return err
-	}
-	if r.list != nil {
-		objs, err := r.list(d.ctx, d.store, args)
+	if r.rootList != nil {
+		objs, err := r.rootList(d.ctx, d.store, args)
 		if err != nil {
 			return err
 		}
@@ -351,7 +401,7 @@ func (d *direct) root(f graphql.CollectedField) error {
 		}
 		return d.objects(p, objs)
 	}
-	o, err := r.one(d.ctx, d.store, args)
+	o, err := r.lookup(d.ctx, d.store, args)
 	if err != nil {
 		return err
 	}
@@ -367,19 +417,9 @@ func (d *direct) root(f graphql.CollectedField) error {
 
 // nodes serves node(id) (one) and nodes(ids) (many), as loadNodes does:
 // one statement per kind, null for an id of a kind nothing is stored as.
-func (d *direct) nodes(f graphql.CollectedField, many bool) error {
-	var ids []string
-	if many {
-		args, err := d.args(f, (*executionContext).field_Query_nodes_args)
-		if err != nil {
-			return err
-		}
-		ids, _ = args["ids"].([]string)
-	} else {
-		args, err := d.args(f, (*executionContext).field_Query_node_args)
-		if err != nil {
-			return err
-		}
+func (d *direct) nodes(f graphql.CollectedField, args map[string]any) error {
+	ids, many := args["ids"].([]string)
+	if !many {
 		id, _ := args["id"].(string)
 		ids = []string{id}
 	}
@@ -403,7 +443,7 @@ func (d *direct) nodes(f graphql.CollectedField, many bool) error {
 			continue
 		}
 		typ := directTypes[kind]
-		if typ == nil {
+		if typ == nil || typ.byID == nil {
 			return errIndirect
 		}
 		k := kinds[kind]
@@ -486,11 +526,7 @@ func (d *direct) load(p *objPlan, objs []any) error {
 			if len(keys) == 0 {
 				continue
 			}
-			fetch := f.ref.src.fetch
-			if fetch == nil {
-				fetch = directTypes[f.ref.src.to].byID
-			}
-			objs, err := fetch(d.ctx, d.store, keys)
+			objs, err := f.ref.src.fetch(d.ctx, d.store, keys)
 			if err != nil {
 				return err
 			}
@@ -547,16 +583,16 @@ func (d *direct) loadPage(p *pagePlan, parents []string) error {
 	if parents != nil {
 		in.Parent, in.ParentIDs, in.WithTotal = p.src.parent, parents, false
 	}
-	pages, err := p.src.fetch(d.ctx, d.store, in, p.filter)
+	pages, err := p.src.page.fetch(d.ctx, d.store, in, p.filter)
 	if err != nil {
 		return err
 	}
 	p.pages = pages
 	if p.in.WithTotal {
 		if parents != nil {
-			p.totals, err = p.src.count(d.ctx, d.store, p.src.parent, parents, p.filter)
+			p.totals, err = p.src.page.count(d.ctx, d.store, p.src.parent, parents, p.filter)
 		} else if pages[""] != nil && pages[""].total == nil {
-			p.totals, err = p.src.count(d.ctx, d.store, "", nil, p.filter)
+			p.totals, err = p.src.page.count(d.ctx, d.store, "", nil, p.filter)
 		}
 		if err != nil {
 			return err
@@ -630,7 +666,7 @@ func (d *direct) object(p *objPlan, o any) error {
 				c, found = f.ref.objs[*k]
 			}
 			if !found {
-				if f.ref.src.nonNull {
+				if f.ref.nonNull {
 					return errIndirect // gqlgen reports the null
 				}
 				w.WriteString("null")

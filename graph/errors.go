@@ -26,14 +26,7 @@ func presentError(log *slog.Logger, maySuggest func(context.Context) bool) graph
 		var domain *hin.Error
 		if errors.As(err, &domain) {
 			gqlErr.Message = domain.Message
-			setExt(gqlErr, "code", domain.Code)
-			if domain.Field != "" {
-				setExt(gqlErr, "field", domain.Field)
-			}
-			if len(domain.Problems) > 0 {
-				setExt(gqlErr, "problems", domain.Problems)
-			}
-			for k, v := range domain.Details {
+			for k, v := range domain.Extensions() {
 				setExt(gqlErr, k, v)
 			}
 			if domain.Code == hin.EINTERNAL {

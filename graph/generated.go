@@ -50,6 +50,7 @@ type ResolverRoot interface {
 	Organisation() OrganisationResolver
 	Outcome() OutcomeResolver
 	OutcomeChange() OutcomeChangeResolver
+	OutcomeRevision() OutcomeRevisionResolver
 	Pilot() PilotResolver
 	PilotDuplication() PilotDuplicationResolver
 	Programme() ProgrammeResolver
@@ -887,6 +888,9 @@ type OutcomeResolver interface {
 type OutcomeChangeResolver interface {
 	Region(ctx context.Context, obj *hin.OutcomeChange) (*hin.Region, error)
 	Metric(ctx context.Context, obj *hin.OutcomeChange) (*hin.Metric, error)
+}
+type OutcomeRevisionResolver interface {
+	ChangedBy(ctx context.Context, obj *hin.OutcomeRevision) (string, error)
 }
 type PilotResolver interface {
 	Innovation(ctx context.Context, obj *hin.Pilot) (*hin.Innovation, error)
@@ -4597,7 +4601,7 @@ schema {
 "A calendar date, written YYYY-MM-DD (ISO 8601), with no time zone."
 scalar Date
 
-"A point in time, written in RFC 3339 form, e.g. 2024-04-01T09:30:00Z."
+"A point in time, written in RFC 3339 form with its time zone, e.g. 2024-04-01T09:30:00Z or 2024-04-01T10:30:00+01:00 (years 1900 to 2200)."
 scalar DateTime
 
 "An object with a globally unique, opaque ID that ` + "`" + `node(id:)` + "`" + ` can fetch again."
@@ -6429,7 +6433,8 @@ extend type Query {
   """
   Where to spread proven innovations next: for each innovation with evidence, every region and kind of
   organisation where it has been neither piloted nor adopted, ranked by how many organisations of that
-  kind there exist on the date and have not adopted it (most first). Ties are broken by region code,
+  kind there exist on the date and have not adopted it (most first). A place where that number is 0
+  (every such organisation has adopted it, say one that moved there after adopting) is left out. Ties are broken by region code,
   then organisation kind in the order of OrganisationKind, then innovation name, then innovation ID
   (codes and names compared character by character, by Unicode code point: "Z" before "a").
   """
@@ -6646,7 +6651,7 @@ type SpreadTarget {
   kind: OrganisationKind!
   "Organisations of this kind in the region that exist on the date."
   organisations: Int!
-  "Of those, how many have not adopted the innovation: the ranking key."
+  "Of those, how many have not adopted the innovation: the ranking key; always at least 1 (a place where all have adopted is no target)."
   notAdopted: Int!
   "The innovation's pilots evaluated POSITIVE, in any region."
   positivePilots: Int!
@@ -6680,7 +6685,7 @@ type OutcomeRevision {
   validTo: DateTime!
   "What ended it: RESTATED (a new value), PUBLISHED (a draft published), UPDATED (a draft edited), WITHDRAWN, or MIGRATED (a duplicate found when keys became unique)."
   change: String!
-  "Who made the change (the token's subject)."
+  "Who made the change (the token's subject). As in the audit trail, shown only to national admins and the editors and approvers of the outcome's region; others asking for it are refused (UNAUTHORIZED without a token, FORBIDDEN otherwise)."
   changedBy: String!
   "Why, as given with the change; null when none was needed."
   reason: String
@@ -19669,7 +19674,7 @@ func (ec *executionContext) _OutcomeRevision_changedBy(ctx context.Context, fiel
 			return ec.fieldContext_OutcomeRevision_changedBy(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ChangedBy, nil
+			return ec.Resolvers.OutcomeRevision().ChangedBy(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19680,7 +19685,7 @@ func (ec *executionContext) _OutcomeRevision_changedBy(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_OutcomeRevision_changedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OutcomeRevision", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("OutcomeRevision", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _OutcomeRevision_reason(ctx context.Context, field graphql.CollectedField, obj *hin.OutcomeRevision) (ret graphql.Marshaler) {
@@ -33625,52 +33630,85 @@ func (ec *executionContext) _OutcomeRevision(ctx context.Context, sel ast.Select
 		case "value":
 			out.Values[i] = ec._OutcomeRevision_value(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "numerator":
 			out.Values[i] = ec._OutcomeRevision_numerator(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "denominator":
 			out.Values[i] = ec._OutcomeRevision_denominator(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "source":
 			out.Values[i] = ec._OutcomeRevision_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._OutcomeRevision_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "validFrom":
 			out.Values[i] = ec._OutcomeRevision_validFrom(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "validTo":
 			out.Values[i] = ec._OutcomeRevision_validTo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "change":
 			out.Values[i] = ec._OutcomeRevision_change(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "changedBy":
-			out.Values[i] = ec._OutcomeRevision_changedBy(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._OutcomeRevision_changedBy(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "reason":
 			out.Values[i] = ec._OutcomeRevision_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -38235,13 +38273,13 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := model.UnmarshalDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := model.MarshalDateTime(v)
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -40090,7 +40128,7 @@ func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Contex
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := model.UnmarshalDateTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -40100,7 +40138,7 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := model.MarshalDateTime(*v)
 	return res
 }
 

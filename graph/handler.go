@@ -56,7 +56,7 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	}
 	live := opts.Live
 	if live == nil {
-		live = NewLive(s, LiveConfig{Log: log})
+		live = NewLive(s, LiveConfig{MaxPerCaller: DefaultMaxSubscriptionsPerCaller, Log: log})
 	}
 	es := NewExecutableSchema(Config{Resolvers: &Resolver{Store: s, Live: live}, Complexity: costs()})
 	srv := handler.New(es)
@@ -86,7 +86,11 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	})
 	srv.AroundOperations(live.shareSubscriptions(&limits)) // innermost: each member passes the others
 	srv.AroundResponses(freshLoadersPerEvent(s))
-	srv.AroundRootFields(directRootFields(s, es.(*executableSchema), log))
+	// Direct execution writes fields without calling field middleware, so
+	// a server with any is served by gqlgen alone (docs/adr/0001).
+	if !interceptsFields(opts.Extensions) {
+		srv.AroundRootFields(directRootFields(s, es.(*executableSchema), log))
+	}
 	var h http.Handler = srv
 	h = LoadersMiddleware(s, h)
 	h = markStreams(h)
@@ -94,6 +98,18 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 		h = withTimeout(opts.RequestTimeout, h)
 	}
 	return h
+}
+
+// interceptsFields reports whether an extension is field middleware
+// (graphql.FieldInterceptor: permissions, tracing by field), which must see
+// every field.
+func interceptsFields(exts []graphql.HandlerExtension) bool {
+	for _, e := range exts {
+		if _, ok := e.(graphql.FieldInterceptor); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // withTimeout bounds a request; the context deadline also cancels its SQL.

@@ -322,6 +322,11 @@ const (
 	bugEchoKind   = "the kind inside an ID of the wrong type is quoted back whole (hin.ParseIDOf does not truncate it)"
 	bugOrderField = "a sort field in another case (\"name\" for NAME) passes gqlparser's case-insensitive enum check, then " +
 		"the generated *OrderField UnmarshalGQL refuses it with a plain error: INTERNAL instead of INVALID_ARGUMENT"
+	bugEntities = "issue 18: a malformed _entities representation ({}, an unknown, numeric or non-entity __typename, " +
+		"a missing key, a plain string) fails in gqlgen's federation code with a plain error: INTERNAL instead of INVALID_ARGUMENT"
+	bugService = "issue 18: _service, when introspection is off for the caller, gets INTERNAL instead of INTROSPECTION_DISABLED as __schema does"
+	bugAsOf    = "issue 18: a malformed DateTime (asOf \"now\", \"2024-13-01T00:00:00Z\", \"2024-01-01\", a number) fails in gqlgen's " +
+		"UnmarshalTime with a plain error: INTERNAL instead of INVALID_ARGUMENT"
 	bugLongSearch = "nameContains has no length limit: one ILIKE with a 1 MB pattern costs PostgreSQL about 10 ms per row " +
 		"scanned (1.2 s for the 84 reference organisations), up to the request timeout, for one anonymous request"
 )
@@ -460,6 +465,41 @@ func hostileReads() []hostileCase {
 	add(hostileCase{name: "deep selection 300 levels", doc: deepSelection(300), vars: map[string]any{"id": emRegionID}, data: true})
 	// 1,000 aliases; see TestHostileQueriesUnderDefaultLimits for 10,000
 	add(hostileCase{name: "many aliases", doc: "{" + strings.Repeat(" a: __typename", 1_000) + " }", data: true})
+	// Federation: representations a router would never send.
+	const entities = `query($r: [_Any!]!) { _entities(representations: $r) { __typename } }`
+	for _, r := range []struct{ name, reps string }{
+		{"empty object", `[{}]`},
+		{"unknown __typename", `[{"__typename":"Nope","id":"x"}]`},
+		{"numeric __typename", `[{"__typename":5,"id":"x"}]`},
+		{"null __typename", `[{"__typename":null,"code":"HI-EM"}]`},
+		{"__typename Query", `[{"__typename":"Query","id":"x"}]`},
+		{"__typename of a non-entity", `[{"__typename":"Figure","id":"x"}]`},
+		{"missing key", `[{"__typename":"Region"}]`},
+		{"key of another type", `[{"__typename":"Innovation","code":"x"}]`},
+		{"null key", `[{"__typename":"Region","code":null}]`},
+		{"object key", `[{"__typename":"Region","id":{"id":"x"}}]`},
+		{"list key", `[{"__typename":"Metric","code":["x"]}]`},
+		{"plain string", `["Region"]`},
+		{"number", `[5]`},
+		{"a good one, then a bad one", `[{"__typename":"Region","code":"HI-EM"},{}]`},
+	} {
+		add(hostileCase{name: "_entities " + r.name, raw: []byte(`{"query":"` + entities + `","variables":{"r":` + r.reps + `}}`), codes: []string{hin.EINVALID}, bug: bugEntities})
+	}
+	add(hostileCase{name: "_entities literal plain string", doc: `{ _entities(representations: ["Region"]) { __typename } }`, codes: []string{hin.EINVALID}, bug: bugEntities})
+	add(hostileCase{name: "_entities literal empty object", doc: `{ ... on Query { _entities(representations: [{}]) { __typename } } }`, codes: []string{hin.EINVALID}, bug: bugEntities})
+	// the editor may read the SDL (introspection is on for signed-in callers); anonymous callers may not here
+	add(hostileCase{name: "_service", doc: `{ _service { sdl } }`, codes: []string{hin.EINTROSPECTION}, data: true, bug: bugService})
+	add(hostileCase{name: "_service in a fragment", doc: `{ ...F } fragment F on Query { _service { sdl } }`, codes: []string{hin.EINTROSPECTION}, data: true, bug: bugService})
+	// Moments that are not RFC 3339 moments with a zone.
+	const asOf = `query($a: DateTime) { figure(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}, asOf: $a) { value } }`
+	for _, a := range []string{`"now"`, `"2024-13-01T00:00:00Z"`, `"2024-01-01"`, `20240101`, `1.5`, `-1`, `true`, `""`, `" "`, `"2024-01-01T00:00:00"`,
+		`"2024-01-01 00:00:00"`, `"2024-02-30T00:00:00Z"`, `"2024-01-01T24:00:00Z"`, `"2024-01-01T00:60:00Z"`, `"2024-01-01T00:00:00+25:00"`,
+		`"0000-01-01T00:00:00Z"`, `"9999-12-31T23:59:59Z"`, `"-2024-01-01T00:00:00Z"`, `"2024-01-01T00:00:00.Z"`, `"2024-W01"`, `"yesterday"`,
+		`"NaN"`, `"1e308"`, `["2024-01-01T00:00:00Z"]`, `{"at":"2024-01-01T00:00:00Z"}`, `"2024-01-01T00:00:00Z'; DROP TABLE outcome; --"`} {
+		add(hostileCase{name: "asOf " + a, raw: []byte(`{"query":` + jsonString(asOf) + `,"variables":{"a":` + a + `}}`), codes: []string{hin.EINVALID}, bug: bugAsOf})
+	}
+	add(hostileCase{name: "asOf literal now", doc: `{ figure(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}, asOf: "now") { value } }`, codes: []string{hin.EINVALID}, bug: bugAsOf})
+	add(hostileCase{name: "asOf literal number", doc: `{ series(metrics: ["patients_benefiting"], window: {financialYear: "FY2023-24"}, interval: MONTH, asOf: 1700000000) { points { value } } }`, codes: []string{hin.EINVALID}, bug: bugAsOf})
 	return cs
 }
 
@@ -623,14 +663,25 @@ func hostileBodies() []hostileCase {
 
 // runHostile sends every case as each caller, each caller on its own
 // database; cases run one at a time so a change is pinned on its case.
-func runHostile(t *testing.T, cases []hostileCase) {
-	for _, role := range []struct {
-		name string
-		who  hin.Principal
-	}{{"editor", editorEM}, {"anonymous", anonymous}} {
+// runHostile sends every case as each kind of caller; with bothWays,
+// queries are also sent with direct execution off, and must pass alike.
+func runHostile(t *testing.T, cases []hostileCase, bothWays bool) {
+	type run struct {
+		name   string
+		who    hin.Principal
+		direct bool
+	}
+	runs := []run{{"editor", editorEM, true}, {"anonymous", anonymous, true}}
+	if bothWays {
+		runs = append(runs, run{"editor-gqlgen", editorEM, false}, run{"anonymous-gqlgen", anonymous, false})
+	}
+	for _, role := range runs {
 		t.Run(role.name, func(t *testing.T) {
 			t.Parallel()
 			ws := newWriteServer(t)
+			if !role.direct {
+				ws.h = graph.WithoutDirect(ws.h)
+			}
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
 					before := fingerprint(t, ws.db)
@@ -695,17 +746,17 @@ func checkHostile(t *testing.T, db *sql.DB, c hostileCase, who hin.Principal, re
 
 func TestHostileReads(t *testing.T) {
 	t.Parallel()
-	runHostile(t, hostileReads())
+	runHostile(t, hostileReads(), true)
 }
 
 func TestHostileWrites(t *testing.T) {
 	t.Parallel()
-	runHostile(t, hostileWrites())
+	runHostile(t, hostileWrites(), false)
 }
 
 func TestHostileBodies(t *testing.T) {
 	t.Parallel()
-	runHostile(t, hostileBodies())
+	runHostile(t, hostileBodies(), true)
 }
 
 // The tests below reproduce the bugs above in the smallest form. None is

@@ -152,6 +152,9 @@ func (e *limitExtension) MutateOperationContext(ctx context.Context, oc *graphql
 	if err := strictVariables(e.es.Schema(), oc.Operation, oc.Variables); err != nil {
 		return err
 	}
+	if err := checkRepresentations(e.es.Schema(), oc.Doc, oc.Operation, oc.Variables); err != nil {
+		return err
+	}
 	m := newMeasure(ctx, e.es, oc.Doc, oc.Variables)
 	depth := m.depth(oc.Operation.SelectionSet)
 	if m.introspects && oc.DisableIntrospection {
@@ -177,12 +180,32 @@ func (e *limitExtension) MutateOperationContext(ctx context.Context, oc *graphql
 		cost := m.cost(oc.Operation.SelectionSet)
 		oc.Stats.SetExtension(costStat, cost) // a subscription's counts against its caller's budget (share.go)
 		if cost > maxCost {
-			who := ""
-			if anonymous && l.MaxCostAnonymous > 0 {
-				who = " for callers without a token"
-			}
-			return l.reject(hin.LimitCost, hin.ECOSTLIMIT, "the query could return up to %d values (each field 1, times the most items of every list around it: first for a page, the periods of a series, the groups of a breakdown); the limit%s is %d: ask for fewer items per page, a shorter window or fewer groups", cost, who, maxCost)
+			return l.reject(hin.LimitCost, hin.ECOSTLIMIT, "%s", l.costRefusal("the query", cost, anonymous))
 		}
+	}
+	return nil
+}
+
+// costRefusal says why what (a query, an export) costing cost is refused.
+func (l *Limits) costRefusal(what string, cost int, anonymous bool) string {
+	who := ""
+	if anonymous && l.MaxCostAnonymous > 0 {
+		who = " for callers without a token"
+	}
+	return fmt.Sprintf("%s could return up to %d values (each field 1, times the most items of every list around it: first for a page, the periods of a series, the groups of a breakdown); the limit%s is %d: ask for fewer items per page, a shorter window or fewer groups", what, cost, who, l.maxCost(anonymous))
+}
+
+// CheckCost refuses, as a query over the limit is refused (the same code
+// and message, the same count in the metrics), what a caller outside
+// GraphQL asks for: what names it ("the export"), cost is its cost as
+// graph/cost.go estimates it.
+func (l *Limits) CheckCost(ctx context.Context, what string, cost int) error {
+	anonymous := hin.PrincipalFrom(ctx).Role == hin.RoleAnonymous
+	if maxCost := l.maxCost(anonymous); maxCost > 0 && cost > maxCost {
+		if l.OnReject != nil {
+			l.OnReject(hin.LimitCost)
+		}
+		return &hin.Error{Code: hin.ECOSTLIMIT, Message: l.costRefusal(what, cost, anonymous)}
 	}
 	return nil
 }

@@ -110,6 +110,7 @@ func TestIntrospectionAndSuggestionsFollowTheCaller(t *testing.T) {
 	for _, q := range []string{
 		`{ __schema { types { name } } }`,
 		`{ ...Q } fragment Q on Query { ... on Query { __type(name: "Region") { name } } }`,
+		`{ _service { sdl } }`, // the federation SDL is the schema too (issue 18)
 	} {
 		errs := anon.queryErr(t, q)
 		if codeOf(errs) != hin.EINTROSPECTION || !strings.Contains(errs[0].Message, "introspection") {

@@ -21,7 +21,12 @@ import (
 // the first change before it looks again, so a burst (a return, a publish
 // of many rows, several writes in quick succession) gives it one update.
 
-// LiveConfig configures subscriptions; zero values take the defaults.
+// DefaultMaxSubscriptionsPerCaller is the default of LiveConfig.MaxPerCaller
+// (and of the server's --max-subscriptions).
+const DefaultMaxSubscriptionsPerCaller = 20
+
+// LiveConfig configures subscriptions; zero durations take the defaults,
+// and a zero cap means no cap, as for every other limit.
 type LiveConfig struct {
 	// Coalesce is how long a subscription waits for the next change of a
 	// burst before it recomputes (default 150 ms); a burst that never
@@ -29,7 +34,8 @@ type LiveConfig struct {
 	// change after a quiet spell at once, and gathers the rest.
 	Coalesce time.Duration
 	// MaxPerCaller caps the subscriptions one caller (token subject, or
-	// client address without a token) may hold open (default 20).
+	// client address without a token) may hold open; 0 means no cap (their
+	// cost together is still bounded by the caller's cost budget).
 	MaxPerCaller int
 	// Timeout bounds one recomputation of a figure, its SQL included
 	// (default 15 s).
@@ -76,9 +82,6 @@ type Live struct {
 func NewLive(s *store.Store, cfg LiveConfig) *Live {
 	if cfg.Coalesce <= 0 {
 		cfg.Coalesce = 150 * time.Millisecond
-	}
-	if cfg.MaxPerCaller <= 0 {
-		cfg.MaxPerCaller = 20
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 15 * time.Second
@@ -160,7 +163,7 @@ func (l *Live) admit(ctx context.Context, cost, budget int) (leave func(), _ err
 	case l.closed:
 		l.mu.Unlock()
 		return nil, hin.Errorf(hin.EUNAVAILABLE, "the server is shutting down; reconnect")
-	case l.perCaller[caller] >= l.cfg.MaxPerCaller:
+	case l.cfg.MaxPerCaller > 0 && l.perCaller[caller] >= l.cfg.MaxPerCaller:
 		l.mu.Unlock()
 		return nil, hin.Errorf(hin.ESUBSCRIPTIONLIMIT, "at most %d subscriptions may be open at once per caller; close one first", l.cfg.MaxPerCaller)
 	case budget > 0 && l.costs[caller]+cost > budget:

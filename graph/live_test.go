@@ -176,6 +176,22 @@ func TestSubscriptionsAreCappedPerCaller(t *testing.T) {
 	}
 }
 
+// TestZeroSubscriptionCapIsNoCap: --max-subscriptions 0 turns the cap
+// off, as 0 does for every other limit (it once meant the default, 20).
+func TestZeroSubscriptionCapIsNoCap(t *testing.T) {
+	t.Parallel()
+	live, url, _ := newLiveServer(t, hin.Principal{}, graph.LiveConfig{MaxPerCaller: 0})
+	s := openSocket(t, url)
+	n := graph.DefaultMaxSubscriptionsPerCaller + 5
+	for i := range n {
+		s.subscribe(fmt.Sprint(i), `subscription { outcomeChanges(regionCode: "HI-EM") { outcomes } }`)
+	}
+	waitOpen(t, live, n)
+	for id, msgs := range s.gather(200 * time.Millisecond) {
+		t.Errorf("subscription %s got %+v, want nothing yet", id, msgs)
+	}
+}
+
 func TestOutcomeChangesMergesABurstPerMetric(t *testing.T) {
 	t.Parallel()
 	live, url, fs := newLiveServer(t, hin.Principal{}, graph.LiveConfig{Coalesce: 100 * time.Millisecond})

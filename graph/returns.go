@@ -26,6 +26,15 @@ func outcomeHistory(ctx context.Context, o *hin.Outcome, first *int) ([]hin.Outc
 	}, o.ID)
 }
 
+// revisionChangedBy answers OutcomeRevision.changedBy, a token subject,
+// under the audit trail's rule.
+func revisionChangedBy(ctx context.Context, r *hin.OutcomeRevision) (string, error) {
+	if err := hin.PrincipalFrom(ctx).MaySeeWhoChanged(r.RegionID); err != nil {
+		return "", err
+	}
+	return r.ChangedBy, nil
+}
+
 // FigureBreakdown answers a breakdown outside GraphQL (the CSV export) with
 // the checks, drafts rule and SQL of Query.figureBreakdown.
 func FigureBreakdown(ctx context.Context, s *store.Store, r hin.FigureRequest) ([]hin.FigureGroup, error) {

@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -217,6 +218,36 @@ func TestReturnsThroughGraphQL(t *testing.T) {
 	if h.Node.Value != 15 || len(h.Node.History) != 1 || h.Node.History[0].Value != 10 || h.Node.History[0].Change != "RESTATED" ||
 		h.Node.History[0].ChangedBy != "editor-em" || h.Node.History[0].Reason == nil || *h.Node.History[0].Reason != "April recounted" {
 		t.Errorf("history: %+v", h.Node)
+	}
+	// changedBy names a token subject, as the audit trail does, and follows
+	// its rule: the region's editors and national admins see it; anonymous
+	// callers, analysts and other regions' editors are refused it with the
+	// audit trail's codes, and may read the rest of the history.
+	const whoChanged = `query($id: ID!) { node(id: $id) { ... on Outcome { history { changedBy } } } }`
+	for _, c := range []struct {
+		who  hin.Principal
+		code string
+	}{{anonymous, hin.EUNAUTHORIZED}, {analyst, hin.EFORBIDDEN}, {editorWM, hin.EFORBIDDEN}, {admin, ""}, {editorEM, ""}} {
+		raw, err := rs.as(c.who).c.RawPost(whoChanged, client.Var("id", first.SubmitReturn[0].ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var errs []gqlError
+		_ = json.Unmarshal(raw.Errors, &errs)
+		data, _ := json.Marshal(raw.Data)
+		if got := codeOf(errs); got != c.code || (c.code != "" && strings.Contains(string(data), "editor-em")) {
+			t.Errorf("%s asking changedBy: code %q (want %q), data %s", c.who.Role, got, c.code, data)
+		}
+		if c.code == "" && !strings.Contains(string(data), `"changedBy":"editor-em"`) {
+			t.Errorf("%s: changedBy missing: %s", c.who.Role, data)
+		}
+	}
+	var values struct {
+		Node struct{ History []struct{ Value float64 } }
+	}
+	rs.as(anonymous).query(t, `query($id: ID!) { node(id: $id) { ... on Outcome { history { value } } } }`, &values, client.Var("id", first.SubmitReturn[0].ID))
+	if len(values.Node.History) != 1 || values.Node.History[0].Value != 10 {
+		t.Errorf("history without changedBy, anonymous: %+v", values.Node)
 	}
 
 	// a quarter over the months: OVERLAPPING_PERIOD, naming April's outcome

@@ -661,6 +661,45 @@ func TestSpreadTargets(t *testing.T) {
 	})
 }
 
+// TestSpreadTargetsDropAFullyAdoptedPlace: a region and kind where every
+// organisation has adopted the innovation is no target, even when no
+// adoption or pilot is recorded in that region. Here the only charity of
+// HI-B adopted Zeta (a POSITIVE pilot) and then moved to HI-C: its adoption
+// still belongs to HI-B, and (HI-C, CHARITY) has notAdopted 0, so it is
+// dropped, while HI-A's charity, which has not adopted Zeta, is a target.
+func TestSpreadTargetsDropAFullyAdoptedPlace(t *testing.T) {
+	t.Parallel()
+	d := loadScaleData(t)
+	ctx := adminCtx()
+	for _, x := range []struct{ name, region string }{{"A-CHARITY", "HI-A"}, {"B-CHARITY", "HI-B"}} {
+		region := x.region
+		o, err := d.s.CreateOrganisation(ctx, hin.OrganisationInput{Name: x.name, Kind: hin.OrgCharity, RegionCode: &region}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.orgs[x.name] = o
+	}
+	moved := d.orgs["B-CHARITY"]
+	ad, err := d.s.CreateAdoption(ctx, hin.AdoptionInput{InnovationID: d.innovations["Zeta"].GlobalID(), OrganisationID: moved.GlobalID(), AdoptedOn: day("2024-03-01")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := "HI-C"
+	if _, err := d.s.UpdateOrganisation(ctx, moved.GlobalID(), moved.Version, hin.OrganisationInput{Name: moved.Name, Kind: hin.OrgCharity, RegionCode: &c}); err != nil {
+		t.Fatal(err)
+	}
+	var adoptionRegion string
+	if err := d.db.QueryRow(`SELECT r.code FROM adoption a JOIN region r ON r.id = a.region_id WHERE a.id = $1`, ad.ID).Scan(&adoptionRegion); err != nil || adoptionRegion != "HI-B" {
+		t.Fatalf("the adoption belongs to %q (%v), want HI-B, where it was made", adoptionRegion, err)
+	}
+	var resp struct{ SpreadTargets spreadResp }
+	d.as(hin.Principal{}).query(t, `{ spreadTargets(evidence: {positivePilot: true}, kinds: [CHARITY], on: "2024-06-01",
+		filter: {innovationIds: ["`+d.innovations["Zeta"].GlobalID()+`"]}) { `+spreadFields+` } }`, &resp)
+	if got := resp.SpreadTargets; got.ranking() != "1 Zeta HI-A CHARITY 1" || got.TotalCount != 1 {
+		t.Errorf("charity targets (total %d):\n%s\nwant only HI-A: HI-C's one charity has adopted Zeta", got.TotalCount, got.ranking())
+	}
+}
+
 // TestPilotEvaluationResult: the result is set through createPilot and
 // updatePilot by the region that ran the pilot, kept by an update that does
 // not name it, and recorded in the audit trail.

@@ -16,17 +16,17 @@ import (
 
 // Innovation is the resolver for the innovation field.
 func (r *adoptionResolver) Innovation(ctx context.Context, obj *hin.Adoption) (*hin.Innovation, error) {
-	return loadOne(ctx, innovationRef, obj.InnovationID)
+	return relRef[hin.Innovation](ctx, "Adoption.innovation", obj)
 }
 
 // Organisation is the resolver for the organisation field.
 func (r *adoptionResolver) Organisation(ctx context.Context, obj *hin.Adoption) (*hin.Organisation, error) {
-	return loadOne(ctx, organisationRef, obj.OrganisationID)
+	return relRef[hin.Organisation](ctx, "Adoption.organisation", obj)
 }
 
 // Region is the resolver for the region field.
 func (r *adoptionResolver) Region(ctx context.Context, obj *hin.Adoption) (*hin.Region, error) {
-	return loadOne(ctx, regionRef, obj.RegionID)
+	return relRef[hin.Region](ctx, "Adoption.region", obj)
 }
 
 // EntityID is the resolver for the entityId field.
@@ -51,12 +51,12 @@ func (r *clinicalAreaDuplicationResolver) Regions(ctx context.Context, obj *hin.
 
 // HostRegion is the resolver for the hostRegion field.
 func (r *collaborativeResolver) HostRegion(ctx context.Context, obj *hin.Collaborative) (*hin.Region, error) {
-	return loadOne(ctx, regionRef, obj.HostRegionID)
+	return relRef[hin.Region](ctx, "Collaborative.hostRegion", obj)
 }
 
 // Regions is the resolver for the regions field.
 func (r *collaborativeResolver) Regions(ctx context.Context, obj *hin.Collaborative) ([]hin.Region, error) {
-	return regionsOf(ctx, "collaborative", r.Store.CollaborativeMembers, obj.ID)
+	return relRegions(ctx, "Collaborative.regions", obj.ID)
 }
 
 // Metrics is the resolver for the metrics field.
@@ -156,42 +156,42 @@ func (r *coverageResolver) StaleRegions(ctx context.Context, obj *hin.Coverage) 
 
 // Innovator is the resolver for the innovator field.
 func (r *innovationResolver) Innovator(ctx context.Context, obj *hin.Innovation) (*hin.Organisation, error) {
-	return loadRef(ctx, organisationRef, obj.InnovatorID)
+	return relRef[hin.Organisation](ctx, "Innovation.innovator", obj)
 }
 
 // LeadRegion is the resolver for the leadRegion field.
 func (r *innovationResolver) LeadRegion(ctx context.Context, obj *hin.Innovation) (*hin.Region, error) {
-	return loadRef(ctx, regionRef, obj.LeadRegionID)
+	return relRef[hin.Region](ctx, "Innovation.leadRegion", obj)
 }
 
 // StageHistory is the resolver for the stageHistory field.
 func (r *innovationResolver) StageHistory(ctx context.Context, obj *hin.Innovation) ([]hin.StageChange, error) {
-	return loadList(ctx, "stageHistory", (*store.Store).StageHistories, obj.ID)
+	return relList[hin.StageChange](ctx, "Innovation.stageHistory", obj.ID)
 }
 
 // Programmes is the resolver for the programmes field.
 func (r *innovationResolver) Programmes(ctx context.Context, obj *hin.Innovation, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) (*model.Connection[hin.Programme], error) {
-	return nestedConnection(ctx, "programme", "innovation", obj.ID, filter, orderBy.Order(), first, after, r.Store.Programmes, r.Store.CountProgrammes)
+	return relPage[hin.Programme](ctx, "Innovation.programmes", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Pilots is the resolver for the pilots field.
 func (r *innovationResolver) Pilots(ctx context.Context, obj *hin.Innovation, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) (*model.Connection[hin.Pilot], error) {
-	return nestedConnection(ctx, "pilot", "innovation", obj.ID, filter, orderBy.Order(), first, after, r.Store.Pilots, r.Store.CountPilots)
+	return relPage[hin.Pilot](ctx, "Innovation.pilots", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Adoptions is the resolver for the adoptions field.
 func (r *innovationResolver) Adoptions(ctx context.Context, obj *hin.Innovation, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) (*model.Connection[hin.Adoption], error) {
-	return nestedConnection(ctx, "adoption", "innovation", obj.ID, filter, orderBy.Order(), first, after, r.Store.Adoptions, r.Store.CountAdoptions)
+	return relPage[hin.Adoption](ctx, "Innovation.adoptions", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Outcomes is the resolver for the outcomes field.
 func (r *innovationResolver) Outcomes(ctx context.Context, obj *hin.Innovation, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error) {
-	return nestedConnection(ctx, "outcome", "innovation", obj.ID, filter, orderBy.Order(), first, after, r.Store.Outcomes, r.Store.CountOutcomes)
+	return relPage[hin.Outcome](ctx, "Innovation.outcomes", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Outcomes is the resolver for the outcomes field.
 func (r *metricResolver) Outcomes(ctx context.Context, obj *hin.Metric, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error) {
-	return nestedConnection(ctx, "outcome", "metric", obj.ID, filter, orderBy.Order(), first, after, r.Store.Outcomes, r.Store.CountOutcomes)
+	return relPage[hin.Outcome](ctx, "Metric.outcomes", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // CreateInnovation is the resolver for the createInnovation field.
@@ -351,47 +351,47 @@ func (r *mutationResolver) ReopenSubmission(ctx context.Context, id string, vers
 
 // Region is the resolver for the region field.
 func (r *organisationResolver) Region(ctx context.Context, obj *hin.Organisation) (*hin.Region, error) {
-	return loadRef(ctx, regionRef, obj.RegionID)
+	return relRef[hin.Region](ctx, "Organisation.region", obj)
 }
 
 // Pilots is the resolver for the pilots field.
 func (r *organisationResolver) Pilots(ctx context.Context, obj *hin.Organisation, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) (*model.Connection[hin.Pilot], error) {
-	return nestedConnection(ctx, "pilot", "site", obj.ID, filter, orderBy.Order(), first, after, r.Store.Pilots, r.Store.CountPilots)
+	return relPage[hin.Pilot](ctx, "Organisation.pilots", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Adoptions is the resolver for the adoptions field.
 func (r *organisationResolver) Adoptions(ctx context.Context, obj *hin.Organisation, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) (*model.Connection[hin.Adoption], error) {
-	return nestedConnection(ctx, "adoption", "organisation", obj.ID, filter, orderBy.Order(), first, after, r.Store.Adoptions, r.Store.CountAdoptions)
+	return relPage[hin.Adoption](ctx, "Organisation.adoptions", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Innovations is the resolver for the innovations field.
 func (r *organisationResolver) Innovations(ctx context.Context, obj *hin.Organisation, first *int, after *string, filter *hin.InnovationFilter, orderBy *model.InnovationOrder) (*model.Connection[hin.Innovation], error) {
-	return nestedConnection(ctx, "innovation", "innovator", obj.ID, filter, orderBy.Order(), first, after, r.Store.Innovations, r.Store.CountInnovations)
+	return relPage[hin.Innovation](ctx, "Organisation.innovations", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Metric is the resolver for the metric field.
 func (r *outcomeResolver) Metric(ctx context.Context, obj *hin.Outcome) (*hin.Metric, error) {
-	return loadOne(ctx, metricRef, obj.MetricID)
+	return relRef[hin.Metric](ctx, "Outcome.metric", obj)
 }
 
 // Region is the resolver for the region field.
 func (r *outcomeResolver) Region(ctx context.Context, obj *hin.Outcome) (*hin.Region, error) {
-	return loadOne(ctx, regionRef, obj.RegionID)
+	return relRef[hin.Region](ctx, "Outcome.region", obj)
 }
 
 // Innovation is the resolver for the innovation field.
 func (r *outcomeResolver) Innovation(ctx context.Context, obj *hin.Outcome) (*hin.Innovation, error) {
-	return loadRef(ctx, innovationRef, obj.InnovationID)
+	return relRef[hin.Innovation](ctx, "Outcome.innovation", obj)
 }
 
 // Pilot is the resolver for the pilot field.
 func (r *outcomeResolver) Pilot(ctx context.Context, obj *hin.Outcome) (*hin.Pilot, error) {
-	return loadRef(ctx, pilotRef, obj.PilotID)
+	return relRef[hin.Pilot](ctx, "Outcome.pilot", obj)
 }
 
 // Programme is the resolver for the programme field.
 func (r *outcomeResolver) Programme(ctx context.Context, obj *hin.Outcome) (*hin.Programme, error) {
-	return loadRef(ctx, programmeRef, obj.ProgrammeID)
+	return relRef[hin.Programme](ctx, "Outcome.programme", obj)
 }
 
 // History is the resolver for the history field.
@@ -409,24 +409,29 @@ func (r *outcomeChangeResolver) Metric(ctx context.Context, obj *hin.OutcomeChan
 	return loadOne(ctx, metricRef, obj.MetricID)
 }
 
+// ChangedBy is the resolver for the changedBy field.
+func (r *outcomeRevisionResolver) ChangedBy(ctx context.Context, obj *hin.OutcomeRevision) (string, error) {
+	return revisionChangedBy(ctx, obj)
+}
+
 // Innovation is the resolver for the innovation field.
 func (r *pilotResolver) Innovation(ctx context.Context, obj *hin.Pilot) (*hin.Innovation, error) {
-	return loadOne(ctx, innovationRef, obj.InnovationID)
+	return relRef[hin.Innovation](ctx, "Pilot.innovation", obj)
 }
 
 // Site is the resolver for the site field.
 func (r *pilotResolver) Site(ctx context.Context, obj *hin.Pilot) (*hin.Organisation, error) {
-	return loadOne(ctx, organisationRef, obj.SiteID)
+	return relRef[hin.Organisation](ctx, "Pilot.site", obj)
 }
 
 // Region is the resolver for the region field.
 func (r *pilotResolver) Region(ctx context.Context, obj *hin.Pilot) (*hin.Region, error) {
-	return loadOne(ctx, regionRef, obj.RegionID)
+	return relRef[hin.Region](ctx, "Pilot.region", obj)
 }
 
 // Outcomes is the resolver for the outcomes field.
 func (r *pilotResolver) Outcomes(ctx context.Context, obj *hin.Pilot, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error) {
-	return nestedConnection(ctx, "outcome", "pilot", obj.ID, filter, orderBy.Order(), first, after, r.Store.Outcomes, r.Store.CountOutcomes)
+	return relPage[hin.Outcome](ctx, "Pilot.outcomes", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Innovation is the resolver for the innovation field.
@@ -441,27 +446,27 @@ func (r *pilotDuplicationResolver) Regions(ctx context.Context, obj *hin.PilotDu
 
 // Parent is the resolver for the parent field.
 func (r *programmeResolver) Parent(ctx context.Context, obj *hin.Programme) (*hin.Programme, error) {
-	return loadRef(ctx, programmeRef, obj.ParentID)
+	return relRef[hin.Programme](ctx, "Programme.parent", obj)
 }
 
 // Workstreams is the resolver for the workstreams field.
 func (r *programmeResolver) Workstreams(ctx context.Context, obj *hin.Programme, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) (*model.Connection[hin.Programme], error) {
-	return nestedConnection(ctx, "programme", "parent", obj.ID, filter, orderBy.Order(), first, after, r.Store.Programmes, r.Store.CountProgrammes)
+	return relPage[hin.Programme](ctx, "Programme.workstreams", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Regions is the resolver for the regions field.
 func (r *programmeResolver) Regions(ctx context.Context, obj *hin.Programme) ([]hin.Region, error) {
-	return regionsOf(ctx, "programme", r.Store.ProgrammeRegions, obj.ID)
+	return relRegions(ctx, "Programme.regions", obj.ID)
 }
 
 // Innovations is the resolver for the innovations field.
 func (r *programmeResolver) Innovations(ctx context.Context, obj *hin.Programme, first *int, after *string, filter *hin.InnovationFilter, orderBy *model.InnovationOrder) (*model.Connection[hin.Innovation], error) {
-	return nestedConnection(ctx, "innovation", "programme", obj.ID, filter, orderBy.Order(), first, after, r.Store.Innovations, r.Store.CountInnovations)
+	return relPage[hin.Innovation](ctx, "Programme.innovations", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Outcomes is the resolver for the outcomes field.
 func (r *programmeResolver) Outcomes(ctx context.Context, obj *hin.Programme, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error) {
-	return nestedConnection(ctx, "outcome", "programme", obj.ID, filter, orderBy.Order(), first, after, r.Store.Outcomes, r.Store.CountOutcomes)
+	return relPage[hin.Outcome](ctx, "Programme.outcomes", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Node is the resolver for the node field.
@@ -486,7 +491,7 @@ func (r *queryResolver) Region(ctx context.Context, code string) (*hin.Region, e
 
 // Organisations is the resolver for the organisations field.
 func (r *queryResolver) Organisations(ctx context.Context, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error) {
-	return rootConnection(ctx, filter, orderBy.Order(), first, after, r.Store.Organisations, r.Store.CountOrganisations)
+	return relPage[hin.Organisation](ctx, "Query.organisations", "", filter, orderBy.Order(), first, after)
 }
 
 // Collaboratives is the resolver for the collaboratives field.
@@ -496,7 +501,7 @@ func (r *queryResolver) Collaboratives(ctx context.Context, filter *hin.Collabor
 
 // Programmes is the resolver for the programmes field.
 func (r *queryResolver) Programmes(ctx context.Context, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) (*model.Connection[hin.Programme], error) {
-	return rootConnection(ctx, filter, orderBy.Order(), first, after, r.Store.Programmes, r.Store.CountProgrammes)
+	return relPage[hin.Programme](ctx, "Query.programmes", "", filter, orderBy.Order(), first, after)
 }
 
 // Programme is the resolver for the programme field.
@@ -506,17 +511,17 @@ func (r *queryResolver) Programme(ctx context.Context, code string) (*hin.Progra
 
 // Innovations is the resolver for the innovations field.
 func (r *queryResolver) Innovations(ctx context.Context, first *int, after *string, filter *hin.InnovationFilter, orderBy *model.InnovationOrder) (*model.Connection[hin.Innovation], error) {
-	return rootConnection(ctx, filter, orderBy.Order(), first, after, r.Store.Innovations, r.Store.CountInnovations)
+	return relPage[hin.Innovation](ctx, "Query.innovations", "", filter, orderBy.Order(), first, after)
 }
 
 // Pilots is the resolver for the pilots field.
 func (r *queryResolver) Pilots(ctx context.Context, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) (*model.Connection[hin.Pilot], error) {
-	return rootConnection(ctx, filter, orderBy.Order(), first, after, r.Store.Pilots, r.Store.CountPilots)
+	return relPage[hin.Pilot](ctx, "Query.pilots", "", filter, orderBy.Order(), first, after)
 }
 
 // Adoptions is the resolver for the adoptions field.
 func (r *queryResolver) Adoptions(ctx context.Context, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) (*model.Connection[hin.Adoption], error) {
-	return rootConnection(ctx, filter, orderBy.Order(), first, after, r.Store.Adoptions, r.Store.CountAdoptions)
+	return relPage[hin.Adoption](ctx, "Query.adoptions", "", filter, orderBy.Order(), first, after)
 }
 
 // Metrics is the resolver for the metrics field.
@@ -526,7 +531,7 @@ func (r *queryResolver) Metrics(ctx context.Context, filter *hin.MetricFilter) (
 
 // Outcomes is the resolver for the outcomes field.
 func (r *queryResolver) Outcomes(ctx context.Context, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error) {
-	return rootConnection(ctx, filter, orderBy.Order(), first, after, r.Store.Outcomes, r.Store.CountOutcomes)
+	return relPage[hin.Outcome](ctx, "Query.outcomes", "", filter, orderBy.Order(), first, after)
 }
 
 // Figure is the resolver for the figure field.
@@ -606,7 +611,7 @@ func (r *queryResolver) CollectionSubmission(ctx context.Context, periodID strin
 
 // Organisations is the resolver for the organisations field.
 func (r *regionResolver) Organisations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OrganisationFilter, orderBy *model.OrganisationOrder) (*model.Connection[hin.Organisation], error) {
-	return nestedConnection(ctx, "organisation", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Organisations, r.Store.CountOrganisations)
+	return relPage[hin.Organisation](ctx, "Region.organisations", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // PatientSafetyCollaborative is the resolver for the patientSafetyCollaborative field.
@@ -616,32 +621,32 @@ func (r *regionResolver) PatientSafetyCollaborative(ctx context.Context, obj *hi
 
 // Collaboratives is the resolver for the collaboratives field.
 func (r *regionResolver) Collaboratives(ctx context.Context, obj *hin.Region) ([]hin.Collaborative, error) {
-	return loadList(ctx, "collaboratives", (*store.Store).CollaborativesByRegion, obj.ID)
+	return relList[hin.Collaborative](ctx, "Region.collaboratives", obj.ID)
 }
 
 // Programmes is the resolver for the programmes field.
 func (r *regionResolver) Programmes(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.ProgrammeFilter, orderBy *model.ProgrammeOrder) (*model.Connection[hin.Programme], error) {
-	return nestedConnection(ctx, "programme", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Programmes, r.Store.CountProgrammes)
+	return relPage[hin.Programme](ctx, "Region.programmes", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Innovations is the resolver for the innovations field.
 func (r *regionResolver) Innovations(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.InnovationFilter, orderBy *model.InnovationOrder) (*model.Connection[hin.Innovation], error) {
-	return nestedConnection(ctx, "innovation", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Innovations, r.Store.CountInnovations)
+	return relPage[hin.Innovation](ctx, "Region.innovations", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Pilots is the resolver for the pilots field.
 func (r *regionResolver) Pilots(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.PilotFilter, orderBy *model.PilotOrder) (*model.Connection[hin.Pilot], error) {
-	return nestedConnection(ctx, "pilot", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Pilots, r.Store.CountPilots)
+	return relPage[hin.Pilot](ctx, "Region.pilots", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Adoptions is the resolver for the adoptions field.
 func (r *regionResolver) Adoptions(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.AdoptionFilter, orderBy *model.AdoptionOrder) (*model.Connection[hin.Adoption], error) {
-	return nestedConnection(ctx, "adoption", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Adoptions, r.Store.CountAdoptions)
+	return relPage[hin.Adoption](ctx, "Region.adoptions", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Outcomes is the resolver for the outcomes field.
 func (r *regionResolver) Outcomes(ctx context.Context, obj *hin.Region, first *int, after *string, filter *hin.OutcomeFilter, orderBy *model.OutcomeOrder) (*model.Connection[hin.Outcome], error) {
-	return nestedConnection(ctx, "outcome", "region", obj.ID, filter, orderBy.Order(), first, after, r.Store.Outcomes, r.Store.CountOutcomes)
+	return relPage[hin.Outcome](ctx, "Region.outcomes", obj.ID, filter, orderBy.Order(), first, after)
 }
 
 // Figure is the resolver for the figure field.
@@ -791,6 +796,9 @@ func (r *Resolver) Outcome() OutcomeResolver { return &outcomeResolver{r} }
 // OutcomeChange returns OutcomeChangeResolver implementation.
 func (r *Resolver) OutcomeChange() OutcomeChangeResolver { return &outcomeChangeResolver{r} }
 
+// OutcomeRevision returns OutcomeRevisionResolver implementation.
+func (r *Resolver) OutcomeRevision() OutcomeRevisionResolver { return &outcomeRevisionResolver{r} }
+
 // Pilot returns PilotResolver implementation.
 func (r *Resolver) Pilot() PilotResolver { return &pilotResolver{r} }
 
@@ -842,6 +850,7 @@ type (
 	organisationResolver            struct{ *Resolver }
 	outcomeResolver                 struct{ *Resolver }
 	outcomeChangeResolver           struct{ *Resolver }
+	outcomeRevisionResolver         struct{ *Resolver }
 	pilotResolver                   struct{ *Resolver }
 	pilotDuplicationResolver        struct{ *Resolver }
 	programmeResolver               struct{ *Resolver }

@@ -9,7 +9,10 @@
 #     return is published through another, on one database; also SSE,
 #     tokens in the init payload, the per-caller cap and shutdown;
 #   - the returns page: a region's editor uploads, explains and submits,
-#     its approver approves, and the dashboard's tracker follows.
+#     its approver approves, and the dashboard's tracker follows;
+#   - browser sign-in through the demo OpenID provider (devtools/hinidp,
+#     as `make run` starts it): an editor sees their region's drafts on the
+#     dashboard, an analyst every region's, a person with no role is refused.
 # Screenshots go to test-output/ (git-ignored).
 #
 #   scripts/with-postgres.sh scripts/browser-test.sh
@@ -66,8 +69,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-log "building the server"
-(cd "$REPO" && "$GO" build -o "$tmp/hingraph" ./cmd/hingraph)
+log "building the server and the demo identity provider"
+(cd "$REPO" && "$GO" build -o "$tmp/hingraph" ./cmd/hingraph && "$GO" build -o "$tmp/hinidp" ./devtools/hinidp)
 
 psql "$DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
 url=$(node -e 'const u = new URL(process.argv[1]); u.pathname = "/" + process.argv[2]; console.log(u.toString())' "$DATABASE_URL" "$db")
@@ -106,9 +109,29 @@ wait_ready a "$a"
 wait_ready b "$b"
 log "servers at $a and $b"
 
+# A third server signs people in through the demo provider, mapping its
+# Keycloak-shaped claims as make run does (scripts/run-dev.sh).
+port_idp=$(free_port)
+port_c=$(free_port)
+idp=http://127.0.0.1:$port_idp
+c=http://127.0.0.1:$port_c
+"$tmp/hinidp" --addr "127.0.0.1:$port_idp" --client-secret browser-test-secret --redirect "$c/auth/callback" >"$tmp/server-idp.log" 2>&1 &
+pids+=($!)
+for ((i = 0; i < 40; i++)); do
+	node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));' "$idp/.well-known/openid-configuration" && break
+	sleep 0.25
+done
+DATABASE_URL=$url HINGRAPH_JWT_SECRET=$secret HINGRAPH_OIDC_ISSUER=$idp HINGRAPH_JWT_AUDIENCE=hin-graph \
+	HINGRAPH_OIDC_CLIENT_ID=hin-graph HINGRAPH_OIDC_CLIENT_SECRET=browser-test-secret HINGRAPH_PUBLIC_URL=$c \
+	HINGRAPH_CLAIM_MAPPING=$REPO/deploy/claim-mappings/keycloak.yaml \
+	"$tmp/hingraph" serve --addr "127.0.0.1:$port_c" --metrics-addr "" --anonymous-rate 0 >"$tmp/server-c.log" 2>&1 &
+pids+=($!)
+wait_ready c "$c"
+log "sign-in server at $c, demo identity provider at $idp"
+
 mkdir -p "$REPO/test-output"
 token() { "$tmp/hingraph" token --secret "$secret" "$@"; }
-HINGRAPH_A=$a HINGRAPH_B=$b HINGRAPH_BIN=$tmp/hingraph HINGRAPH_DB=$url HINGRAPH_JWT_SECRET=$secret \
+HINGRAPH_A=$a HINGRAPH_B=$b HINGRAPH_SIGNIN=$c HINGRAPH_BIN=$tmp/hingraph HINGRAPH_DB=$url HINGRAPH_JWT_SECRET=$secret \
 	HINGRAPH_EDITOR_TOKEN=$(token --role REGION_EDITOR --region UCLP --subject browser-test-editor) \
 	HINGRAPH_ANALYST_TOKEN=$(token --role ANALYST --subject browser-test-analyst) \
 	HINGRAPH_NENC_EDITOR_TOKEN=$(token --role REGION_EDITOR --region HI-NENC --subject browser-test-nenc-editor) \
@@ -117,5 +140,6 @@ HINGRAPH_A=$a HINGRAPH_B=$b HINGRAPH_BIN=$tmp/hingraph HINGRAPH_DB=$url HINGRAPH
 	HINGRAPH_ADMIN_TOKEN=$(token --role NATIONAL_ADMIN --subject browser-test-admin) \
 	CHROMIUM=$CHROMIUM TEST_OUTPUT=$REPO/test-output \
 	node --experimental-websocket --no-warnings --test --test-concurrency=1 \
-	"$REPO/web/test/subscriptions.test.mjs" "$REPO/web/test/browser.test.mjs" "$REPO/web/test/returns.test.mjs"
+	"$REPO/web/test/subscriptions.test.mjs" "$REPO/web/test/browser.test.mjs" "$REPO/web/test/returns.test.mjs" \
+	"$REPO/web/test/signin.test.mjs"
 log "screenshots in test-output/"

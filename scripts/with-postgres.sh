@@ -62,12 +62,11 @@ if [[ ! -x $bin || -n $(cd "$REPO" && find devtools/hinpg internal/pgcluster go.
 fi
 
 # As root the cluster runs as postgres, which cannot enter a checkout under
-# /root or a mktemp directory; it then lives in /var/tmp, in a directory
-# named for the one asked for, so that two clusters (the checkout's and the
-# resilience check's, say) never share a fallback.
+# /root or a mktemp directory; hinpg then keeps it in /var/tmp, in a
+# directory named for the one asked for (pgcluster.FallbackFor), so that two
+# clusters (the checkout's and the resilience check's, say) never share one.
 dir=${HINGRAPH_PG_DIR:-$REPO/.data}
-fallback=/var/tmp/hin-graph-pg-$(printf '%s' "$dir" | sha256sum | cut -c1-8)
-args=(-dir "$dir" -fallback-dir "$fallback")
+args=(-dir "$dir")
 case $1 in
 --status | --stop) exec "$bin" "${args[@]}" "$1" ;;
 *) exec "$bin" "${args[@]}" -- "$@" ;;

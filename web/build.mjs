@@ -5,11 +5,13 @@ import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 
-const out = 'dist';
+// WEB_OUT: `scripts/web.sh --check` builds into a directory of its own and
+// compares it with the committed dist/.
+const out = process.env.WEB_OUT || 'dist';
+mkdirSync(out, { recursive: true });
 for (const f of readdirSync(out)) {
   if (f !== 'README.txt') rmSync(`${out}/${f}`, { recursive: true, force: true });
 }
-mkdirSync(out, { recursive: true });
 
 await esbuild.build({
   entryPoints: { graphiql: 'src/graphiql.jsx', dashboard: 'src/dashboard.js', returns: 'src/returns.js' },
@@ -45,5 +47,7 @@ cpSync('src/dashboard.html', `${out}/dashboard.html`);
 cpSync('src/dashboard.css', `${out}/dashboard.css`);
 cpSync('src/returns.html', `${out}/returns.html`);
 cpSync('src/returns.css', `${out}/returns.css`);
-// The Go side serves pages only when this marker exists.
-writeFileSync(`${out}/BUILT`, new Date().toISOString() + '\n');
+// The Go side serves pages only when this marker exists. It holds no date:
+// dist/ is committed, and a rebuild of the same sources must match it byte
+// for byte.
+writeFileSync(`${out}/BUILT`, 'bundled by web/build.mjs from web/src and web/package-lock.json\n');

@@ -1,6 +1,8 @@
 // Package web holds the browser assets the server embeds: GraphiQL and the
 // national dashboard, bundled from pinned npm packages by `make web` into
-// dist/. Before that build, dist/ holds only a README and Built is false.
+// dist/. dist/ is committed, so a plain `go build` or `go install` embeds
+// it; `make web-check` keeps it equal to a rebuild of the sources. Built is
+// false only where dist/ was emptied.
 package web
 
 import (

@@ -128,6 +128,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err := s.Migrate(ctx); err != nil {
 			return err
 		}
+	} else if err := s.CheckSchemaNotNewer(ctx); err != nil {
+		// An older schema only keeps /readyz at 503 until the migration
+		// job runs; a newer one would be served wrongly, so stop here.
+		return err
 	}
 	return serve(ctx, s, &c, log)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ type config struct {
 	MaxOpenConns     int
 	HTTP             httpapi.Config
 	CORSOrigins      string
+	TrustedProxies   string
 	AllowList        string
 	Metrics          bool
 	Migrate          bool
@@ -39,6 +41,11 @@ type config struct {
 	JWTAudience string
 	JWTLeeway   time.Duration
 	JWTMaxLife  time.Duration
+	// ClaimMapping is a file mapping identity provider claims to roles.
+	ClaimMapping string
+	OIDCIssuer   string
+	// browser sign-in
+	PublicURL string
 	// the federated network
 	NodeRole        string
 	NodeRegion      string
@@ -158,7 +165,7 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	fs.Int64Var(&h.MaxCSVBytes, "max-csv-bytes", d.MaxCSVBytes, "largest CSV return accepted by POST /returns.csv (env HINGRAPH_MAX_CSV_BYTES)")
 	c.fromEnv("max-body-bytes", "HINGRAPH_MAX_BODY_BYTES")
 	c.fromEnv("max-csv-bytes", "HINGRAPH_MAX_CSV_BYTES")
-	fs.IntVar(&h.Subscriptions.MaxPerCaller, "max-subscriptions", d.Subscriptions.MaxPerCaller, "open subscriptions allowed per caller (token subject, or client address without a token) (env HINGRAPH_MAX_SUBSCRIPTIONS)")
+	fs.IntVar(&h.Subscriptions.MaxPerCaller, "max-subscriptions", d.Subscriptions.MaxPerCaller, "open subscriptions allowed per caller (token subject, or client address without a token), 0 for no cap (env HINGRAPH_MAX_SUBSCRIPTIONS)")
 	c.fromEnv("max-subscriptions", "HINGRAPH_MAX_SUBSCRIPTIONS")
 	fs.IntVar(&h.Subscriptions.MaxStreamsPerAddress, "max-streams-per-address", d.Subscriptions.MaxStreamsPerAddress, "WebSockets and SSE streams open at once per client address without a token, 0 for no cap (env HINGRAPH_MAX_STREAMS_PER_ADDRESS)")
 	c.fromEnv("max-streams-per-address", "HINGRAPH_MAX_STREAMS_PER_ADDRESS")
@@ -204,6 +211,8 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	c.fromEnv("anonymous-rate", "HINGRAPH_ANONYMOUS_RATE")
 	fs.IntVar(&h.AnonymousRate.Burst, "anonymous-burst", d.AnonymousRate.Burst, "requests a client address may send at once above the rate (env HINGRAPH_ANONYMOUS_BURST)")
 	c.fromEnv("anonymous-burst", "HINGRAPH_ANONYMOUS_BURST")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR ranges of the proxies in front of the server (an ingress, a load balancer): their X-Forwarded-For names the client, for the limits per client address; empty trusts none (env HINGRAPH_TRUSTED_PROXIES)")
+	c.fromEnv("trusted-proxies", "HINGRAPH_TRUSTED_PROXIES")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins allowed by CORS; empty allows same-origin only (env HINGRAPH_CORS_ORIGINS)")
 	c.fromEnv("cors-origins", "HINGRAPH_CORS_ORIGINS")
 	fs.BoolVar(&c.Metrics, "metrics", true, "collect Prometheus metrics and serve them on --metrics-addr (env HINGRAPH_METRICS)")
@@ -231,6 +240,19 @@ func (c *config) bindAuth(fs *flag.FlagSet, defaultSecret string) {
 	c.fromEnv("jwt-leeway", "HINGRAPH_JWT_LEEWAY")
 	fs.DurationVar(&c.JWTMaxLife, "jwt-max-lifetime", auth.DefaultMaxLifetime, "longest token lifetime accepted: exp at most this long after iat and after now (env HINGRAPH_JWT_MAX_LIFETIME)")
 	c.fromEnv("jwt-max-lifetime", "HINGRAPH_JWT_MAX_LIFETIME")
+	fs.StringVar(&c.ClaimMapping, "claim-mapping", "", "YAML or JSON file mapping an identity provider's claims (roles, groups) to roles and regions, e.g. deploy/claim-mappings/entra.yaml; empty reads the role and region claims (env HINGRAPH_CLAIM_MAPPING)")
+	c.fromEnv("claim-mapping", "HINGRAPH_CLAIM_MAPPING")
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", "", "OpenID provider issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0: its discovery document gives the JWKS and the required iss; needs --jwt-audience (env HINGRAPH_OIDC_ISSUER)")
+	c.fromEnv("oidc-issuer", "HINGRAPH_OIDC_ISSUER")
+	h := &c.HTTP
+	fs.StringVar(&h.SignIn.ClientID, "oidc-client-id", "", "client ID for browser sign-in to the pages (authorization code flow with PKCE against --oidc-issuer); empty turns sign-in off (env HINGRAPH_OIDC_CLIENT_ID)")
+	c.fromEnv("oidc-client-id", "HINGRAPH_OIDC_CLIENT_ID")
+	fs.StringVar(&h.SignIn.ClientSecret, "oidc-client-secret", "", "client secret for browser sign-in; empty for a public client (env HINGRAPH_OIDC_CLIENT_SECRET)")
+	c.fromEnv("oidc-client-secret", "HINGRAPH_OIDC_CLIENT_SECRET")
+	fs.StringVar(&c.PublicURL, "public-url", "", "this server's URL as browsers reach it, e.g. https://hin.example.nhs.uk; sign-in redirects to <public-url>/auth/callback (env HINGRAPH_PUBLIC_URL)")
+	c.fromEnv("public-url", "HINGRAPH_PUBLIC_URL")
+	fs.DurationVar(&h.SignIn.SessionLifetime, "session-lifetime", 8*time.Hour, "how long a browser session lasts after sign-in (env HINGRAPH_SESSION_LIFETIME)")
+	c.fromEnv("session-lifetime", "HINGRAPH_SESSION_LIFETIME")
 }
 
 func (c *config) bindSeed(fs *flag.FlagSet) {
@@ -247,18 +269,54 @@ func (c *config) bindSeed(fs *flag.FlagSet) {
 func (c *config) httpConfig() (httpapi.Config, error) {
 	h := c.HTTP
 	h.CORSOrigins = splitList(c.CORSOrigins)
+	proxies, err := parsePrefixes(c.TrustedProxies)
+	if err != nil {
+		return h, err
+	}
+	h.TrustedProxies = proxies
 	if !c.Metrics {
 		h.MetricsAddr = ""
 	}
 	h.Tokens.HMACSecret = []byte(c.JWTSecret)
 	h.Tokens.JWKS, h.Tokens.Issuer, h.Tokens.Audience, h.Tokens.Leeway = c.JWKS, c.JWTIssuer, c.JWTAudience, c.JWTLeeway
 	h.Tokens.MaxLifetime = c.JWTMaxLife
+	h.Tokens.OIDCIssuer = c.OIDCIssuer
+	if h.SignIn.ClientID != "" {
+		if c.PublicURL == "" {
+			return h, fmt.Errorf("--oidc-client-id needs --public-url, the address browsers come back to after signing in")
+		}
+		h.SignIn.RedirectURL = strings.TrimSuffix(c.PublicURL, "/") + "/auth/callback"
+	}
+	if c.ClaimMapping != "" {
+		m, err := auth.LoadClaimMapping(c.ClaimMapping)
+		if err != nil {
+			return h, err
+		}
+		h.Tokens.Mapping = m
+	}
 	allowList, err := loadAllowList(c.AllowList)
 	if err != nil {
 		return h, err
 	}
 	h.Limits.AllowList = allowList
 	return h, nil
+}
+
+// parsePrefixes reads --trusted-proxies: CIDR ranges, or single addresses.
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range splitList(s) {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return nil, fmt.Errorf("invalid --trusted-proxies entry %q (HINGRAPH_TRUSTED_PROXIES): want an address or a CIDR range such as 10.0.0.0/8", v)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func splitList(s string) []string {
@@ -298,6 +356,9 @@ func (c *config) validate() error {
 	}
 	if c.serving {
 		if err := c.HTTP.Validate(); err != nil {
+			return err
+		}
+		if _, err := parsePrefixes(c.TrustedProxies); err != nil {
 			return err
 		}
 	}

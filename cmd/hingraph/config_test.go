@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,7 @@ func TestBadConfigStopsStartup(t *testing.T) {
 		{"collector target off", []string{"serve", "--gc-percent", "0"}, nil, []string{"--gc-percent"}},
 		{"unknown node role", []string{"serve", "--node-role", "county"}, nil, []string{"--node-role", `"county"`}},
 		{"regional node without region", []string{"serve"}, map[string]string{"HINGRAPH_NODE_ROLE": "regional"}, []string{"--region"}},
+		{"trusted proxy not an address", []string{"serve"}, map[string]string{"HINGRAPH_TRUSTED_PROXIES": "10.0.0.0/8, ingress"}, []string{"HINGRAPH_TRUSTED_PROXIES", `"ingress"`}},
 		{"region on a national node", []string{"serve", "--node-role", "national", "--region", "HI-EM"}, nil, []string{"--region"}},
 	}
 	for _, tc := range cases {
@@ -77,5 +79,55 @@ func TestEnvAndFlags(t *testing.T) {
 	}
 	if c.HTTP.Limits.MaxAliases != 15 {
 		t.Errorf("unset max-aliases = %d, want the default 15", c.HTTP.Limits.MaxAliases)
+	}
+}
+
+// TestZeroSubscriptionCap: --max-subscriptions 0 is accepted and reaches
+// the server as 0 (no cap, see graph.TestZeroSubscriptionCapIsNoCap), not
+// replaced by the default; a negative value is refused.
+func TestZeroSubscriptionCap(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		arg  string
+		want int
+		ok   bool
+	}{{"0", 0, true}, {"3", 3, true}, {"-1", 0, false}} {
+		var c config
+		fs := newFlagSet("serve", &bytes.Buffer{})
+		c.bindServe(fs)
+		if err := fs.Parse([]string{"--max-subscriptions", tc.arg}); err != nil {
+			t.Fatal(err)
+		}
+		err := c.HTTP.Validate()
+		if tc.ok && (err != nil || c.HTTP.Subscriptions.MaxPerCaller != tc.want) {
+			t.Errorf("--max-subscriptions %s: cap %d, %v; want %d", tc.arg, c.HTTP.Subscriptions.MaxPerCaller, err, tc.want)
+		}
+		if !tc.ok && err == nil {
+			t.Errorf("--max-subscriptions %s accepted", tc.arg)
+		}
+	}
+}
+
+// TestVersion: the version and commit given at link time are printed; a
+// binary built without them still answers, from its build info or
+// "unknown", never with an empty field.
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, func(string) string { return "" }, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "hingraph ") || lines[0] == "hingraph " || !strings.HasPrefix(lines[1], "commit ") || lines[1] == "commit " {
+		t.Fatalf("version without ldflags printed %q", out.String())
+	}
+
+	defer func(v, c string) { version, commit = v, c }(version, commit)
+	version, commit = "v1.4.0", "0123456789abcdef0123456789abcdef01234567"
+	out.Reset()
+	if err := run(context.Background(), []string{"version"}, func(string) string { return "" }, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "hingraph v1.4.0\ncommit 0123456789abcdef0123456789abcdef01234567") {
+		t.Errorf("version with ldflags printed %q", out.String())
 	}
 }

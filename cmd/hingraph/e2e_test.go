@@ -28,6 +28,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/hin-graph/hin-graph/internal/seed"
+	"github.com/hin-graph/hin-graph/internal/store"
 	"github.com/hin-graph/hin-graph/internal/testdb"
 	"github.com/hin-graph/hin-graph/web"
 )
@@ -368,15 +369,17 @@ func TestE2EHealthAndPages(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, testdb.URL(t, testdb.Reference))
 
-	resp, body := s.get(t, "/healthz")
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("/healthz: status %d: %s", resp.StatusCode, body)
-	}
-	if m := decodeJSONBody(t, resp, body); m["status"] != "ok" {
-		t.Errorf("/healthz body = %s", body)
+	for _, path := range []string{"/healthz", "/livez"} {
+		resp, body := s.get(t, path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: status %d: %s", path, resp.StatusCode, body)
+		}
+		if m := decodeJSONBody(t, resp, body); m["status"] != "ok" {
+			t.Errorf("%s body = %s", path, body)
+		}
 	}
 
-	resp, body = s.get(t, "/readyz")
+	resp, body := s.get(t, "/readyz")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("/readyz on a migrated database: status %d: %s", resp.StatusCode, body)
 	}
@@ -469,6 +472,17 @@ func TestE2EReadinessMigrationsPending(t *testing.T) {
 	if m["status"] != "unavailable" || m["reason"] != "migrations pending" {
 		t.Errorf("/readyz body = %s, want reason \"migrations pending\"", body)
 	}
+	// hingraph probe, the image's healthcheck, says the same.
+	probe := func(args ...string) error {
+		env := map[string]string{"HINGRAPH_ADDR": s.addr}
+		return run(context.Background(), append([]string{"probe"}, args...), func(k string) string { return env[k] }, io.Discard, io.Discard)
+	}
+	if err := probe(); err == nil || !strings.Contains(err.Error(), "migrations pending") {
+		t.Errorf("probe of an unmigrated server: %v, want an error naming migrations pending", err)
+	}
+	if err := probe("--path", "/livez"); err != nil {
+		t.Errorf("probe --path /livez of a running server: %v", err)
+	}
 	if err := s.stop(); err != nil {
 		t.Fatalf("run returned %v", err)
 	}
@@ -479,10 +493,101 @@ func TestE2EReadinessMigrationsPending(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("/readyz after serve --migrate: status %d: %s", resp.StatusCode, body)
 	}
+	env := map[string]string{"HINGRAPH_ADDR": s.addr}
+	if err := run(context.Background(), []string{"probe"}, func(k string) string { return env[k] }, io.Discard, io.Discard); err != nil {
+		t.Errorf("probe of a ready server: %v", err)
+	}
 	var data struct{ Regions []struct{ Code string } }
 	s.query(t, gqlRequest{Query: `query Empty { regions { code } }`, OperationName: "Empty"}, &data)
 	if len(data.Regions) != 0 {
 		t.Errorf("a freshly migrated database has %d regions, want 0", len(data.Regions))
+	}
+}
+
+// TestE2ESchemaNewerThanBinary: a database that a newer release migrated
+// (a rollback of the image without the schema) stops serve, serve --migrate
+// and migrate with a message naming both versions; the database is left as
+// it was.
+func TestE2ESchemaNewerThanBinary(t *testing.T) {
+	t.Parallel()
+	dbURL := bareDatabase(t)
+	env := map[string]string{"DATABASE_URL": dbURL}
+	getenv := func(k string) string { return env[k] }
+	var out, errOut syncBuffer
+	if err := run(context.Background(), []string{"migrate"}, getenv, &out, &errOut); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, errOut.String())
+	}
+	latest, err := store.LatestMigration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	future := latest + 1
+	if _, err := db.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, true)`, future); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("the database schema is at migration %05d, newer than this build knows (its newest is %05d)", future, latest)
+	for _, args := range [][]string{
+		{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", ""},
+		{"serve", "--migrate", "--addr", "127.0.0.1:0", "--metrics-addr", ""},
+		{"migrate"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		err := run(ctx, args, getenv, &out, &errOut)
+		cancel()
+		var tooNew *store.SchemaTooNewError
+		if !errors.As(err, &tooNew) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v on a newer schema: error %v, want one containing %q", args, err, want)
+		}
+		if strings.Contains(out.String(), `"msg":"serving"`) {
+			t.Errorf("%v served a newer schema", args)
+		}
+	}
+	var applied int64
+	if err := db.QueryRow(`SELECT max(version_id) FROM goose_db_version`).Scan(&applied); err != nil || applied != future {
+		t.Errorf("schema version after the refusals = %d (%v), want %d untouched", applied, err, future)
+	}
+}
+
+// TestE2EConcurrentMigrations: migration Jobs overlapping (a retry over a
+// slow first run) or replicas started together with --migrate apply each
+// migration exactly once, all of them succeeding.
+func TestE2EConcurrentMigrations(t *testing.T) {
+	t.Parallel()
+	dbURL := bareDatabase(t)
+	getenv := func(k string) string { return map[string]string{"DATABASE_URL": dbURL}[k] }
+	const runs = 4
+	errs := make(chan error, runs)
+	for range runs {
+		go func() {
+			var out, errOut syncBuffer
+			errs <- run(context.Background(), []string{"migrate"}, getenv, &out, &errOut)
+		}()
+	}
+	for range runs {
+		if err := <-errs; err != nil {
+			t.Errorf("a concurrent migrate failed: %v", err)
+		}
+	}
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	latest, err := store.LatestMigration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows, distinct int64
+	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`).Scan(&rows, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if rows != distinct || distinct != latest {
+		t.Errorf("goose_db_version holds %d rows of %d versions, want each of the %d migrations once", rows, distinct, latest)
 	}
 }
 

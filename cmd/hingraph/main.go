@@ -5,7 +5,10 @@
 //	hingraph seed      load reference data, and demo data with --demo
 //	hingraph dev       migrate, seed reference and demo data, and serve
 //	hingraph token     mint a bearer token for local use
+//	hingraph claims    show what a claim mapping makes of a token's claims
 //	hingraph region    move a region to a node of its own and back
+//	hingraph version   print the version and commit
+//	hingraph probe     ask the running server for /readyz (a healthcheck)
 //
 // Configuration comes from flags, which default to environment variables
 // (DATABASE_URL, HINGRAPH_ADDR, ...); see `hingraph <command> -h`.
@@ -41,7 +44,10 @@ commands:
   seed      load the reference data (and demo data with --demo)
   dev       migrate, seed reference and demo data, then serve
   token     mint a bearer token for local use (--role, --region)
+  claims    show the role and region a claim mapping gives a token's claims (nothing verified)
   region    move-out / move-in: give a region its own node, or bring it back
+  version   print the version and commit this binary was built from
+  probe     ask the server on --addr for /readyz: exit 0 when ready (for healthchecks)
 `
 
 // run is the whole program: tests call it with their own arguments,
@@ -63,8 +69,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdDev(ctx, rest, getenv, stdout, stderr)
 	case "token":
 		return cmdToken(ctx, rest, getenv, stdout, stderr)
+	case "claims":
+		return cmdClaims(ctx, rest, getenv, os.Stdin, stdout, stderr)
 	case "region":
 		return cmdRegion(ctx, rest, getenv, stdout, stderr)
+	case "probe":
+		return cmdProbe(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version":
+		return cmdVersion(stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

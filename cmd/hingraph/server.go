@@ -29,6 +29,8 @@ func serve(ctx context.Context, s *store.Store, c *config, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	ver, rev, _ := buildVersion()
+	log.Info("starting", "version", ver, "commit", rev)
 	if n, ok := c.node(); ok {
 		if err := s.ConfigureNode(ctx, n); err != nil {
 			return fmt.Errorf("node role: %w", err)

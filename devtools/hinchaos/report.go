@@ -34,7 +34,6 @@ func analyse(o *options, rec *recorder, tl timeline, dc dataCheck, ls *logScan) 
 	r := &report{o: o, tl: tl, dc: dc, ls: ls,
 		before: map[string]int{}, outage: map[string]int{}, after: map[string]int{}, atShutdown: map[string]int{},
 		readyz503: -1, readyzBack: -1, firstFail: -1, firstAck: -1}
-	bad := func(format string, args ...any) { r.violations = append(r.violations, fmt.Sprintf(format, args...)) }
 
 	for _, w := range rec.writes {
 		if w.neverSent {
@@ -142,7 +141,16 @@ func analyse(o *options, rec *recorder, tl timeline, dc dataCheck, ls *logScan) 
 		}
 	}
 
-	// The verdict.
+	r.judge(rec, nonRetryable, samples, leaks)
+	return r
+}
+
+// judge records the violations that fail the run (the verdict), from the
+// tallies analyse made.
+func (r *report) judge(rec *recorder, nonRetryable map[string]int, samples map[string]string, leaks map[string]int) {
+	o, tl, dc, ls := r.o, r.tl, r.dc, r.ls
+	bad := func(format string, args ...any) { r.violations = append(r.violations, fmt.Sprintf(format, args...)) }
+	restarted := tl.restartEnd > 0
 	if rec.budgetSpent.Load() {
 		bad("the request budget (--max-requests %d) ran out before the end of the run", o.maxRequests)
 	}
@@ -220,7 +228,6 @@ func analyse(o *options, rec *recorder, tl timeline, dc dataCheck, ls *logScan) 
 	if ls != nil && ls.errors > 0 {
 		bad("the server logged %d errors, e.g. %s", ls.errors, strings.Join(ls.samples, " | "))
 	}
-	return r
 }
 
 func first(s []string, n int) []string { return s[:min(n, len(s))] }

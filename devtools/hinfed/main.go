@@ -11,7 +11,8 @@
 // Environment: HINGRAPH_FED_DIR (default .data/federated), HINGRAPH_PG_PORT
 // (first cluster port, default 54340; the next ones follow),
 // HINGRAPH_FED_API_PORT (the national node's API port, default 8080; the
-// regional nodes take the next ones), HINGRAPH_DEMO_SCALE (demo data size,
+// regional nodes take the next ones), HINGRAPH_FED_METRICS_PORT (the
+// national node's metrics port, default 9464; likewise), HINGRAPH_DEMO_SCALE (demo data size,
 // default 1), PG_BINDIR.
 package main
 
@@ -80,6 +81,10 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("HINGRAPH_FED_API_PORT: %w", err)
 	}
+	metricsPort, err := strconv.Atoi(envOr("HINGRAPH_FED_METRICS_PORT", "9464"))
+	if err != nil {
+		return fmt.Errorf("HINGRAPH_FED_METRICS_PORT: %w", err)
+	}
 	for i := range nodes {
 		nodes[i].port = apiPort + i
 	}
@@ -138,7 +143,7 @@ func run(ctx context.Context) error {
 	errs := make(chan error, len(nodes))
 	for i, n := range nodes {
 		args := []string{"dev", "--database-url", dbURL(i), "--addr", fmt.Sprintf("localhost:%d", n.port),
-			"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", 9464+i), "--node-url", fmt.Sprintf("http://localhost:%d", n.port),
+			"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", metricsPort+i), "--node-url", fmt.Sprintf("http://localhost:%d", n.port),
 			"--stale-after", "30s", "--scale", scale}
 		if n.region == "" {
 			args = append(args, "--node-role", "national")
@@ -205,18 +210,24 @@ func stopAll(ctx context.Context) {
 }
 
 // freshCluster starts an empty cluster in dir: the demo always starts
-// from scratch, so a move-out never meets rows from a previous run.
+// from scratch, so a move-out never meets rows from a previous run. As
+// root, when the cluster's owner cannot reach dir (a clone under /root or
+// in a mktemp directory), the cluster lives in pgcluster's fallback
+// directory instead, as it does for make run and make test.
 func freshCluster(ctx context.Context, dir string, port int) (*pgcluster.Cluster, error) {
-	cfg := pgcluster.Config{Dir: dir, Port: port, WALLevel: "logical", Settings: settings, BinDir: os.Getenv("PG_BINDIR"), Install: true, Logf: logf}
-	if old, err := pgcluster.New(cfg); err == nil {
-		_ = old.Stop(ctx)
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		return nil, err
-	}
+	cfg := pgcluster.Config{Dir: dir, FallbackDir: pgcluster.FallbackFor(dir), Port: port, WALLevel: "logical",
+		Settings: settings, BinDir: os.Getenv("PG_BINDIR"), Install: true, Logf: logf}
 	c, err := pgcluster.New(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if err := c.Stop(ctx); err != nil {
+		return nil, err
+	}
+	for _, p := range []string{c.DataDir, c.LogFile} {
+		if err := os.RemoveAll(p); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.Start(ctx); err != nil {
 		return nil, err

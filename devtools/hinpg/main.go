@@ -48,13 +48,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("hinpg", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", ".data", "directory of the cluster")
-	fallback := fs.String("fallback-dir", "", "directory to use when, as root, the cluster owner cannot reach -dir")
+	fallback := fs.String("fallback-dir", "", "directory to use when, as root, the cluster owner cannot reach -dir (default: pgcluster.FallbackFor(-dir), in /var/tmp)")
 	status := fs.Bool("status", false, "describe the cluster")
 	stop := fs.Bool("stop", false, "stop the cluster")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	cmdArgs := fs.Args()
+	if *fallback == "" {
+		*fallback = pgcluster.FallbackFor(*dir)
+	}
 	if !*status && !*stop && len(cmdArgs) == 0 {
 		fmt.Fprintln(stderr, "usage: scripts/with-postgres.sh CMD [ARGS...] | --status | --stop")
 		return 2

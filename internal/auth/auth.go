@@ -10,15 +10,19 @@
 // of now), role (ANALYST, REGION_EDITOR, REGION_APPROVER or NATIONAL_ADMIN)
 // and, for the regional roles (REGION_EDITOR, REGION_APPROVER), region: a
 // region code such as "HI-EM". A region claim on the other roles is ignored,
-// since they are not scoped to a region.
+// since they are not scoped to a region. With a ClaimMapping (mapping.go)
+// the provider's own claims (roles, groups, realm_access.roles) decide the
+// role and region instead, and a token that maps to no role is FORBIDDEN.
 package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -59,6 +63,12 @@ type Config struct {
 	// JWKS is a file path or an http(s) URL of a JSON Web Key Set; it
 	// enables RS256 (RSA keys) and ES256 (P-256 keys).
 	JWKS string
+	// OIDCIssuer is an OpenID provider's issuer URL. Its discovery document
+	// (/.well-known/openid-configuration) gives the JWKS, and its issuer
+	// becomes the required iss claim. It needs Audience, since otherwise any
+	// token the provider issues for any application would be accepted; and
+	// it replaces JWKS and Issuer.
+	OIDCIssuer string
 	// Issuer and Audience, when set, must match the iss and aud claims.
 	Issuer, Audience string
 	// Leeway absorbs clock skew when checking exp, nbf and iat.
@@ -69,6 +79,9 @@ type Config struct {
 	MaxLifetime time.Duration
 	// HTTPClient fetches a JWKS URL; nil means a client with a 10s timeout.
 	HTTPClient *http.Client
+	// Mapping, when set, maps the claims of provider tokens (roles, groups,
+	// realm roles) to a principal instead of the role and region claims.
+	Mapping *ClaimMapping
 	// JWKSRefresh is how often the key set is fetched again in the
 	// background; 0 means 10 minutes. The context given to NewVerifier ends
 	// these refreshes.
@@ -91,6 +104,10 @@ type Verifier struct {
 	leeway   time.Duration
 	maxLife  time.Duration
 	regions  RegionResolver
+	mapping  *ClaimMapping
+	// provider is the OIDC issuer, when configured: its tokens must carry
+	// it as iss and the audience in aud.
+	provider string
 	// regionIDs caches resolved codes: regions are reference data, and only
 	// codes from correctly signed tokens get here, so it stays small.
 	regionIDs sync.Map
@@ -101,8 +118,19 @@ type Verifier struct {
 // an HMAC secret nor a JWKS it returns a nil *Verifier and no error: such a
 // server serves anonymous callers only, and rejects requests carrying tokens.
 func NewVerifier(ctx context.Context, cfg Config, regions RegionResolver) (*Verifier, error) {
-	if len(cfg.HMACSecret) == 0 && cfg.JWKS == "" {
+	if len(cfg.HMACSecret) == 0 && cfg.JWKS == "" && cfg.OIDCIssuer == "" {
 		return nil, nil
+	}
+	var provider string
+	if cfg.OIDCIssuer != "" {
+		var err error
+		if cfg, err = discover(ctx, cfg); err != nil {
+			return nil, err
+		}
+		// The provider's tokens are checked against its issuer and the
+		// audience in verifyProvider; the server's own HS256 tokens (from
+		// `hingraph token`) against neither, as they come from no provider.
+		provider, cfg.Issuer = cfg.Issuer, ""
 	}
 	if regions == nil {
 		return nil, errors.New("auth: no region resolver")
@@ -119,7 +147,12 @@ func NewVerifier(ctx context.Context, cfg Config, regions RegionResolver) (*Veri
 	if cfg.MaxLifetime == 0 {
 		cfg.MaxLifetime = DefaultMaxLifetime
 	}
-	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.Leeway, maxLife: cfg.MaxLifetime, regions: regions}
+	if cfg.Mapping != nil {
+		if err := cfg.Mapping.Validate(); err != nil {
+			return nil, fmt.Errorf("auth: claim mapping: %w", err)
+		}
+	}
+	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.Leeway, maxLife: cfg.MaxLifetime, regions: regions, mapping: cfg.Mapping, provider: provider}
 	if len(cfg.HMACSecret) > 0 {
 		v.secret = append([]byte(nil), cfg.HMACSecret...) // the caller's slice may change
 		v.methods = append(v.methods, jwt.SigningMethodHS256.Alg())
@@ -144,7 +177,7 @@ func NewVerifier(ctx context.Context, cfg Config, regions RegionResolver) (*Veri
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
 	}
-	if cfg.Audience != "" {
+	if cfg.Audience != "" && provider == "" {
 		opts = append(opts, jwt.WithAudience(cfg.Audience))
 	}
 	v.parser = jwt.NewParser(opts...)
@@ -183,13 +216,69 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (hin.Principal, error
 	case len(raw) > MaxTokenLen:
 		return hin.Principal{}, unauthenticated("the token is too long")
 	}
+	if v.mapping != nil || v.provider != "" {
+		return v.verifyProvider(ctx, raw)
+	}
 	var c claims
 	tok, err := v.parser.ParseWithClaims(raw, &c, v.keyfunc(ctx))
 	if err != nil {
-		return hin.Principal{}, v.explain(tok, &c, err)
+		return hin.Principal{}, v.explain(tok, &c.RegisteredClaims, err)
 	}
-	if err := v.checkLifetime(&c, time.Now()); err != nil {
+	if err := v.checkLifetime(&c.RegisteredClaims, time.Now()); err != nil {
 		return hin.Principal{}, err
+	}
+	return v.principal(ctx, &c)
+}
+
+// verifyProvider verifies a token with a claim mapping or an OIDC issuer
+// configured. Tokens signed by the provider's keys are mapped (when there
+// is a mapping) and must come from the provider (when there is one); tokens
+// signed with the server's own HS256 secret keep the role and region
+// claims, so that `hingraph token` goes on working beside a provider.
+func (v *Verifier) verifyProvider(ctx context.Context, raw string) (hin.Principal, error) {
+	var c mappedClaims
+	tok, err := v.parser.ParseWithClaims(raw, &c, v.keyfunc(ctx))
+	if err != nil {
+		return hin.Principal{}, v.explain(tok, &c.RegisteredClaims, err)
+	}
+	own := tok.Method == jwt.SigningMethodHS256
+	if !own && v.provider != "" {
+		switch {
+		case c.Issuer == "":
+			return hin.Principal{}, unauthenticated("the token has no issuer (iss) claim")
+		case c.Issuer != v.provider:
+			return hin.Principal{}, unauthenticated("the token's issuer (iss) is not accepted")
+		case len(c.Audience) == 0:
+			return hin.Principal{}, unauthenticated("the token has no audience (aud) claim")
+		case !slices.Contains(c.Audience, v.audience):
+			return hin.Principal{}, unauthenticated("the token's audience (aud) is not accepted")
+		}
+	}
+	if err := v.checkLifetime(&c.RegisteredClaims, time.Now()); err != nil {
+		return hin.Principal{}, err
+	}
+	var p hin.Principal
+	if v.mapping != nil && !own {
+		p, err = v.mapping.principal(ctx, c.all, v.regionID)
+	} else {
+		p, err = v.principalFromMap(ctx, c.all)
+	}
+	if err != nil {
+		return hin.Principal{}, err
+	}
+	p.Expires = c.ExpiresAt.Add(v.leeway)
+	return p, nil
+}
+
+// principalFromMap reads the role and region claims out of a payload.
+func (v *Verifier) principalFromMap(ctx context.Context, all map[string]any) (hin.Principal, error) {
+	b, err := json.Marshal(all)
+	if err != nil {
+		return hin.Principal{}, fmt.Errorf("auth: claims: %w", err)
+	}
+	var c claims
+	if err := json.Unmarshal(b, &c); err != nil || c.ExpiresAt == nil {
+		return hin.Principal{}, unauthenticated("the token is malformed")
 	}
 	return v.principal(ctx, &c)
 }
@@ -197,7 +286,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (hin.Principal, error
 // checkLifetime refuses tokens valid for longer than the maximum lifetime,
 // counted from iat when the token has one and from now in any case, so that
 // leaving iat out does not help.
-func (v *Verifier) checkLifetime(c *claims, now time.Time) error {
+func (v *Verifier) checkLifetime(c *jwt.RegisteredClaims, now time.Time) error {
 	exp := c.ExpiresAt.Time
 	tooLong := exp.Sub(now) > v.maxLife+v.leeway
 	if c.IssuedAt != nil {
@@ -255,7 +344,7 @@ func (v *Verifier) keyfunc(ctx context.Context) jwt.Keyfunc {
 }
 
 // explain turns a parser error into a message a client can act on.
-func (v *Verifier) explain(tok *jwt.Token, c *claims, err error) error {
+func (v *Verifier) explain(tok *jwt.Token, c *jwt.RegisteredClaims, err error) error {
 	var he *hin.Error
 	if errors.As(err, &he) {
 		return he // from the keyfunc, already explained
@@ -364,4 +453,20 @@ func parseRole(s string) (hin.Role, error) {
 		return "", unauthenticated("the token has no role claim")
 	}
 	return "", unauthenticated("the token's role claim is not one of " + RoleNames)
+}
+
+// PrincipalFromClaims maps the claims of a token that has already been
+// verified elsewhere (the ID token of a browser sign-in, checked by
+// go-oidc): by the claim mapping when there is one, else by the role and
+// region claims. The caller sets Expires.
+func (v *Verifier) PrincipalFromClaims(ctx context.Context, all map[string]any) (hin.Principal, error) {
+	if v == nil {
+		return hin.Principal{}, unauthenticated(msgNoTokens)
+	}
+	if v.mapping != nil {
+		return v.mapping.principal(ctx, all, v.regionID)
+	}
+	p, err := v.principalFromMap(ctx, all)
+	p.Expires = time.Time{}
+	return p, err
 }

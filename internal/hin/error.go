@@ -138,6 +138,26 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
 }
 
+// Extensions is the error as GraphQL's extensions carry it, at every edge
+// (the GraphQL error presenter, the HTTP error writer): the code, the
+// field, every problem, then the details under their own keys (a detail
+// never replaces one of those).
+func (e *Error) Extensions() map[string]any {
+	ext := map[string]any{"code": e.Code}
+	if e.Field != "" {
+		ext["field"] = e.Field
+	}
+	if len(e.Problems) > 0 {
+		ext["problems"] = e.Problems
+	}
+	for k, v := range e.Details {
+		if _, taken := ext[k]; !taken {
+			ext[k] = v
+		}
+	}
+	return ext
+}
+
 // Errorf builds an *Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

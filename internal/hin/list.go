@@ -10,6 +10,10 @@ import (
 const (
 	DefaultPageSize = 20
 	MaxPageSize     = 500
+	// MaxExportPageSize bounds a page of a CSV export (GET /outcomes.csv)
+	// for a caller with a token, whose cost limit is the larger; a caller
+	// without one gets MaxPageSize rows a page, as in GraphQL.
+	MaxExportPageSize = 5000
 )
 
 // PageArgs asks for a forward page of a list: First items after the opaque

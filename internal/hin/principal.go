@@ -25,7 +25,10 @@ const (
 
 // Principal is the caller of a request.
 type Principal struct {
-	Subject  string
+	Subject string
+	// Name is the person's display name when the token carries one (a
+	// claim mapping's name claim); only ever shown, never trusted.
+	Name     string
 	Role     Role
 	RegionID string // the region of a regional role (REGION_EDITOR, REGION_APPROVER)
 	// Expires is when the caller's token stops being accepted (its exp

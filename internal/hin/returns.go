@@ -22,6 +22,7 @@ import (
 type OutcomeRevision struct {
 	ID          string        `db:"id"`
 	OutcomeID   string        `db:"outcome_id"`
+	RegionID    string        `db:"region_id"` // the outcome's region then: whose audit trail names ChangedBy
 	Value       *float64      `db:"value"`
 	Numerator   *float64      `db:"numerator"`
 	Denominator *float64      `db:"denominator"`
@@ -30,7 +31,7 @@ type OutcomeRevision struct {
 	ValidFrom   time.Time     `db:"valid_from"`
 	ValidTo     time.Time     `db:"valid_to"`
 	Change      string        `db:"change"`
-	ChangedBy   string        `db:"changed_by"`
+	ChangedBy   string        `db:"changed_by"` // a token subject: see Principal.MaySeeWhoChanged
 	Reason      *string       `db:"reason"`
 }
 

@@ -26,6 +26,10 @@ func TestReadReturnCSV(t *testing.T) {
 		{"unknown column", "metric_code,colour\na_b,red\n", "HI-EM", 0, nil, "csv@0"},
 		{"no rows", "metric_code,value\n", "HI-EM", 0, nil, "csv@0"},
 		{"status", "metric_code,value,status\na_b,1,maybe\n", "HI-EM", 0, nil, "status@2"},
+		// a malformed line between good ones is a problem of its line, never skipped
+		{"bare quote on a middle line", "metric_code,value\na_b,1\na_\"b,2\na_b,3\n", "HI-EM", 0, nil, "csv@3"},
+		{"text after a quoted field on a middle line", "metric_code,value\na_b,1\n\"a_b\"x,2\na_b,3\n", "HI-EM", 0, nil, "csv@3"},
+		{"unclosed quote on a middle line", "metric_code,value\na_b,1\na_b,\"2\na_b,3\n", "HI-EM", 0, nil, "csv@3"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := hin.ReturnInput{RegionCode: tc.region}

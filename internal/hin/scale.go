@@ -478,7 +478,8 @@ type SpreadTarget struct {
 	Kind         OrganisationKind `db:"kind"`
 	// Organisations of the kind in the region that exist on the date.
 	Organisations int `db:"organisations"`
-	// NotAdopted of those have not adopted the innovation (the ranking key).
+	// NotAdopted of those have not adopted the innovation (the ranking key);
+	// at least 1, since a place where all have adopted is no target.
 	NotAdopted int `db:"not_adopted"`
 	// the innovation's evidence
 	PositivePilots  int      `db:"positive_pilots"`

@@ -531,6 +531,24 @@ func (p Principal) AuditScope() (all bool, regionID string, err error) {
 	return false, "", Errorf(EFORBIDDEN, "reading the audit trail was refused: only national admins and region editors may read it")
 }
 
+// MaySeeWhoChanged says whether the caller may see who changed a record of
+// a region (an outcome's history): the names are the audit trail's, so the
+// audit trail's rule applies, with its codes. National admins see all;
+// region editors and approvers their own region's; others are refused.
+func (p Principal) MaySeeWhoChanged(regionID string) error {
+	all, own, err := p.AuditScope()
+	var coded *Error
+	switch {
+	case err == nil && (all || own == regionID):
+		return nil
+	case errors.As(err, &coded) && coded.Code == EUNAUTHORIZED:
+		return Errorf(EUNAUTHORIZED, "who changed a figure is in the audit trail, which needs a signed-in caller: send a bearer token, or leave changedBy out")
+	case err == nil:
+		return Errorf(EFORBIDDEN, "who changed this figure is in its region's audit trail, which only national admins and that region's editors may read: leave changedBy out")
+	}
+	return Errorf(EFORBIDDEN, "who changed a figure is in the audit trail, which only national admins and region editors may read: leave changedBy out")
+}
+
 // Conflict is the error for a stale version: the record changed since the
 // client read it.
 func Conflict(kind string, current int) error {

@@ -79,14 +79,8 @@ func downloadProforma(s *store.Store) http.Handler {
 			return
 		}
 		name := fmt.Sprintf("%s-%s-%s.xlsx", sheet.Collection.Code, sheet.Region.Code, sheet.Period.Label())
-		name = strings.Map(func(c rune) rune {
-			if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' {
-				return c
-			}
-			return '-'
-		}, name)
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+fileName(name)+`"`)
 		w.Header().Set("Cache-Control", "no-store")
 		if err := proforma.Write(w, sheet); err != nil {
 			panic(http.ErrAbortHandler) // part of the file is gone: end it so it cannot pass for whole
@@ -218,24 +212,14 @@ func exportNonSubmitters(s *store.Store) http.Handler {
 				if sub.State == hin.SubmissionExempt || sub.Received() || sub.Late != late {
 					continue
 				}
-				_ = cw.Write([]string{cellText(c.Code), cellText(c.Name), t.Period.Label(), t.Period.PeriodStart.Format(time.DateOnly),
+				_ = cw.Write([]string{hin.CellText(c.Code), hin.CellText(c.Name), t.Period.Label(), t.Period.PeriodStart.Format(time.DateOnly),
 					t.Period.PeriodEnd.Format(time.DateOnly), t.Period.Deadline.Format(time.DateOnly), t.Period.CloseDate.Format(time.DateOnly),
-					cellText(sub.RegionCode), cellText(sub.RegionName), string(sub.State), fmt.Sprint(sub.Late), stamp(sub.ReturnedAt),
-					cellText(opt(sub.ReturnComment, "")), stamp(sub.UpdatedAt)})
+					hin.CellText(sub.RegionCode), hin.CellText(sub.RegionName), string(sub.State), fmt.Sprint(sub.Late), stamp(sub.ReturnedAt),
+					hin.CellText(opt(sub.ReturnComment, "")), stamp(sub.UpdatedAt)})
 			}
 		}
 		write(true)
 		write(false)
 		cw.Flush()
 	})
-}
-
-// cellText keeps a text cell from being read as a formula by a spreadsheet
-// (CSV injection): a cell starting with = + - @, a tab or a carriage return
-// gets a leading apostrophe.
-func cellText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -8,6 +8,7 @@ package httpapi
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/hin-graph/hin-graph/graph"
@@ -55,6 +56,8 @@ type Config struct {
 	// Tokens configures bearer-token verification; no secret and no JWKS
 	// means every token is refused.
 	Tokens auth.Config
+	// SignIn is browser sign-in to the pages; it needs Tokens.OIDCIssuer.
+	SignIn SignIn
 
 	// OTLPEndpoint is the trace collector; empty turns tracing off.
 	OTLPEndpoint     string
@@ -62,6 +65,13 @@ type Config struct {
 
 	// Subscriptions are the limits and timing of live updates.
 	Subscriptions Subscriptions
+
+	// TrustedProxies are the addresses of the proxies in front of the
+	// server (an ingress, a load balancer). A connection from one of them
+	// is keyed by the client address its X-Forwarded-For names, so limits
+	// per address apply to clients, not to the proxy; from anywhere else
+	// the header is ignored, since any client can send it.
+	TrustedProxies []netip.Prefix
 
 	// OnReject, when set, is told of each request a limit refused, by
 	// limit name, besides the metrics (the bench tool counts them).
@@ -95,7 +105,7 @@ func DefaultConfig() Config {
 		AnonymousRate:    ratelimit.Rate{PerSecond: 20, Burst: 120, InFlight: 8},
 		Tokens:           auth.Config{Leeway: 30 * time.Second},
 		TraceSampleRatio: 1,
-		Subscriptions: Subscriptions{MaxPerCaller: 20, KeepAlive: 15 * time.Second, Coalesce: 150 * time.Millisecond,
+		Subscriptions: Subscriptions{MaxPerCaller: graph.DefaultMaxSubscriptionsPerCaller, KeepAlive: 15 * time.Second, Coalesce: 150 * time.Millisecond,
 			MaxStreamsPerAddress: 50, MaxStreamsPerSubject: 20, IdleTimeout: 30 * time.Second},
 	}
 }
@@ -103,7 +113,8 @@ func DefaultConfig() Config {
 // Subscriptions configure live updates (graph.LiveConfig).
 type Subscriptions struct {
 	// MaxPerCaller caps the subscriptions one caller (token subject, or
-	// client address without a token) may hold open at once.
+	// client address without a token) may hold open at once; 0 turns the
+	// cap off.
 	MaxPerCaller int
 	// KeepAlive is the heartbeat of open subscriptions.
 	KeepAlive time.Duration
@@ -156,7 +167,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if sub := c.Subscriptions; sub.MaxPerCaller < 0 || sub.KeepAlive < 0 || sub.Coalesce < 0 {
-		bad("subscription limits must not be negative (0 takes the default)")
+		bad("the subscription cap, keep-alive and coalescing must not be negative (0 turns the cap off; a 0 duration takes the default)")
 	}
 	if sub := c.Subscriptions; sub.MaxStreamsPerAddress < 0 || sub.MaxStreamsPerSubject < 0 || sub.IdleTimeout < 0 {
 		bad("stream caps and the idle timeout must not be negative (0 turns one off)")

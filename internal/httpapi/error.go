@@ -29,6 +29,8 @@ var statusOf = map[string]int{
 	hin.EBADREQUEST:         http.StatusBadRequest,
 	hin.ETOOLARGE:           http.StatusRequestEntityTooLarge,
 	hin.ERATELIMITED:        http.StatusTooManyRequests,
+	// a breakdown export costed over the caller's limit, as GraphQL refuses it
+	hin.ECOSTLIMIT: http.StatusBadRequest,
 }
 
 // ErrorStatus is the HTTP status for an error code.
@@ -55,19 +57,8 @@ func Error(w http.ResponseWriter, err error) {
 	ext := map[string]any{"code": code}
 	var he *hin.Error
 	if errors.As(err, &he) {
-		// what the GraphQL error presenter adds: the field, every problem
-		// (a CSV upload's carry their line) and the details
-		if he.Field != "" {
-			ext["field"] = he.Field
-		}
-		if len(he.Problems) > 0 {
-			ext["problems"] = he.Problems
-		}
-		for k, v := range he.Details {
-			if _, taken := ext[k]; !taken {
-				ext[k] = v
-			}
-		}
+		ext = he.Extensions() // as the GraphQL error presenter writes it
+		ext["code"] = code
 	}
 	body, _ := json.Marshal(struct {
 		Errors []gqlError `json:"errors"`

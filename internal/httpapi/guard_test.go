@@ -68,7 +68,7 @@ func decodeError(t *testing.T, rec *httptest.ResponseRecorder) (code, msg string
 // open is a guard with limits high enough never to refuse.
 func openGuard(v *auth.Verifier, next http.Handler) http.Handler {
 	r := ratelimit.Rate{PerSecond: 1e6, Burst: 1e6}
-	return guard(v, ratelimit.New(ratelimit.Config{}), r, r, func(hin.Limit) {}, next)
+	return guard(v, nil, ratelimit.New(ratelimit.Config{}), r, r, func(hin.Limit) {}, next)
 }
 
 func TestBearerTokens(t *testing.T) {
@@ -163,7 +163,7 @@ func TestRateLimitAnswers429WithRetryAfter(t *testing.T) {
 	t.Parallel()
 	var rejected []string
 	l := ratelimit.New(ratelimit.Config{})
-	h := guard(testVerifier(t), l, ratelimit.Rate{PerSecond: 100, Burst: 100}, ratelimit.Rate{PerSecond: 0.5, Burst: 2},
+	h := guard(testVerifier(t), nil, l, ratelimit.Rate{PerSecond: 100, Burst: 100}, ratelimit.Rate{PerSecond: 0.5, Burst: 2},
 		func(limit hin.Limit) { rejected = append(rejected, string(limit)) },
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
 	for i := 0; i < 2; i++ {
@@ -195,7 +195,7 @@ func TestBadTokensMeetTheAddressLimit(t *testing.T) {
 	v := testVerifier(t)
 	l := ratelimit.New(ratelimit.Config{})
 	address := ratelimit.Rate{PerSecond: 0.001, Burst: 5}
-	h := guard(v, l, ratelimit.Rate{PerSecond: 1000, Burst: 1000}, address, func(hin.Limit) {},
+	h := guard(v, nil, l, ratelimit.Rate{PerSecond: 1000, Burst: 1000}, address, func(hin.Limit) {},
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
 
 	// Signed-in requests from the address do not use up its budget.
@@ -230,7 +230,7 @@ func TestBadTokensMeetTheAddressLimit(t *testing.T) {
 // budget is spent still serves the signed-in callers behind it.
 func TestAnonymousTrafficDoesNotLockOutTokens(t *testing.T) {
 	t.Parallel()
-	h := guard(testVerifier(t), ratelimit.New(ratelimit.Config{}), ratelimit.Rate{PerSecond: 1000, Burst: 1000}, ratelimit.Rate{PerSecond: 0.001, Burst: 2},
+	h := guard(testVerifier(t), nil, ratelimit.New(ratelimit.Config{}), ratelimit.Rate{PerSecond: 1000, Burst: 1000}, ratelimit.Rate{PerSecond: 0.001, Burst: 2},
 		func(hin.Limit) {}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
 	for i := 0; i < 5; i++ {
 		send(h, "10.0.0.5:1", "")
@@ -248,7 +248,7 @@ func TestInFlightCap(t *testing.T) {
 	release := make(chan struct{})
 	entered := make(chan struct{}, 4)
 	r := ratelimit.Rate{PerSecond: 1000, Burst: 1000, InFlight: 2}
-	h := guard(nil, ratelimit.New(ratelimit.Config{}), r, r, func(hin.Limit) {}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := guard(nil, nil, ratelimit.New(ratelimit.Config{}), r, r, func(hin.Limit) {}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		entered <- struct{}{}
 		<-release
 	}))

@@ -12,8 +12,10 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -74,15 +76,39 @@ func limitBody(n int64, rejected func(hin.Limit), next http.Handler) http.Handle
 //
 // A bad token is refused with 401 rather than downgraded to anonymous, so
 // a client notices an expired token instead of silently seeing less.
-func guard(tokens *auth.Verifier, limiter *ratelimit.Limiter, subject, address ratelimit.Rate, rejected func(hin.Limit), next http.Handler) http.Handler {
+//
+// Without a header, a session cookie from browser sign-in (ss, nil when
+// sign-in is off) stands for a token: checked under the same failed-token
+// budget, and a write through it needs the CSRF header (checkCSRF).
+func guard(tokens *auth.Verifier, ss *sessions, limiter *ratelimit.Limiter, subject, address ratelimit.Rate, rejected func(hin.Limit), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := clientHost(r)
+		failed := "bad-token:" + host
 		vals := r.Header.Values("Authorization")
 		if len(vals) == 0 {
+			if ss != nil && hasSessionCookie(r) {
+				if ok, wait := limiter.Ready(failed, address); !ok {
+					refuse(w, wait, "too many requests with bad session cookies", rejected)
+					return
+				}
+				s, cookie, _, err := ss.session(r)
+				if err == nil {
+					err = checkCSRF(r, cookie)
+				}
+				if err != nil {
+					if hin.ErrorCode(err) == hin.EUNAUTHORIZED {
+						limiter.Allow(failed, address)
+						clearCookie(w, sessionCookie)
+					}
+					Error(w, err)
+					return
+				}
+				admit(w, r.WithContext(hin.WithPrincipal(r.Context(), s.Principal)), limiter, "sub:"+s.Principal.Subject, subject, rejected, next)
+				return
+			}
 			admit(w, r, limiter, "ip:"+host, address, rejected, next)
 			return
 		}
-		failed := "bad-token:" + host
 		if ok, wait := limiter.Ready(failed, address); !ok {
 			unreadBody(w, r)
 			refuse(w, wait, "too many requests with bad tokens", rejected)
@@ -137,6 +163,50 @@ func refuse(w http.ResponseWriter, wait time.Duration, why string, rejected func
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	Error(w, hin.Errorf(hin.ERATELIMITED, "%s: retry after %d seconds", why, secs))
+}
+
+// forwardedClient sets a request's RemoteAddr to the client a trusted
+// proxy names in X-Forwarded-For: the rightmost address that is not itself
+// a trusted proxy, since each proxy appends the address it received from
+// and only those entries are ours to believe. An entry that does not parse
+// leaves the connection's address in place.
+func forwardedClient(trusted []netip.Prefix, next http.Handler) http.Handler {
+	isTrusted := func(a netip.Addr) bool {
+		a = a.Unmap()
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		peer, err := netip.ParseAddrPort(r.RemoteAddr)
+		if err != nil || !isTrusted(peer.Addr()) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var hops []string
+		for _, v := range r.Header.Values("X-Forwarded-For") {
+			hops = append(hops, strings.Split(v, ",")...)
+		}
+		client := peer.Addr()
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break
+			}
+			client = a.Unmap()
+			if !isTrusted(client) {
+				break
+			}
+		}
+		if client != peer.Addr() {
+			r = r.WithContext(r.Context()) // a shallow copy: the caller's request stays as it came
+			r.RemoteAddr = netip.AddrPortFrom(client, 0).String()
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func clientHost(r *http.Request) string {
@@ -207,6 +277,13 @@ func (r *statusRecorder) Flush() {
 // it is sane), counts its SQL statements and logs one JSON line with the
 // GraphQL operation name when it ends. A statement counter already on the
 // context (a benchmark's) is used rather than hidden behind a new one.
+//
+// It also recovers a panic in any handler below it: the panic and its
+// stack are logged, the caller gets a 500 with code INTERNAL (when nothing
+// was written yet; else the connection is cut, so a half answer cannot
+// pass for whole), and the request still gets its access-log line and,
+// from the metrics outside, its count as a 500. http.ErrAbortHandler, a
+// handler's own way of cutting an answer short, is logged and passed on.
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -222,14 +299,33 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		ctx, op := graph.WithOperationNameSlot(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			p := recover()
+			aborted := p != nil && rec.status != 0
+			if p != nil && p != http.ErrAbortHandler {
+				log.ErrorContext(ctx, "panic serving a request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					Error(rec, hin.Errorf(hin.EINTERNAL, "internal error: the request failed on the server (request id %s)", id))
+				}
+			}
+			if p == http.ErrAbortHandler {
+				aborted = true
+			}
+			if r.URL.Path != "/healthz" && r.URL.Path != "/livez" && r.URL.Path != "/readyz" {
+				attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
+					"operation", op.Name, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+					"sql_statements", counter.Count(), "bytes", rec.bytes}
+				if aborted {
+					attrs = append(attrs, "aborted", true)
+				}
+				log.Info("request", attrs...)
+			}
+			if aborted {
+				panic(http.ErrAbortHandler) // net/http cuts the connection without logging a stack
+			}
+		}()
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
-			return
-		}
-		log.Info("request",
-			"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"operation", op.Name, "duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"sql_statements", counter.Count(), "bytes", rec.bytes)
 	})
 }
 

@@ -61,7 +61,7 @@ func New(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("bearer tokens: %w", err)
 	}
-	log.Info("bearer tokens", "hs256", len(cfg.Tokens.HMACSecret) > 0, "jwks", cfg.Tokens.JWKS != "")
+	log.Info("bearer tokens", "hs256", len(cfg.Tokens.HMACSecret) > 0, "jwks", cfg.Tokens.JWKS != "", "oidc_issuer", cfg.Tokens.OIDCIssuer, "claim_mapping", cfg.Tokens.Mapping != nil)
 	if cfg.Limits.AllowList != nil {
 		log.Info("allow-list mode: callers without a token may run only registered operations", "operations", len(cfg.Limits.AllowList))
 	}
@@ -98,7 +98,12 @@ func New(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*Se
 		s.AddHook(tracer.StatementHook())
 	}
 	log.Info("telemetry", "metrics", cfg.MetricsAddr != "", "tracing", cfg.OTLPEndpoint != "", "trace_sample_ratio", cfg.TraceSampleRatio)
-	srv.handler = srv.routes(s, tokens, tracer)
+	ss, err := newSessions(ctx, cfg.SignIn, cfg.Tokens.OIDCIssuer, s, tokens, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("browser sign-in", "enabled", ss != nil)
+	srv.handler = srv.routes(s, tokens, ss, tracer)
 	return srv, nil
 }
 
@@ -113,10 +118,10 @@ func (srv *Server) rejected(limit hin.Limit) {
 
 // routes wires the public handler. From the outside in: tracing, metrics,
 // the access log and CORS for every route; then, on /graphql, the
-// connection deadlines, the rate limits and bearer tokens (guard), the
-// body limit (the caller is checked before its body is read), and the
-// GraphQL handler with its query limits and request timeout.
-func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemetry.Tracer) http.Handler {
+// connection deadlines, the rate limits and bearer tokens or the session
+// cookie (guard), the body limit (the caller is checked before its body is
+// read), and the GraphQL handler with its query limits and request timeout.
+func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, ss *sessions, tracer *telemetry.Tracer) http.Handler {
 	cfg := srv.cfg
 	var exts []graphql.HandlerExtension
 	if srv.metrics != nil {
@@ -144,29 +149,43 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, tracer *telemet
 	mux := http.NewServeMux()
 	// the caller is checked before its body is read; a stream then drops
 	// the connection deadlines
-	mux.Handle("/graphql", connDeadlines(cfg.RequestTimeout, guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected,
+	mux.Handle("/graphql", connDeadlines(cfg.RequestTimeout, guard(tokens, ss, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected,
 		limitBody(cfg.MaxBodyBytes, srv.rejected, srv.streams(api)))))
 	guarded := func(h http.Handler) http.Handler {
-		return guard(tokens, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, h)
+		return guard(tokens, ss, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, h)
 	}
 	returnRoutes(mux, s, cfg, srv.rejected, guarded)
 	addCollectionRoutes(mux, s, cfg, srv.rejected, guarded)
 	pages(mux)
+	signInRoutes(mux, ss, func(h http.HandlerFunc) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			admit(w, r, srv.limiter, "ip:"+clientHost(r), cfg.AnonymousRate, srv.rejected, h)
+		})
+	})
+	// /livez is the Kubernetes name for liveness; /healthz stays for
+	// existing checks. Neither touches the database: a database outage
+	// must not get every replica restarted.
 	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /livez", healthz)
 	mux.HandleFunc("GET /readyz", readiness(s))
 
 	var h http.Handler = mux
+	if len(cfg.TrustedProxies) > 0 {
+		h = forwardedClient(cfg.TrustedProxies, h)
+	}
 	if len(cfg.CORSOrigins) > 0 {
 		h = cors.New(cors.Options{
 			AllowedOrigins: cfg.CORSOrigins,
 			AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 			AllowedHeaders: []string{"Content-Type", "Authorization", "X-Request-Id"},
+			// a browser page reading an export follows its next page
+			ExposedHeaders: []string{"Link", "X-Next-Cursor", "X-Request-Id"},
 			MaxAge:         600,
 		}).Handler(h)
 	}
 	h = accessLog(srv.log, h)
 	// Routes are labels and span names: a fixed set, never the raw path.
-	routes := telemetry.Routes(append(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/returns", "/healthz", "/readyz"}, csvRoutes...), collectionRoutes...)...)
+	routes := telemetry.Routes(append(append([]string{"/", "/graphql", "/graphiql", "/dashboard", "/returns", "/healthz", "/livez", "/readyz", "/auth/login", "/auth/callback", "/auth/logout", "/auth/me"}, csvRoutes...), collectionRoutes...)...)
 	if srv.metrics != nil {
 		h = srv.metrics.HTTPMiddleware(routes, h)
 	}

@@ -50,7 +50,8 @@ type Config struct {
 	// and the socket and lock files.
 	Dir string
 	// FallbackDir is used instead of Dir when, running as root, the cluster
-	// owner cannot reach Dir (a checkout under /root). Empty: fail instead.
+	// owner cannot reach Dir (a checkout under /root or a mktemp directory).
+	// Empty: fail instead. FallbackFor names one for a given Dir.
 	FallbackDir string
 	// Port is the preferred port; when it is taken the next free one is
 	// used. 0 asks the kernel for a free port.
@@ -91,6 +92,18 @@ type Cluster struct {
 type account struct {
 	name     string
 	uid, gid uint32
+}
+
+// FallbackFor is the fallback directory for a cluster asked for in dir: a
+// directory in /var/tmp (which every account can enter) named for dir's
+// absolute path, so that two clusters never share one, and a later run for
+// the same dir finds the same cluster.
+func FallbackFor(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	sum := sha256.Sum256([]byte(dir))
+	return "/var/tmp/hin-graph-pg-" + hex.EncodeToString(sum[:4])
 }
 
 // New finds the binaries (installing them if allowed) and prepares the

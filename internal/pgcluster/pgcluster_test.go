@@ -265,3 +265,23 @@ func TestFindBinDirOrder(t *testing.T) {
 		t.Error("an empty directory passes for a bin directory")
 	}
 }
+
+// TestFallbackForNamesTheDirectory: the fallback is named for the absolute
+// directory asked for (so a relative .data/federated/x in two checkouts
+// never shares one), and reachable by any account.
+func TestFallbackForNamesTheDirectory(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := filepath.Join(".data", "x")
+	if FallbackFor(rel) != FallbackFor(filepath.Join(wd, rel)) {
+		t.Error("a relative and an absolute spelling of one directory get different fallbacks")
+	}
+	if FallbackFor("/a/.data") == FallbackFor("/b/.data") {
+		t.Error("two directories share a fallback")
+	}
+	if filepath.Dir(FallbackFor("/a/.data")) != "/var/tmp" {
+		t.Errorf("fallback %s is not in /var/tmp", FallbackFor("/a/.data"))
+	}
+}

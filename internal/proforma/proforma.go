@@ -68,7 +68,7 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 		at string
 		v  any
 	}{
-		{"A1", fmt.Sprintf("%s: %s (%s), %s", p.Collection.Name, p.Region.Name, p.Region.Code, p.Period.Label())},
+		{"A1", hin.CellText(fmt.Sprintf("%s: %s (%s), %s", p.Collection.Name, p.Region.Name, p.Region.Code, p.Period.Label()))},
 		{"A2", fmt.Sprintf("Figures for %s to %s; due by %s, accepted until %s.", date(p.Period.PeriodStart), date(p.Period.PeriodEnd),
 			date(p.Period.Deadline), date(p.Period.CloseDate))},
 		{"A3", "Fill in the yellow cells: value for counts and snapshots, numerator and denominator for rates. " +
@@ -101,12 +101,14 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 	}
 	for i, r := range p.Rows {
 		row := headerRow + 1 + i
-		vals := []any{r.Metric.Code, r.Metric.Name, r.Metric.Unit, string(r.Metric.Kind), date(p.Period.PeriodStart), date(p.Period.PeriodEnd), nil, nil, nil, nil, nil, nil, nil, nil, ""}
+		// text through hin.CellText, as in every export: a string cell is not a
+		// formula, but one edited and confirmed in Excel becomes one
+		vals := []any{hin.CellText(r.Metric.Code), hin.CellText(r.Metric.Name), hin.CellText(r.Metric.Unit), string(r.Metric.Kind), date(p.Period.PeriodStart), date(p.Period.PeriodEnd), nil, nil, nil, nil, nil, nil, nil, nil, ""}
 		if r.Current != nil {
 			vals[6], vals[7], vals[8], vals[14] = num(r.Current.Value), num(r.Current.Numerator), num(r.Current.Denominator), string(r.Current.Status)
 		}
 		if r.NotAvailable != nil {
-			vals[9] = *r.NotAvailable
+			vals[9] = hin.CellText(*r.NotAvailable)
 		}
 		if r.Previous != nil {
 			vals[10], vals[11], vals[12], vals[13] = date(r.Previous.PeriodStart)[:7], num(r.Previous.Value), num(r.Previous.Numerator), num(r.Previous.Denominator)
@@ -149,7 +151,7 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 	if _, err := f.NewSheet(metaSheet); err != nil {
 		return err
 	}
-	meta := [][]any{{"format", format}, {"collection", p.Collection.Code}, {"period_id", p.Period.GlobalID()},
+	meta := [][]any{{"format", format}, {"collection", hin.CellText(p.Collection.Code)}, {"period_id", p.Period.GlobalID()},
 		{"period_start", date(p.Period.PeriodStart)}, {"period_end", date(p.Period.PeriodEnd)}, {"region_code", p.Region.Code}}
 	for i, m := range meta {
 		if err := f.SetSheetRow(metaSheet, cell(1, i+1), &m); err != nil {
@@ -294,7 +296,7 @@ func ReadSheet(r io.Reader, in hin.ReturnInput, columns []string, maxRows int) (
 		}
 		code := get("metric_code")
 		figure := get("value") != "" || get("numerator") != "" || get("denominator") != ""
-		if why := get("not_available_reason"); why != "" && code != "" {
+		if why := hin.CellTextValue(get("not_available_reason")); why != "" && code != "" {
 			out.NotAvailable = append(out.NotAvailable, hin.NotAvailableInput{MetricCode: code, Reason: why})
 		}
 		if !figure {

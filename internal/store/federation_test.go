@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/testdb"
 )
@@ -106,6 +108,44 @@ func TestOneWriterPerRegion(t *testing.T) {
 			t.Errorf("replicated rows were refused: %s: %v", q, err)
 		}
 	}
+
+	// An UPDATE is checked on the row's region before and after: moving
+	// another region's outcome or pilot into this node's region is refused
+	// (a guard reading only the new row would let it through), as is
+	// moving its own out; editing its own in place is not.
+	for _, q := range []string{
+		`INSERT INTO innovation (id, name, stage, stage_changed_on) VALUES ('0b8f3c1e-6d2a-4e5f-9a7b-1c2d3e4f5a6b', 'Moved in', 'REAL_WORLD_PILOT', '2023-01-01')`,
+		`INSERT INTO pilot (id, innovation_id, site_id, region_id, status, start_date)
+		 SELECT gen_random_uuid(), '0b8f3c1e-6d2a-4e5f-9a7b-1c2d3e4f5a6b', o.id, o.region_id, 'RUNNING', '2023-01-01'
+		 FROM organisation o JOIN region r ON r.id = o.region_id WHERE r.code = 'HI-WM' ORDER BY o.id LIMIT 1`,
+	} {
+		if _, err := conn.Exec(q); err != nil {
+			t.Fatalf("replicated rows were refused: %s: %v", q, err)
+		}
+	}
+	const uclp, wm = `(SELECT id FROM region WHERE code = 'UCLP')`, `(SELECT id FROM region WHERE code = 'HI-WM')`
+	for _, c := range []struct{ name, q string }{
+		{"another region's outcome moved in", `UPDATE outcome SET region_id = ` + uclp + ` WHERE region_id = ` + wm},
+		{"another region's pilot moved in", `UPDATE pilot SET region_id = ` + uclp + ` WHERE region_id = ` + wm},
+		{"this region's outcome moved out", `UPDATE outcome SET region_id = ` + wm + ` WHERE region_id = ` + uclp},
+	} {
+		res, err := s.DB().Exec(c.q)
+		var pqErr *pq.Error
+		if !errors.As(err, &pqErr) || pqErr.Code != "HN001" {
+			n, _ := rowsAffected(res)
+			t.Errorf("%s at UCLP's node: %v (%d rows), want the one-writer guard's HN001", c.name, err, n)
+		}
+	}
+	if _, err := s.DB().Exec(`UPDATE outcome SET value = value + 1 WHERE region_id = ` + uclp); err != nil {
+		t.Errorf("UCLP's node editing its own outcome: %v", err)
+	}
+}
+
+func rowsAffected(res sql.Result) (int64, error) {
+	if res == nil {
+		return 0, nil
+	}
+	return res.RowsAffected()
 }
 
 // replicaConn opens one connection to the test's database as the server's

@@ -27,13 +27,7 @@ var innovationList = listDef{
 		"programme": {join: "JOIN innovation_programme ipx ON ipx.innovation_id = i.id", col: "ipx.programme_id"},
 		"innovator": {col: "i.innovator_id"},
 	},
-	fieldCols: map[string]string{
-		"__typename": "", "id": "", "stageHistory": "", "programmes": "", "pilots": "", "adoptions": "", "outcomes": "",
-		"name": "i.name", "description": "i.description", "innovator": "i.innovator_id",
-		"clinicalArea": "i.clinical_area", "leadRegion": "i.lead_region_id", "stage": "i.stage",
-		"stageChangedOn": "i.stage_changed_on", "createdAt": "i.created_at", "updatedAt": "i.updated_at",
-		"version": "i.version", "archivedAt": "i.archived_at",
-	},
+	fieldCols: fieldColumns[hin.Innovation](innovationCols, "i", nil),
 }
 
 type innovationRow struct {

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -27,9 +29,10 @@ type ListIn struct {
 	ParentIDs []string // parent UUIDs, when Parent is set
 	Order     hin.Order
 	Page      hin.PageArgs
-	// Fields, when set, names the GraphQL fields the query selects on the
-	// items; a list that knows which columns they read selects only those
-	// (listDef.fieldCols). Columns left out are zero in the items.
+	// Fields, when set, names the Go fields (or methods) of the item type
+	// that the caller will read; a list that knows which columns they come
+	// from selects only those (listDef.fieldCols). Columns left out are
+	// zero in the items.
 	Fields []string
 	// WithTotal, for a root list, counts the rows matching the filter in
 	// the page's own statement (Page.Total) rather than in one more.
@@ -60,10 +63,11 @@ type listDef struct {
 	orders       map[string]orderSpec
 	defaultOrder string
 	parents      map[string]parentSpec
-	// fieldCols, when set, gives the columns each GraphQL field of the
-	// type reads ("" for none beyond the id), so that a page reads only
-	// the columns its query asks for: a deep page scans thousands of rows,
-	// and decoding columns nobody asked for was much of its cost.
+	// fieldCols, when set, gives the columns each Go field or method of
+	// the item type reads ("" for none beyond the id), so that a page reads
+	// only the columns its query asks for: a deep page scans thousands of
+	// rows, and decoding columns nobody asked for was much of its cost.
+	// fieldColumns derives it from the type's db tags.
 	fieldCols map[string]string
 }
 
@@ -87,6 +91,28 @@ func (d *listDef) columns(fields []string) string {
 		}
 	}
 	return strings.Join(cols, ", ")
+}
+
+// fieldColumns maps each Go field of T whose db tag names a column of
+// cols (as alias.tag) to that column, plus extra (methods, by what they
+// read). GlobalID reads only the id, which every page selects. A field
+// read from an expression rather than a plain column is left out, so a
+// caller asking for it gets every column.
+func fieldColumns[T any](cols, alias string, extra map[string]string) map[string]string {
+	in := map[string]bool{}
+	for _, c := range strings.Split(cols, ",") {
+		in[strings.TrimSpace(c)] = true
+	}
+	out := map[string]string{"GlobalID": ""}
+	t := reflect.TypeFor[T]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if col := alias + "." + f.Tag.Get("db"); in[col] {
+			out[f.Name] = col
+		}
+	}
+	maps.Copy(out, extra)
+	return out
 }
 
 // listQuery is a listDef with its filters applied.

@@ -346,8 +346,9 @@ func TestListNestedPages(t *testing.T) {
 	})
 }
 
-// A page whose query names its fields reads only their columns; a field the
-// list does not know reads every column, as does a page without fields.
+// A page whose caller names the Go fields it reads reads only their
+// columns; a field the list does not know reads every column, as does a
+// page without fields.
 func TestListReadsTheColumnsOfTheFieldsAsked(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -367,15 +368,18 @@ func TestListReadsTheColumnsOfTheFieldsAsked(t *testing.T) {
 		}
 		return p.Items[0]
 	}
-	o := get([]string{"periodStart", "__typename"})
+	o := get([]string{"PeriodStart", "GlobalID"})
 	if o.PeriodStart.Format("2006-01-02") != "2024-01-01" || o.Value != nil || o.RegionID != "" || o.Status != "" {
 		t.Errorf("periodStart only: %+v", o)
 	}
-	o = get([]string{"value", "region"})
+	o = get([]string{"Value", "RegionID"})
 	if o.Value == nil || *o.Value != 42 || o.RegionID != f.regions[0] || !o.PeriodStart.IsZero() {
 		t.Errorf("value and region: %+v", o)
 	}
-	for _, fields := range [][]string{nil, {"value", "noSuchField"}} {
+	if o = get([]string{"Rate"}); o.Value != nil || o.Status != "" {
+		t.Errorf("rate reads numerator and denominator only: %+v", o)
+	}
+	for _, fields := range [][]string{nil, {"Value", "NoSuchField"}, {"value"}} {
 		o = get(fields)
 		if o.Value == nil || o.RegionID == "" || o.Status != hin.OutcomePublished || o.PeriodEnd.IsZero() || o.Version == 0 {
 			t.Errorf("fields %v should read every column: %+v", fields, o)

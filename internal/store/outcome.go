@@ -27,17 +27,7 @@ var outcomeList = listDef{
 		"innovation": {col: "oc.innovation_id"},
 		"programme":  {col: "oc.programme_id"},
 	},
-	fieldCols: map[string]string{
-		"__typename": "", "id": "",
-		"metric": "oc.metric_id", "region": "oc.region_id", "innovation": "oc.innovation_id",
-		"pilot": "oc.pilot_id", "programme": "oc.programme_id",
-		"periodStart": "oc.period_start", "periodEnd": "oc.period_end",
-		"value": "oc.value", "numerator": "oc.numerator", "denominator": "oc.denominator",
-		"rate":   "oc.numerator, oc.denominator",
-		"source": "oc.source", "status": "oc.status", "createdAt": "oc.created_at", "updatedAt": "oc.updated_at",
-		"publishedAt": "oc.published_at", "withdrawnAt": "oc.withdrawn_at", "withdrawnReason": "oc.withdrawn_reason",
-		"version": "oc.version",
-	},
+	fieldCols: fieldColumns[hin.Outcome](outcomeCols, "oc", map[string]string{"Rate": "oc.numerator, oc.denominator"}),
 }
 
 type outcomeRow struct {

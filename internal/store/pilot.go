@@ -21,12 +21,7 @@ var pilotList = listDef{
 		"innovation": {col: "pl.innovation_id"},
 		"site":       {col: "pl.site_id"},
 	},
-	fieldCols: map[string]string{
-		"__typename": "", "id": "", "outcomes": "",
-		"innovation": "pl.innovation_id", "site": "pl.site_id", "region": "pl.region_id",
-		"status": "pl.status", "startDate": "pl.start_date", "endDate": "pl.end_date",
-		"evaluationSummary": "pl.evaluation_summary", "version": "pl.version", "archivedAt": "pl.archived_at",
-	},
+	fieldCols: fieldColumns[hin.Pilot](pilotCols, "pl", nil),
 }
 
 type pilotRow struct {

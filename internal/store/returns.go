@@ -671,7 +671,7 @@ func (s *Store) OutcomeHistory(ctx context.Context, ids []string, first int) (ma
 	if where == "" {
 		where = "TRUE"
 	}
-	query := `SELECT h.id, h.outcome_id, h.value, h.numerator, h.denominator, h.source, h.status, h.valid_from, h.valid_to,
+	query := `SELECT h.id, h.outcome_id, h.region_id, h.value, h.numerator, h.denominator, h.source, h.status, h.valid_from, h.valid_to,
 			h.change, h.changed_by, h.reason
 		FROM unnest(` + q.arg(pqArray(ids)) + `::uuid[]) AS p(id) CROSS JOIN LATERAL (
 			SELECT * FROM outcome_history h WHERE h.outcome_id = p.id AND ` + where + `
@@ -714,42 +714,45 @@ type OutcomeExportRow struct {
 	hin.Outcome
 	MetricCode string `db:"metric_code"`
 	RegionCode string `db:"region_code"`
+	SortKey    string `db:"sort_key"` // the period start, for the next page's cursor
 }
 
-// ExportOutcomes streams the outcomes a list with filter f would page
-// through (the same drafts rule), ordered by period and ID, to emit one at
-// a time, so an export of any size holds one row in memory.
-func (s *Store) ExportOutcomes(ctx context.Context, f hin.OutcomeFilter, emit func(OutcomeExportRow) error) error {
+// ExportOutcomes reads one page of the outcomes a list with filter f would
+// page through (the same drafts rule), ordered by period and ID as the
+// outcomes list is by default, so their cursors are the same: first rows
+// after the cursor after, and the cursor of the next page ("" at the end).
+// The page size is the caller's to check.
+func (s *Store) ExportOutcomes(ctx context.Context, f hin.OutcomeFilter, first int, after string) ([]OutcomeExportRow, string, error) {
+	if first < 1 {
+		return nil, "", hin.Invalid("first", "first must be at least 1")
+	}
 	q, err := outcomeQuery(ctx, "", f)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	if q.err != nil {
-		return q.err
+		return nil, "", q.err
 	}
-	query := `SELECT ` + outcomeCols + `, m.code AS metric_code, r.code AS region_code
-		FROM outcome oc JOIN metric m ON m.id = oc.metric_id JOIN region r ON r.id = oc.region_id
-		WHERE ` + q.whereSQL() + ` ORDER BY oc.period_start, oc.id`
-	ctx, end := s.observe(ctx, query, q.args)
-	rows, err := s.db.QueryxContext(ctx, query, q.args...)
+	order := outcomeList.defaultOrder
+	c, err := decodeCursor(after, order)
 	if err != nil {
-		err = mapError(err)
-		end(err)
-		return err
+		return nil, "", err
 	}
-	defer func() { _ = rows.Close() }()
-	for rows.Next() {
-		var r OutcomeExportRow
-		if err := rows.StructScan(&r); err != nil {
-			end(err)
-			return mapError(err)
-		}
-		if err := emit(r); err != nil {
-			end(nil)
-			return err
-		}
+	spec := outcomeList.orders[order]
+	var extra []string
+	if c != nil {
+		extra = append(extra, fmt.Sprintf("(%s, oc.id) > (%s::%s, %s::uuid)", spec.expr, q.arg(c.Key), spec.sqlType, q.arg(c.ID)))
 	}
-	err = mapError(rows.Err())
-	end(err)
-	return err
+	query := `SELECT ` + outcomeCols + `, m.code AS metric_code, r.code AS region_code, (` + spec.expr + `)::text AS sort_key
+		FROM outcome oc JOIN metric m ON m.id = oc.metric_id JOIN region r ON r.id = oc.region_id
+		WHERE ` + q.whereSQL(extra...) + ` ORDER BY ` + spec.expr + `, oc.id LIMIT ` + q.arg(first+1)
+	rows := make([]OutcomeExportRow, 0, min(first+1, maxPrealloc))
+	if err := selectRows(ctx, s, s.reads(), &rows, query, q.args...); err != nil {
+		return nil, "", fmt.Errorf("outcomes export: %w", err)
+	}
+	if len(rows) <= first {
+		return rows, "", nil
+	}
+	last := rows[first-1]
+	return rows[:first], encodeCursor(cursor{Order: order, Key: last.SortKey, ID: last.ID}), nil
 }

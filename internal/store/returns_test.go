@@ -328,6 +328,54 @@ func TestOverlappingPeriodsAreRefused(t *testing.T) {
 	checkRollups(t, f.db)
 }
 
+// TestOverlapAtASharedBoundaryDay: periods are inclusive, so one that
+// starts on the day another ends overlaps it by that day. Refused as a new
+// outcome, as a return row against a published outcome, and between two
+// rows of one return; the day after is accepted. Nothing refused is written.
+func TestOverlapAtASharedBoundaryDay(t *testing.T) {
+	t.Parallel()
+	f := newReturnsFixture(t)
+	april, err := f.s.RecordOutcome(f.ctx, outcomeIn(patientsCode, "2024-04-01", "2024-04-30", 100, hin.OutcomePublished), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes := func() int { return f.count(t, `SELECT count(*) FROM outcome`) }
+	before := outcomes()
+	for _, st := range []hin.OutcomeStatus{hin.OutcomePublished, hin.OutcomeDraft} {
+		_, err := f.s.RecordOutcome(f.ctx, outcomeIn(patientsCode, "2024-04-30", "2024-05-31", 10, st), nil)
+		var he *hin.Error
+		if !asError(err, &he) || he.Code != hin.EOVERLAP || he.Details["outcomeId"] != april.GlobalID() {
+			t.Errorf("2024-04-30..2024-05-31 (%s) after 2024-04-01..2024-04-30: %v, want %s naming April", st, err, hin.EOVERLAP)
+		}
+	}
+	row := func(start, end string, v float64) hin.ReturnRow {
+		return hin.ReturnRow{MetricCode: patientsCode, PeriodStart: ptr(date(start)), PeriodEnd: ptr(date(end)), Value: ptr(v)}
+	}
+	for _, c := range []struct {
+		name string
+		rows []hin.ReturnRow
+	}{
+		{"a row starting on April's last day", []hin.ReturnRow{row("2024-04-30", "2024-05-31", 10)}},
+		{"two rows sharing 2024-06-30", []hin.ReturnRow{row("2024-06-01", "2024-06-30", 1), row("2024-06-30", "2024-07-31", 2)}},
+		{"two rows sharing 2024-06-30, reversed", []hin.ReturnRow{row("2024-06-30", "2024-07-31", 2), row("2024-06-01", "2024-06-30", 1)}},
+	} {
+		_, err := f.s.SubmitReturn(f.ctx, hin.ReturnInput{RegionCode: returnsRegion, Status: ptr(hin.OutcomePublished), Rows: c.rows}, nil)
+		var he *hin.Error
+		if !asError(err, &he) || len(he.Problems) != 1 || he.Problems[0].Code != hin.EOVERLAP {
+			t.Errorf("%s: %v, want one %s problem", c.name, err, hin.EOVERLAP)
+		}
+	}
+	if n := outcomes(); n != before {
+		t.Fatalf("%d outcomes after refused writes, want %d", n, before)
+	}
+	// the day after April ends is no overlap
+	if _, err := f.s.SubmitReturn(f.ctx, hin.ReturnInput{RegionCode: returnsRegion, Status: ptr(hin.OutcomePublished),
+		Rows: []hin.ReturnRow{row("2024-05-01", "2024-05-31", 10), row("2024-06-01", "2024-06-30", 1)}}, nil); err != nil {
+		t.Fatalf("adjacent months: %v", err)
+	}
+	checkRollups(t, f.db)
+}
+
 func (f *returnsFixture) programmeID(t *testing.T) string {
 	t.Helper()
 	var id string

@@ -173,7 +173,8 @@ func (s *Store) PilotConversion(ctx context.Context, q hin.ConversionQuery) ([]h
 // SpreadTargets ranks, for every innovation with evidence, the regions and
 // organisation kinds where it has been neither piloted nor adopted, by how
 // many organisations of the kind there exist on the date ($6) and have
-// not adopted it. Evidence is national: a positive pilot ($7), adoption in
+// not adopted it; a place where none is left (an adopter that moved
+// region since) is dropped. Evidence is national: a positive pilot ($7), adoption in
 // at least $8 regions, or outcomes of metric $9 about it, combined under
 // its kind ($10) over the window ($11, $12) and the drafts allowed ($14,
 // $15), above $13. The filter's region codes ($1) and the scope ($4) pick

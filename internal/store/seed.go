@@ -70,7 +70,7 @@ func (s *Store) ReplaceAll(ctx context.Context, d Dataset, fingerprint string) e
 		}
 		const truncate = `TRUNCATE collection_note, collection_submission, collection_period, collection_exemption, collection_metric, collection,
 			outcome, adoption, pilot, innovation_stage_change, innovation_programme, innovation,
-			programme_region, programme, collaborative_region, collaborative, organisation, metric, audit_event, idempotency_key, region, seed_info`
+			programme_region, programme, collaborative_region, collaborative, organisation, metric, audit_event, idempotency_key, web_session, region, seed_info`
 		if _, err := s.exec(ctx, tx, truncate); err != nil {
 			return fmt.Errorf("empty tables: %w", err)
 		}

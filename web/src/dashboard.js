@@ -1,6 +1,7 @@
 // The national dashboard: plain GraphQL over fetch for the first look, and
 // the figureUpdated subscription (graphql-ws) for live updates. It doubles
 // as an example client: every number shown comes from the queries below.
+import { csrfHeaders, showSession } from './session.js';
 import { createClient } from 'graphql-ws';
 import {
   Chart, BarController, BarElement, LineController, LineElement, PointElement,
@@ -99,7 +100,7 @@ async function financialYears(metric) {
 async function graphql(query, variables) {
   const res = await fetch(endpoint, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/graphql-response+json' },
+    headers: { 'Content-Type': 'application/json', Accept: 'application/graphql-response+json', ...(await csrfHeaders()) },
     body: JSON.stringify({ query, variables }),
   });
   const body = await res.json();
@@ -343,8 +344,37 @@ function watchTracker(d) {
   });
 }
 
+// The drafts a signed-in person may see: their region's for an editor or
+// approver, every region's for an analyst or national admin (the server
+// decides; the page only asks).
+const DRAFTS = `query Drafts { outcomes(first: 20, filter: { statuses: [DRAFT] }, orderBy: { field: PERIOD_START, direction: DESC }) {
+  totalCount nodes { region { code } metric { code } periodStart value rate } } }`;
+
+async function showDrafts(who) {
+  const panel = document.querySelector('[data-panel="drafts"]');
+  if (!who.signedIn) return;
+  const d = await graphql(DRAFTS);
+  panel.hidden = false;
+  $('drafts-scope').textContent = who.region ? `region ${who.region}` : 'every region';
+  $('drafts-total').textContent = String(d.outcomes.totalCount);
+  panel.dataset.total = String(d.outcomes.totalCount);
+  const regions = [...new Set(d.outcomes.nodes.map((o) => o.region.code))].sort();
+  panel.dataset.regions = regions.join(' ');
+  $('drafts').replaceChildren(...d.outcomes.nodes.map((o) => {
+    const tr = document.createElement('tr');
+    for (const v of [o.region.code, o.metric.code, o.periodStart, show(o.value ?? o.rate, o.value === null ? 'fraction' : '')]) {
+      const td = document.createElement('td');
+      td.textContent = v;
+      tr.append(td);
+    }
+    return tr;
+  }));
+}
+
 async function start() {
   try {
+    const who = await showSession();
+    showDrafts(who).catch(fail);
     const { metrics, programmes } = await graphql(`query Choices {
       metrics { code name unit kind }
       programmes(first: 100, filter: { topLevelOnly: true }) { nodes { id name } }

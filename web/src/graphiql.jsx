@@ -8,6 +8,7 @@ import { createClient } from 'graphql-ws';
 import { setNonce } from 'get-nonce';
 import 'graphiql/graphiql.css';
 import './graphiql-page.css';
+import { csrfHeaders, showSession } from './session.js';
 
 const root = document.getElementById('graphiql');
 // GraphiQL's dialogs add a <style> element while open; the CSP allows it
@@ -21,16 +22,21 @@ const url = new URL(endpoint, window.location.href);
 const wsUrl = new URL(url);
 wsUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
 
-const fetcher = createGraphiQLFetcher({
-  url: url.toString(),
-  // Subscriptions run over the same origin, by graphql-transport-ws.
-  wsClient: createClient({ url: wsUrl.toString(), lazy: true }),
+// A signed-in person's queries and mutations go with the session cookie
+// (same origin) and the CSRF header, so nobody pastes a token; the bar at
+// the top says who they are.
+showSession().then(async () => {
+  const fetcher = createGraphiQLFetcher({
+    url: url.toString(),
+    headers: await csrfHeaders(),
+    // Subscriptions run over the same origin, by graphql-transport-ws.
+    wsClient: createClient({ url: wsUrl.toString(), lazy: true }),
+  });
+  createRoot(root).render(
+    <GraphiQL
+      fetcher={fetcher}
+      defaultEditorToolsVisibility={true}
+      defaultTabs={tabs.map((t) => ({ query: t.Query }))}
+    />,
+  );
 });
-
-createRoot(root).render(
-  <GraphiQL
-    fetcher={fetcher}
-    defaultEditorToolsVisibility={true}
-    defaultTabs={tabs.map((t) => ({ query: t.Query }))}
-  />,
-);

@@ -3,10 +3,12 @@
 // figures, upload a CSV or the Excel proforma and see every problem by row,
 // explain warnings or mark figures not available, then submit, approve,
 // return or reopen. Plain GraphQL over fetch, plus the two collection
-// routes for the proforma; until people sign in through the browser, the
-// page takes a pasted bearer token (kept for this tab only).
+// routes for the proforma. A person signed in (session.js) works through
+// their session; a pasted bearer token (kept for this tab only) still wins.
+import { csrfHeaders, showSession } from './session.js';
+
 const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem('hin-token') || '', claims: {}, submission: null, collections: [] };
+const state = { token: sessionStorage.getItem('hin-token') || '', claims: {}, session: {}, csrf: {}, submission: null, collections: [] };
 
 function claimsOf(token) {
   try {
@@ -20,6 +22,7 @@ function claimsOf(token) {
 function headers(extra) {
   const h = { ...extra };
   if (state.token) h.Authorization = `Bearer ${state.token}`;
+  else Object.assign(h, state.csrf);
   return h;
 }
 
@@ -87,7 +90,10 @@ const when = (t) => (t ? new Date(t).toLocaleString('en-GB') : '');
 
 function who() {
   const c = state.claims;
-  $('who').textContent = state.token ? `${c.sub || '?'} · ${c.role || 'no role'}${c.region ? ` · ${c.region}` : ''}` : 'not signed in';
+  const s = state.session;
+  if (state.token) $('who').textContent = `${c.sub || '?'} · ${c.role || 'no role'}${c.region ? ` · ${c.region}` : ''}`;
+  else if (s.signedIn) $('who').textContent = `${s.name || s.subject} · ${s.role}${s.region ? ` · ${s.region}` : ''}`;
+  else $('who').textContent = 'not signed in';
 }
 
 async function loadChoices() {
@@ -99,7 +105,7 @@ async function loadChoices() {
   if (params.get('collection')) $('collection').value = params.get('collection');
   fillPeriods();
   if (params.get('period')) $('period').value = params.get('period');
-  $('region').value = params.get('region') || state.claims.region || d.regions[0].code;
+  $('region').value = params.get('region') || state.claims.region || state.session.region || d.regions[0].code;
 }
 
 function fillPeriods() {
@@ -257,6 +263,8 @@ function guard(f) {
 }
 
 async function start() {
+  state.session = await showSession();
+  state.csrf = await csrfHeaders();
   $('token').value = state.token;
   state.claims = claimsOf(state.token);
   who();
