@@ -334,3 +334,37 @@ func TestExcelReturn(t *testing.T) {
 		t.Errorf("%d outcomes after refused workbooks (%v)", n, err)
 	}
 }
+
+// TestUploadOverTheLimit: a body over --max-csv-bytes, declared or not
+// (chunked), is refused with 413 and nothing is written.
+func TestUploadOverTheLimit(t *testing.T) {
+	t.Parallel()
+	addr, db, token := openServer(t, func(c *httpapi.Config) { c.MaxCSVBytes = 2000 })
+	var b strings.Builder
+	b.WriteString("metric_code,period_start,period_end,value,status\n")
+	for i := range 100 {
+		d := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i).Format(time.DateOnly)
+		fmt.Fprintf(&b, "patients_benefiting,%s,%s,1,PUBLISHED\n", d, d)
+	}
+	for _, chunked := range []bool{false, true} {
+		var body io.Reader = strings.NewReader(b.String())
+		if chunked {
+			body = io.MultiReader(body) // no length: sent chunked
+		}
+		req, _ := http.NewRequest("POST", "http://"+addr+"/returns.csv?region=HI-EM", body)
+		req.Header.Set("Authorization", "Bearer "+token("REGION_EDITOR", "HI-EM"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || errorCode(t, string(got)) != hin.ETOOLARGE {
+			t.Errorf("chunked %v: %d %.200s", chunked, resp.StatusCode, got)
+		}
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM outcome`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d outcomes written (%v)", n, err)
+	}
+}
