@@ -113,7 +113,7 @@ bench: ## dashboard queries through HTTP at ~200k and ~2M outcomes, against plai
 
 bench-peer: ## hin-graph against PostGraphile V5 (pinned in bench/postgraphile) over the same scale-10 database (BENCHFLAGS to change)
 	@cd bench/postgraphile && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
-	@scripts/with-postgres.sh $(GO) run ./devtools/hinbench --peer $(BENCHFLAGS)
+	@scripts/with-postgres.sh $(GO) run ./devtools/hinbench peer $(BENCHFLAGS)
 
 bench-returns: ## bulk returns: rows/s of a CSV return new, resent and restated (5,000 and 50,000 rows) beside a bare INSERT ... SELECT, with the ratio (RETURNSFLAGS to change)
 	@scripts/with-postgres.sh $(GO) run ./devtools/hinreturns $(RETURNSFLAGS)

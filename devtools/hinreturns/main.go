@@ -113,59 +113,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintln(out, "| rows | what | seconds | rows/s | × bare INSERT ... SELECT |")
 	fmt.Fprintln(out, "|---:|---|---:|---:|---:|")
 	for _, n := range ns {
-		// each size starts from reference data only, as a fresh build does
-		if _, err := db.ExecContext(ctx, `TRUNCATE outcome`); err != nil {
+		if err := measureSize(ctx, out, db, srv.URL(), token, n); err != nil {
 			return err
-		}
-		bare, err := bareInsert(ctx, db, n)
-		if err != nil {
-			return err
-		}
-		row := func(what string, d time.Duration) {
-			fmt.Fprintf(out, "| %d | %s | %.2f | %.0f | %.2f |\n", n, what, d.Seconds(), float64(n)/d.Seconds(), d.Seconds()/bare.Seconds())
-		}
-		row("bare `INSERT ... SELECT` (region HI-WM)", bare)
-		for _, c := range []struct {
-			what, file string
-			want       func(httpapi.ReturnUploadResult) bool
-		}{
-			{"CSV return, new", csvReturn(n, 0, false), func(r httpapi.ReturnUploadResult) bool { return r.Created == n }},
-			{"the same file again (unchanged)", csvReturn(n, 0, false), func(r httpapi.ReturnUploadResult) bool { return r.Unchanged == n }},
-			{"every value restated, with a reason", csvReturn(n, 1, true), func(r httpapi.ReturnUploadResult) bool { return r.Restated == n }},
-		} {
-			d, res, err := upload(srv.URL(), token, c.file)
-			if err != nil {
-				return fmt.Errorf("%d rows, %s: %w", n, c.what, err)
-			}
-			if !c.want(res) {
-				return fmt.Errorf("%d rows, %s: the answer counts %+v", n, c.what, res)
-			}
-			row(c.what, d)
-		}
-		// the same through GraphQL, in submitReturn's batches, for another region
-		for _, c := range []struct {
-			what string
-			want func(created int) bool
-		}{
-			{fmt.Sprintf("`submitReturn` in batches of %d, new (region HI-EAST)", hin.MaxReturnRows), func(c int) bool { return c == n }},
-			{"the same batches again (unchanged)", func(c int) bool { return c == 0 }},
-		} {
-			before, err := count(ctx, db)
-			if err != nil {
-				return err
-			}
-			d, err := submitBatches(srv.URL(), token, n)
-			if err != nil {
-				return fmt.Errorf("%d rows, %s: %w", n, c.what, err)
-			}
-			after, err := count(ctx, db)
-			if err != nil {
-				return err
-			}
-			if !c.want(after - before) {
-				return fmt.Errorf("%d rows, %s: %d outcomes made", n, c.what, after-before)
-			}
-			row(c.what, d)
 		}
 	}
 	fmt.Fprintln(out, "\nEach return is one region's (HI-EM): two count metrics, distinct daily periods, PUBLISHED, sent as CSV to POST /returns.csv")
@@ -175,6 +124,66 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if !*keep {
 		_ = s.Close()
 		_ = dropDatabase(ctx, raw, "hinreturns")
+	}
+	return nil
+}
+
+// measureSize times returns of n rows: a bare insert, the CSV upload new,
+// unchanged and restated, and submitReturn's batches new and unchanged.
+func measureSize(ctx context.Context, out io.Writer, db *sql.DB, url, token string, n int) error {
+	// each size starts from reference data only, as a fresh build does
+	if _, err := db.ExecContext(ctx, `TRUNCATE outcome`); err != nil {
+		return err
+	}
+	bare, err := bareInsert(ctx, db, n)
+	if err != nil {
+		return err
+	}
+	row := func(what string, d time.Duration) {
+		fmt.Fprintf(out, "| %d | %s | %.2f | %.0f | %.2f |\n", n, what, d.Seconds(), float64(n)/d.Seconds(), d.Seconds()/bare.Seconds())
+	}
+	row("bare `INSERT ... SELECT` (region HI-WM)", bare)
+	for _, c := range []struct {
+		what, file string
+		want       func(httpapi.ReturnUploadResult) bool
+	}{
+		{"CSV return, new", csvReturn(n, 0, false), func(r httpapi.ReturnUploadResult) bool { return r.Created == n }},
+		{"the same file again (unchanged)", csvReturn(n, 0, false), func(r httpapi.ReturnUploadResult) bool { return r.Unchanged == n }},
+		{"every value restated, with a reason", csvReturn(n, 1, true), func(r httpapi.ReturnUploadResult) bool { return r.Restated == n }},
+	} {
+		d, res, err := upload(url, token, c.file)
+		if err != nil {
+			return fmt.Errorf("%d rows, %s: %w", n, c.what, err)
+		}
+		if !c.want(res) {
+			return fmt.Errorf("%d rows, %s: the answer counts %+v", n, c.what, res)
+		}
+		row(c.what, d)
+	}
+	// the same through GraphQL, in submitReturn's batches, for another region
+	for _, c := range []struct {
+		what string
+		want func(created int) bool
+	}{
+		{fmt.Sprintf("`submitReturn` in batches of %d, new (region HI-EAST)", hin.MaxReturnRows), func(c int) bool { return c == n }},
+		{"the same batches again (unchanged)", func(c int) bool { return c == 0 }},
+	} {
+		before, err := count(ctx, db)
+		if err != nil {
+			return err
+		}
+		d, err := submitBatches(url, token, n)
+		if err != nil {
+			return fmt.Errorf("%d rows, %s: %w", n, c.what, err)
+		}
+		after, err := count(ctx, db)
+		if err != nil {
+			return err
+		}
+		if !c.want(after - before) {
+			return fmt.Errorf("%d rows, %s: %d outcomes made", n, c.what, after-before)
+		}
+		row(c.what, d)
 	}
 	return nil
 }

@@ -48,17 +48,7 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 	if err := f.SetSheetName("Sheet1", ReturnSheet); err != nil {
 		return err
 	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	title, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
-	if err != nil {
-		return err
-	}
-	input, err := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF9C4"}},
-		Border: []excelize.Border{{Type: "left", Color: "BBBBBB", Style: 1}, {Type: "right", Color: "BBBBBB", Style: 1},
-			{Type: "top", Color: "BBBBBB", Style: 1}, {Type: "bottom", Color: "BBBBBB", Style: 1}}})
+	bold, title, input, err := styles(f)
 	if err != nil {
 		return err
 	}
@@ -147,10 +137,35 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 	if err := f.SetPanes(s, &excelize.Panes{Freeze: true, YSplit: headerRow, TopLeftCell: cell(1, headerRow+1), ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	// what the file is for, so an upload to the wrong period or region is caught
+	if err := writeMeta(f, p); err != nil {
+		return err
+	}
+	f.SetActiveSheet(0)
+	_, err = f.WriteTo(w)
+	return err
+}
+
+// styles are the header's, the title's and the cells to fill in.
+func styles(f *excelize.File) (bold, title, input int, err error) {
+	if bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return
+	}
+	if title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}); err != nil {
+		return
+	}
+	input, err = f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF9C4"}},
+		Border: []excelize.Border{{Type: "left", Color: "BBBBBB", Style: 1}, {Type: "right", Color: "BBBBBB", Style: 1},
+			{Type: "top", Color: "BBBBBB", Style: 1}, {Type: "bottom", Color: "BBBBBB", Style: 1}}})
+	return
+}
+
+// writeMeta writes the hidden sheet saying what the file is for, so an
+// upload to the wrong period or region is caught.
+func writeMeta(f *excelize.File, p hin.SubmissionSheet) error {
 	if _, err := f.NewSheet(metaSheet); err != nil {
 		return err
 	}
+	date := func(t time.Time) string { return t.Format(time.DateOnly) }
 	meta := [][]any{{"format", format}, {"collection", hin.CellText(p.Collection.Code)}, {"period_id", p.Period.GlobalID()},
 		{"period_start", date(p.Period.PeriodStart)}, {"period_end", date(p.Period.PeriodEnd)}, {"region_code", p.Region.Code}}
 	for i, m := range meta {
@@ -158,12 +173,7 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 			return err
 		}
 	}
-	if err := f.SetSheetVisible(metaSheet, false); err != nil {
-		return err
-	}
-	f.SetActiveSheet(0)
-	_, err = f.WriteTo(w)
-	return err
+	return f.SetSheetVisible(metaSheet, false)
 }
 
 func cell(col, row int) string {
@@ -234,19 +244,7 @@ func ReadSheet(r io.Reader, in hin.ReturnInput, columns []string, maxRows int) (
 	}
 	out.Sheet = sheet
 	if slices.Contains(sheets, metaSheet) {
-		if meta, err := f.GetRows(metaSheet, excelize.Options{RawCellValue: true}); err == nil {
-			for _, m := range meta {
-				if len(m) < 2 {
-					continue
-				}
-				switch m[0] {
-				case "period_id":
-					out.PeriodID = strings.TrimSpace(m[1])
-				case "region_code":
-					out.RegionCode = strings.ToUpper(strings.TrimSpace(m[1]))
-				}
-			}
-		}
+		out.readMeta(f)
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
@@ -325,7 +323,33 @@ func ReadSheet(r io.Reader, in hin.ReturnInput, columns []string, maxRows int) (
 		return out, nil // nothing but not-available marks
 	}
 	cw.Flush()
-	lines, err := hin.ReadReturnCSV(&buf, &out.Return, maxRows)
+	err = out.readFigures(&buf, sheetRows, maxRows)
+	return out, err
+}
+
+// readMeta reads what the hidden sheet says the file is for.
+func (out *Upload) readMeta(f *excelize.File) {
+	meta, err := f.GetRows(metaSheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return
+	}
+	for _, m := range meta {
+		if len(m) < 2 {
+			continue
+		}
+		switch m[0] {
+		case "period_id":
+			out.PeriodID = strings.TrimSpace(m[1])
+		case "region_code":
+			out.RegionCode = strings.ToUpper(strings.TrimSpace(m[1]))
+		}
+	}
+}
+
+// readFigures reads the figure columns, written out as CSV, with the rules
+// of a CSV return, and gives every row and problem its sheet row.
+func (out *Upload) readFigures(csvText io.Reader, sheetRows []int, maxRows int) error {
+	lines, err := hin.ReadReturnCSV(csvText, &out.Return, maxRows)
 	// CSV line k+1 (after the header) is sheet row sheetRows[k]
 	toSheet := func(l int) int {
 		if l >= 2 && l-2 < len(sheetRows) {
@@ -338,7 +362,7 @@ func ReadSheet(r io.Reader, in hin.ReturnInput, columns []string, maxRows int) (
 		out.Lines[i] = toSheet(l)
 	}
 	if err != nil {
-		return out, out.locate(hin.MapProblems(err, func(pr hin.Problem) hin.Problem {
+		return out.locate(hin.MapProblems(err, func(pr hin.Problem) hin.Problem {
 			if pr.Line != nil {
 				l := toSheet(*pr.Line)
 				pr.Line = &l
@@ -346,7 +370,7 @@ func ReadSheet(r io.Reader, in hin.ReturnInput, columns []string, maxRows int) (
 			return pr
 		}))
 	}
-	return out, nil
+	return nil
 }
 
 // Locate names where each problem of err is in the sheet: its row (from
