@@ -16,7 +16,7 @@ SCALE       ?= 2
 # demo data size for make run-federated (the regions' rows are copied to their nodes at start)
 FEDSCALE    ?= 1
 
-.PHONY: run run-federated test check web-check image image-test deploy-check fmt-check vet lint unit audit resilience federation-test browser generate generate-check build web bench bench-peer live-bench db-stop db-status help
+.PHONY: run run-federated test check web-check image image-test deploy-check fmt-check vet lint unit audit resilience federation-test browser generate generate-check build web bench bench-peer bench-returns live-bench db-stop db-status help
 
 run: build ## serve the API with reference and demo data (GraphiQL at http://localhost:8080/), and a demo identity provider to sign in with (logins printed)
 	@$(GO) build -o bin/hinidp ./devtools/hinidp
@@ -113,7 +113,10 @@ bench: ## dashboard queries through HTTP at ~200k and ~2M outcomes, against plai
 
 bench-peer: ## hin-graph against PostGraphile V5 (pinned in bench/postgraphile) over the same scale-10 database (BENCHFLAGS to change)
 	@cd bench/postgraphile && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
-	@scripts/with-postgres.sh $(GO) run ./devtools/hinbench --peer $(BENCHFLAGS)
+	@scripts/with-postgres.sh $(GO) run ./devtools/hinbench peer $(BENCHFLAGS)
+
+bench-returns: ## bulk returns: rows/s of a CSV return new, resent and restated (5,000 and 50,000 rows) beside a bare INSERT ... SELECT, with the ratio (RETURNSFLAGS to change)
+	@scripts/with-postgres.sh $(GO) run ./devtools/hinreturns $(RETURNSFLAGS)
 
 live-bench: build ## live updates: delay from write to 10,000 subscribers of one figure (p50/p99), memory per 1,000 subscriptions, CPU of a 5,000-row burst (LIVEFLAGS to change)
 	@scripts/with-postgres.sh $(GO) run ./devtools/hinlive $(LIVEFLAGS)

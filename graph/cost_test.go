@@ -218,6 +218,7 @@ type queryGen struct {
 	schema       *ast.Schema
 	metric       string
 	fillOptional bool // fill optional arguments too (querygen_test.go)
+	literalOnly  bool // write values as literals, never as variables
 	frags        []string
 	varDefs      []string
 	vars         map[string]any
@@ -407,7 +408,7 @@ func TestCostBoundsTheResponse(t *testing.T) {
 	h := NewHandler(s, Options{Introspection: true})
 	analyst := hin.Principal{Subject: "a", Role: hin.RoleAnalyst}
 	es := schemaForCost()
-	g := &queryGen{r: rand.New(rand.NewPCG(8, 2026)), schema: es.Schema(), metric: "patients_benefiting"}
+	g := &queryGen{r: rand.New(rand.NewPCG(8, 2026)), schema: es.Schema(), metric: "patients_benefiting", fillOptional: true}
 	for i := range 150 {
 		q, vars := g.query()
 		m, cost, op := costOf(t, es, q, vars)

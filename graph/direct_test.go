@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/hin-graph/hin-graph/graph/model"
@@ -275,6 +276,9 @@ func TestDirectMatchesGqlgen(t *testing.T) {
 	before := x.direct.Load()
 	for i := range 200 {
 		q, vars := g.query()
+		if _, errs := gqlparser.LoadQueryWithRules(g.schema, q, nil); errs != nil {
+			t.Fatalf("the generator wrote an invalid query: %v\n%s", errs, q) // both ways would refuse it alike
+		}
 		x.same(principals[i%len(principals)], q, vars)
 	}
 	if x.direct.Load() == before {

@@ -344,7 +344,7 @@ func (l *Live) figureUpdated(ctx context.Context, r hin.FigureRequest) (<-chan *
 		f, err := l.shared(key, since, func() (*hin.Figure, error) {
 			fctx, cancel := context.WithTimeout(WithLoaders(context.WithoutCancel(ctx), l.store), l.cfg.Timeout)
 			defer cancel()
-			return nationalFigure(fctx, l.store, r)
+			return nationalFigure(fctx, r)
 		})
 		if err != nil {
 			if ctx.Err() == nil {

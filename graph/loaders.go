@@ -25,13 +25,13 @@ type Loaders struct {
 	batchers map[string]any
 	byPath   map[pathKey]any // the same batchers, found without building their key
 
-	cache   requestCache
+	figures *store.Figures
 	sources sourcesCache
 }
 
 // NewLoaders makes the loaders for one request.
 func NewLoaders(s *store.Store) *Loaders {
-	return &Loaders{store: s, objs: &objects{n: map[string]int{}}, batchers: map[string]any{}, byPath: map[pathKey]any{}}
+	return &Loaders{store: s, figures: s.Figures(), objs: &objects{n: map[string]int{}}, batchers: map[string]any{}, byPath: map[pathKey]any{}}
 }
 
 type loadersKey struct{}
@@ -279,28 +279,14 @@ func countBatcher[F any](ctx context.Context, name, parent string, f F, count co
 	})
 }
 
-// requestCache holds what every aggregate of one request needs: the metric
-// catalogue and the regions, each read once.
+// requestCache is what every aggregate of one request needs: the metric
+// catalogue and the regions, read once by the request's figure service.
 type requestCache struct {
-	once    sync.Once
 	metrics map[string]hin.Metric
 	regions []hin.Region
-	err     error
 }
 
-func (l *Loaders) reference(ctx context.Context) (*requestCache, error) {
-	c := &l.cache
-	c.once.Do(func() {
-		ms, err := l.store.Metrics(ctx, hin.MetricFilter{})
-		if err != nil {
-			c.err = err
-			return
-		}
-		c.metrics = map[string]hin.Metric{}
-		for _, m := range ms {
-			c.metrics[m.Code] = m
-		}
-		c.regions, c.err = l.store.Regions(ctx, hin.RegionFilter{})
-	})
-	return c, c.err
+func (l *Loaders) reference(ctx context.Context) (requestCache, error) {
+	metrics, regions, err := l.figures.Reference(ctx)
+	return requestCache{metrics: metrics, regions: regions}, err
 }

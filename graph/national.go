@@ -18,31 +18,13 @@ import (
 
 // check checks a figure request against this request's metric catalogue.
 func check(ctx context.Context, r hin.FigureRequest, shape hin.FigureShape) (*hin.FigureSpec, error) {
-	return r.Check(ctx, shape, func() (map[string]hin.Metric, error) {
-		ref, err := loadersFrom(ctx).reference(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return ref.metrics, nil
-	})
+	return loadersFrom(ctx).figures.Check(ctx, r, shape)
 }
 
 // national checks a request, runs its aggregate over every region and
 // returns the rows with the regions.
-func national(ctx context.Context, s *store.Store, r hin.FigureRequest, shape hin.FigureShape) (*hin.FigureSpec, []hin.AggregateRow, []hin.Region, error) {
-	spec, err := check(ctx, r, shape)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	rows, err := s.Aggregate(ctx, spec.Query(nil))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	ref, err := loadersFrom(ctx).reference(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return spec, rows, ref.regions, nil
+func national(ctx context.Context, r hin.FigureRequest, shape hin.FigureShape) (*hin.FigureSpec, []hin.AggregateRow, []hin.Region, error) {
+	return loadersFrom(ctx).figures.National(ctx, r, shape)
 }
 
 // regional checks a request and runs one aggregate for every region asking
@@ -86,8 +68,8 @@ func perRegion[R any](ctx context.Context, name string, args any, regionID strin
 }
 
 // nationalFigure answers Query.figure.
-func nationalFigure(ctx context.Context, s *store.Store, r hin.FigureRequest) (*hin.Figure, error) {
-	spec, rows, regions, err := national(ctx, s, r, hin.ShapeFigure)
+func nationalFigure(ctx context.Context, r hin.FigureRequest) (*hin.Figure, error) {
+	spec, rows, regions, err := national(ctx, r, hin.ShapeFigure)
 	if err != nil {
 		return nil, err
 	}
@@ -104,8 +86,8 @@ func regionalFigure(ctx context.Context, s *store.Store, region *hin.Region, r h
 }
 
 // nationalSeries answers Query.series.
-func nationalSeries(ctx context.Context, s *store.Store, r hin.FigureRequest) (*hin.Series, error) {
-	spec, rows, _, err := national(ctx, s, r, hin.ShapeSeries)
+func nationalSeries(ctx context.Context, r hin.FigureRequest) (*hin.Series, error) {
+	spec, rows, _, err := national(ctx, r, hin.ShapeSeries)
 	if err != nil {
 		return nil, err
 	}
@@ -121,35 +103,14 @@ func regionalSeries(ctx context.Context, s *store.Store, region *hin.Region, r h
 	return spec.RegionalSeries(rows), nil
 }
 
-// groups names the programmes and innovations of breakdown rows, reading
-// them in one statement each.
-func groups(ctx context.Context, s *store.Store, spec *hin.FigureSpec, rows []hin.AggregateRow) ([]hin.FigureGroup, error) {
-	ref, err := loadersFrom(ctx).reference(ctx)
-	if err != nil {
-		return nil, err
-	}
-	progIDs, innIDs := hin.BreakdownRefs(rows)
-	progs, innovs := map[string]hin.Programme{}, map[string]hin.Innovation{}
-	if len(progIDs) > 0 {
-		if progs, err = s.ProgrammesByID(ctx, progIDs); err != nil {
-			return nil, err
-		}
-	}
-	if len(innIDs) > 0 {
-		if innovs, err = s.InnovationsByID(ctx, innIDs); err != nil {
-			return nil, err
-		}
-	}
-	return spec.Groups(rows, ref.regions, progs, innovs), nil
+// groups names the programmes and innovations of breakdown rows.
+func groups(ctx context.Context, spec *hin.FigureSpec, rows []hin.AggregateRow) ([]hin.FigureGroup, error) {
+	return loadersFrom(ctx).figures.Groups(ctx, spec, rows)
 }
 
 // nationalBreakdown answers Query.figureBreakdown.
-func nationalBreakdown(ctx context.Context, s *store.Store, r hin.FigureRequest) ([]hin.FigureGroup, error) {
-	spec, rows, _, err := national(ctx, s, r, hin.ShapeBreakdown)
-	if err != nil {
-		return nil, err
-	}
-	return groups(ctx, s, spec, spec.NationalBreakdownRows(rows))
+func nationalBreakdown(ctx context.Context, r hin.FigureRequest) ([]hin.FigureGroup, error) {
+	return loadersFrom(ctx).figures.Breakdown(ctx, r)
 }
 
 // regionalBreakdown answers Region.figureBreakdown.
@@ -158,13 +119,13 @@ func regionalBreakdown(ctx context.Context, s *store.Store, region *hin.Region, 
 	if err != nil {
 		return nil, err
 	}
-	return groups(ctx, s, spec, spec.RegionalBreakdownRows(rows))
+	return groups(ctx, spec, spec.RegionalBreakdownRows(rows))
 }
 
 // comparison answers Query.regionComparison: one statement for every metric
 // and region.
-func comparison(ctx context.Context, s *store.Store, r hin.FigureRequest) (*hin.RegionComparison, error) {
-	spec, rows, regions, err := national(ctx, s, r, hin.ShapeComparison)
+func comparison(ctx context.Context, r hin.FigureRequest) (*hin.RegionComparison, error) {
+	spec, rows, regions, err := national(ctx, r, hin.ShapeComparison)
 	if err != nil {
 		return nil, err
 	}

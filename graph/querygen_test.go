@@ -31,8 +31,13 @@ func (g *queryGen) value(t *ast.Type, name string, depth int) string {
 		return "null"
 	}
 	if t.Elem != nil {
-		if g.r.IntN(4) == 0 {
-			return g.value(t.Elem, name, depth) // a bare value is a list of one
+		if def := g.schema.Types[t.Elem.Name()]; def.Kind != ast.InputObject && g.r.IntN(4) == 0 {
+			// a bare value is a list of one, but only as written: a variable
+			// of the element's type may not stand for the list
+			g.literalOnly = true
+			v := g.value(t.Elem, name, depth)
+			g.literalOnly = false
+			return v
 		}
 		items := make([]string, 1+g.r.IntN(2))
 		for i := range items {
@@ -61,7 +66,7 @@ func (g *queryGen) value(t *ast.Type, name string, depth int) string {
 
 // maybeVariable spells a leaf value as written or as a variable of its type.
 func (g *queryGen) maybeVariable(t *ast.Type, literal string, js any) string {
-	if g.r.IntN(3) != 0 {
+	if g.literalOnly || g.r.IntN(3) != 0 {
 		return literal
 	}
 	n := g.name("o")

@@ -536,22 +536,22 @@ func (r *queryResolver) Outcomes(ctx context.Context, first *int, after *string,
 
 // Figure is the resolver for the figure field.
 func (r *queryResolver) Figure(ctx context.Context, metrics []string, window hin.WindowInput, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) (*hin.Figure, error) {
-	return nationalFigure(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, AsOf: asOf})
+	return nationalFigure(ctx, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, AsOf: asOf})
 }
 
 // FigureBreakdown is the resolver for the figureBreakdown field.
 func (r *queryResolver) FigureBreakdown(ctx context.Context, metrics []string, window hin.WindowInput, groupBy []hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) ([]hin.FigureGroup, error) {
-	return nationalBreakdown(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, GroupBy: groupBy, AsOf: asOf})
+	return nationalBreakdown(ctx, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, GroupBy: groupBy, AsOf: asOf})
 }
 
 // Series is the resolver for the series field.
 func (r *queryResolver) Series(ctx context.Context, metrics []string, window hin.WindowInput, interval hin.Dimension, filter *hin.FigureFilter, includeDrafts *bool, asOf *time.Time) (*hin.Series, error) {
-	return nationalSeries(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, Interval: interval, AsOf: asOf})
+	return nationalSeries(ctx, hin.FigureRequest{Metrics: metrics, Window: window, Filter: filter, IncludeDrafts: includeDrafts, Interval: interval, AsOf: asOf})
 }
 
 // RegionComparison is the resolver for the regionComparison field.
 func (r *queryResolver) RegionComparison(ctx context.Context, metrics []string, window hin.WindowInput, includeDrafts *bool, asOf *time.Time) (*hin.RegionComparison, error) {
-	return comparison(ctx, r.Store, hin.FigureRequest{Metrics: metrics, Window: window, IncludeDrafts: includeDrafts, AsOf: asOf})
+	return comparison(ctx, hin.FigureRequest{Metrics: metrics, Window: window, IncludeDrafts: includeDrafts, AsOf: asOf})
 }
 
 // InnovationPipeline is the resolver for the innovationPipeline field.

@@ -268,7 +268,7 @@ func (c *config) bindSeed(fs *flag.FlagSet) {
 // converted rather than bound directly.
 func (c *config) httpConfig() (httpapi.Config, error) {
 	h := c.HTTP
-	h.CORSOrigins = splitList(c.CORSOrigins)
+	h.CORSOrigins = hin.SplitList(c.CORSOrigins)
 	proxies, err := parsePrefixes(c.TrustedProxies)
 	if err != nil {
 		return h, err
@@ -305,7 +305,7 @@ func (c *config) httpConfig() (httpapi.Config, error) {
 // parsePrefixes reads --trusted-proxies: CIDR ranges, or single addresses.
 func parsePrefixes(s string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
-	for _, v := range splitList(s) {
+	for _, v := range hin.SplitList(s) {
 		p, err := netip.ParsePrefix(v)
 		if err != nil {
 			a, aerr := netip.ParseAddr(v)
@@ -317,16 +317,6 @@ func parsePrefixes(s string) ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func (c *config) validate() error {

@@ -26,7 +26,7 @@ type scaleResult struct {
 	scale    int
 	outcomes int64
 	queries  []*queryResult
-	failed   bool // --hostile: a normal request failed
+	failed   bool // hostile and peer: a request failed or the servers disagreed
 }
 
 func (r *scaleResult) ok() bool {
@@ -82,19 +82,7 @@ func benchScale(ctx context.Context, o *options, scale int, out, progress io.Wri
 	}
 	fmt.Fprintf(out, "outcomes:    %d rows\n", res.outcomes)
 
-	if o.Peer {
-		ok, err := measurePeer(ctx, o, dsn, out, progress)
-		if err != nil {
-			return nil, err
-		}
-		res.failed = !ok
-	} else if o.Hostile {
-		ok, err := measureHostile(ctx, o, dsn, out, progress)
-		if err != nil {
-			return nil, err
-		}
-		res.failed = !ok
-	} else if err := measure(ctx, o, dsn, res, out, progress); err != nil {
+	if err := o.Mode.measure(ctx, o, dsn, res, out, progress); err != nil {
 		return nil, err
 	}
 	if !o.Keep {

@@ -145,6 +145,45 @@ type kindStats struct {
 	firstMsg map[string]string // a message per outcome, for unexpected ones
 }
 
+// record counts one normal request to query.
+func (s *normalStats) record(query string, r reply, lat time.Duration) {
+	s.requests++
+	s.all = append(s.all, lat)
+	s.byQuery[query] = append(s.byQuery[query], lat)
+	if !r.failed() {
+		return
+	}
+	s.errors++
+	l := r.label(false)
+	s.outcomes[l]++
+	if s.firstErr == "" {
+		s.firstErr = fmt.Sprintf("%s: %s", query, l)
+		if r.msg != "" {
+			s.firstErr += ": " + r.msg
+		} else if r.err != nil {
+			s.firstErr += ": " + r.err.Error()
+		}
+	}
+}
+
+// record counts one hostile request that ended as outcome l.
+func (s *kindStats) record(r reply, l string, lat time.Duration) {
+	s.sent++
+	s.outcomes[l]++
+	s.bytes += int64(r.bytes)
+	if r.status != http.StatusTooManyRequests && r.err == nil {
+		s.admitted = append(s.admitted, lat)
+	}
+	if _, ok := s.firstMsg[l]; !ok {
+		switch {
+		case r.msg != "":
+			s.firstMsg[l] = r.msg
+		case r.err != nil:
+			s.firstMsg[l] = r.err.Error()
+		}
+	}
+}
+
 type phaseResult struct {
 	name       string
 	normal     *normalStats
@@ -279,22 +318,7 @@ func (e *hostileEnv) runPhase(ctx context.Context, name string, kinds []*hostile
 					next = time.Now() // late: no catching up in a burst
 				}
 				mu.Lock()
-				ns.requests++
-				ns.all = append(ns.all, lat)
-				ns.byQuery[e.queries[qi].name] = append(ns.byQuery[e.queries[qi].name], lat)
-				if r.failed() {
-					ns.errors++
-					l := r.label(false)
-					ns.outcomes[l]++
-					if ns.firstErr == "" {
-						ns.firstErr = fmt.Sprintf("%s: %s", e.queries[qi].name, l)
-						if r.msg != "" {
-							ns.firstErr += ": " + r.msg
-						} else if r.err != nil {
-							ns.firstErr += ": " + r.err.Error()
-						}
-					}
-				}
+				ns.record(e.queries[qi].name, r, lat)
 				mu.Unlock()
 			}
 		}()
@@ -329,21 +353,7 @@ func (e *hostileEnv) runPhase(ctx context.Context, name string, kinds []*hostile
 					lat := time.Since(t0)
 					l := r.label(phaseEnded.Load())
 					mu.Lock()
-					ks := res.hostile[k.name]
-					ks.sent++
-					ks.outcomes[l]++
-					ks.bytes += int64(r.bytes)
-					if r.status != http.StatusTooManyRequests && r.err == nil {
-						ks.admitted = append(ks.admitted, lat)
-					}
-					if _, ok := ks.firstMsg[l]; !ok {
-						switch {
-						case r.msg != "":
-							ks.firstMsg[l] = r.msg
-						case r.err != nil:
-							ks.firstMsg[l] = r.err.Error()
-						}
-					}
+					res.hostile[k.name].record(r, l, lat)
 					mu.Unlock()
 				}
 			}()

@@ -10,19 +10,23 @@
 //
 //	DATABASE_URL=postgres://... go run ./devtools/hinbench --scales 10,100 --duration 10s
 //
-// With --hostile it instead serves the API with hingraph's default limits,
+// It has three modes, one subcommand each (queries, the default; hostile;
+// peer), each defined in its own mode_*.go file with its flags. The old
+// spellings --hostile and --peer still choose the last two.
+//
+// hostile instead serves the API with hingraph's default limits,
 // timeouts and rate limits, and measures a few signed-in dashboards alone
 // and then with anonymous hostile requests mixed in (hostile.go); it exits
 // non-zero when any normal request fails.
 //
-//	DATABASE_URL=postgres://... go run ./devtools/hinbench --scales 10 --hostile --duration 10s
+//	DATABASE_URL=postgres://... go run ./devtools/hinbench hostile --scales 10 --duration 10s
 //
-// With --peer it instead runs the built hingraph and PostGraphile V5 (from
+// peer instead runs the built hingraph and PostGraphile V5 (from
 // bench/postgraphile, installed with npm ci) over the same database, checks
 // that they answer a nested page, a list page and a lookup with the same
 // rows, and loads them in interleaved rounds (peer.go); make bench-peer.
 //
-//	DATABASE_URL=postgres://... go run ./devtools/hinbench --scales 10 --peer
+//	DATABASE_URL=postgres://... go run ./devtools/hinbench peer --scales 10
 package main
 
 import (
@@ -35,11 +39,13 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
 
@@ -58,16 +64,15 @@ type options struct {
 	Explain      bool
 	CPUProfile   string
 	MemProfile   string
-	// --hostile
-	Hostile        bool
+	Mode         *mode
+	// hostile
 	HostileWorkers int
 	HostileKinds   []string
 	HostileAddrs   int
 	HostileRate    float64
 	HostileIsolate bool
 	NormalRate     float64
-	// --peer
-	Peer         bool
+	// peer
 	PeerRounds   int
 	PeerWarmup   time.Duration
 	PeerDir      string
@@ -91,10 +96,79 @@ func main() {
 	}
 }
 
+// mode is one of hinbench's benchmarks, chosen by the subcommand.
+type mode struct {
+	name, summary string
+	// flags registers the mode's own flags; check sets the mode's defaults
+	// for the flags not given (set names those given) and checks them.
+	flags func(fs *flag.FlagSet, o *options)
+	check func(o *options, set map[string]bool) error
+	// header describes the run; measure runs one scale's database; verdict
+	// prints the result of every scale and says whether the run passed.
+	header  func(w io.Writer, o *options)
+	measure func(ctx context.Context, o *options, dsn string, res *scaleResult, out, progress io.Writer) error
+	verdict func(w io.Writer, o *options, ok bool, all []*scaleResult) bool
+}
+
+var modes = []*mode{queriesMode, hostileMode, peerMode}
+
+// judged adapts the measure of a mode that judges each scale itself.
+func judged(m func(ctx context.Context, o *options, dsn string, out, progress io.Writer) (bool, error)) func(context.Context, *options, string, *scaleResult, io.Writer, io.Writer) error {
+	return func(ctx context.Context, o *options, dsn string, res *scaleResult, out, progress io.Writer) error {
+		ok, err := m(ctx, o, dsn, out, progress)
+		res.failed = !ok
+		return err
+	}
+}
+
+// result is a verdict that prints the run's result line.
+func result(pass, fail string) func(io.Writer, *options, bool, []*scaleResult) bool {
+	return func(w io.Writer, _ *options, ok bool, _ []*scaleResult) bool {
+		if ok {
+			fmt.Fprintf(w, "\nresult: OK (%s)\n", pass)
+		} else {
+			fmt.Fprintf(w, "\nresult: FAILED (%s)\n", fail)
+		}
+		return ok
+	}
+}
+
+// chooseMode takes the subcommand, or the old --hostile or --peer flag,
+// off the arguments.
+func chooseMode(args []string) (*mode, []string) {
+	if len(args) > 0 {
+		for _, m := range modes {
+			if args[0] == m.name {
+				return m, args[1:]
+			}
+		}
+	}
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		for _, m := range modes[1:] {
+			if a == "--"+m.name || a == "-"+m.name || a == "--"+m.name+"=true" {
+				return m, append(slices.Clone(args[:i]), args[i+1:]...)
+			}
+		}
+	}
+	return queriesMode, args
+}
+
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
 	o := &options{}
-	fs := flag.NewFlagSet("hinbench", flag.ContinueOnError)
+	o.Mode, args = chooseMode(args)
+	fs := flag.NewFlagSet("hinbench "+o.Mode.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: hinbench [%s] [flags]\n", strings.Join(modeNames(), "|"))
+		for _, m := range modes {
+			fmt.Fprintf(stderr, "  %-8s %s\n", m.name, m.summary)
+		}
+		fmt.Fprintf(stderr, "flags of %s:\n", o.Mode.name)
+		fs.PrintDefaults()
+	}
 	var scales, queries string
 	fs.StringVar(&o.DatabaseURL, "database-url", getenv("DATABASE_URL"), "PostgreSQL server URL (env DATABASE_URL); the role must be allowed to create databases")
 	fs.StringVar(&scales, "scales", "10,100", "demo data scales to measure, comma-separated (10 ≈ 200k outcomes, 100 ≈ 2M)")
@@ -110,24 +184,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.BoolVar(&o.Explain, "explain", false, "print EXPLAIN ANALYZE of every statement one request of each query sends")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run (API server included) to this file")
 	fs.StringVar(&o.MemProfile, "memprofile", "", "write an allocation profile of the whole run (API server included) to this file at the end")
-	var hostileKinds string
-	fs.BoolVar(&o.Hostile, "hostile", false, "instead of the per-query benchmark: normal dashboard traffic alone, then with hostile requests mixed in, "+
-		"against the API wired with hingraph's default limits, timeouts and rate limits; fails if any normal request fails")
-	fs.IntVar(&o.HostileWorkers, "hostile-workers", 8, "--hostile: concurrent hostile clients, each sending back to back")
-	fs.StringVar(&hostileKinds, "hostile-kinds", "", "--hostile: comma-separated hostile kinds to mix: "+strings.Join(hostileKindNames(false), ", ")+
-		" (default all of those); also "+strings.Join(hostileKindNames(true), ", "))
-	fs.IntVar(&o.HostileAddrs, "hostile-addrs", 1, "--hostile: loopback addresses the hostile clients come from (127.0.0.1 to 127.0.0.N), each an anonymous caller of its own (Linux: all of 127/8 is loopback)")
-	fs.Float64Var(&o.HostileRate, "hostile-rate", 0, "--hostile: cap on all hostile requests per second (0: no pause between requests)")
-	fs.BoolVar(&o.HostileIsolate, "hostile-isolate", false, "--hostile: also run the normal traffic with each hostile kind alone, one phase each")
-	fs.Float64Var(&o.NormalRate, "normal-rate", 5, "--hostile: requests per second of each dashboard (0: back to back; above 50 meets the signed-in rate limit)")
-	var peerShapesFlag string
-	fs.BoolVar(&o.Peer, "peer", false, "instead of the per-query benchmark: hin-graph against PostGraphile V5 over the same database, "+
-		"answers checked equal, then interleaved rounds of closed-loop load (defaults: scale 10, 5s per phase)")
-	fs.IntVar(&o.PeerRounds, "peer-rounds", 3, "--peer: interleaved rounds")
-	fs.DurationVar(&o.PeerWarmup, "peer-warmup", 5*time.Second, "--peer: load per shape and server before the first round, so that Node's JIT (and both servers' caches) are warm")
-	fs.StringVar(&o.PeerDir, "peer-dir", "bench/postgraphile", "--peer: directory of server.mjs and the installed postgraphile package")
-	fs.StringVar(&o.PeerHingraph, "peer-hingraph", "", "--peer: hingraph binary to run (default: go build ./cmd/hingraph into a temporary directory)")
-	fs.StringVar(&peerShapesFlag, "peer-shapes", "", "--peer: comma-separated shapes: "+strings.Join(peerShapeNames(), ", ")+" (default all)")
+	o.Mode.flags(fs, o)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -139,7 +196,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if o.DatabaseURL == "" {
 		return nil, errors.New("no database server: set DATABASE_URL or --database-url")
 	}
-	for _, s := range splitList(scales) {
+	for _, s := range hin.SplitList(scales) {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 1000 {
 			return nil, fmt.Errorf("--scales: %q is not a scale from 1 to 1000", s)
@@ -149,50 +206,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if len(o.Scales) == 0 {
 		return nil, errors.New("--scales: give at least one scale")
 	}
-	o.Queries = splitList(queries)
-	if o.Peer {
-		if !set["scales"] {
-			o.Scales = []int{10}
-		}
-		if !set["duration"] {
-			o.Duration = 5 * time.Second
-		}
-		if !set["seq-requests"] {
-			o.SeqRequests = 20
-		}
-		o.PeerShapes = splitList(peerShapesFlag)
-		for _, s := range o.PeerShapes {
-			if findPeerShape(s) == nil {
-				return nil, fmt.Errorf("--peer-shapes: unknown shape %q; known: %s", s, strings.Join(peerShapeNames(), ", "))
-			}
-		}
-		if len(o.PeerShapes) == 0 {
-			o.PeerShapes = peerShapeNames()
-		}
-		if o.PeerRounds < 1 {
-			return nil, errors.New("--peer-rounds must be positive")
-		}
-	}
-	if o.Hostile {
-		// a modest dashboard load, unless told otherwise
-		if !set["concurrency"] {
-			o.Concurrency = 4
-		}
-		if len(o.Queries) == 0 {
-			o.Queries = defaultHostileQueries
-		}
-		o.HostileKinds = splitList(hostileKinds)
-		for _, k := range o.HostileKinds {
-			if findHostileKind(k) == nil {
-				return nil, fmt.Errorf("--hostile-kinds: unknown kind %q; known: %s", k, strings.Join(append(hostileKindNames(false), hostileKindNames(true)...), ", "))
-			}
-		}
-		if len(o.HostileKinds) == 0 {
-			o.HostileKinds = hostileKindNames(false)
-		}
-		if o.HostileWorkers < 1 || o.HostileAddrs < 1 || o.HostileAddrs > 254 || o.HostileRate < 0 || o.NormalRate < 0 {
-			return nil, errors.New("--hostile-workers must be positive, --hostile-addrs from 1 to 254, --hostile-rate and --normal-rate not negative")
-		}
+	o.Queries = hin.SplitList(queries)
+	if err := o.Mode.check(o, set); err != nil {
+		return nil, err
 	}
 	for _, q := range o.Queries {
 		if findQuery(q) == nil {
@@ -208,6 +224,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	return o, nil
 }
 
+func modeNames() []string {
+	var names []string
+	for _, m := range modes {
+		names = append(names, m.name)
+	}
+	return names
+}
+
 // run returns ok=false when the benchmark completed but found failed
 // requests or wrong figures, and an error when it could not complete.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (bool, error) {
@@ -219,26 +243,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return false, err
 	}
-	if o.CPUProfile != "" {
-		// the API runs in this process, so this profiles the server's side too
-		f, err := os.Create(o.CPUProfile)
-		if err != nil {
-			return false, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return false, err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfiles, err := startProfiles(o)
+	if err != nil {
+		return false, err
 	}
-	if o.MemProfile != "" {
-		defer func() {
-			if f, err := os.Create(o.MemProfile); err == nil {
-				_ = pprof.Lookup("allocs").WriteTo(f, 0)
-				f.Close()
-			}
-		}()
-	}
+	defer stopProfiles()
 	fmt.Fprintf(stdout, "hinbench  %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Fprintf(stdout, "machine:     %d cores (GOMAXPROCS %d), %s/%s, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	fmt.Fprintf(stdout, "postgres:    %s\n", pgVersion)
@@ -246,15 +255,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// other work on the machine skews every number below; say how busy it was
 		fmt.Fprintf(stdout, "load avg:    %s at start (1, 5, 15 min)\n", la)
 	}
-	if !o.Hostile && !o.Peer {
-		fmt.Fprintf(stdout, "load:        concurrency %d, %s per query after %s warm-up; API, client and PostgreSQL share this machine\n", o.Concurrency, o.Duration, o.Warmup)
-		fmt.Fprintf(stdout, "baseline:    API %d sequential requests vs plain SQL %d runs (after 2 warm-ups), p50 of each\n", o.SeqRequests, o.SQLRuns)
-	}
-	if o.Peer {
-		fmt.Fprintf(stdout, "scales:      %s; shapes: %s\n", joinInts(o.Scales), strings.Join(o.PeerShapes, ", "))
-	} else {
-		fmt.Fprintf(stdout, "scales:      %s; queries: %s\n", joinInts(o.Scales), strings.Join(o.Queries, ", "))
-	}
+	o.Mode.header(stdout, o)
 
 	ok := true
 	var all []*scaleResult
@@ -269,39 +270,39 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ok = ok && res.ok()
 		all = append(all, res)
 	}
-	switch {
-	case o.Peer && ok:
-		fmt.Fprintln(stdout, "\nresult: OK (same rows from both servers, no failed requests)")
-		return true, nil
-	case o.Peer:
-		fmt.Fprintln(stdout, "\nresult: FAILED (see MISMATCH or ERRORS above)")
-		return false, nil
-	case o.Hostile && ok:
-		fmt.Fprintln(stdout, "\nresult: OK (no normal request failed)")
-	case o.Hostile:
-		fmt.Fprintln(stdout, "\nresult: FAILED (normal requests failed; see above)")
-	default:
-		printGrowth(stdout, o, all)
-	}
-	if o.Hostile {
-		return ok, nil
-	}
-	if ok {
-		fmt.Fprintln(stdout, "\nresult: OK (no failed requests, every checked figure equals plain SQL)")
-	} else {
-		fmt.Fprintln(stdout, "\nresult: FAILED (see errors and MISMATCH above)")
-	}
-	return ok, nil
+	return o.Mode.verdict(stdout, o, ok, all), nil
 }
 
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
+// startProfiles starts the CPU profile and arranges the allocation
+// profile; the API runs in this process, so they cover the server's side.
+func startProfiles(o *options) (stop func(), err error) {
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
 		}
 	}
-	return out
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return stop, err
+		}
+		stops = append(stops, func() { f.Close() })
+		if err := pprof.StartCPUProfile(f); err != nil {
+			stop()
+			return func() {}, err
+		}
+		stops = append(stops, pprof.StopCPUProfile)
+	}
+	if o.MemProfile != "" {
+		stops = append(stops, func() {
+			if f, err := os.Create(o.MemProfile); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		})
+	}
+	return stop, nil
 }
 
 func joinInts(ns []int) string {

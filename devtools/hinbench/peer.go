@@ -6,16 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/hin-graph/hin-graph/devtools/internal/devserver"
 )
 
 // --peer: hin-graph against PostGraphile V5 on the same database.
@@ -31,23 +30,13 @@ import (
 
 // peerProc is a server process started for the run.
 type peerProc struct {
+	*devserver.Proc
 	name    string
-	cmd     *exec.Cmd
 	url     string // the GraphQL endpoint
 	token   string // hin-graph: an ANALYST's bearer token
 	metrics string // hin-graph's Prometheus endpoint; "" for PostGraphile
 	logPath string
-	done    chan struct{}
-	waitErr error
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	logFile *os.File
 }
 
 func startProc(ctx context.Context, name, logPath string, env []string, argv []string, url, metrics string, ready func(context.Context) bool) (*peerProc, error) {
@@ -55,61 +44,24 @@ func startProc(ctx context.Context, name, logPath string, env []string, argv []s
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdout, cmd.Stderr = lf, lf
-	cmd.Env = append(os.Environ(), env...)
-	// its own process group, so an interrupted run's ^C reaches us first and
-	// we stop the server ourselves
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	p, err := devserver.Start(ctx, devserver.Spec{Name: name, Argv: argv, Env: env, Log: lf, Ready: ready,
+		Within: 90 * time.Second, Poll: 200 * time.Millisecond, LogHint: "; see " + logPath})
+	if err != nil {
 		lf.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
+		return nil, err
 	}
-	p := &peerProc{name: name, cmd: cmd, url: url, metrics: metrics, logPath: logPath, done: make(chan struct{})}
-	go func() {
-		p.waitErr = cmd.Wait()
-		lf.Close()
-		close(p.done)
-	}()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		select {
-		case <-p.done:
-			return nil, fmt.Errorf("%s exited during start-up (%v); see %s", name, p.waitErr, logPath)
-		case <-ctx.Done():
-			p.stop()
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-		if ready(ctx) {
-			return p, nil
-		}
-		if time.Now().After(deadline) {
-			p.stop()
-			return nil, fmt.Errorf("%s not ready within 90s; see %s", name, logPath)
-		}
-	}
+	return &peerProc{Proc: p, name: name, url: url, metrics: metrics, logPath: logPath, logFile: lf}, nil
 }
 
 func (p *peerProc) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
+	p.Stop(10 * time.Second)
+	p.logFile.Close()
 }
 
 // procStatus reads a field of /proc/<pid>/status in kB (VmHWM: peak
 // resident memory; VmRSS: current). 0 where there is no /proc.
 func (p *peerProc) procStatus(field string) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.Pid()))
 	if err != nil {
 		return 0
 	}
@@ -158,18 +110,16 @@ func answers(ctx context.Context, url, token string, body []byte) bool {
 func startHingraph(ctx context.Context, o *options, dsn, dir string) (*peerProc, error) {
 	bin := o.PeerHingraph
 	if bin == "" {
-		bin = filepath.Join(dir, "hingraph")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/hingraph")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return nil, fmt.Errorf("build hingraph (run from the repository, or pass --peer-hingraph): %w", err)
+		var err error
+		if bin, err = devserver.Build(ctx, "", dir); err != nil {
+			return nil, fmt.Errorf("%w (run from the repository, or pass --peer-hingraph)", err)
 		}
 	}
-	port, err := freePort()
+	port, err := devserver.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	mport, err := freePort()
+	mport, err := devserver.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -179,9 +129,9 @@ func startHingraph(ctx context.Context, o *options, dsn, dir string) (*peerProc,
 	// serving defaults stay, except the per-caller rate, in-flight and cost
 	// limits, which one client sending back to back would meet.
 	secret := "hinbench-peer-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "-0123456789abcdef"
-	tok, err := exec.CommandContext(ctx, bin, "token", "--role", "ANALYST", "--subject", "hinbench", "--ttl", "12h", "--secret", secret).Output()
+	tok, err := devserver.Token(ctx, bin, secret, "ANALYST", "hinbench", 12*time.Hour)
 	if err != nil {
-		return nil, fmt.Errorf("hingraph token: %w", err)
+		return nil, err
 	}
 	argv := []string{bin, "serve", "--database-url", dsn, "--jwt-secret", secret,
 		"--addr", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-addr", fmt.Sprintf("127.0.0.1:%d", mport),
@@ -190,7 +140,7 @@ func startHingraph(ctx context.Context, o *options, dsn, dir string) (*peerProc,
 	p, err := startProc(ctx, "hin-graph", filepath.Join(dir, "hingraph.log"), nil, argv, url,
 		fmt.Sprintf("http://127.0.0.1:%d/metrics", mport), func(ctx context.Context) bool { return answers(ctx, url, "", body) })
 	if p != nil {
-		p.token = strings.TrimSpace(string(tok))
+		p.token = tok
 	}
 	return p, err
 }
@@ -200,7 +150,7 @@ func startPostGraphile(ctx context.Context, o *options, dsn, dir string) (*peerP
 	if _, err := os.Stat(filepath.Join(o.PeerDir, "node_modules", "postgraphile")); err != nil {
 		return nil, fmt.Errorf("PostGraphile is not installed in %s; run `npm ci` there (make bench-peer does)", o.PeerDir)
 	}
-	port, err := freePort()
+	port, err := devserver.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -262,37 +212,13 @@ func measurePeer(ctx context.Context, o *options, dsn string, out, progress io.W
 		return false, err
 	}
 	defer pg.stop()
-	fmt.Fprintf(out, "servers:     hin-graph %s (pid %d), PostGraphile %s (pid %d); logs in %s\n", hg.url, hg.cmd.Process.Pid, pg.url, pg.cmd.Process.Pid, dir)
+	fmt.Fprintf(out, "servers:     hin-graph %s (pid %d), PostGraphile %s (pid %d); logs in %s\n", hg.url, hg.Pid(), pg.url, pg.Pid(), dir)
 
 	hc, pc := newClient(hg.url, o.Concurrency), newClient(pg.url, o.Concurrency)
 	hc.authorization = "Bearer " + hg.token
-	var results []*peerResult
-	ok := true
-	for _, name := range o.PeerShapes {
-		s := findPeerShape(name)
-		r := &peerResult{shape: s}
-		results = append(results, r)
-		hb, err := hc.post(ctx, s.hin(params), "check", false)
-		if err != nil {
-			return false, fmt.Errorf("%s: hin-graph: %w", s.name, err)
-		}
-		pb, err := pc.post(ctx, s.pg(params), "check", false)
-		if err != nil {
-			return false, fmt.Errorf("%s: PostGraphile: %w", s.name, err)
-		}
-		hn, err := normalise(hb, false)
-		if err != nil {
-			return false, fmt.Errorf("%s: hin-graph: %w", s.name, err)
-		}
-		pn, err := normalise(pb, true)
-		if err != nil {
-			return false, fmt.Errorf("%s: PostGraphile: %w", s.name, err)
-		}
-		r.rows, r.bytes = countRows(hn), [2]int{len(hb), len(pb)}
-		if hn != pn {
-			r.mismatched = firstDifference(hn, pn)
-			ok = false
-		}
+	results, ok, err := comparePeers(ctx, o.PeerShapes, params, hc, pc)
+	if err != nil {
+		return false, err
 	}
 	for _, r := range results {
 		if r.mismatched != "" {
@@ -356,6 +282,39 @@ func measurePeer(ctx context.Context, o *options, dsn string, out, progress io.W
 		}
 	}
 	return ok, nil
+}
+
+// comparePeers asks both servers each shape once and compares their rows.
+func comparePeers(ctx context.Context, shapes []string, params *peerParams, hc, pc *client) ([]*peerResult, bool, error) {
+	var results []*peerResult
+	ok := true
+	for _, name := range shapes {
+		s := findPeerShape(name)
+		r := &peerResult{shape: s}
+		results = append(results, r)
+		hb, err := hc.post(ctx, s.hin(params), "check", false)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: hin-graph: %w", s.name, err)
+		}
+		pb, err := pc.post(ctx, s.pg(params), "check", false)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: PostGraphile: %w", s.name, err)
+		}
+		hn, err := normalise(hb, false)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: hin-graph: %w", s.name, err)
+		}
+		pn, err := normalise(pb, true)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: PostGraphile: %w", s.name, err)
+		}
+		r.rows, r.bytes = countRows(hn), [2]int{len(hb), len(pb)}
+		if hn != pn {
+			r.mismatched = firstDifference(hn, pn)
+			ok = false
+		}
+	}
+	return results, ok, nil
 }
 
 func warmup(ctx context.Context, o *options, c *client, body []byte) {

@@ -233,18 +233,3 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "..."
 }
-
-// readyz polls GET /readyz; status 0 means no answer.
-func readyz(ctx context.Context, hc *http.Client, base string) int {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/readyz", nil)
-	if err != nil {
-		return 0
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
-}

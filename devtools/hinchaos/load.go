@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hin-graph/hin-graph/devtools/internal/devserver"
 )
 
 // attempt is one HTTP request of the load, with times since the start.
@@ -220,7 +222,7 @@ func (l *load) pollReadyz(stop context.Context, base string, every time.Duration
 	defer t.Stop()
 	for {
 		at := l.rec.since()
-		st := readyz(stop, hc, base)
+		st := devserver.ReadyzStatus(stop, hc, base)
 		if stop.Err() != nil {
 			return
 		}

@@ -39,6 +39,8 @@ import (
 	"time"
 
 	"github.com/hin-graph/hin-graph/internal/httpapi"
+
+	"github.com/hin-graph/hin-graph/devtools/internal/devserver"
 )
 
 func main() {
@@ -194,14 +196,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) (code int, err er
 		}
 		return 2, err
 	}
-	root, rootErr := repoRoot()
-
-	keepWork := o.workDir != ""
-	if o.workDir == "" {
-		if o.workDir, err = os.MkdirTemp("", "hinchaos-"); err != nil {
-			return 2, err
-		}
-	} else if err := os.MkdirAll(o.workDir, 0o755); err != nil {
+	root, rootErr := devserver.Root()
+	keepWork, err := makeWorkDir(o)
+	if err != nil {
 		return 2, err
 	}
 	// Runs after the servers' deferred stops (defers run last-in first-out),
@@ -222,7 +219,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (code int, err er
 			return 2, rootErr
 		}
 		fmt.Fprintln(os.Stderr, "hinchaos: building hingraph")
-		if bin, err = buildHingraph(ctx, root, o.workDir); err != nil {
+		if bin, err = devserver.Build(ctx, root, o.workDir); err != nil {
 			return 2, err
 		}
 	}
@@ -274,28 +271,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) (code int, err er
 		return 2, err
 	}
 
-	// Ground truth from PostgreSQL, then the count a user of the API sees.
-	stored, total, err := storedRows(ctx, o.databaseURL, l.prefix)
+	dc, stopCounter, err := checkStored(ctx, o, l, tl, c, bin, token, logPath, managed, baseline)
 	if err != nil {
 		return 2, err
 	}
-	dc := checkData(rec.writes, stored, total)
-	dc.apiBaseline = baseline
-	countClient := c
-	if managed && tl.shutdownAt > 0 {
-		// The server under test is gone; a new process answers the count.
-		srv2, err := startServer(ctx, bin, o.databaseURL, o.jwtSecret, logPath)
-		if err != nil {
-			dc.apiCountErr = err
-		} else {
-			defer srv2.stop(o.shutdownWait)
-			countClient = newClient(srv2.base, token, 30*time.Second)
-		}
-	}
-	if dc.apiCountErr == nil {
-		dc.apiCount, dc.apiCountErr = apiDraftCount(ctx, countClient, metric, day)
-		dc.apiCountChecked = dc.apiCountErr == nil
-	}
+	defer stopCounter()
 
 	var ls *logScan
 	if managed {
@@ -314,6 +294,45 @@ func run(ctx context.Context, args []string, stdout io.Writer) (code int, err er
 		return 1, nil
 	}
 	return 0, nil
+}
+
+// makeWorkDir makes the directory for the server log: the one asked for
+// (kept), or a temporary one.
+func makeWorkDir(o *options) (keep bool, err error) {
+	if o.workDir != "" {
+		return true, os.MkdirAll(o.workDir, 0o755)
+	}
+	o.workDir, err = os.MkdirTemp("", "hinchaos-")
+	return false, err
+}
+
+// checkStored compares what was acknowledged with PostgreSQL, the ground
+// truth, and with the count a user of the API sees. When the server under
+// test was shut down, a second one answers the count; stop ends it.
+func checkStored(ctx context.Context, o *options, l *load, tl timeline, c *client, bin, token, logPath string,
+	managed bool, baseline int) (dc dataCheck, stop func(), err error) {
+	stop = func() {}
+	stored, total, err := storedRows(ctx, o.databaseURL, l.prefix)
+	if err != nil {
+		return dc, stop, err
+	}
+	dc = checkData(l.rec.writes, stored, total)
+	dc.apiBaseline = baseline
+	countClient := c
+	if managed && tl.shutdownAt > 0 {
+		srv2, err := startServer(ctx, bin, o.databaseURL, o.jwtSecret, logPath)
+		if err != nil {
+			dc.apiCountErr = err
+		} else {
+			stop = func() { srv2.stop(o.shutdownWait) }
+			countClient = newClient(srv2.base, token, 30*time.Second)
+		}
+	}
+	if dc.apiCountErr == nil {
+		dc.apiCount, dc.apiCountErr = apiDraftCount(ctx, countClient, l.metric, l.day)
+		dc.apiCountChecked = dc.apiCountErr == nil
+	}
+	return dc, stop, nil
 }
 
 // drive runs the load and the faults, and returns when every worker is done.
@@ -358,10 +377,10 @@ func drive(ctx context.Context, o *options, l *load, srv *server, base, root str
 		l.shutting.Store(true)
 		tl.shutdownAt = rec.since()
 		fmt.Fprintf(os.Stderr, "hinchaos: %5.1fs sending SIGTERM to hingraph under load\n", tl.shutdownAt.Seconds())
-		tl.serverExited = srv.terminate(o.shutdownWait)
+		tl.serverExited = srv.Terminate(o.shutdownWait)
 		if tl.serverExited {
-			tl.serverExitAfter = srv.exitAt.Sub(rec.start) - tl.shutdownAt
-			tl.serverExitCode = srv.exitCode()
+			tl.serverExitAfter = srv.ExitedAt().Sub(rec.start) - tl.shutdownAt
+			tl.serverExitCode = srv.ExitCode()
 		}
 	}
 	stopNew()

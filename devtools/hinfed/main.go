@@ -25,10 +25,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
+	"github.com/hin-graph/hin-graph/devtools/internal/devserver"
 	"github.com/hin-graph/hin-graph/internal/pgcluster"
 )
 
@@ -71,22 +71,32 @@ func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "hinfed: "+format+"\n", args...)
 }
 
+// ports are where the network listens, from the environment.
+type ports struct{ pg, api, metrics int }
+
+func portsFromEnv() (ports, error) {
+	var p ports
+	for _, v := range []struct {
+		env, def string
+		to       *int
+	}{{"HINGRAPH_PG_PORT", "54340", &p.pg}, {"HINGRAPH_FED_API_PORT", "8080", &p.api}, {"HINGRAPH_FED_METRICS_PORT", "9464", &p.metrics}} {
+		n, err := strconv.Atoi(envOr(v.env, v.def))
+		if err != nil {
+			return p, fmt.Errorf("%s: %w", v.env, err)
+		}
+		*v.to = n
+	}
+	return p, nil
+}
+
 func run(ctx context.Context) error {
 	dir := envOr("HINGRAPH_FED_DIR", filepath.Join(".data", "federated"))
-	basePort, err := strconv.Atoi(envOr("HINGRAPH_PG_PORT", "54340"))
+	p, err := portsFromEnv()
 	if err != nil {
-		return fmt.Errorf("HINGRAPH_PG_PORT: %w", err)
-	}
-	apiPort, err := strconv.Atoi(envOr("HINGRAPH_FED_API_PORT", "8080"))
-	if err != nil {
-		return fmt.Errorf("HINGRAPH_FED_API_PORT: %w", err)
-	}
-	metricsPort, err := strconv.Atoi(envOr("HINGRAPH_FED_METRICS_PORT", "9464"))
-	if err != nil {
-		return fmt.Errorf("HINGRAPH_FED_METRICS_PORT: %w", err)
+		return err
 	}
 	for i := range nodes {
-		nodes[i].port = apiPort + i
+		nodes[i].port = p.api + i
 	}
 	bin, err := filepath.Abs(filepath.Join("bin", "hingraph"))
 	if err != nil {
@@ -97,20 +107,9 @@ func run(ctx context.Context) error {
 	}
 
 	clusters := make([]*pgcluster.Cluster, len(nodes))
-	defer func() {
-		// stop every cluster, even after a second Ctrl-C
-		signal.Ignore(os.Interrupt, syscall.SIGTERM)
-		for _, c := range clusters {
-			if c != nil {
-				if err := c.Stop(context.Background()); err != nil {
-					logf("stop %s: %v", c.Dir, err)
-				}
-			}
-		}
-		logf("clusters stopped")
-	}()
+	defer stopClusters(clusters)
 	for i, n := range nodes {
-		c, err := freshCluster(ctx, filepath.Join(dir, n.name), basePort+i)
+		c, err := freshCluster(ctx, filepath.Join(dir, n.name), p.pg+i)
 		if err != nil {
 			return err
 		}
@@ -118,17 +117,38 @@ func run(ctx context.Context) error {
 		logf("%s: PostgreSQL on 127.0.0.1:%d", n.name, c.Port)
 	}
 	dbURL := func(i int) string { return clusters[i].URL("hingraph") }
-	nationalAPI := fmt.Sprintf("http://localhost:%d", nodes[0].port)
 	scale := envOr("HINGRAPH_DEMO_SCALE", "1")
+	if err := setUp(ctx, bin, dbURL, scale); err != nil {
+		return err
+	}
+	return serve(ctx, bin, dbURL, scale, p.metrics)
+}
 
+// stopClusters stops every cluster, even after a second Ctrl-C.
+func stopClusters(clusters []*pgcluster.Cluster) {
+	signal.Ignore(os.Interrupt, syscall.SIGTERM)
+	for _, c := range clusters {
+		if c != nil {
+			if err := c.Stop(context.Background()); err != nil {
+				logf("stop %s: %v", c.Dir, err)
+			}
+		}
+	}
+	logf("clusters stopped")
+}
+
+func nodeURL(n node) string { return fmt.Sprintf("http://localhost:%d", n.port) }
+
+// setUp migrates and seeds the national node and moves each region out to
+// its node.
+func setUp(ctx context.Context, bin string, dbURL func(int) string, scale string) error {
 	steps := [][]string{
 		{"migrate", "--database-url", dbURL(0)},
 		{"seed", "--database-url", dbURL(0), "--demo", "--scale", scale, "--reset"},
 	}
 	for i, n := range nodes[1:] {
 		steps = append(steps, []string{"region", "move-out", "--database-url", dbURL(0), "--region", n.region,
-			"--node-url", fmt.Sprintf("http://localhost:%d", n.port), "--node-database-url", dbURL(i + 1),
-			"--national-url", nationalAPI})
+			"--node-url", nodeURL(n), "--node-database-url", dbURL(i + 1), "--national-url", nodeURL(nodes[0])})
 	}
 	for _, args := range steps {
 		logf("hingraph %s %s", args[0], args[1])
@@ -138,75 +158,55 @@ func run(ctx context.Context) error {
 			return fmt.Errorf("hingraph %s: %w", args[0], err)
 		}
 	}
+	return nil
+}
 
-	var wg sync.WaitGroup
-	errs := make(chan error, len(nodes))
+// serve runs `hingraph dev` for every node until ctx ends or one exits,
+// then stops them all.
+func serve(ctx context.Context, bin string, dbURL func(int) string, scale string, metricsPort int) error {
+	procs := make([]*devserver.Proc, 0, len(nodes))
+	defer func() { _ = stopNodes(procs) }() // those started, on a failed start
+	exited := make(chan error, len(nodes))
 	for i, n := range nodes {
-		args := []string{"dev", "--database-url", dbURL(i), "--addr", fmt.Sprintf("localhost:%d", n.port),
-			"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", metricsPort+i), "--node-url", fmt.Sprintf("http://localhost:%d", n.port),
+		args := []string{bin, "dev", "--database-url", dbURL(i), "--addr", fmt.Sprintf("localhost:%d", n.port),
+			"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", metricsPort+i), "--node-url", nodeURL(n),
 			"--stale-after", "30s", "--scale", scale}
 		if n.region == "" {
 			args = append(args, "--node-role", "national")
 		} else {
-			args = append(args, "--node-role", "regional", "--region", n.region, "--national-url", nationalAPI, "--seed=false")
+			args = append(args, "--node-role", "regional", "--region", n.region, "--national-url", nodeURL(nodes[0]), "--seed=false")
 		}
-		cmd := exec.Command(bin, args...)
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		// its own process group: the terminal's Ctrl-C reaches us, and we
-		// stop the servers ourselves, before the clusters
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
+		p, err := devserver.Start(ctx, devserver.Spec{Name: n.name + " node", Argv: args, Log: os.Stdout, Stderr: os.Stderr,
+			Ready: devserver.Readyz(nodeURL(n)), Within: 5 * time.Minute})
+		if err != nil {
 			return err
 		}
-		wg.Add(1)
+		procs = append(procs, p)
 		go func() {
-			defer wg.Done()
-			<-ctx.Done()
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-		}()
-		go func() {
-			err := cmd.Wait()
-			if ctx.Err() == nil {
-				errs <- fmt.Errorf("%s node exited: %v", n.name, err)
-			} else {
-				errs <- nil
-			}
+			<-p.Done()
+			exited <- fmt.Errorf("%s node exited: %v", n.name, p.Err())
 		}()
 	}
-	logf("national %s, HI-EM :%d, HI-WEST :%d, UCLP :%d; Ctrl-C stops them all", nationalAPI, nodes[1].port, nodes[2].port, nodes[3].port)
-	var firstErr error
+	logf("national %s, HI-EM :%d, HI-WEST :%d, UCLP :%d; Ctrl-C stops them all", nodeURL(nodes[0]), nodes[1].port, nodes[2].port, nodes[3].port)
 	select {
 	case <-ctx.Done():
-	case firstErr = <-errs:
-		stopAll(ctx)
+		return stopNodes(procs)
+	case err := <-exited:
+		return errors.Join(err, stopNodes(procs))
 	}
-	wg.Wait()
-	done := 0
-	if firstErr != nil {
-		done = 1
-	}
-	timeout := time.After(30 * time.Second)
-	for done < len(nodes) {
-		select {
-		case err := <-errs:
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
-			done++
-		case <-timeout:
-			return errors.Join(firstErr, errors.New("servers did not stop within 30 s"))
-		}
-	}
-	return firstErr
 }
 
-// stopAll is used when one server fails: the others are stopped by
-// cancelling through a signal to ourselves.
-func stopAll(ctx context.Context) {
-	if ctx.Err() == nil {
-		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+// stopNodes sends every node SIGTERM and waits for them together.
+func stopNodes(procs []*devserver.Proc) error {
+	deadline := time.Now().Add(30 * time.Second)
+	var late error
+	for _, p := range procs {
+		if !p.Terminate(time.Until(deadline)) {
+			p.Stop(0)
+			late = errors.New("servers did not stop within 30 s")
+		}
 	}
-	<-ctx.Done()
+	return late
 }
 
 // freshCluster starts an empty cluster in dir: the demo always starts

@@ -22,11 +22,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"os/signal"
 	"slices"
 	"strconv"
@@ -39,6 +37,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 	_ "github.com/lib/pq"
 
+	"github.com/hin-graph/hin-graph/devtools/internal/devserver"
 	"github.com/hin-graph/hin-graph/internal/auth"
 	"github.com/hin-graph/hin-graph/internal/seed"
 	"github.com/hin-graph/hin-graph/internal/store"
@@ -101,9 +100,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 
-	fmt.Fprintf(out, "servers:       subscribers on %s (pid %d), writes through %s (pid %d)\n", subs.base, subs.cmd.Process.Pid, writes.base, writes.cmd.Process.Pid)
+	fmt.Fprintf(out, "servers:       subscribers on %s (pid %d), writes through %s (pid %d)\n", subs.base, subs.Pid(), writes.base, writes.Pid())
 	time.Sleep(time.Second)
-	rssBefore := rss(subs.cmd.Process.Pid)
+	rssBefore := rss(subs.Pid())
 	clients, err := openSubscriptions(ctx, subs.base, secret, o.subscriptions)
 	defer func() {
 		for _, c := range clients {
@@ -114,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 	time.Sleep(2 * time.Second) // let the server settle
-	rssAfter := rss(subs.cmd.Process.Pid)
+	rssAfter := rss(subs.Pid())
 	perK := float64(rssAfter-rssBefore) / float64(o.subscriptions) * 1000
 	fmt.Fprintf(out, "subscriptions: %d open; server RSS %.1f MB before, %.1f MB after: %.1f MB per 1,000\n",
 		o.subscriptions, mb(rssBefore), mb(rssAfter), mb(int64(perK)))
@@ -149,13 +148,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 	drain(clients)
-	cpu0, t0 := cpuTime(subs.cmd.Process.Pid), time.Now()
+	cpu0, t0 := cpuTime(subs.Pid()), time.Now()
 	ack, err := publish(ctx, writes.base, editor, o.writes, o.burstRows, programmes)
 	if err != nil {
 		return err
 	}
 	got, missing := collect(clients, ack, 20*time.Second)
-	cpu1, wall := cpuTime(subs.cmd.Process.Pid), time.Since(t0)
+	cpu1, wall := cpuTime(subs.Pid()), time.Since(t0)
 	time.Sleep(time.Second)
 	extra := 0
 	for _, c := range clients {
@@ -218,42 +217,33 @@ func prepare(ctx context.Context, o options, out io.Writer) (string, error) {
 }
 
 type server struct {
-	cmd  *exec.Cmd
+	*devserver.Proc
 	base string
 	log  bytes.Buffer
 }
 
 func startServer(ctx context.Context, bin, dsn string, secret []byte, flags ...string) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := devserver.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	s := &server{base: "http://" + addr}
-	s.cmd = exec.CommandContext(ctx, bin, append([]string{"serve", "--addr", addr, "--metrics-addr", "", "--log-level", "warn"}, flags...)...)
-	s.cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "HINGRAPH_JWT_SECRET="+string(secret))
-	s.cmd.Stdout, s.cmd.Stderr = &s.log, &s.log
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+	s.Proc, err = devserver.Start(ctx, devserver.Spec{
+		Name:   bin,
+		Argv:   append([]string{bin, "serve", "--addr", addr, "--metrics-addr", "", "--log-level", "warn"}, flags...),
+		Env:    []string{"DATABASE_URL=" + dsn, "HINGRAPH_JWT_SECRET=" + string(secret)},
+		Log:    &s.log,
+		Ready:  devserver.Readyz(s.base),
+		Within: 10 * time.Second,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("the server at %s did not come up: %w\n%s", s.base, err, s.log.String())
 	}
-	for range 100 {
-		if res, err := http.Get(s.base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return s, nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	s.stop()
-	return nil, fmt.Errorf("the server at %s did not come up:\n%s", s.base, s.log.String())
+	return s, nil
 }
 
-func (s *server) stop() {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	_ = s.cmd.Wait()
-}
+func (s *server) stop() { s.Stop(10 * time.Second) }
 
 const subscription = `subscription { figureUpdated(metrics: ["patients_benefiting"], window: {financialYear: "FY2024-25"}) { value outcomeCount coverage { reportingCount } } }`
 

@@ -33,6 +33,7 @@ import (
 	_ "github.com/lib/pq"
 
 	"github.com/hin-graph/hin-graph/internal/auth"
+	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/httpapi"
 	"github.com/hin-graph/hin-graph/internal/seed"
 	"github.com/hin-graph/hin-graph/internal/store"
@@ -99,7 +100,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer func() { _ = srv.Close(context.Background()) }()
-	token, err := auth.Mint(auth.MintConfig{Secret: []byte(secret), Subject: "hinreturns", Role: "REGION_EDITOR", RegionCode: "HI-EM",
+	token, err := auth.Mint(auth.MintConfig{Secret: []byte(secret), Subject: "hinreturns", Role: "NATIONAL_ADMIN",
 		TTL: time.Hour, Now: time.Now()})
 	if err != nil {
 		return err
@@ -112,42 +113,77 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintln(out, "| rows | what | seconds | rows/s | × bare INSERT ... SELECT |")
 	fmt.Fprintln(out, "|---:|---|---:|---:|---:|")
 	for _, n := range ns {
-		// each size starts from reference data only, as a fresh build does
-		if _, err := db.ExecContext(ctx, `TRUNCATE outcome`); err != nil {
+		if err := measureSize(ctx, out, db, srv.URL(), token, n); err != nil {
 			return err
-		}
-		bare, err := bareInsert(ctx, db, n)
-		if err != nil {
-			return err
-		}
-		row := func(what string, d time.Duration) {
-			fmt.Fprintf(out, "| %d | %s | %.2f | %.0f | %.2f |\n", n, what, d.Seconds(), float64(n)/d.Seconds(), d.Seconds()/bare.Seconds())
-		}
-		row("bare `INSERT ... SELECT` (region HI-WM)", bare)
-		for _, c := range []struct {
-			what, file string
-			want       func(httpapi.ReturnUploadResult) bool
-		}{
-			{"CSV return, new", csvReturn(n, 0, false), func(r httpapi.ReturnUploadResult) bool { return r.Created == n }},
-			{"the same file again (unchanged)", csvReturn(n, 0, false), func(r httpapi.ReturnUploadResult) bool { return r.Unchanged == n }},
-			{"every value restated, with a reason", csvReturn(n, 1, true), func(r httpapi.ReturnUploadResult) bool { return r.Restated == n }},
-		} {
-			d, res, err := upload(srv.URL(), token, c.file)
-			if err != nil {
-				return fmt.Errorf("%d rows, %s: %w", n, c.what, err)
-			}
-			if !c.want(res) {
-				return fmt.Errorf("%d rows, %s: the answer counts %+v", n, c.what, res)
-			}
-			row(c.what, d)
 		}
 	}
-	fmt.Fprintln(out, "\nEach return is one region's (HI-EM): two count metrics, distinct daily periods, PUBLISHED, sent as CSV to POST /returns.csv;")
+	fmt.Fprintln(out, "\nEach return is one region's (HI-EM): two count metrics, distinct daily periods, PUBLISHED, sent as CSV to POST /returns.csv")
+	fmt.Fprintln(out, "(and the same rows for HI-EAST as submitReturn mutations of at most 5,000 rows, one after another);")
 	fmt.Fprintln(out, "seconds are the whole request (upload, checks, write, answer). The bare insert is one statement of as many rows of the")
 	fmt.Fprintln(out, "same shape for another region, through the same triggers (rollups, change notices, collections guard, foreign keys).")
 	if !*keep {
 		_ = s.Close()
 		_ = dropDatabase(ctx, raw, "hinreturns")
+	}
+	return nil
+}
+
+// measureSize times returns of n rows: a bare insert, the CSV upload new,
+// unchanged and restated, and submitReturn's batches new and unchanged.
+func measureSize(ctx context.Context, out io.Writer, db *sql.DB, url, token string, n int) error {
+	// each size starts from reference data only, as a fresh build does
+	if _, err := db.ExecContext(ctx, `TRUNCATE outcome`); err != nil {
+		return err
+	}
+	bare, err := bareInsert(ctx, db, n)
+	if err != nil {
+		return err
+	}
+	row := func(what string, d time.Duration) {
+		fmt.Fprintf(out, "| %d | %s | %.2f | %.0f | %.2f |\n", n, what, d.Seconds(), float64(n)/d.Seconds(), d.Seconds()/bare.Seconds())
+	}
+	row("bare `INSERT ... SELECT` (region HI-WM)", bare)
+	for _, c := range []struct {
+		what, file string
+		want       func(httpapi.ReturnUploadResult) bool
+	}{
+		{"CSV return, new", csvReturn(n, 0, false), func(r httpapi.ReturnUploadResult) bool { return r.Created == n }},
+		{"the same file again (unchanged)", csvReturn(n, 0, false), func(r httpapi.ReturnUploadResult) bool { return r.Unchanged == n }},
+		{"every value restated, with a reason", csvReturn(n, 1, true), func(r httpapi.ReturnUploadResult) bool { return r.Restated == n }},
+	} {
+		d, res, err := upload(url, token, c.file)
+		if err != nil {
+			return fmt.Errorf("%d rows, %s: %w", n, c.what, err)
+		}
+		if !c.want(res) {
+			return fmt.Errorf("%d rows, %s: the answer counts %+v", n, c.what, res)
+		}
+		row(c.what, d)
+	}
+	// the same through GraphQL, in submitReturn's batches, for another region
+	for _, c := range []struct {
+		what string
+		want func(created int) bool
+	}{
+		{fmt.Sprintf("`submitReturn` in batches of %d, new (region HI-EAST)", hin.MaxReturnRows), func(c int) bool { return c == n }},
+		{"the same batches again (unchanged)", func(c int) bool { return c == 0 }},
+	} {
+		before, err := count(ctx, db)
+		if err != nil {
+			return err
+		}
+		d, err := submitBatches(url, token, n)
+		if err != nil {
+			return fmt.Errorf("%d rows, %s: %w", n, c.what, err)
+		}
+		after, err := count(ctx, db)
+		if err != nil {
+			return err
+		}
+		if !c.want(after - before) {
+			return fmt.Errorf("%d rows, %s: %d outcomes made", n, c.what, after-before)
+		}
+		row(c.what, d)
 	}
 	return nil
 }
@@ -173,6 +209,63 @@ func csvReturn(n, bump int, reason bool) string {
 		}
 	}
 	return b.String()
+}
+
+func count(ctx context.Context, db *sql.DB) (int, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM outcome`).Scan(&n)
+	return n, err
+}
+
+// submitBatches sends the rows of csvReturn(n) for HI-EAST as submitReturn
+// mutations of at most hin.MaxReturnRows rows, one after another.
+func submitBatches(base, token string, n int) (time.Duration, error) {
+	type row struct {
+		MetricCode  string  `json:"metricCode"`
+		PeriodStart string  `json:"periodStart"`
+		PeriodEnd   string  `json:"periodEnd"`
+		Value       float64 `json:"value"`
+	}
+	var rows []row
+	start := time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, m := range []string{"patients_benefiting", "cost_savings"} {
+		for i := range n / 2 {
+			d := start.AddDate(0, 0, i).Format(time.DateOnly)
+			rows = append(rows, row{m, d, d, float64(i % 97)})
+		}
+	}
+	const q = `mutation($in: ReturnInput!) { submitReturn(input: $in) { id } }`
+	began := time.Now()
+	for from := 0; from < len(rows); from += hin.MaxReturnRows {
+		batch := rows[from:min(from+hin.MaxReturnRows, len(rows))]
+		body, err := json.Marshal(map[string]any{"query": q, "variables": map[string]any{
+			"in": map[string]any{"regionCode": "HI-EAST", "status": "PUBLISHED", "rows": batch}}})
+		if err != nil {
+			return 0, err
+		}
+		req, err := http.NewRequest("POST", base+"/graphql", strings.NewReader(string(body)))
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		b, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if err != nil {
+			return 0, err
+		}
+		var res struct {
+			Errors []json.RawMessage
+		}
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &res) != nil || len(res.Errors) > 0 {
+			return 0, fmt.Errorf("submitReturn: %d %.300s", resp.StatusCode, b)
+		}
+	}
+	return time.Since(began), nil
 }
 
 // bareInsert is the database's own speed: one INSERT ... SELECT of n

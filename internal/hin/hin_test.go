@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -499,5 +500,13 @@ func TestErrorString(t *testing.T) {
 				t.Errorf("Error() = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestSplitList(t *testing.T) {
+	for in, want := range map[string][]string{"": nil, " a, ,b ,": {"a", "b"}, "x": {"x"}} {
+		if got := hin.SplitList(in); !slices.Equal(got, want) {
+			t.Errorf("SplitList(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -2,8 +2,21 @@ package hin
 
 import (
 	"io"
+	"strings"
 	"time"
 )
+
+// SplitList reads a comma-separated list as flags, environment variables
+// and export query parameters spell one: items trimmed, empty ones dropped.
+func SplitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // Page limits for every connection. A request above MaxPageSize is refused,
 // never silently trimmed, so a client cannot mistake a short page for the end.

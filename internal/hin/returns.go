@@ -63,33 +63,9 @@ func ReadReturnCSV(r io.Reader, in *ReturnInput, maxRows int) ([]int, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, Invalid("csv", "the file is empty: send a header row and one row per figure")
-	}
-	if pe := (*csv.ParseError)(nil); err != nil && !errors.As(err, &pe) {
-		return nil, err
-	}
+	col, err := readReturnCSVHeader(cr)
 	if err != nil {
-		return nil, Invalid("csv", "the header row is not valid CSV: %v", err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		known := false
-		for _, c := range ReturnCSVColumns {
-			known = known || c == h
-		}
-		if !known {
-			return nil, Invalid("csv", "unknown column %s in the header; the columns are %s", Quote(h), strings.Join(ReturnCSVColumns, ", "))
-		}
-		if _, dup := col[h]; dup {
-			return nil, Invalid("csv", "the column %s is named twice", h)
-		}
-		col[h] = i
-	}
-	if _, ok := col["metric_code"]; !ok {
-		return nil, Invalid("csv", "the header has no metric_code column")
+		return nil, err
 	}
 	var p Problems
 	var lines []int
@@ -120,63 +96,7 @@ func ReadReturnCSV(r io.Reader, in *ReturnInput, maxRows int) ([]int, error) {
 		if len(lines) == maxRows {
 			return nil, Invalid("csv", "an upload holds at most %d rows", maxRows)
 		}
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		opt := func(name string) *string {
-			if v := get(name); v != "" {
-				return &v
-			}
-			return nil
-		}
-		row := ReturnRow{MetricCode: get("metric_code"), InnovationID: opt("innovation_id"), PilotID: opt("pilot_id"),
-			ProgrammeID: opt("programme_id"), Source: opt("source"), Reason: opt("reason")}
-		if rc := get("region_code"); rc != "" {
-			rc = strings.ToUpper(rc)
-			switch {
-			case in.RegionCode == "":
-				in.RegionCode = rc
-			case rc != in.RegionCode:
-				addAt(line, "region_code", "one upload is one region's return: this line is for %s, the upload for %s", rc, in.RegionCode)
-			}
-		}
-		for _, d := range []struct {
-			name string
-			into **time.Time
-		}{{"period_start", &row.PeriodStart}, {"period_end", &row.PeriodEnd}} {
-			if v := get(d.name); v != "" {
-				t, err := time.Parse(time.DateOnly, v)
-				if err != nil {
-					addAt(line, d.name, "%s is not a date: write it as YYYY-MM-DD", Quote(v))
-					continue
-				}
-				*d.into = &t
-			}
-		}
-		for _, n := range []struct {
-			name string
-			into **float64
-		}{{"value", &row.Value}, {"numerator", &row.Numerator}, {"denominator", &row.Denominator}} {
-			if v := get(n.name); v != "" {
-				f, err := strconv.ParseFloat(v, 64)
-				if err != nil {
-					addAt(line, n.name, "%s is not a number", Quote(v))
-					continue
-				}
-				*n.into = &f
-			}
-		}
-		if v := get("status"); v != "" {
-			st := OutcomeStatus(strings.ToUpper(v))
-			if st != OutcomeDraft && st != OutcomePublished {
-				addAt(line, "status", "%s is not DRAFT or PUBLISHED", Quote(v))
-			} else {
-				row.Status = &st
-			}
-		}
+		row := returnCSVRow(csvRecord{rec, col}, line, in, addAt)
 		in.Rows = append(in.Rows, row)
 		lines = append(lines, line)
 	}
@@ -190,6 +110,112 @@ func ReadReturnCSV(r io.Reader, in *ReturnInput, maxRows int) ([]int, error) {
 		return nil, Invalid("region", "name the region: a region_code column or the region parameter")
 	}
 	return lines, nil
+}
+
+// readReturnCSVHeader reads the header row into the index of each column.
+func readReturnCSVHeader(cr *csv.Reader) (map[string]int, error) {
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, Invalid("csv", "the file is empty: send a header row and one row per figure")
+	}
+	if pe := (*csv.ParseError)(nil); err != nil && !errors.As(err, &pe) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, Invalid("csv", "the header row is not valid CSV: %v", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		known := false
+		for _, c := range ReturnCSVColumns {
+			known = known || c == h
+		}
+		if !known {
+			return nil, Invalid("csv", "unknown column %s in the header; the columns are %s", Quote(h), strings.Join(ReturnCSVColumns, ", "))
+		}
+		if _, dup := col[h]; dup {
+			return nil, Invalid("csv", "the column %s is named twice", h)
+		}
+		col[h] = i
+	}
+	if _, ok := col["metric_code"]; !ok {
+		return nil, Invalid("csv", "the header has no metric_code column")
+	}
+	return col, nil
+}
+
+// csvRecord is one line of a CSV return with the header's column index.
+type csvRecord struct {
+	rec []string
+	col map[string]int
+}
+
+func (r csvRecord) get(name string) string {
+	if i, ok := r.col[name]; ok && i < len(r.rec) {
+		return strings.TrimSpace(r.rec[i])
+	}
+	return ""
+}
+
+func (r csvRecord) opt(name string) *string {
+	if v := r.get(name); v != "" {
+		return &v
+	}
+	return nil
+}
+
+// returnCSVRow reads one line of a CSV return into a row, reporting its
+// problems at line through addAt. The first region_code gives the upload's
+// region when the caller named none.
+func returnCSVRow(r csvRecord, line int, in *ReturnInput, addAt func(line int, field, format string, args ...any)) ReturnRow {
+	get, opt := r.get, r.opt
+	row := ReturnRow{MetricCode: get("metric_code"), InnovationID: opt("innovation_id"), PilotID: opt("pilot_id"),
+		ProgrammeID: opt("programme_id"), Source: opt("source"), Reason: opt("reason")}
+	if rc := get("region_code"); rc != "" {
+		rc = strings.ToUpper(rc)
+		switch {
+		case in.RegionCode == "":
+			in.RegionCode = rc
+		case rc != in.RegionCode:
+			addAt(line, "region_code", "one upload is one region's return: this line is for %s, the upload for %s", rc, in.RegionCode)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		into **time.Time
+	}{{"period_start", &row.PeriodStart}, {"period_end", &row.PeriodEnd}} {
+		if v := get(d.name); v != "" {
+			t, err := time.Parse(time.DateOnly, v)
+			if err != nil {
+				addAt(line, d.name, "%s is not a date: write it as YYYY-MM-DD", Quote(v))
+				continue
+			}
+			*d.into = &t
+		}
+	}
+	for _, n := range []struct {
+		name string
+		into **float64
+	}{{"value", &row.Value}, {"numerator", &row.Numerator}, {"denominator", &row.Denominator}} {
+		if v := get(n.name); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				addAt(line, n.name, "%s is not a number", Quote(v))
+				continue
+			}
+			*n.into = &f
+		}
+	}
+	if v := get("status"); v != "" {
+		st := OutcomeStatus(strings.ToUpper(v))
+		if st != OutcomeDraft && st != OutcomePublished {
+			addAt(line, "status", "%s is not DRAFT or PUBLISHED", Quote(v))
+		} else {
+			row.Status = &st
+		}
+	}
+	return row
 }
 
 // WithLines puts CSV line numbers on the problems of a return's rows.

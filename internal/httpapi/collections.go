@@ -120,7 +120,7 @@ func uploadSubmission(s *store.Store) http.Handler {
 		if k := r.Header.Get("Idempotency-Key"); k != "" {
 			key = &k
 		}
-		up, err := readUpload(r, hin.ReturnInput{RegionCode: region}, true)
+		up, err := readUpload(r, hin.ReturnInput{RegionCode: region}, proformaWorkbook)
 		if err != nil {
 			Error(w, err)
 			return
@@ -143,7 +143,7 @@ func uploadSubmission(s *store.Store) http.Handler {
 		}
 		res, err := s.UploadSubmission(r.Context(), id, in, notAvailable, key)
 		if err != nil {
-			Error(w, hin.WithLines(err, lines))
+			Error(w, up.locate(err))
 			return
 		}
 		out := SubmissionUploadResult{ReturnUploadResult: ReturnUploadResult{Rows: len(res.Outcomes), Created: res.Created, Restated: res.Restated,

@@ -61,11 +61,7 @@ func fileName(name string) string {
 func list(q url.Values, name string) []string {
 	var out []string
 	for _, v := range q[name] {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
+		out = append(out, hin.SplitList(v)...)
 	}
 	return out
 }
@@ -272,7 +268,7 @@ func exportBreakdown(s *store.Store, limits *graph.Limits) http.Handler {
 			Error(w, err)
 			return
 		}
-		groups, err := graph.FigureBreakdown(r.Context(), s, req)
+		groups, err := s.Figures().Breakdown(r.Context(), req)
 		if err != nil {
 			Error(w, err)
 			return

@@ -341,3 +341,26 @@ func TestDefaultConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestServerTimeoutsCoverEveryDeadline: the connection outlives the
+// longest handler deadline, with time to answer after it.
+func TestServerTimeoutsCoverEveryDeadline(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		request, bulk, want time.Duration
+	}{
+		{15 * time.Second, 2 * time.Minute, 2 * time.Minute},
+		{5 * time.Minute, 2 * time.Minute, 5 * time.Minute}, // a long request timeout raises the uploads' too
+		{0, 2 * time.Minute, 0},                             // a route without deadline: no server timeout
+		{15 * time.Second, 0, 15 * time.Second},
+	} {
+		cfg := DefaultConfig()
+		cfg.RequestTimeout, cfg.BulkTimeout = c.request, c.bulk
+		if got := cfg.longestDeadline(); got != c.want {
+			t.Errorf("request %v, bulk %v: longest deadline %v, want %v", c.request, c.bulk, got, c.want)
+		}
+		if cfg.bulkTimeout() > cfg.longestDeadline() && cfg.longestDeadline() != 0 {
+			t.Errorf("request %v, bulk %v: uploads get %v, longer than the server's %v", c.request, c.bulk, cfg.bulkTimeout(), cfg.longestDeadline())
+		}
+	}
+}

@@ -39,7 +39,8 @@ type ReturnUploadResult struct {
 	OutcomeIDs []string `json:"outcomeIds"`
 }
 
-// uploadReturn reads a CSV return (see hin.ReadReturnCSV); the query
+// uploadReturn reads a return, CSV (see hin.ReadReturnCSV) or an .xlsx
+// workbook of the same columns (proforma.ReadReturn); the query
 // parameters region, status, source and reason apply to rows that do not
 // say. An Idempotency-Key header works as submitReturn's idempotencyKey;
 // without one, sending the same file again changes nothing anyway.
@@ -71,14 +72,14 @@ func uploadReturn(s *store.Store) http.Handler {
 			Error(w, hin.PrincipalFrom(r.Context()).MayWrite("uploading a return"))
 			return
 		}
-		up, err := readUpload(r, in, false)
+		up, err := readUpload(r, in, returnWorkbook)
 		if err != nil {
 			Error(w, err)
 			return
 		}
 		res, err := s.SubmitReturnCSV(r.Context(), up.in, key)
 		if err != nil {
-			Error(w, hin.WithLines(err, up.lines))
+			Error(w, up.locate(err))
 			return
 		}
 		out := ReturnUploadResult{Rows: len(res.Outcomes), Created: res.Created, Restated: res.Restated, Unchanged: res.Unchanged,

@@ -152,16 +152,38 @@ type upload struct {
 	workbook *proforma.Upload
 }
 
+// locate puts on err's problems where each row is in the file: its CSV
+// line, or its sheet, row and cell.
+func (up upload) locate(err error) error {
+	if up.workbook != nil {
+		return up.workbook.Locate(err)
+	}
+	return hin.WithLines(err, up.lines)
+}
+
+// workbookReader reads an .xlsx upload: proforma.ReadReturn for a return,
+// proforma.Read for a collection's proforma.
+type workbookReader func(r io.Reader, in hin.ReturnInput) (proforma.Upload, error)
+
+func returnWorkbook(r io.Reader, in hin.ReturnInput) (proforma.Upload, error) {
+	return proforma.ReadReturn(r, in, hin.MaxCSVReturnRows)
+}
+
+func proformaWorkbook(r io.Reader, in hin.ReturnInput) (proforma.Upload, error) {
+	return proforma.Read(r, in.RegionCode, hin.MaxCSVReturnRows)
+}
+
 // readUpload reads a request body as a return for in's region: an .xlsx
-// workbook when it starts like one and workbooks is set, else CSV.
-func readUpload(r *http.Request, in hin.ReturnInput, workbooks bool) (upload, error) {
+// workbook (read by workbook) when it starts like one, else CSV. Both keep
+// the CSV rules and limits.
+func readUpload(r *http.Request, in hin.ReturnInput, workbook workbookReader) (upload, error) {
 	body := bufio.NewReader(r.Body)
 	head, _ := body.Peek(4)
 	up := upload{in: in}
 	var err error
-	if workbooks && proforma.IsWorkbook(head) {
+	if proforma.IsWorkbook(head) {
 		var wb proforma.Upload
-		wb, err = proforma.Read(body, in.RegionCode, hin.MaxCSVReturnRows)
+		wb, err = workbook(body, in)
 		up.in, up.lines, up.workbook = wb.Return, wb.Lines, &wb
 	} else {
 		up.lines, err = hin.ReadReturnCSV(body, &up.in, hin.MaxCSVReturnRows)

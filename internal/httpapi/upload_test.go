@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/hin-graph/hin-graph/internal/auth"
 	"github.com/hin-graph/hin-graph/internal/hin"
@@ -229,5 +232,139 @@ func TestUploadProblemsAreCapped(t *testing.T) {
 	}
 	if len(body) > 64<<10 {
 		t.Errorf("the answer is %d bytes", len(body))
+	}
+}
+
+// workbook is an .xlsx file with one sheet "Figures": a title row, then
+// rows (the first is the header).
+func workbook(t *testing.T, rows [][]any) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", "Figures"); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.SetCellValue("Figures", "A1", "HI-EM return, kept by the data team")
+	for i, r := range rows {
+		c, _ := excelize.CoordinatesToCellName(1, i+3)
+		if err := f.SetSheetRow("Figures", c, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestExcelReturn: an .xlsx return of the CSV columns, in any order and
+// with dates typed as dates, is recorded as the CSV would be; each problem
+// names the sheet, the row and the cell.
+func TestExcelReturn(t *testing.T) {
+	t.Parallel()
+	addr, db, token := openServer(t, nil)
+	editor := token("REGION_EDITOR", "HI-EM")
+	post := func(body []byte) (int, string) {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/returns.csv?region=HI-EM", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+editor)
+		req.Header.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	header := []any{"status", "value", "period_end", "period_start", "metric_code"}
+	april := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
+	good := [][]any{header,
+		{"PUBLISHED", 10, "2024-04-30", april, "patients_benefiting"}, // a date cell, as Excel keeps a typed date
+		{"PUBLISHED", 12.5, "2024-05-31", "2024-05-01", "patients_benefiting"},
+	}
+	code, body := post(workbook(t, good))
+	var res httpapi.ReturnUploadResult
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &res) != nil || res.Created != 2 {
+		t.Fatalf("workbook upload: %d %.300s", code, body)
+	}
+	var april10 float64
+	if err := db.QueryRow(`SELECT value FROM outcome WHERE period_start = '2024-04-01'`).Scan(&april10); err != nil || april10 != 10 {
+		t.Fatalf("April's value %v (%v)", april10, err)
+	}
+	if code, body := post(workbook(t, good)); code != http.StatusOK || json.Unmarshal([]byte(body), &res) != nil || res.Unchanged != 2 {
+		t.Fatalf("the same workbook again: %d %.300s", code, body)
+	}
+
+	// a value that is not a number (found reading), then a period that
+	// overlaps April's figure (found writing)
+	for _, c := range []struct {
+		rows           [][]any
+		wantCode, cell string
+	}{
+		{[][]any{header, {"PUBLISHED", "lots", "2024-06-30", "2024-06-01", "patients_benefiting"}}, hin.EINVALID, "B4"},
+		{[][]any{header, {"PUBLISHED", 3, "2024-04-30", "2024-04-15", "patients_benefiting"}}, hin.EOVERLAP, "D4"},
+	} {
+		code, body := post(workbook(t, c.rows))
+		var e struct {
+			Errors []struct {
+				Message    string
+				Extensions struct {
+					Code     string
+					Problems []hin.Problem
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(body), &e); err != nil || code == http.StatusOK || len(e.Errors) != 1 {
+			t.Fatalf("%d %.300s", code, body)
+		}
+		x := e.Errors[0].Extensions
+		if x.Code != c.wantCode || len(x.Problems) != 1 {
+			t.Fatalf("%s: %.300s", c.wantCode, body)
+		}
+		if p := x.Problems[0]; p.Sheet != "Figures" || p.Line == nil || *p.Line != 4 || p.Cell != c.cell {
+			t.Errorf("%s: problem %+v: want sheet Figures, row 4, cell %s", c.wantCode, p, c.cell)
+		}
+		if !strings.Contains(e.Errors[0].Message, `sheet "Figures", cell `+c.cell) {
+			t.Errorf("message %q does not name the cell", e.Errors[0].Message)
+		}
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM outcome`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("%d outcomes after refused workbooks (%v)", n, err)
+	}
+}
+
+// TestUploadOverTheLimit: a body over --max-csv-bytes, declared or not
+// (chunked), is refused with 413 and nothing is written.
+func TestUploadOverTheLimit(t *testing.T) {
+	t.Parallel()
+	addr, db, token := openServer(t, func(c *httpapi.Config) { c.MaxCSVBytes = 2000 })
+	var b strings.Builder
+	b.WriteString("metric_code,period_start,period_end,value,status\n")
+	for i := range 100 {
+		d := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i).Format(time.DateOnly)
+		fmt.Fprintf(&b, "patients_benefiting,%s,%s,1,PUBLISHED\n", d, d)
+	}
+	for _, chunked := range []bool{false, true} {
+		var body io.Reader = strings.NewReader(b.String())
+		if chunked {
+			body = io.MultiReader(body) // no length: sent chunked
+		}
+		req, _ := http.NewRequest("POST", "http://"+addr+"/returns.csv?region=HI-EM", body)
+		req.Header.Set("Authorization", "Bearer "+token("REGION_EDITOR", "HI-EM"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || errorCode(t, string(got)) != hin.ETOOLARGE {
+			t.Errorf("chunked %v: %d %.200s", chunked, resp.StatusCode, got)
+		}
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM outcome`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d outcomes written (%v)", n, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,17 +48,7 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 	if err := f.SetSheetName("Sheet1", ReturnSheet); err != nil {
 		return err
 	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	title, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
-	if err != nil {
-		return err
-	}
-	input, err := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF9C4"}},
-		Border: []excelize.Border{{Type: "left", Color: "BBBBBB", Style: 1}, {Type: "right", Color: "BBBBBB", Style: 1},
-			{Type: "top", Color: "BBBBBB", Style: 1}, {Type: "bottom", Color: "BBBBBB", Style: 1}}})
+	bold, title, input, err := styles(f)
 	if err != nil {
 		return err
 	}
@@ -146,10 +137,35 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 	if err := f.SetPanes(s, &excelize.Panes{Freeze: true, YSplit: headerRow, TopLeftCell: cell(1, headerRow+1), ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	// what the file is for, so an upload to the wrong period or region is caught
+	if err := writeMeta(f, p); err != nil {
+		return err
+	}
+	f.SetActiveSheet(0)
+	_, err = f.WriteTo(w)
+	return err
+}
+
+// styles are the header's, the title's and the cells to fill in.
+func styles(f *excelize.File) (bold, title, input int, err error) {
+	if bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return
+	}
+	if title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}); err != nil {
+		return
+	}
+	input, err = f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF9C4"}},
+		Border: []excelize.Border{{Type: "left", Color: "BBBBBB", Style: 1}, {Type: "right", Color: "BBBBBB", Style: 1},
+			{Type: "top", Color: "BBBBBB", Style: 1}, {Type: "bottom", Color: "BBBBBB", Style: 1}}})
+	return
+}
+
+// writeMeta writes the hidden sheet saying what the file is for, so an
+// upload to the wrong period or region is caught.
+func writeMeta(f *excelize.File, p hin.SubmissionSheet) error {
 	if _, err := f.NewSheet(metaSheet); err != nil {
 		return err
 	}
+	date := func(t time.Time) string { return t.Format(time.DateOnly) }
 	meta := [][]any{{"format", format}, {"collection", hin.CellText(p.Collection.Code)}, {"period_id", p.Period.GlobalID()},
 		{"period_start", date(p.Period.PeriodStart)}, {"period_end", date(p.Period.PeriodEnd)}, {"region_code", p.Region.Code}}
 	for i, m := range meta {
@@ -157,12 +173,7 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 			return err
 		}
 	}
-	if err := f.SetSheetVisible(metaSheet, false); err != nil {
-		return err
-	}
-	f.SetActiveSheet(0)
-	_, err = f.WriteTo(w)
-	return err
+	return f.SetSheetVisible(metaSheet, false)
 }
 
 // metaRows reads the hidden sheet's first rows, which hold all Write puts
@@ -189,7 +200,8 @@ func cell(col, row int) string {
 	return c
 }
 
-// Upload is a proforma read back.
+// Upload is a workbook read back: a proforma, or a return kept in a
+// spreadsheet.
 type Upload struct {
 	// Return holds the figures, as a CSV upload would (RegionCode as given
 	// to Read, no period on the return itself).
@@ -202,6 +214,9 @@ type Upload struct {
 	// PeriodID and RegionCode are what the file says it is for ("" when it
 	// does not say: a sheet made by hand).
 	PeriodID, RegionCode string
+	// Sheet is the sheet read; column gives each header's column (1 = A).
+	Sheet  string
+	column map[string]int
 }
 
 // Limits on what an uploaded workbook may unpack to, so a small file
@@ -214,11 +229,25 @@ const (
 // IsWorkbook says whether an upload starts like an .xlsx file (a zip).
 func IsWorkbook(head []byte) bool { return bytes.HasPrefix(head, []byte("PK\x03\x04")) }
 
-// Read reads an uploaded workbook: the Return sheet (or the first), its
-// header row (the first row starting with metric_code, among the first
-// 20), then one metric per row. Problems name the sheet's row numbers.
+// Read reads an uploaded proforma: its figure columns only (the others,
+// status included, are there to read), and its not-available marks.
 func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
-	out := Upload{Return: hin.ReturnInput{RegionCode: regionCode}}
+	return ReadSheet(r, hin.ReturnInput{RegionCode: regionCode}, readColumns, maxRows)
+}
+
+// ReadReturn reads a return kept in a spreadsheet: the columns of a CSV
+// return (hin.ReturnCSVColumns), with the same rules and limits.
+func ReadReturn(r io.Reader, in hin.ReturnInput, maxRows int) (Upload, error) {
+	return ReadSheet(r, in, hin.ReturnCSVColumns, maxRows)
+}
+
+// ReadSheet reads an uploaded workbook: the Return sheet (or the first),
+// its header row (the first of the first 20 rows with a metric_code cell),
+// then one figure per row, through hin.ReadReturnCSV with the columns
+// named in columns; a not_available_reason column marks metrics not
+// available. Every problem names the sheet, the row and the cell.
+func ReadSheet(r io.Reader, in hin.ReturnInput, columns []string, maxRows int) (Upload, error) {
+	out := Upload{Return: in}
 	file, err := io.ReadAll(r) // excelize reads it whole too
 	if err != nil {
 		return out, err
@@ -239,27 +268,17 @@ func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
 		}
 		sheet = sheets[0]
 	}
+	out.Sheet = sheet
 	if slices.Contains(sheets, metaSheet) {
-		if meta, err := metaRows(f); err == nil {
-			for _, m := range meta {
-				if len(m) < 2 {
-					continue
-				}
-				switch m[0] {
-				case "period_id":
-					out.PeriodID = strings.TrimSpace(m[1])
-				case "region_code":
-					out.RegionCode = strings.ToUpper(strings.TrimSpace(m[1]))
-				}
-			}
-		}
+		out.readMeta(f)
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
 		return out, hin.Invalid("file", "the sheet %s cannot be read: %s", hin.Quote(sheet), hin.Quote(err.Error()))
 	}
 	defer func() { _ = rows.Close() }()
-	col := map[string]int{}
+	col := map[string]int{} // header -> index in a row
+	var header []string     // the CSV columns passed on
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
 	var sheetRows []int // the sheet row of each CSV line after the header
@@ -272,19 +291,24 @@ func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
 		}
 		if len(col) == 0 {
 			if n > 20 {
-				return out, hin.Invalid("file", "no header row: the first 20 rows of %s have no row starting with metric_code", hin.Quote(sheet))
+				return out, hin.Invalid("file", "no header row: the first 20 rows of %s have no metric_code cell", hin.Quote(sheet))
 			}
-			if len(rec) > 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "metric_code") {
+			if slices.ContainsFunc(rec, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), "metric_code") }) {
 				for i, h := range rec {
-					col[strings.ToLower(strings.TrimSpace(h))] = i
+					if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+						col[h] = i
+					}
 				}
-				var header []string
-				for _, c := range readColumns {
+				for _, c := range columns {
 					if _, ok := col[c]; ok {
 						header = append(header, c)
 					}
 				}
 				_ = cw.Write(header)
+				out.column = map[string]int{}
+				for _, c := range header {
+					out.column[c] = col[c] + 1
+				}
 			}
 			continue
 		}
@@ -305,10 +329,11 @@ func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
 		if len(sheetRows) == maxRows {
 			return out, hin.Invalid("file", "an upload holds at most %d rows", maxRows)
 		}
-		var line []string
-		for _, c := range readColumns {
-			if _, ok := col[c]; ok {
-				line = append(line, get(c))
+		line := make([]string, len(header))
+		for i, c := range header {
+			line[i] = get(c)
+			if (c == "period_start" || c == "period_end") && line[i] != "" {
+				line[i] = sheetDate(line[i])
 			}
 		}
 		_ = cw.Write(line)
@@ -318,13 +343,39 @@ func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
 		return out, hin.Invalid("file", "the sheet %s cannot be read: %s", hin.Quote(sheet), hin.Quote(err.Error()))
 	}
 	if len(col) == 0 {
-		return out, hin.Invalid("file", "no header row: %s has no row starting with metric_code", hin.Quote(sheet))
+		return out, hin.Invalid("file", "no header row: %s has no row with a metric_code cell", hin.Quote(sheet))
 	}
 	if len(sheetRows) == 0 {
 		return out, nil // nothing but not-available marks
 	}
 	cw.Flush()
-	lines, err := hin.ReadReturnCSV(&buf, &out.Return, maxRows)
+	err = out.readFigures(&buf, sheetRows, maxRows)
+	return out, err
+}
+
+// readMeta reads what the hidden sheet says the file is for.
+func (out *Upload) readMeta(f *excelize.File) {
+	meta, err := metaRows(f)
+	if err != nil {
+		return
+	}
+	for _, m := range meta {
+		if len(m) < 2 {
+			continue
+		}
+		switch m[0] {
+		case "period_id":
+			out.PeriodID = strings.TrimSpace(m[1])
+		case "region_code":
+			out.RegionCode = strings.ToUpper(strings.TrimSpace(m[1]))
+		}
+	}
+}
+
+// readFigures reads the figure columns, written out as CSV, with the rules
+// of a CSV return, and gives every row and problem its sheet row.
+func (out *Upload) readFigures(csvText io.Reader, sheetRows []int, maxRows int) error {
+	lines, err := hin.ReadReturnCSV(csvText, &out.Return, maxRows)
 	// CSV line k+1 (after the header) is sheet row sheetRows[k]
 	toSheet := func(l int) int {
 		if l >= 2 && l-2 < len(sheetRows) {
@@ -332,18 +383,76 @@ func Read(r io.Reader, regionCode string, maxRows int) (Upload, error) {
 		}
 		return l
 	}
+	out.Lines = make([]int, len(lines))
+	for i, l := range lines {
+		out.Lines[i] = toSheet(l)
+	}
 	if err != nil {
-		return out, hin.MapProblems(err, func(pr hin.Problem) hin.Problem {
+		return out.locate(hin.MapProblems(err, func(pr hin.Problem) hin.Problem {
 			if pr.Line != nil {
 				l := toSheet(*pr.Line)
 				pr.Line = &l
 			}
 			return pr
-		})
+		}))
 	}
-	out.Lines = make([]int, len(lines))
-	for i, l := range lines {
-		out.Lines[i] = toSheet(l)
+	return nil
+}
+
+// Locate names where each problem of err is in the sheet: its row (from
+// the problem's row of the return) and the cell of its field's column.
+func (u Upload) Locate(err error) error {
+	return u.locate(hin.MapProblems(err, func(pr hin.Problem) hin.Problem {
+		if pr.Row != nil && pr.Line == nil && *pr.Row >= 0 && *pr.Row < len(u.Lines) {
+			l := u.Lines[*pr.Row]
+			pr.Line = &l
+		}
+		return pr
+	}))
+}
+
+func (u Upload) locate(err error) error {
+	return hin.MapProblems(err, func(pr hin.Problem) hin.Problem {
+		if pr.Line == nil {
+			return pr
+		}
+		pr.Sheet = u.Sheet
+		c, ok := u.column[snake(pr.Field)]
+		if !ok {
+			c = u.column["metric_code"] // the row as a whole: its first figure cell
+		}
+		if c > 0 {
+			pr.Cell = cell(c, *pr.Line)
+		}
+		return pr
+	})
+}
+
+// snake turns a GraphQL input field (periodStart) into its column
+// (period_start); a column name stays as it is.
+func snake(field string) string {
+	var b strings.Builder
+	for _, r := range field {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
 	}
-	return out, nil
+	return b.String()
+}
+
+// sheetDate reads a date cell: Excel keeps a date typed into a cell as a
+// serial number of days, which becomes YYYY-MM-DD; text is left to the
+// CSV rules.
+func sheetDate(v string) string {
+	serial, err := strconv.ParseFloat(v, 64)
+	if err != nil || serial < 1 || serial > 2958465 { // up to 9999-12-31
+		return v
+	}
+	t, err := excelize.ExcelDateToTime(serial, false)
+	if err != nil {
+		return v
+	}
+	return t.Format(time.DateOnly)
 }

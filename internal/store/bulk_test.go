@@ -104,6 +104,19 @@ func TestBulkReturnAllOrNothingAndExactRollups(t *testing.T) {
 	if got := f.count(t, `SELECT count(*) FROM outcome_history WHERE change = 'RESTATED'`); got != n {
 		t.Errorf("%d restated states kept, want %d", got, n)
 	}
+
+	// a row near the end that overlaps a current figure (its own, made
+	// longer): the whole return is refused, naming that figure
+	clash := bulkReturn(prog, n, 2, "corrected again")
+	clash.Rows[n-2].PeriodEnd = ptr(clash.Rows[n-2].PeriodEnd.AddDate(0, 0, 3))
+	_, err = f.s.SubmitReturnCSV(f.ctx, clash, nil)
+	if !asError(err, &he) || he.Code != hin.EOVERLAP || len(he.Problems) != 1 || *he.Problems[0].Row != n-2 || he.Problems[0].OutcomeID == "" {
+		t.Fatalf("a return overlapping a current figure: %v", err)
+	}
+	if got := f.count(t, `SELECT count(*) FROM outcome_history WHERE change = 'RESTATED'`); got != n {
+		t.Errorf("a refused return restated %d figures", got-n)
+	}
+	checkRollups(t, f.db)
 }
 
 // TestConcurrentBulkReturnsOneRegion: two of the largest returns for one

@@ -123,43 +123,15 @@ func shadowRows(from string, month bool, metricCond string, withProgramme bool) 
 	WHERE p.status = 'PUBLISHED' AND ` + metricCond
 }
 
-// Aggregate computes combined figures for every group of q.GroupBy: one row
-// per region that reported in the group, and one total row per group.
-func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.AggregateRow, error) {
-	lq := &listQuery{}
-	metricIDs := make([]string, len(q.Metrics))
-	for i, m := range q.Metrics {
-		metricIDs[i] = m.ID
-	}
-
-	needInnovation := q.Filter.ClinicalArea != nil || len(q.Filter.Stages) > 0
-	detail := len(q.Filter.ProgrammeIDs) > 0 || len(q.Filter.InnovationIDs) > 0 || needInnovation
-	// q.GroupBy was checked by hin.FigureRequest.Check (hin.CheckGroupBy).
-	var dimCols, dimExprs []string
-	for _, d := range q.GroupBy {
-		if d == hin.DimRegion {
-			continue // per-region rows are always returned
-		}
-		de, ok := dimensionExprs[d]
-		if !ok {
-			return nil, fmt.Errorf("aggregate: no column for dimension %q", d)
-		}
-		dimCols = append(dimCols, de.col)
-		dimExprs = append(dimExprs, de.expr+" AS "+de.col)
-		switch d {
-		case hin.DimProgramme, hin.DimInnovation:
-			detail = true
-		case hin.DimClinicalArea, hin.DimInnovationStage:
-			detail, needInnovation = true, true
-		}
-	}
-
-	source, toKey := "outcome_region_month", q.Window.To
+// aggregateSource is the relation an aggregate reads, and the last month
+// key its window takes: the rollups (with the drafts' shadow rows, or less
+// what changed since an as-of moment), or the raw outcomes.
+func aggregateSource(lq *listQuery, q hin.AggregateQuery, detail bool, metricsArg string) (source string, toKey time.Time) {
+	source, toKey = "outcome_region_month", q.Window.To
 	if detail {
 		source = "outcome_detail_month"
 	}
 	drafts := q.Drafts.All || len(q.Drafts.RegionIDs) > 0
-	metricsArg := lq.arg(pq.Array(metricIDs))
 	switch {
 	case q.AsOf != nil && !drafts && q.Window.MonthAligned() && !hasSnapshot(q.Metrics):
 		// counts and rates as of a moment: today's rollups, less what changed
@@ -191,6 +163,42 @@ func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.Aggr
 				shadowRows("outcome", false, "p.metric_id = ANY("+metricsArg+"::uuid[])", true) + ")"
 		}
 	}
+	return source, toKey
+}
+
+// Aggregate computes combined figures for every group of q.GroupBy: one row
+// per region that reported in the group, and one total row per group.
+func (s *Store) Aggregate(ctx context.Context, q hin.AggregateQuery) ([]hin.AggregateRow, error) {
+	lq := &listQuery{}
+	metricIDs := make([]string, len(q.Metrics))
+	for i, m := range q.Metrics {
+		metricIDs[i] = m.ID
+	}
+
+	needInnovation := q.Filter.ClinicalArea != nil || len(q.Filter.Stages) > 0
+	detail := len(q.Filter.ProgrammeIDs) > 0 || len(q.Filter.InnovationIDs) > 0 || needInnovation
+	// q.GroupBy was checked by hin.FigureRequest.Check (hin.CheckGroupBy).
+	var dimCols, dimExprs []string
+	for _, d := range q.GroupBy {
+		if d == hin.DimRegion {
+			continue // per-region rows are always returned
+		}
+		de, ok := dimensionExprs[d]
+		if !ok {
+			return nil, fmt.Errorf("aggregate: no column for dimension %q", d)
+		}
+		dimCols = append(dimCols, de.col)
+		dimExprs = append(dimExprs, de.expr+" AS "+de.col)
+		switch d {
+		case hin.DimProgramme, hin.DimInnovation:
+			detail = true
+		case hin.DimClinicalArea, hin.DimInnovationStage:
+			detail, needInnovation = true, true
+		}
+	}
+
+	metricsArg := lq.arg(pq.Array(metricIDs))
+	source, toKey := aggregateSource(lq, q, detail, metricsArg)
 	from := source + " r"
 	if needInnovation {
 		from += " LEFT JOIN innovation i ON i.id = r.innovation_id"

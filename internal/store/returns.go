@@ -87,15 +87,22 @@ type clash struct {
 // are then read in full, every overlapping outcome in period order.
 func (w *writer) clashes(regionID string, rows []resolvedOutcome, except *string) ([]clash, error) {
 	args := clashArgs(regionID, rows, except)
-	// a status as a literal, so the probe is a backward scan of that
-	// status's partial unique index
+	// A status as a literal, and the order of that status's partial unique
+	// index in full, so the probe is a backward scan of that index and
+	// nothing else: ordered by period_start alone, the planner may walk
+	// outcome_by_region back from the row's end looking for a match, which
+	// for a key with no figure of that status reads the region's every
+	// outcome, per row.
 	probe := func(status string) string {
 		return `SELECT x.i - 1 AS row, ` + outcomeCols + `
 		FROM unnest($2::uuid[], $3::date[], $4::date[], $5::uuid[], $6::uuid[], $7::uuid[]) WITH ORDINALITY AS x(m, ps, pe, inn, pil, pro, i)
 		CROSS JOIN LATERAL (SELECT * FROM outcome oc WHERE oc.status = '` + status + `' AND ` + keyEquals("oc", "x") + `
 			AND oc.period_start <= x.pe AND ($8::uuid IS NULL OR oc.id <> $8::uuid)
-			ORDER BY oc.period_start DESC LIMIT 1) oc
+			ORDER BY ` + keyOrder + ` LIMIT 1) oc
 		WHERE oc.period_end >= x.ps`
+	}
+	if len(rows) >= bulkClashRows {
+		return w.bulkClashes(regionID, rows, except)
 	}
 	q := probe("PUBLISHED") + ` UNION ALL ` + probe("DRAFT") + ` ORDER BY 1, status DESC`
 	var found []clash
@@ -142,6 +149,86 @@ func (w *writer) clashes(regionID string, rows []resolvedOutcome, except *string
 	return out, nil
 }
 
+// bulkClashRows is the size from which a write reads the current
+// outcomes its rows may meet in one statement rather than probing per row.
+// Per-row probes rest on the planner's statistics, and statistics taken
+// before a bulk load say the region has almost no outcomes: an index on
+// the region, walked back from each row's end, then looks as cheap as the
+// unique index, and reads the region's every outcome per row.
+const bulkClashRows = 1000
+
+// bulkClashes is clashes for a large write: one read of the current
+// outcomes of the region and metrics over the rows' span of periods, then
+// per key a sorted list searched for each row, with the latest end so far
+// to stop the search, so every overlapping outcome is found whatever the
+// statistics say.
+func (w *writer) bulkClashes(regionID string, rows []resolvedOutcome, except *string) ([]clash, error) {
+	metrics := map[string]bool{}
+	var ids []string
+	from, to := rows[0].in.PeriodStart, rows[0].in.PeriodEnd
+	for _, r := range rows {
+		if !metrics[r.metricID] {
+			metrics[r.metricID] = true
+			ids = append(ids, r.metricID)
+		}
+		if r.in.PeriodStart.Before(from) {
+			from = r.in.PeriodStart
+		}
+		if r.in.PeriodEnd.After(to) {
+			to = r.in.PeriodEnd
+		}
+	}
+	const q = `SELECT ` + outcomeCols + ` FROM outcome oc
+		WHERE oc.region_id = $1 AND oc.metric_id = ANY($2::uuid[]) AND oc.status IN ('DRAFT', 'PUBLISHED')
+			AND oc.period_start <= $4 AND oc.period_end >= $3 AND ($5::uuid IS NULL OR oc.id <> $5::uuid)`
+	var current []hin.Outcome
+	if err := w.all(&current, q, regionID, pqArray(ids), from.Format(time.DateOnly), to.Format(time.DateOnly), except); err != nil {
+		return nil, err
+	}
+	byKey := map[string][]*hin.Outcome{}
+	for i := range current {
+		o := &current[i]
+		k := keyOf(o.MetricID, o.InnovationID, o.PilotID, o.ProgrammeID)
+		byKey[k] = append(byKey[k], o)
+	}
+	// per key: by start, and the latest end up to each
+	latest := map[string][]time.Time{}
+	for k, os := range byKey {
+		sort.Slice(os, func(a, b int) bool {
+			if !os[a].PeriodStart.Equal(os[b].PeriodStart) {
+				return os[a].PeriodStart.Before(os[b].PeriodStart)
+			}
+			return os[a].Status > os[b].Status // PUBLISHED first, as clashes orders them
+		})
+		ends := make([]time.Time, len(os))
+		for i, o := range os {
+			ends[i] = o.PeriodEnd
+			if i > 0 && ends[i-1].After(o.PeriodEnd) {
+				ends[i] = ends[i-1]
+			}
+		}
+		latest[k] = ends
+	}
+	var out []clash
+	for i, r := range rows {
+		k := keyOf(r.metricID, r.innovationID, r.pilotID, r.programmeID)
+		os, ends := byKey[k], latest[k]
+		// the first outcome starting after the row ends; those before it
+		// overlap the row when they end on or after its start
+		j := sort.Search(len(os), func(j int) bool { return os[j].PeriodStart.After(r.in.PeriodEnd) })
+		first := j
+		for first > 0 && !ends[first-1].Before(r.in.PeriodStart) {
+			first--
+		}
+		for _, o := range os[first:j] {
+			if !o.PeriodEnd.Before(r.in.PeriodStart) {
+				out = append(out, clash{Outcome: *o, Row: i})
+			}
+		}
+	}
+	return out, nil
+}
+
 func clashArgs(regionID string, rows []resolvedOutcome, except *string) []any {
 	n := len(rows)
 	metric, starts, ends := make([]string, n), make([]string, n), make([]string, n)
@@ -153,6 +240,12 @@ func clashArgs(regionID string, rows []resolvedOutcome, except *string) []any {
 	}
 	return []any{regionID, pqArray(metric), pqArray(starts), pqArray(ends), pqArray(inns), pqArray(pilots), pqArray(progs), except}
 }
+
+// keyOrder is the order of the unique indexes of migration 00006, latest
+// period first.
+const keyOrder = `oc.metric_id DESC, oc.region_id DESC, coalesce(oc.innovation_id, '00000000-0000-0000-0000-000000000000'::uuid) DESC,
+	coalesce(oc.pilot_id, '00000000-0000-0000-0000-000000000000'::uuid) DESC,
+	coalesce(oc.programme_id, '00000000-0000-0000-0000-000000000000'::uuid) DESC, oc.period_start DESC, oc.period_end DESC`
 
 // keyEquals matches an outcome's key up to its period with the columns
 // m, inn, pil, pro of b (or, when b is an outcome alias, its own columns),

@@ -34,9 +34,3 @@ func revisionChangedBy(ctx context.Context, r *hin.OutcomeRevision) (string, err
 	}
 	return r.ChangedBy, nil
 }
-
-// FigureBreakdown answers a breakdown outside GraphQL (the CSV export) with
-// the checks, drafts rule and SQL of Query.figureBreakdown.
-func FigureBreakdown(ctx context.Context, s *store.Store, r hin.FigureRequest) ([]hin.FigureGroup, error) {
-	return nationalBreakdown(WithLoaders(ctx, s), s, r)
-}
