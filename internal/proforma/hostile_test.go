@@ -83,6 +83,7 @@ func TestReadRefusesWorkbooksThatExpand(t *testing.T) {
 		"cells without references":        {"xl/worksheets/sheet1.xml": sheetHead + header + `<row>` + strings.Repeat(`<c><v>1</v></c>`, 5000) + `</row>` + sheetTail},
 		"a million cells": {"xl/worksheets/sheet1.xml": sheetHead + header +
 			strings.Repeat(`<row>`+strings.Repeat(`<c><v>1</v></c>`, 100)+`</row>`, 10001) + sheetTail},
+		"60 MB without a tag": {"xl/worksheets/sheet1.xml": sheetHead + header + `<row><c><v>` + strings.Repeat("1", 60<<20) + `</v></c></row>` + sheetTail},
 		"a row past the last": {"xl/worksheets/sheet2.xml": sheetHead + `<row r="1048576"><c r="A1048576"><v>1</v></c></row>` + sheetTail},
 		"millions of shared strings": {"xl/sharedStrings.xml": `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` +
 			strings.Repeat(`<si><t/></si>`, 1_000_000) + `</sst>`},

@@ -64,7 +64,7 @@ func scan(file []byte, maxRows int) error {
 		}
 		// the same budget excelize applies, counted as read, not as declared
 		body := &io.LimitedReader{R: rc, N: budget + 1}
-		err = check(xml.NewDecoder(body))
+		err = check(xml.NewDecoder(&shortText{r: body}))
 		_ = rc.Close()
 		budget = body.N - 1
 		if budget < 0 {
@@ -134,6 +134,29 @@ func checkSheet(d *xml.Decoder, lastRow int, cells *int) error {
 			}
 		}
 	}
+}
+
+// maxTextRun is the longest run of bytes between two tags: a cell holds at
+// most 32,767 characters in Excel. encoding/xml keeps a whole run in
+// memory before it looks at it, so a part of 64 MB without a tag would.
+const maxTextRun = 1 << 20
+
+// shortText refuses a run of text longer than maxTextRun.
+type shortText struct {
+	r   io.Reader
+	run int
+}
+
+func (s *shortText) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	for _, b := range p[:n] {
+		if b == '<' {
+			s.run = 0
+		} else if s.run++; s.run > maxTextRun {
+			return 0, hin.Invalid("file", "the workbook has more than %d bytes of text between two tags; a cell holds at most 32,767 characters", maxTextRun)
+		}
+	}
+	return n, err
 }
 
 func attr(se xml.StartElement, local string) string {
