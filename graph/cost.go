@@ -245,6 +245,8 @@ type measure struct {
 	fragDepth map[string]int
 	counted   map[string]bool
 	steps     int // selections visited, for tests of linearity
+	// defers is set when a fragment is marked @defer (see count)
+	defers bool
 	// introspects is set when the operation reads __schema, __type or
 	// _service (the federation SDL).
 	introspects bool
@@ -298,9 +300,11 @@ func (m *measure) count(set ast.SelectionSet) {
 			m.count(s.SelectionSet)
 		case *ast.InlineFragment:
 			m.directives += len(s.Directives)
+			m.defers = m.defers || s.Directives.ForName("defer") != nil
 			m.count(s.SelectionSet)
 		case *ast.FragmentSpread:
 			m.directives += len(s.Directives)
+			m.defers = m.defers || s.Directives.ForName("defer") != nil
 			if !m.counted[s.Name] {
 				m.counted[s.Name] = true
 				if f := m.doc.Fragments.ForName(s.Name); f != nil {

@@ -56,6 +56,7 @@ func hostileExports() []hostileExport {
 	notUUID := base64.RawURLEncoding.EncodeToString([]byte(`{"o":"PERIOD_START","k":"2024-01-01","i":"'; DROP TABLE outcome; --"}`))
 	badKey := base64.RawURLEncoding.EncodeToString([]byte(`{"o":"PERIOD_START","k":"not a date","i":"` + hin.StableUUID("test", "x") + `"}`))
 	inv, cost := []string{hin.EINVALID}, []string{hin.ECOSTLIMIT}
+	period := hin.GlobalID(hin.KindCollectionPeriod, hin.StableUUID("test", "period"))
 	bd := "/figures/breakdown.csv?metrics=patients_benefiting&groupBy=REGION&financialYear=FY2024-25"
 	cs := []hostileExport{
 		// the issue's probes: each dropped the connection
@@ -80,6 +81,9 @@ func hostileExports() []hostileExport {
 		// odd text that is only a filter: an ordinary (empty) answer
 		{name: "regionCodes SQL", path: "/outcomes.csv?regionCodes=" + url.QueryEscape("'; DROP TABLE outcome; --")},
 		{name: "metricCodes long", path: "/outcomes.csv?metricCodes=" + strings.Repeat("a", 1<<14)},
+		// a NUL reached PostgreSQL, which refuses it in text: a 500
+		{name: "regionCodes NUL", path: "/outcomes.csv?regionCodes=%00", codes: inv},
+		{name: "metricCodes NUL", path: "/outcomes.csv?metricCodes=HI%00", codes: inv},
 		// breakdowns
 		{name: "breakdown 4 dimensions over 50 years", path: "/figures/breakdown.csv?metrics=patients_benefiting&groupBy=INNOVATION,PROGRAMME,REGION,MONTH&from=1975-01-01&to=2024-12-31", codes: cost},
 		{name: "breakdown monthly over 175 years", path: "/figures/breakdown.csv?metrics=patients_benefiting&groupBy=INNOVATION,MONTH&from=1950-04-01&to=2125-03-31", codes: inv},
@@ -98,6 +102,8 @@ func hostileExports() []hostileExport {
 		{name: "non-submitters without a period", path: "/collections/non-submitters.csv", codes: inv},
 		{name: "non-submitters period a Region id", path: "/collections/non-submitters.csv?period=" + regionID, codes: inv},
 		{name: "non-submitters period NUL", path: "/collections/non-submitters.csv?period=%00", codes: inv},
+		{name: "proforma region NUL", path: "/collections/proforma.xlsx?region=%00&period=" + period, codes: inv},
+		{name: "proforma region not UTF-8", path: "/collections/proforma.xlsx?region=%ff%fe&period=" + period, codes: inv},
 	}
 	return cs
 }

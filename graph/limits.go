@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/lexer"
@@ -170,6 +171,12 @@ func (e *limitExtension) MutateOperationContext(ctx context.Context, oc *graphql
 	}
 	m.count(oc.Operation.SelectionSet)
 	m.directives += len(oc.Operation.Directives)
+	if m.defers {
+		// gqlgen would run it, but no transport here sends the later
+		// parts: the answer would stop at "hasNext": true, with nulls
+		return &gqlerror.Error{Message: "@defer is not supported: every answer comes whole in one response; remove @defer",
+			Extensions: map[string]any{"code": errcode.ValidationFailed}}
+	}
 	if l.MaxAliases > 0 && m.aliases > l.MaxAliases {
 		return l.reject(hin.LimitAliases, hin.EALIASLIMIT, "the query uses %d aliases; the limit is %d", m.aliases, l.MaxAliases)
 	}

@@ -244,3 +244,22 @@ func TestCostCountsBreakdownGroupsAndAnonymousCallersGetLess(t *testing.T) {
 		t.Errorf("a 70 KB query text: %+v", errs)
 	}
 }
+
+// No transport here delivers a deferred fragment: a POST answered its
+// first part only, with "hasNext": true and null for the deferred fields
+// (non-null ones included), and nothing after. @defer is refused with a
+// code instead, wherever it is written (issue 18 probes).
+func TestDeferIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := limitedServer(t, defaultLimits, hin.Principal{Subject: "a", Role: hin.RoleAnalyst})
+	for _, q := range []string{
+		`{ innovations(first: 2) { nodes { ... @defer { pilots(first: 1) { nodes { id } } } } } }`,
+		`{ regions { code ...R @defer } } fragment R on Region { name }`,
+		`{ ... @defer(label: "x") { regions { code } } }`,
+		`{ regions { ...R } } fragment R on Region { ... @defer { name } }`,
+	} {
+		if errs := srv.queryErr(t, q); codeOf(errs) != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(errs[0].Message, "@defer") {
+			t.Errorf("%s\ngot %+v, want GRAPHQL_VALIDATION_FAILED naming @defer", q, errs)
+		}
+	}
+}

@@ -555,3 +555,28 @@ func TestFigureAnswersTheFirstChangeAtOnce(t *testing.T) {
 		t.Errorf("a second update for an unchanged figure: %s", m.Payload)
 	}
 }
+
+// A subscription selects exactly one root field (GraphQL's "single root
+// field" rule). gqlgen checks it only when it runs the subscription, with
+// an error of no code: two fields, aliased or spread from a fragment, got
+// INTERNAL over both streams (issue 18 probes).
+func TestSubscriptionOfTwoRootFieldsIsInvalid(t *testing.T) {
+	t.Parallel()
+	_, url, _ := newLiveServer(t, hin.Principal{}, graph.LiveConfig{})
+	oc := `outcomeChanges(regionCode: "HI-EM") { outcomes }`
+	for _, q := range []string{
+		`subscription { a: ` + oc + ` b: ` + oc + ` }`,
+		`subscription { ...F } fragment F on Subscription { a: ` + oc + ` b: ` + oc + ` }`,
+		`subscription { ` + oc + ` __typename }`,
+	} {
+		m, ok := next(t, subscribe(t, url, q), 2*time.Second)
+		if !ok || !strings.Contains(string(m.Payload), `"code":"GRAPHQL_VALIDATION_FAILED"`) {
+			t.Errorf("%s\ngot %+v %s, want GRAPHQL_VALIDATION_FAILED", q, m, m.Payload)
+		}
+	}
+	// a field skipped by a directive is not selected
+	m, ok := next(t, subscribe(t, url, `subscription { a: `+oc+` b: `+oc+` @skip(if: true) }`), 500*time.Millisecond)
+	if ok && strings.Contains(string(m.Payload), `"errors"`) {
+		t.Errorf("one field left after @skip: %s, want it to run", m.Payload)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
@@ -176,6 +178,14 @@ func (streamRules) MutateOperationContext(ctx context.Context, oc *graphql.Opera
 	case !stream && subscription:
 		return &gqlerror.Error{Message: "subscriptions need a WebSocket (graphql-transport-ws) or server-sent events (POST with Accept: text/event-stream)",
 			Extensions: map[string]any{"code": hin.EBADREQUEST}}
+	case subscription:
+		// GraphQL's single root field rule, which gqlgen leaves to the
+		// generated code, where it fails with no code (INTERNAL); fields
+		// are collected as it collects them: fragments spread, @skip applied
+		if n := len(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Subscription"})); n != 1 {
+			return &gqlerror.Error{Message: fmt.Sprintf("a subscription selects exactly one root field, not %d; open one subscription per field", n),
+				Extensions: map[string]any{"code": errcode.ValidationFailed}}
+		}
 	}
 	return nil
 }

@@ -176,6 +176,25 @@ func writeMeta(f *excelize.File, p hin.SubmissionSheet) error {
 	return f.SetSheetVisible(metaSheet, false)
 }
 
+// metaRows reads the hidden sheet's first rows, which hold all Write puts
+// there: the rest of a doctored sheet is not read.
+func metaRows(f *excelize.File) ([][]string, error) {
+	rows, err := f.Rows(metaSheet)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var out [][]string
+	for len(out) < 50 && rows.Next() {
+		r, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Error()
+}
+
 func cell(col, row int) string {
 	c, _ := excelize.CoordinatesToCellName(col, row)
 	return c
@@ -229,7 +248,14 @@ func ReadReturn(r io.Reader, in hin.ReturnInput, maxRows int) (Upload, error) {
 // available. Every problem names the sheet, the row and the cell.
 func ReadSheet(r io.Reader, in hin.ReturnInput, columns []string, maxRows int) (Upload, error) {
 	out := Upload{Return: in}
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzippedXML})
+	file, err := io.ReadAll(r) // excelize reads it whole too
+	if err != nil {
+		return out, err
+	}
+	if err := scan(file, maxRows); err != nil {
+		return out, err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(file), excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzippedXML})
 	if err != nil {
 		return out, hin.Invalid("file", "the file is not an .xlsx workbook Excel can open: %v", hin.Quote(err.Error()))
 	}
@@ -329,7 +355,7 @@ func ReadSheet(r io.Reader, in hin.ReturnInput, columns []string, maxRows int) (
 
 // readMeta reads what the hidden sheet says the file is for.
 func (out *Upload) readMeta(f *excelize.File) {
-	meta, err := f.GetRows(metaSheet, excelize.Options{RawCellValue: true})
+	meta, err := metaRows(f)
 	if err != nil {
 		return
 	}

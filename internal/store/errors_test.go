@@ -47,6 +47,8 @@ func TestErrorMapping(t *testing.T) {
 		{"not a date", `SELECT $1::date`, []any{"2024-13-45"}, "22008", hin.EINVALID},
 		{"bad datetime format", `SELECT to_date('x', 'YYYY-MM-DD')`, nil, "22007", hin.EINVALID},
 		{"number out of range", `SELECT 32768::smallint`, nil, "22003", hin.EINVALID},
+		{"NUL in a text parameter", `SELECT id FROM region WHERE code = $1`, []any{"HI\x00EM"}, "22021", hin.EINVALID},
+		{"text too long for its column", `CREATE TEMP TABLE short_text (c varchar(2)); INSERT INTO short_text VALUES ('abc')`, nil, "22001", hin.EINVALID},
 		{"statement timeout", `SET LOCAL statement_timeout = '20ms'; SELECT pg_sleep(1)`, nil, "57014", hin.ETIMEOUT},
 		{"admin shutdown", raise("57P01"), nil, "57P01", hin.EUNAVAILABLE},
 		{"cannot connect now", raise("57P03"), nil, "57P03", hin.EUNAVAILABLE},

@@ -325,6 +325,12 @@ func mapError(err error) error {
 			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EINVALID, Message: "a referenced record does not exist"}, err)
 		case "23514", "22P02", "22007", "22008", "22003":
 			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EINVALID, Message: "a value is out of range or malformed"}, err)
+		case "22021", "22P05":
+			// a NUL or bytes not UTF-8 in a text parameter that no edge
+			// checked (a query-string filter): the caller's input, not ours
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EINVALID, Message: "text must not contain NUL characters or bytes that are not UTF-8"}, err)
+		case "22001":
+			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.EINVALID, Message: "a text value is longer than its column allows"}, err)
 		case "57014":
 			return fmt.Errorf("%w: %w", &hin.Error{Code: hin.ETIMEOUT, Message: "the request took too long and was cancelled"}, err)
 		case "57P01", "57P02", "57P03", "53300":
