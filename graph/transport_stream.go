@@ -43,7 +43,7 @@ func addStreamTransports(srv *handler.Server, log *slog.Logger, opts Options) {
 	if keepAlive <= 0 {
 		keepAlive = 15 * time.Second
 	}
-	srv.AddTransport(transport.Websocket{
+	srv.AddTransport(wsTransport{transport.Websocket{
 		Implementation: streamSockets{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			OriginPatterns: opts.WebSocketOrigins,
 		}}},
@@ -56,7 +56,7 @@ func addStreamTransports(srv *handler.Server, log *slog.Logger, opts Options) {
 				log.Debug("websocket", "err", err)
 			}
 		},
-	})
+	}})
 	srv.AddTransport(sseTransport{transport.SSE{KeepAlivePingInterval: keepAlive}})
 }
 
