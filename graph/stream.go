@@ -235,8 +235,8 @@ func (i streamSockets) Accept(w http.ResponseWriter, r *http.Request, opts trans
 	if err != nil {
 		return nil, err
 	}
-	if a, ok := r.Context().Value(acceptedKey{}).(*transport.WebsocketConn); ok {
-		*a = c
+	if a, ok := r.Context().Value(acceptedKey{}).(*accepted); ok {
+		a.conn = c
 	}
 	if s := streamFrom(r.Context()); s != nil {
 		return &streamSocket{WebsocketConn: c, s: s}, nil
@@ -245,20 +245,26 @@ func (i streamSockets) Accept(w http.ResponseWriter, r *http.Request, opts trans
 }
 
 // wsTransport is gqlgen's WebSocket transport, except that a socket is
-// always closed when the transport is done with it: gqlgen returns without
-// closing when a connection_init payload is not a JSON object, and the
-// socket then stayed open past every timeout. Closing one already closed
-// does nothing.
+// closed when gqlgen gives up on it before its connection_init was read:
+// gqlgen returns without closing when the init payload is not a JSON
+// object, and the socket then stayed open past every timeout. Once init
+// has run, gqlgen closes the socket itself.
 type wsTransport struct{ transport.Websocket }
 
 type acceptedKey struct{}
 
+// accepted is the socket of one upgrade, and whether its init ran.
+type accepted struct {
+	conn    transport.WebsocketConn
+	initRan bool
+}
+
 func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	var c transport.WebsocketConn
-	t.Websocket.Do(w, r.WithContext(context.WithValue(r.Context(), acceptedKey{}, &c)), exec)
-	if c != nil {
-		_ = c.WriteClose(closeBadRequest, "the connection_init payload must be a JSON object")
-		_ = c.Close()
+	var a accepted
+	t.Websocket.Do(w, r.WithContext(context.WithValue(r.Context(), acceptedKey{}, &a)), exec)
+	if a.conn != nil && !a.initRan {
+		_ = a.conn.WriteClose(closeBadRequest, "the connection_init payload must be a JSON object")
+		_ = a.conn.Close()
 	}
 }
 
