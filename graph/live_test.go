@@ -580,3 +580,29 @@ func TestSubscriptionOfTwoRootFieldsIsInvalid(t *testing.T) {
 		t.Errorf("one field left after @skip: %s, want it to run", m.Payload)
 	}
 }
+
+// A connection_init whose payload is not an object ("x", [1]) made gqlgen
+// give up on the socket without closing it: it stayed open past the init
+// and idle timeouts, holding a descriptor until the client left (issue 18
+// probes). It is closed with 4400 at once.
+func TestBadInitPayloadClosesTheSocket(t *testing.T) {
+	t.Parallel()
+	_, url, _ := newLiveServer(t, hin.Principal{}, graph.LiveConfig{})
+	for _, payload := range []string{`"x"`, `[1]`, `5`} {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		if err := wsjson.Write(ctx, c, wsMsg{Type: "connection_init", Payload: json.RawMessage(payload)}); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = c.Read(ctx)
+		if code := websocket.CloseStatus(err); code != 4400 {
+			t.Errorf("payload %s: read ended with %v (close %d), want close 4400 at once", payload, err, code)
+		}
+		c.CloseNow()
+		cancel()
+	}
+}

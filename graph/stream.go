@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/hin-graph/hin-graph/internal/hin"
@@ -25,6 +26,7 @@ const (
 	closeTooManyRequests = 4429 // the caller holds too many streams
 	closeNormal          = 1000 // idle: the socket held no subscription
 	closeInitTimeout     = 4408 // no connection_init in time
+	closeBadRequest      = 4400 // a message the protocol does not allow
 )
 
 // gqlgenInitTimeout is the reason gqlgen closes a socket with when no
@@ -233,10 +235,37 @@ func (i streamSockets) Accept(w http.ResponseWriter, r *http.Request, opts trans
 	if err != nil {
 		return nil, err
 	}
+	if a, ok := r.Context().Value(acceptedKey{}).(*accepted); ok {
+		a.conn = c
+	}
 	if s := streamFrom(r.Context()); s != nil {
 		return &streamSocket{WebsocketConn: c, s: s}, nil
 	}
 	return c, nil
+}
+
+// wsTransport is gqlgen's WebSocket transport, except that a socket is
+// closed when gqlgen gives up on it before its connection_init was read:
+// gqlgen returns without closing when the init payload is not a JSON
+// object, and the socket then stayed open past every timeout. Once init
+// has run, gqlgen closes the socket itself.
+type wsTransport struct{ transport.Websocket }
+
+type acceptedKey struct{}
+
+// accepted is the socket of one upgrade, and whether its init ran.
+type accepted struct {
+	conn    transport.WebsocketConn
+	initRan bool
+}
+
+func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	var a accepted
+	t.Websocket.Do(w, r.WithContext(context.WithValue(r.Context(), acceptedKey{}, &a)), exec)
+	if a.conn != nil && !a.initRan {
+		_ = a.conn.WriteClose(closeBadRequest, "the connection_init payload must be a JSON object")
+		_ = a.conn.Close()
+	}
 }
 
 type streamSocket struct {

@@ -43,7 +43,7 @@ func addStreamTransports(srv *handler.Server, log *slog.Logger, opts Options) {
 	if keepAlive <= 0 {
 		keepAlive = 15 * time.Second
 	}
-	srv.AddTransport(transport.Websocket{
+	srv.AddTransport(wsTransport{transport.Websocket{
 		Implementation: streamSockets{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			OriginPatterns: opts.WebSocketOrigins,
 		}}},
@@ -56,7 +56,7 @@ func addStreamTransports(srv *handler.Server, log *slog.Logger, opts Options) {
 				log.Debug("websocket", "err", err)
 			}
 		},
-	})
+	}})
 	srv.AddTransport(sseTransport{transport.SSE{KeepAlivePingInterval: keepAlive}})
 }
 
@@ -67,6 +67,9 @@ func addStreamTransports(srv *handler.Server, log *slog.Logger, opts Options) {
 // token's subject, and ends when the token expires (stream.go).
 func wsInit(authenticate func(context.Context, string) (hin.Principal, error)) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		if a, ok := ctx.Value(acceptedKey{}).(*accepted); ok {
+			a.initRan = true // from here gqlgen closes the socket itself
+		}
 		authz := payload.Authorization()
 		if authz == "" {
 			return ctx, nil, nil
