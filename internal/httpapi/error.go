@@ -47,6 +47,9 @@ func ErrorStatus(code string) int {
 // UNAUTHENTICATED answer carries the WWW-Authenticate challenge.
 func Error(w http.ResponseWriter, err error) {
 	code := hin.ErrorCode(err)
+	if ErrorStatus(code) == http.StatusInternalServerError {
+		noteFault(w, err)
+	}
 	if code == hin.EUNAUTHORIZED {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 	}

@@ -247,6 +247,23 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	fault  error // a server fault's cause, for the access log only (the client sees its code)
+}
+
+// noteFault hands err to the access log's recorder under w, through any
+// wrapping writers, so a 500 on an HTTP route is logged with its cause.
+func noteFault(w http.ResponseWriter, err error) {
+	for {
+		if rec, ok := w.(*statusRecorder); ok {
+			rec.fault = err
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -319,7 +336,11 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 				if aborted {
 					attrs = append(attrs, "aborted", true)
 				}
-				log.Info("request", attrs...)
+				if rec.fault != nil {
+					log.ErrorContext(ctx, "request", append(attrs, "error", rec.fault.Error())...)
+				} else {
+					log.Info("request", attrs...)
+				}
 			}
 			if aborted {
 				panic(http.ErrAbortHandler) // net/http cuts the connection without logging a stack

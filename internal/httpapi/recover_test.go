@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/telemetry"
 )
 
@@ -127,3 +129,49 @@ func (l *lockedLog) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
+
+// A server fault answered through Error is logged with its cause on the
+// request's access-log line, even through a wrapping writer; the client
+// gets the code alone.
+func TestServerFaultIsLoggedWithItsCause(t *testing.T) {
+	t.Parallel()
+	var logs lockedLog
+	mux := http.NewServeMux()
+	mux.HandleFunc("/fault", func(w http.ResponseWriter, _ *http.Request) {
+		Error(wrapped{w}, errors.New("pq: the planted cause"))
+	})
+	mux.HandleFunc("/refused", func(w http.ResponseWriter, _ *http.Request) {
+		Error(w, hin.Errorf(hin.EINVALID, "a bad argument"))
+	})
+	ts := httptest.NewServer(accessLog(slog.New(slog.NewJSONHandler(&logs, nil)), mux))
+	t.Cleanup(ts.Close)
+	for _, path := range []string{"/fault", "/refused"} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if strings.Contains(string(body), "planted") {
+			t.Errorf("%s: the cause reached the client: %s", path, body)
+		}
+	}
+	seen := map[string]map[string]any{}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		var l map[string]any
+		if json.Unmarshal([]byte(line), &l) == nil && l["msg"] == "request" {
+			seen[l["path"].(string)] = l
+		}
+	}
+	if f := seen["/fault"]; f == nil || f["level"] != "ERROR" || f["error"] != "pq: the planted cause" || f["status"] != float64(500) {
+		t.Errorf("/fault logged as %v, want level ERROR, status 500 and the cause", f)
+	}
+	if r := seen["/refused"]; r == nil || r["level"] != "INFO" || r["error"] != nil {
+		t.Errorf("/refused logged as %v, want INFO without a cause", r)
+	}
+}
+
+// wrapped stands for any writer a middleware puts around the recorder.
+type wrapped struct{ http.ResponseWriter }
+
+func (w wrapped) Unwrap() http.ResponseWriter { return w.ResponseWriter }
