@@ -407,6 +407,8 @@ func (srv *Server) streams(next http.Handler) http.Handler {
 				return
 			}
 		}
+		srv.streaming.Add(1)
+		defer srv.streaming.Done()
 		ctx, release, err := srv.live.OpenStream(r.Context(), websocket)
 		if err != nil {
 			if hin.ErrorCode(err) == hin.ERATELIMITED {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -36,6 +37,9 @@ type Server struct {
 	live     *graph.Live
 	liveCtx  context.Context
 	stopLive context.CancelFunc
+	// streaming counts the stream handlers still running: a WebSocket is
+	// hijacked, so http.Server.Shutdown does not wait for its close frame.
+	streaming sync.WaitGroup
 
 	api, metricsSrv  *http.Server
 	apiLn, metricsLn net.Listener
@@ -303,6 +307,14 @@ func (srv *Server) Close(ctx context.Context) error {
 		if h != nil {
 			errs = append(errs, h.Shutdown(ctx))
 		}
+	}
+	// after Shutdown no stream handler can start, so the wait is sound;
+	// each socket's close frame goes out before the process may exit
+	waited := make(chan struct{})
+	go func() { srv.streaming.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-ctx.Done():
 	}
 	for ; srv.running > 0; srv.running-- {
 		if err := <-srv.done; !errors.Is(err, http.ErrServerClosed) {

@@ -482,3 +482,43 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestCloseWaitsForEverySocket: Close returns only once every stream
+// handler has ended, so each WebSocket's close frame is out before the
+// process may exit. A client once saw 1006 (no close frame) because a
+// hijacked socket is not waited for by http.Server.Shutdown.
+func TestCloseWaitsForEverySocket(t *testing.T) {
+	t.Parallel()
+	db := testdb.NewDB(t, testdb.Reference)
+	cfg := httpapi.DefaultConfig()
+	cfg.Addr, cfg.MetricsAddr = "127.0.0.1:0", ""
+	srv, err := httpapi.New(context.Background(), cfg, store.NewFromDB(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var socks []*wsConn
+	for i := range 5 {
+		w, res, body := dialWS(t, srv.URL(), nil)
+		if w == nil {
+			t.Fatalf("socket %d: %d %s", i, res.StatusCode, body)
+		}
+		w.init(t, "")
+		w.subscribe(t, "1", draftFeed)
+		socks = append(socks, w)
+	}
+	waitFor(t, func() bool { return srv.Live().Streams() == len(socks) })
+	if err := srv.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Live().Streams(); n != 0 {
+		t.Errorf("%d streams still open when Close returned", n)
+	}
+	for i, w := range socks {
+		if code, _ := w.closedWith(t, 3*time.Second); code != websocket.StatusNormalClosure {
+			t.Errorf("socket %d closed with %d, want 1000", i, code)
+		}
+	}
+}
