@@ -306,9 +306,8 @@ func (d *direct) planPage(gf *genField, f graphql.CollectedField, args map[strin
 		return nil, err
 	}
 	item := directTypes[gf.to]
-	var items []string // the Go fields read of the items, for the columns to read
-	allColumns := false
-	cursors := false // whether any cursor is asked for
+	var names []string // the fields selected of the items, for the columns to read
+	cursors := false   // whether any cursor is asked for
 	var err error
 	var planConn func(sel ast.SelectionSet, typ string) ([]connPlan, error)
 	planConn = func(sel ast.SelectionSet, typ string) ([]connPlan, error) {
@@ -328,11 +327,7 @@ func (d *direct) planPage(gf *genField, f graphql.CollectedField, args map[strin
 					return nil, err
 				}
 				for _, fp := range c.node.fields {
-					g, ok := goField(item, fp.name)
-					allColumns = allColumns || !ok
-					if g != "" {
-						items = append(items, g)
-					}
+					names = append(names, fp.name)
 				}
 			case "edges", "pageInfo":
 				if c.sub, err = planConn(f.Selections, f.Definition.Type.Name()); err != nil {
@@ -351,13 +346,7 @@ func (d *direct) planPage(gf *genField, f graphql.CollectedField, args map[strin
 	if p.conn, err = planConn(f.Selections, f.Definition.Type.Name()); err != nil {
 		return nil, err
 	}
-	if allColumns {
-		items = nil
-	}
-	if items == nil && !allColumns {
-		items = []string{} // the id alone
-	}
-	p.in.Fields, p.in.NoCursors = items, !cursors
+	p.in.Fields, p.in.NoCursors = goFields(gf.to, names), !cursors
 	return p, nil
 }
 

@@ -44,7 +44,6 @@ type group struct {
 	cancel context.CancelFunc
 
 	// guarded by Live.groupMu
-	running bool // the run started; members may join while it lasts
 	ended   bool
 	members map[*member]struct{}
 }
@@ -164,7 +163,7 @@ func (l *Live) join(ctx context.Context, key string, m *member, next graphql.Ope
 			l.groupMu.Unlock()
 			h, runCtx, cancel, started := l.startRun(ctx, next)
 			l.groupMu.Lock()
-			g.cancel, g.running = cancel, started
+			g.cancel = cancel
 			if started {
 				g.members[m] = struct{}{}
 			} else {
@@ -187,7 +186,7 @@ func (l *Live) join(ctx context.Context, key string, m *member, next graphql.Ope
 			return nil, func(context.Context) *graphql.Response { return nil }
 		}
 		l.groupMu.Lock()
-		if g.running && !g.ended {
+		if !g.ended {
 			g.members[m] = struct{}{}
 			l.groupMu.Unlock()
 			return g, nil

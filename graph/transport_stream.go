@@ -32,10 +32,16 @@ import (
 // upgrade or an SSE request. The edge keeps request timeouts and in-flight
 // places off such requests.
 func IsStream(r *http.Request) bool {
-	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+	if IsWebSocket(r) {
 		return true
 	}
 	return r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// IsWebSocket says whether r asks to become a WebSocket (an Upgrade of
+// another protocol, such as h2c, does not).
+func IsWebSocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
 func addStreamTransports(srv *handler.Server, log *slog.Logger, opts Options) {

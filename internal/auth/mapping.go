@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -197,7 +198,7 @@ func (m *ClaimMapping) principal(ctx context.Context, claims map[string]any, reg
 			return hin.Principal{}, unauthenticated(fmt.Sprintf("the token's %s claim is not the one this server accepts", k))
 		}
 	}
-	subjectClaim := cmp(m.Subject, "sub")
+	subjectClaim := cmp.Or(m.Subject, "sub")
 	sub := claimString(claims, subjectClaim)
 	if err := checkSubject(sub); err != nil {
 		return hin.Principal{}, unauthenticated(fmt.Sprintf("the token's subject claim (%s) is missing or not usable", subjectClaim))
@@ -277,13 +278,6 @@ func cleanName(s string) string {
 	}, s)
 	if r := []rune(s); len(r) > 100 {
 		s = string(r[:100])
-	}
-	return s
-}
-
-func cmp(s, def string) string {
-	if s == "" {
-		return def
 	}
 	return s
 }

@@ -193,8 +193,8 @@ func (c Config) bulkTimeout() time.Duration {
 // longestDeadline is the longest deadline any handler has, which bounds
 // the server's read and write timeouts; 0 when some handler has none.
 func (c Config) longestDeadline() time.Duration {
-	if c.RequestTimeout == 0 || c.bulkTimeout() == 0 {
+	if c.RequestTimeout == 0 {
 		return 0
 	}
-	return max(c.RequestTimeout, c.bulkTimeout())
+	return c.bulkTimeout() // never shorter than RequestTimeout
 }

@@ -400,7 +400,7 @@ func (srv *Server) streams(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		websocket := r.Header.Get("Upgrade") != ""
+		websocket := graph.IsWebSocket(r)
 		if websocket {
 			if err := checkHandshake(r, origins); err != nil {
 				Error(w, err)

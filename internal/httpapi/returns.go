@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/hin-graph/hin-graph/graph"
 	"github.com/hin-graph/hin-graph/internal/hin"
 	"github.com/hin-graph/hin-graph/internal/store"
 )
@@ -20,14 +21,12 @@ import (
 var csvRoutes = []string{"/returns.csv", "/outcomes.csv", "/figures/breakdown.csv"}
 
 // returnRoutes adds the CSV routes to mux; guarded wraps a handler in the
-// token and rate-limit guard.
-func returnRoutes(mux *http.ServeMux, s *store.Store, cfg Config, rejected func(hin.Limit), guarded func(http.Handler) http.Handler) {
+// token and rate-limit guard, and limits are GraphQL's, to cost breakdowns.
+func returnRoutes(mux *http.ServeMux, s *store.Store, cfg Config, limits *graph.Limits, rejected func(hin.Limit), guarded func(http.Handler) http.Handler) {
 	timeout := cfg.bulkTimeout() // a file of 50,000 rows takes longer than a query
 	mux.Handle("POST /returns.csv", uploadRoute(cfg, rejected, guarded, uploadReturn(s)))
-	limits := cfg.Limits
-	limits.OnReject = rejected
 	mux.Handle("GET /outcomes.csv", guarded(withDeadline(timeout, exportOutcomes(s))))
-	mux.Handle("GET /figures/breakdown.csv", guarded(withDeadline(timeout, exportBreakdown(s, &limits))))
+	mux.Handle("GET /figures/breakdown.csv", guarded(withDeadline(timeout, exportBreakdown(s, limits))))
 }
 
 // ReturnUploadResult is the answer to a CSV upload.

@@ -158,7 +158,7 @@ func (srv *Server) routes(s *store.Store, tokens *auth.Verifier, ss *sessions, t
 	guarded := func(h http.Handler) http.Handler {
 		return guard(tokens, ss, srv.limiter, cfg.Rate, cfg.AnonymousRate, srv.rejected, h)
 	}
-	returnRoutes(mux, s, cfg, srv.rejected, guarded)
+	returnRoutes(mux, s, cfg, &limits, srv.rejected, guarded)
 	addCollectionRoutes(mux, s, cfg, srv.rejected, guarded)
 	pages(mux)
 	signInRoutes(mux, ss, func(h http.HandlerFunc) http.Handler {

@@ -53,7 +53,6 @@ func Write(w io.Writer, p hin.SubmissionSheet) error {
 		return err
 	}
 	s := ReturnSheet
-	date := func(t time.Time) string { return t.Format(time.DateOnly) }
 	cells := []struct {
 		at string
 		v  any
@@ -165,7 +164,6 @@ func writeMeta(f *excelize.File, p hin.SubmissionSheet) error {
 	if _, err := f.NewSheet(metaSheet); err != nil {
 		return err
 	}
-	date := func(t time.Time) string { return t.Format(time.DateOnly) }
 	meta := [][]any{{"format", format}, {"collection", hin.CellText(p.Collection.Code)}, {"period_id", p.Period.GlobalID()},
 		{"period_start", date(p.Period.PeriodStart)}, {"period_end", date(p.Period.PeriodEnd)}, {"region_code", p.Region.Code}}
 	for i, m := range meta {
@@ -402,13 +400,7 @@ func (out *Upload) readFigures(csvText io.Reader, sheetRows []int, maxRows int) 
 // Locate names where each problem of err is in the sheet: its row (from
 // the problem's row of the return) and the cell of its field's column.
 func (u Upload) Locate(err error) error {
-	return u.locate(hin.MapProblems(err, func(pr hin.Problem) hin.Problem {
-		if pr.Row != nil && pr.Line == nil && *pr.Row >= 0 && *pr.Row < len(u.Lines) {
-			l := u.Lines[*pr.Row]
-			pr.Line = &l
-		}
-		return pr
-	}))
+	return u.locate(hin.WithLines(err, u.Lines))
 }
 
 func (u Upload) locate(err error) error {
@@ -456,3 +448,5 @@ func sheetDate(v string) string {
 	}
 	return t.Format(time.DateOnly)
 }
+
+func date(t time.Time) string { return t.Format(time.DateOnly) }

@@ -86,6 +86,9 @@ type clash struct {
 // table. A row that does overlap is rare (it is refused): only those rows
 // are then read in full, every overlapping outcome in period order.
 func (w *writer) clashes(regionID string, rows []resolvedOutcome, except *string) ([]clash, error) {
+	if len(rows) >= bulkClashRows {
+		return w.bulkClashes(regionID, rows, except)
+	}
 	args := clashArgs(regionID, rows, except)
 	// A status as a literal, and the order of that status's partial unique
 	// index in full, so the probe is a backward scan of that index and
@@ -100,9 +103,6 @@ func (w *writer) clashes(regionID string, rows []resolvedOutcome, except *string
 			AND oc.period_start <= x.pe AND ($8::uuid IS NULL OR oc.id <> $8::uuid)
 			ORDER BY ` + keyOrder + ` LIMIT 1) oc
 		WHERE oc.period_end >= x.ps`
-	}
-	if len(rows) >= bulkClashRows {
-		return w.bulkClashes(regionID, rows, except)
 	}
 	q := probe("PUBLISHED") + ` UNION ALL ` + probe("DRAFT") + ` ORDER BY 1, status DESC`
 	var found []clash
